@@ -1,0 +1,135 @@
+/* arena.h: the shared-memory file of one traced process image.
+ *
+ * Layout (all offsets from the start of the file, page aligned):
+ *   0           struct rn_arena_hdr (one page)
+ *   rings_off   nrings x struct rn_ring (control blocks)
+ *   data_off    nrings x ring_cap x struct rn_rec (slots)
+ * The file is created 0600 with O_EXCL|O_NOFOLLOW in the session directory,
+ * sized once and never resized; pages are touched only as rings fill, so an
+ * unused ring costs no memory. The creator writes magic last (release); the
+ * exporter treats everything in it as untrusted.
+ */
+#ifndef RN_ARENA_H
+#define RN_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "ring.h"
+
+#define RN_ARENA_MAGIC 0x414e4552414e4552ull	/* "RENARENA" */
+#define RN_FORMAT_VERSION 1u
+#define RN_ARENA_SUFFIX ".arena"
+
+#define RN_RINGS_DEFAULT 64u
+#define RN_RINGS_MAX 4096u
+#define RN_RING_CAP_DEFAULT 16384u	/* records: 1 MiB per ring */
+#define RN_RING_CAP_MIN 1024u
+#define RN_RING_CAP_MAX (1u << 22)
+
+enum rn_clock_kind { RN_CLOCK_TSC = 1, RN_CLOCK_MONO = 2 };
+enum rn_arena_state { RN_ARENA_PENDING = 1, RN_ARENA_LIVE = 2 };
+enum rn_on_full { RN_ON_FULL_DROP = 0, RN_ON_FULL_BLOCK = 1 };
+
+struct rn_arena_hdr {
+	uint64_t magic;		/* RN_ARENA_MAGIC, stored last */
+	uint32_t version;	/* RN_FORMAT_VERSION */
+	uint32_t hdr_size;	/* sizeof(struct rn_arena_hdr) */
+	uint64_t file_size;
+	uint64_t rings_off;
+	uint64_t data_off;
+	uint32_t nrings;
+	uint32_t ring_cap;	/* records per ring, a power of two */
+	uint64_t id;		/* random, unique in the session */
+	uint64_t parent_id;	/* arena of the process that forked us, or 0 */
+	int32_t pid;		/* as the traced process sees it */
+	int32_t ppid;
+	int32_t creator_tid;	/* parent thread that called fork, or 0 */
+	uint32_t state;		/* enum rn_arena_state: PENDING until the
+				 * forked child adopts it */
+	uint32_t clock;		/* enum rn_clock_kind of every timestamp */
+	uint32_t strsize;	/* string capture limit in force */
+	uint32_t on_full;	/* enum rn_on_full */
+	uint32_t argc;		/* argv strings stored (may be cut) */
+	uint64_t t0_ticks;	/* clock reading at creation ... */
+	uint64_t t0_mono_ns;	/* ... and CLOCK_MONOTONIC then ... */
+	uint64_t t0_real_ns;	/* ... and CLOCK_REALTIME then */
+	uint64_t pidns;		/* inode of the pid namespace, 0 if unknown */
+	uint64_t lost_noring;	/* calls not recorded: no ring was free */
+	uint64_t heartbeat_ns;	/* written by the exporter: CLOCK_MONOTONIC */
+	int32_t exit_code;	/* exit status, valid when exited is 1 */
+	uint32_t exited;	/* set by exit()/_exit() just before the end */
+	uint32_t starting;	/* threads created but not yet holding a ring */
+	uint32_t pad0_;
+	char exe[512];		/* /proc/self/exe at creation, NUL-terminated */
+	char argv[2048];	/* NUL-separated, cut at a whole string */
+	uint32_t argv_len;	/* bytes used in argv */
+};
+
+#define RN_ARENA_HDR_PAGE 4096u
+_Static_assert(sizeof(struct rn_arena_hdr) <= RN_ARENA_HDR_PAGE, "header fits a page");
+
+struct rn_arena_params {
+	uint32_t nrings;
+	uint32_t ring_cap;
+	uint32_t strsize;
+	uint32_t on_full;
+	uint32_t clock;
+};
+
+/* A mapping of one arena. */
+struct rn_arena_map {
+	struct rn_arena_hdr *hdr;
+	size_t size;
+	char path[4096];
+};
+
+static inline size_t rn_arena_size(uint32_t nrings, uint32_t cap, uint64_t *rings_off,
+				   uint64_t *data_off)
+{
+	uint64_t r = RN_ARENA_HDR_PAGE;
+	uint64_t d = r + (((uint64_t)nrings * sizeof(struct rn_ring) + 4095) & ~4095ull);
+	if (rings_off)
+		*rings_off = r;
+	if (data_off)
+		*data_off = d;
+	return d + (uint64_t)nrings * cap * RN_REC_SIZE;
+}
+
+static inline struct rn_ring *rn_arena_ring(const struct rn_arena_hdr *h, uint32_t i)
+{
+	return (struct rn_ring *)((char *)h + h->rings_off) + i;
+}
+
+static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32_t i)
+{
+	return (struct rn_rec *)((char *)h + h->data_off) + (uint64_t)i * h->ring_cap;
+}
+
+/* rn_arena_create: create, size and map a new arena file in dir, with every
+ * ring FREE and state PENDING; magic is not yet set (rn_arena_publish).
+ * Uses raw system calls only and keeps no descriptor open. Returns 0 or
+ * -errno; on failure nothing is left behind. */
+int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t id,
+		    struct rn_arena_map *out);
+
+/* rn_arena_publish: store magic (release) so the exporter may read it. */
+void rn_arena_publish(struct rn_arena_map *m);
+
+/* rn_arena_unmap: drop our mapping; the file stays for the exporter. */
+void rn_arena_unmap(struct rn_arena_map *m);
+
+/* rn_arena_unlink: remove the file (creator's cleanup when fork failed). */
+void rn_arena_unlink(struct rn_arena_map *m);
+
+/* rn_ring_init_owner: initialise a ring's robust, process-shared owner
+ * mutex. Returns 0 or an errno value. */
+int rn_ring_init_owner(struct rn_ring *r);
+
+/* Owner state read straight from the mutex's futex word, without taking it:
+ * the exporter must never own (or be blocked by) a traced thread's lock. */
+enum rn_owner { RN_OWNER_NONE, RN_OWNER_ALIVE, RN_OWNER_DEAD };
+enum rn_owner rn_ring_owner(const struct rn_ring *r);
+
+#endif

@@ -1,0 +1,62 @@
+/* record.h: the 64-byte record a wrapper writes for one call, and the
+ * tagged items that follow it in continuation records.
+ *
+ * This is a wire format between two processes that do not trust each other:
+ * the exporter checks every length before it reads. Changing a field changes
+ * RN_FORMAT_VERSION.
+ */
+#ifndef RN_RECORD_H
+#define RN_RECORD_H
+
+#include <stdint.h>
+
+#define RN_REC_SIZE 64
+
+/* rn_rec.flags */
+#define RN_REC_NORET 0x01	/* written before a call that does not return
+				 * on success (exec, exit): t_exit is 0 */
+#define RN_REC_AFTER_NORET 0x02	/* the result of the RN_REC_NORET record
+				 * just before it: that call returned */
+
+struct rn_rec {
+	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
+	uint64_t t_exit;	/* clock ticks after it */
+	int64_t ret;		/* return value; streams as their fd */
+	uint64_t arg[4];	/* the first four call arguments, raw */
+	uint16_t fn;		/* index into rn_fns */
+	uint16_t err;		/* errno when the call failed, else 0 */
+	uint16_t ext_len;	/* bytes of items in the continuation records */
+	uint8_t flags;		/* RN_REC_* */
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct rn_rec) == RN_REC_SIZE, "record is one cache line");
+
+/* Number of continuation records that follow a record. */
+static inline uint32_t rn_rec_nconts(uint32_t ext_len)
+{
+	return (ext_len + RN_REC_SIZE - 1) / RN_REC_SIZE;
+}
+
+/* Items in the continuation bytes, one per captured argument in table order
+ * and one per call argument past the fourth: a 4-byte header then len bytes.
+ */
+struct rn_item {
+	uint8_t tag;		/* enum rn_arg of the argument, or RN_ITEM_SCALAR */
+	uint8_t flags;		/* RN_ITEM_* */
+	uint16_t len;		/* payload bytes that follow */
+};
+
+#define RN_ITEM_SCALAR 0xff	/* an 8-byte argument past the fourth */
+#define RN_ITEM_NULL 0x01	/* the pointer was NULL */
+#define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
+#define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or
+				 * the output was not filled */
+
+/* Limits the shim applies and the exporter enforces. */
+#define RN_STRSIZE_DEFAULT 255
+#define RN_STRSIZE_MAX 4096
+#define RN_ARGV_MAX 64		/* argv strings kept for exec */
+#define RN_EXT_MAX 16384	/* bytes of items after one record */
+
+#endif

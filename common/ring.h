@@ -1,0 +1,120 @@
+/* ring.h: the single-producer/single-consumer ring of one traced thread.
+ *
+ * The control block and the slots live in the arena (shared memory). The
+ * producer is one thread of the traced program; the consumer is the
+ * exporter. Indices are free-running 64-bit counters masked on use; each
+ * side caches the other's index and re-reads it only when the ring looks
+ * full or empty. The producer publishes its tail once per record (record and
+ * continuations together); the consumer publishes its head once per batch.
+ *
+ * Nothing here may block, allocate or make a system call: the producer side
+ * runs inside every wrapped libc call.
+ */
+#ifndef RN_RING_H
+#define RN_RING_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "barrier.h"
+#include "record.h"
+
+enum rn_ring_state {
+	RN_RING_FREE = 0,	/* nobody owns it; a thread may claim it */
+	RN_RING_CLAIMING = 1,	/* a thread won the claim, is taking the lock */
+	RN_RING_ACTIVE = 2,	/* owned: owner mutex held by the producer */
+	RN_RING_DRAINING = 3,	/* owner died; the exporter drains, then frees */
+};
+
+/* Shared control block of one ring: three separate cache lines. */
+struct rn_ring {
+	/* written by the producer only (khead/ktail in liburing terms) */
+	_Alignas(64) uint64_t tail;	/* next slot the producer writes */
+	uint64_t lost;		/* records dropped because the ring was full */
+	uint64_t nested;	/* records dropped: signal handler mid-write */
+	/* written by the consumer only */
+	_Alignas(64) uint64_t head;	/* next slot the consumer reads */
+	/* ownership: the producer thread holds 'owner' from claim to death;
+	 * the kernel marks it owner-dead when that thread exits or execs */
+	_Alignas(64) pthread_mutex_t owner;
+	uint32_t state;		/* enum rn_ring_state */
+	int32_t tid;		/* owner thread id, as the owner sees it */
+	uint64_t claims;	/* times this ring was claimed */
+	uint64_t t_claim;	/* clock ticks at claim */
+};
+
+_Static_assert(sizeof(struct rn_ring) == 192, "ring control is three lines");
+
+/* Producer's private view, kept in the owning thread's TLS. */
+struct rn_prod {
+	struct rn_ring *ring;	/* shared control */
+	struct rn_rec *slots;	/* shared slots */
+	uint64_t mask;		/* capacity - 1 */
+	uint64_t tail;		/* private copy of ring->tail */
+	uint64_t head_cache;	/* last head seen */
+};
+
+/* rn_prod_room: can n slots be written at the tail? Re-reads the consumer's
+ * head only when the cached one says no. Never blocks. */
+static inline int rn_prod_room(struct rn_prod *p, uint64_t n)
+{
+	if (rn_likely(p->tail + n - p->head_cache <= p->mask + 1))
+		return 1;
+	/* acquire: the consumer finished reading the slots it released */
+	p->head_cache = rn_load_acquire(&p->ring->head);
+	return p->tail + n - p->head_cache <= p->mask + 1;
+}
+
+static inline struct rn_rec *rn_prod_slot(const struct rn_prod *p, uint64_t i)
+{
+	return &p->slots[(p->tail + i) & p->mask];
+}
+
+/* rn_prod_publish: make the n slots written since the last publish visible. */
+static inline void rn_prod_publish(struct rn_prod *p, uint64_t n)
+{
+	p->tail += n;
+	/* release: the slot stores above are visible before the new tail */
+	rn_store_release(&p->ring->tail, p->tail);
+}
+
+/* Consumer's private view, kept by the exporter. */
+struct rn_cons {
+	struct rn_ring *ring;
+	const struct rn_rec *slots;
+	uint64_t mask;
+	uint64_t head;		/* private copy of ring->head */
+	uint64_t tail_cache;	/* last tail seen */
+};
+
+/* rn_cons_avail: records ready to read; re-reads the producer's tail only
+ * when the cached one is used up. Returns UINT64_MAX when the shared indices
+ * are impossible (more than the capacity apart): the ring is corrupt. */
+static inline uint64_t rn_cons_avail(struct rn_cons *c)
+{
+	if (c->tail_cache == c->head) {
+		/* acquire: the producer's slot stores are visible */
+		c->tail_cache = rn_load_acquire(&c->ring->tail);
+	}
+	uint64_t n = c->tail_cache - c->head;
+	return n > c->mask + 1 ? UINT64_MAX : n;
+}
+
+static inline const struct rn_rec *rn_cons_slot(const struct rn_cons *c, uint64_t i)
+{
+	return &c->slots[(c->head + i) & c->mask];
+}
+
+/* rn_cons_consume: mark n records read; call rn_cons_publish once per batch. */
+static inline void rn_cons_consume(struct rn_cons *c, uint64_t n)
+{
+	c->head += n;
+}
+
+static inline void rn_cons_publish(struct rn_cons *c)
+{
+	/* release: our reads of the slots happen before the producer reuses them */
+	rn_store_release(&c->ring->head, c->head);
+}
+
+#endif

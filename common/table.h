@@ -1,0 +1,104 @@
+/* table.h: the syscall table (syscalls.def) as data both sides can read.
+ *
+ * The shim uses it to know which arguments carry strings or addresses it
+ * must copy; the exporter uses it to name and decode every record; the
+ * filter parser uses the classes. Nothing here may allocate or call libc:
+ * the shim reads it from inside wrappers.
+ */
+#ifndef RN_TABLE_H
+#define RN_TABLE_H
+
+#include <stdint.h>
+
+/* How one argument is recorded (shim) and printed (exporter). Implied
+ * arguments (RN_ARG_IMPLIED_FIRST and after) consume no call argument: they
+ * are the constants glibc passes to the kernel, printed so the text output
+ * reads like strace's. */
+enum rn_arg {
+	/* scalars kept in the record's argument slots */
+	RN_ARG_INT, RN_ARG_UINT, RN_ARG_ULONG, RN_ARG_SIZE, RN_ARG_OFF,
+	RN_ARG_HEX, RN_ARG_PTR, RN_ARG_BUF, RN_ARG_FD, RN_ARG_DIRFD,
+	RN_ARG_OFLAGS, RN_ARG_MODE, RN_ARG_ATFLAGS, RN_ARG_ACCMODE,
+	RN_ARG_PROT, RN_ARG_MAPFLAGS, RN_ARG_MSGFLAGS, RN_ARG_SOCKFAM,
+	RN_ARG_SOCKTYPE, RN_ARG_SHUT, RN_ARG_SIG, RN_ARG_WAITOPTS,
+	RN_ARG_WHENCE, RN_ARG_FCNTL, RN_ARG_EPOLLOP, RN_ARG_CLOCKID,
+	RN_ARG_SYSNO,
+	RN_ARG_SKIP,		/* consumed, never printed (fortify buffer sizes) */
+	RN_ARG_FILEP,		/* FILE *: recorded as its fd, taken before the call */
+	RN_ARG_DIRP,		/* DIR *: recorded as its fd, taken before the call */
+	RN_ARG_SKIPFILEP,	/* FILE * recorded as its fd, not printed */
+	/* captured: the bytes follow the record as a tagged item */
+	RN_ARG_CAPTURE_FIRST,
+	RN_ARG_PATH = RN_ARG_CAPTURE_FIRST, /* NUL-terminated, cut at strsize */
+	RN_ARG_STR,		/* NUL-terminated, cut at strsize */
+	RN_ARG_FMODE,		/* fopen mode string, printed as O_ flags */
+	RN_ARG_ARGV,		/* NULL-terminated string array */
+	RN_ARG_ENVP,		/* NULL-terminated string array: only its length */
+	RN_ARG_SOCKADDR,	/* input address; its length is the next argument */
+	RN_ARG_SOCKADDR_OUT,	/* output address; *next argument is its length */
+	RN_ARG_PIPEFDS,		/* int[2] filled by the call */
+	RN_ARG_STATUSP,		/* int * wait status filled by the call */
+	RN_ARG_PIDP,		/* pid_t * filled by the call */
+	RN_ARG_TIMESPEC,	/* const struct timespec * */
+	RN_ARG_CAPTURE_LAST = RN_ARG_TIMESPEC,
+	/* implied constants */
+	RN_ARG_IMPLIED_FIRST,
+	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,
+	RN_ARG_EMPTYPATH, RN_ARG_SYMNOFOLLOW, RN_ARG_REALTIME, RN_ARG_ALLPIDS,
+	RN_ARG_NULLP, RN_ARG_DIROFLAGS, RN_ARG_GETFL, RN_ARG_HIDDEN,
+	RN_ARG__COUNT
+};
+
+/* Filter classes, one bit each; names as strace's %class. */
+enum rn_class {
+	RN_CLASS_FILE = 1u << 0, RN_CLASS_DESC = 1u << 1,
+	RN_CLASS_NETWORK = 1u << 2, RN_CLASS_PROCESS = 1u << 3,
+	RN_CLASS_MEMORY = 1u << 4, RN_CLASS_SIGNAL = 1u << 5,
+	RN_CLASS_IPC = 1u << 6, RN_CLASS_TIME = 1u << 7,
+	RN_CLASS_POLL = 1u << 8,
+};
+
+/* How the return value reads. */
+enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
+	      RN_RET_VOID, RN_RET_NORET };
+
+#define RN_MAX_TYPES 8
+#define RN_MAX_ARGS 8
+
+struct rn_fn_info {
+	const char *func;	/* libc entry point */
+	const char *sys;	/* kernel syscall as strace names it */
+	uint16_t cls;		/* enum rn_class bit */
+	uint8_t ret;		/* enum rn_ret */
+	uint8_t nargs;		/* arguments the wrapper records (call list) */
+	uint8_t ntypes;		/* printed arguments, implied ones included */
+	uint8_t custom;		/* 1 when the wrapper is hand-written */
+	uint8_t capture;	/* 1 when some argument is captured as bytes */
+	uint8_t types[RN_MAX_TYPES];
+};
+
+/* Table indices: RN_IDX_open, RN_IDX_read, ... */
+enum rn_idx {
+#define RN_FN(func, ...) RN_IDX_##func,
+#include "syscalls.def"
+#undef RN_FN
+	RN_NFUNCS
+};
+
+extern const struct rn_fn_info rn_fns[RN_NFUNCS];
+
+static inline int rn_arg_is_capture(unsigned t)
+{
+	return t >= RN_ARG_CAPTURE_FIRST && t <= RN_ARG_CAPTURE_LAST;
+}
+
+static inline int rn_arg_is_implied(unsigned t)
+{
+	return t >= RN_ARG_IMPLIED_FIRST && t < RN_ARG__COUNT;
+}
+
+/* rn_class_parse: "file" or "%file" -> class bit; 0 when unknown. */
+unsigned rn_class_parse(const char *name, unsigned len);
+const char *rn_class_name(unsigned cls);
+
+#endif

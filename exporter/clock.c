@@ -1,0 +1,68 @@
+/* clock.c: tick to wall-clock conversion (see clock.h). */
+#include "clock.h"
+
+#include <time.h>
+
+#include "../common/arena.h"
+
+static uint64_t rn_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t rn_mono_ns(void)
+{
+	return rn_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t rn_real_ns(void)
+{
+	return rn_ns(CLOCK_REALTIME);
+}
+
+/* One (tsc, mono) pair, bracketed tightly: the tsc read halfway between
+ * two monotonic reads that are close together. */
+static void rn_pair(uint64_t *tsc, uint64_t *mono)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = rn_mono_ns();
+		uint64_t t = __builtin_ia32_rdtsc();
+		uint64_t b = rn_mono_ns();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = t;
+			*mono = a + (b - a) / 2;
+		}
+	}
+}
+
+void rn_clock_init(struct rn_clock *c)
+{
+	rn_pair(&c->tsc0, &c->mono0);
+	struct timespec ts = { 0, 10000000 };
+	nanosleep(&ts, NULL);
+	rn_clock_refresh(c);
+}
+
+void rn_clock_refresh(struct rn_clock *c)
+{
+	rn_pair(&c->tsc_ref, &c->mono_ref);
+	if (c->tsc_ref > c->tsc0 && c->mono_ref > c->mono0)
+		c->ns_per_tick = (double)(c->mono_ref - c->mono0) / (double)(c->tsc_ref - c->tsc0);
+	uint64_t m = rn_mono_ns();
+	c->real_minus_mono = (int64_t)(rn_real_ns() - m);
+}
+
+uint64_t rn_clock_unix(const struct rn_clock *c, uint32_t kind, uint64_t ticks)
+{
+	int64_t mono;
+	if (kind == RN_CLOCK_TSC)
+		mono = (int64_t)c->mono_ref +
+		       (int64_t)((double)(int64_t)(ticks - c->tsc_ref) * c->ns_per_tick);
+	else
+		mono = (int64_t)ticks;
+	return (uint64_t)(mono + c->real_minus_mono);
+}

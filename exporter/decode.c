@@ -1,0 +1,59 @@
+/* decode.c: parse a record and its tagged items against the table (see
+ * decode.h). Never trusts a length it has not checked against what is left.
+ */
+#include "decode.h"
+
+#include <string.h>
+
+#include "../common/table.h"
+
+int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
+	      struct rn_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	if (rec->fn >= RN_NFUNCS || rec->ext_len != ext_len || ext_len > RN_EXT_MAX)
+		return -1;
+	const struct rn_fn_info *fi = &rn_fns[rec->fn];
+	ev->fn = rec->fn;
+	ev->ret = rec->ret;
+	ev->err = rec->err;
+	ev->t_enter_ns = rec->t_enter;
+	ev->t_exit_ns = rec->t_exit;
+	for (unsigned k = 0; k < 4 && k < fi->nargs; k++)
+		ev->arg[k] = rec->arg[k];
+
+	/* Items appear in type order: one per captured argument, one per
+	 * scalar call argument past the fourth. */
+	uint32_t off = 0;
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		unsigned ty = fi->types[i];
+		if (rn_arg_is_implied(ty))
+			continue;
+		int want_item = rn_arg_is_capture(ty) || k >= 4;
+		if (want_item && ext_len) {
+			struct rn_item it;
+			if (ext_len - off < sizeof it)
+				return -1;
+			memcpy(&it, ext + off, sizeof it);
+			off += sizeof it;
+			if (it.len > ext_len - off)
+				return -1;
+			if (rn_arg_is_capture(ty)) {
+				if (it.tag != ty)
+					return -1;
+				ev->cap[i] = (struct rn_capture){ ext + off, it.len, it.flags, 1 };
+			} else {
+				if (it.tag != RN_ITEM_SCALAR || it.len != 8)
+					return -1;
+				if (k < RN_MAX_ARGS)
+					memcpy(&ev->arg[k], ext + off, 8);
+			}
+			off += it.len;
+		}
+		k++;
+	}
+	/* A record written after its call (the AFTER_NORET half of exec)
+	 * carries no items; any other leftover bytes mean a malformed one. */
+	return off == ext_len ? 0 : -1;
+}

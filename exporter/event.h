@@ -1,0 +1,51 @@
+/* event.h: one decoded call, as the drain hands it to every sink.
+ *
+ * Everything in it has been bounds-checked by the decoder: sinks may trust
+ * lengths and indices, but not the bytes of captured strings (they come
+ * from the traced program and must be escaped wherever they are printed).
+ */
+#ifndef RN_EVENT_H
+#define RN_EVENT_H
+
+#include <stdint.h>
+
+#include "../common/table.h"
+
+/* One captured argument (string, address, filled-in output). */
+struct rn_capture {
+	const uint8_t *data;	/* NULL when absent */
+	uint16_t len;
+	uint8_t flags;		/* RN_ITEM_NULL / TRUNC / UNREAD */
+	uint8_t present;	/* 1 when the item was in the record */
+};
+
+/* What the exporter knows of one traced process image. */
+struct rn_proc {
+	int32_t pid;		/* as the traced program sees it */
+	int32_t ppid;
+	uint64_t arena_id;
+	uint32_t exec_gen;	/* 0 for the first image of this pid */
+	char exe[512];
+	uint64_t t_start_ns;	/* unix ns */
+	uint64_t t_end_ns;	/* unix ns, 0 while running */
+	int exit_code;		/* valid when has_exit */
+	int has_exit;
+	uint64_t lost;		/* records dropped in this image */
+};
+
+#define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */
+
+struct rn_event {
+	const struct rn_proc *proc;
+	int32_t tid;
+	uint16_t fn;		/* index into rn_fns, < RN_NFUNCS */
+	uint8_t flags;		/* RN_EV_* */
+	int64_t ret;
+	int err;		/* errno value when failed, else 0 */
+	uint64_t t_enter_ns;	/* unix ns */
+	uint64_t t_exit_ns;	/* unix ns (== t_enter_ns when unfinished) */
+	uint64_t arg[RN_MAX_ARGS];	/* call arguments, raw, in call order */
+	struct rn_capture cap[RN_MAX_TYPES];	/* indexed like rn_fns[fn].types */
+};
+
+#endif

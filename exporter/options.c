@@ -1,0 +1,278 @@
+/* options.c: the command line and RENACER_* environment of renacer-run and
+ * renacer-exporter. The only code, with main, allowed to print and exit:
+ * a bad option exits 2 with one line naming it; a bad environment value
+ * warns once and keeps the default.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/arena.h"
+#include "../common/record.h"
+
+static const char rn_usage[] =
+	"usage: renacer-run [options] [--] program [args...]\n"
+	"       renacer-exporter --session-dir DIR [options]\n"
+	"\n"
+	"Trace the system calls of a program (and all its children) through\n"
+	"LD_PRELOAD, with the exporter draining shared-memory rings beside it.\n"
+	"\n"
+	"Output:\n"
+	"  -o FILE            write the trace to FILE instead of stderr\n"
+	"  -c                 count time, calls and errors per syscall; print a summary\n"
+	"  -C                 like -c, but also print the calls\n"
+	"  -S SORTBY          sort the summary by time (default), calls, errors, name,\n"
+	"                     avg-time, max-time or nothing\n"
+	"  --format FMT       text (strace-like, the default) or json (one object per line)\n"
+	"  -t, -tt, -ttt      prefix each line with the time of day, with microseconds,\n"
+	"                     or as seconds since the epoch\n"
+	"  -T                 show the time spent in each call\n"
+	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
+	"  -q                 suppress notes on stderr\n"
+	"\n"
+	"Filtering:\n"
+	"  -e trace=SET       trace only SET: syscall or libc names, classes (%file,\n"
+	"                     %desc, %network, %process, %memory, %signal, %ipc, %time,\n"
+	"                     %poll), 'all' or 'none'; a leading ! negates the set\n"
+	"  -f                 follow children (always on; accepted for strace habits)\n"
+	"\n"
+	"Capture:\n"
+	"  --on-full=POLICY   when a ring is full: drop (default; counted and reported)\n"
+	"                     or block (wait for the exporter: lossless)\n"
+	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
+	"\n"
+	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
+	"\n"
+	"Environment (for the traced program; renacer-run sets them):\n"
+	"  RENACER_SESSION_DIR, RENACER_TRACE, RENACER_STRSIZE, RENACER_ON_FULL,\n"
+	"  RENACER_RING_SIZE (records per ring, power of two), RENACER_RINGS,\n"
+	"  RENACER_DEBUG=1 (the shim explains on stderr why it is not tracing)\n";
+
+static void __attribute__((noreturn)) rn_bad_opt(const char *opt, const char *val, const char *why)
+{
+	if (val)
+		fprintf(stderr, "renacer: %s: invalid value '%s': %s\n", opt, val, why);
+	else
+		fprintf(stderr, "renacer: %s: %s\n", opt, why);
+	exit(2);
+}
+
+void rn_env_warn(const char *name, const char *value, const char *why)
+{
+	fprintf(stderr, "renacer: warning: %s='%s' ignored: %s\n", name, value, why);
+}
+
+/* Parses a decimal in [lo, hi]; returns 0, or -1 with *why set. */
+static int rn_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, const char **why)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ') {
+		*why = "expected a non-negative integer";
+		return -1;
+	}
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end) {
+		*why = "expected a non-negative integer";
+		return -1;
+	}
+	if (errno == ERANGE || v < lo || v > hi) {
+		*why = "out of range";
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int rn_parse_sortby(const char *s, enum rn_sortby *out)
+{
+	static const struct { const char *name; enum rn_sortby v; } keys[] = {
+		{ "time", RN_SORT_TIME }, { "total-time", RN_SORT_TIME },
+		{ "calls", RN_SORT_CALLS }, { "count", RN_SORT_CALLS },
+		{ "errors", RN_SORT_ERRORS }, { "name", RN_SORT_NAME },
+		{ "syscall", RN_SORT_NAME }, { "nothing", RN_SORT_NOTHING },
+		{ "none", RN_SORT_NOTHING }, { "max-time", RN_SORT_MAX },
+		{ "avg-time", RN_SORT_AVG },
+	};
+	for (unsigned i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (!strcmp(s, keys[i].name)) {
+			*out = keys[i].v;
+			return 0;
+		}
+	return -1;
+}
+
+static void rn_set_filter(struct rn_opts *o, const char *opt, const char *spec)
+{
+	const char *bad;
+	unsigned badlen;
+	if (strncmp(spec, "trace=", 6) && strchr(spec, '='))
+		rn_bad_opt(opt, spec, "only trace=SET is supported");
+	if (rn_filter_parse(&o->filter, spec, &bad, &badlen)) {
+		char what[128];
+		if (!badlen)
+			rn_bad_opt(opt, spec, "empty set");
+		snprintf(what, sizeof what, "unknown syscall or class '%.*s'", (int)badlen, bad);
+		rn_bad_opt(opt, spec, what);
+	}
+	o->filter_spec = spec;
+}
+
+/* Environment defaults, read before the command line so options win. */
+static void rn_opts_env(struct rn_opts *o)
+{
+	const char *v, *why;
+	uint32_t n;
+	if ((v = getenv("RENACER_STRSIZE")) && *v) {
+		if (rn_parse_u32(v, 0, RN_STRSIZE_MAX, &n, &why))
+			rn_env_warn("RENACER_STRSIZE", v, why);
+		else
+			o->strsize = n;
+	}
+	if ((v = getenv("RENACER_ON_FULL")) && *v) {
+		if (!strcmp(v, "drop"))
+			o->on_full = RN_ON_FULL_DROP;
+		else if (!strcmp(v, "block"))
+			o->on_full = RN_ON_FULL_BLOCK;
+		else
+			rn_env_warn("RENACER_ON_FULL", v, "expected drop or block");
+	}
+	if ((v = getenv("RENACER_RING_SIZE")) && *v) {
+		if (rn_parse_u32(v, RN_RING_CAP_MIN, RN_RING_CAP_MAX, &n, &why))
+			rn_env_warn("RENACER_RING_SIZE", v, why);
+		else if (n & (n - 1))
+			rn_env_warn("RENACER_RING_SIZE", v, "not a power of two");
+		else
+			o->ring_size = n;
+	}
+	if ((v = getenv("RENACER_RINGS")) && *v) {
+		if (rn_parse_u32(v, 1, RN_RINGS_MAX, &n, &why))
+			rn_env_warn("RENACER_RINGS", v, why);
+		else
+			o->rings = n;
+	}
+	if ((v = getenv("RENACER_TRACE")) && *v) {
+		const char *bad;
+		unsigned badlen;
+		struct rn_filter f;
+		if (rn_filter_parse(&f, v, &bad, &badlen))
+			rn_env_warn("RENACER_TRACE", v, "unknown syscall or class");
+		else {
+			o->filter = f;
+			o->filter_spec = v;
+		}
+	}
+}
+
+enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR };
+
+void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "on-full", required_argument, NULL, OPT_ON_FULL },
+		{ "session-dir", required_argument, NULL, OPT_SESSION_DIR },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->strsize = RN_STRSIZE_DEFAULT;
+	o->ring_size = RN_RING_CAP_DEFAULT;
+	o->rings = RN_RINGS_DEFAULT;
+	rn_filter_all(&o->filter);
+	rn_opts_env(o);
+
+	opterr = 0;
+	optind = 1;
+	int c;
+	char optname[3] = "-?";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, NULL)) != -1) {
+		const char *why;
+		optname[1] = (char)optopt;
+		switch (c) {
+		case 'o':
+			if (!*optarg)
+				rn_bad_opt("-o", optarg, "empty file name");
+			o->output = optarg;
+			break;
+		case 'c':
+			o->summary = 1;
+			break;
+		case 'C':
+			o->summary_too = 1;
+			break;
+		case 'S':
+			if (rn_parse_sortby(optarg, &o->sortby))
+				rn_bad_opt("-S", optarg,
+					   "expected time, calls, errors, name, avg-time, max-time or nothing");
+			break;
+		case 'e':
+			rn_set_filter(o, "-e", optarg);
+			break;
+		case 's':
+			if (rn_parse_u32(optarg, 0, RN_STRSIZE_MAX, &o->strsize, &why))
+				rn_bad_opt("-s", optarg, why);
+			break;
+		case 't':
+			if (o->tstamp < RN_TS_TTT)
+				o->tstamp++;
+			break;
+		case 'T':
+			o->durations = 1;
+			break;
+		case 'f':
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "text"))
+				o->format = RN_FMT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->format = RN_FMT_JSON;
+			else
+				rn_bad_opt("--format", optarg, "expected text or json");
+			break;
+		case OPT_ON_FULL:
+			if (!strcmp(optarg, "drop"))
+				o->on_full = RN_ON_FULL_DROP;
+			else if (!strcmp(optarg, "block"))
+				o->on_full = RN_ON_FULL_BLOCK;
+			else
+				rn_bad_opt("--on-full", optarg, "expected drop or block");
+			break;
+		case OPT_SESSION_DIR:
+			if (!*optarg)
+				rn_bad_opt("--session-dir", optarg, "empty directory name");
+			o->session_dir = optarg;
+			break;
+		case 'h':
+			fputs(rn_usage, stdout);
+			exit(0);
+		case 'V':
+			printf("renacer %s\n", RENACER_VERSION);
+			exit(0);
+		case ':':
+			rn_bad_opt(optopt ? optname : argv[optind - 1], NULL, "missing argument");
+		default:
+			if (optopt)
+				rn_bad_opt(optname, NULL, "unknown option");
+			rn_bad_opt(argv[optind - 1], NULL, "unknown option");
+		}
+	}
+	if (o->summary && o->summary_too)
+		rn_bad_opt("-c", NULL, "cannot be combined with -C");
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (!o->argv && !o->session_dir)
+		rn_bad_opt("renacer", NULL, "no program to run (usage: renacer-run [options] -- program [args])");
+	if (o->argv && o->session_dir)
+		rn_bad_opt("--session-dir", o->session_dir, "cannot be combined with a program to run");
+}

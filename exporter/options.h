@@ -1,0 +1,46 @@
+/* options.h: every setting of a run, from the command line and environment.
+ *
+ * Filled by rn_opts_parse (options.c), the only place that reads argv and
+ * RENACER_* variables for the exporter and launcher.
+ */
+#ifndef RN_OPTIONS_H
+#define RN_OPTIONS_H
+
+#include <stdint.h>
+
+#include "../common/filter.h"
+
+enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
+enum rn_tstamp { RN_TS_NONE, RN_TS_T, RN_TS_TT, RN_TS_TTT };
+enum rn_sortby { RN_SORT_TIME, RN_SORT_CALLS, RN_SORT_ERRORS, RN_SORT_NAME,
+		 RN_SORT_NOTHING, RN_SORT_MAX, RN_SORT_AVG };
+
+struct rn_opts {
+	const char *output;	/* -o FILE, NULL for stderr */
+	int summary;		/* -c: summary only */
+	int summary_too;	/* -C: summary and events */
+	enum rn_sortby sortby;	/* -S */
+	enum rn_format format;	/* --format */
+	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
+	int durations;		/* -T */
+	uint32_t strsize;	/* -s */
+	int on_full;		/* enum rn_on_full */
+	struct rn_filter filter;	/* -e trace= */
+	const char *filter_spec;	/* as given, passed to the shim */
+	const char *session_dir;	/* --session-dir: exporter mode */
+	char **argv;		/* program and arguments after -- */
+	int quiet;		/* -q: no notes on stderr */
+	uint32_t ring_size;	/* RENACER_RING_SIZE, records per ring */
+	uint32_t rings;		/* RENACER_RINGS, rings per process */
+};
+
+/* rn_opts_parse: fill o from argv and the environment. Prints one line
+ * naming the bad option and exits 2 on a bad option; warns once and keeps
+ * the default on a bad environment value. --help and --version print and
+ * exit 0. */
+void rn_opts_parse(struct rn_opts *o, int argc, char **argv);
+
+/* rn_env_warn: one warning line for a bad environment value. */
+void rn_env_warn(const char *name, const char *value, const char *why);
+
+#endif

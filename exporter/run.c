@@ -1,0 +1,66 @@
+/* run.c: the exporter's main loop: sinks chosen from the options, drain
+ * passes, sleeps that adapt to the load, and the end of the session.
+ * Never exits the process: returns to main or the launcher.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "session.h"
+#include "sink.h"
+
+/* Sleep between passes when nothing was read: short enough that a ring of
+ * the default size cannot fill meanwhile at a few million calls a second. */
+#define RN_IDLE_SLEEP_MS 1
+
+int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
+	   volatile sig_atomic_t *stop)
+{
+	struct rn_sink sinks[2];
+	unsigned n = 0;
+	int rc = 0;
+	memset(sinks, 0, sizeof sinks);
+	if (!o->summary)
+		rc = o->format == RN_FMT_JSON ? rn_sink_json_new(&sinks[n++], out, o)
+					      : rn_sink_text_new(&sinks[n++], out, o);
+	if (!rc && (o->summary || o->summary_too))
+		rc = rn_sink_summary_new(&sinks[n++], out, o);
+	if (rc) {
+		fprintf(stderr, "renacer: cannot set up the output: %s\n", strerror(-rc));
+		return 1;
+	}
+
+	struct rn_session s;
+	rc = rn_session_open(&s, dir, sinks, n);
+	if (rc) {
+		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
+		for (unsigned i = 0; i < n; i++)
+			if (sinks[i].destroy)
+				sinks[i].destroy(&sinks[i]);
+		return 1;
+	}
+	s.keep_files = ctl_fd < 0;
+	int root_done = 0;
+	while (!*stop) {
+		size_t got = rn_session_pass(&s);
+		if (ctl_fd >= 0 && !root_done) {
+			char buf[64];
+			ssize_t r = read(ctl_fd, buf, sizeof buf);
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+				root_done = 1;
+		}
+		if (root_done && rn_session_idle(&s))
+			break;
+		if (!got)
+			rn_session_wait(&s, RN_IDLE_SLEEP_MS, root_done ? -1 : ctl_fd);
+	}
+	rn_session_close(&s);
+	for (unsigned i = 0; i < n; i++)
+		if (sinks[i].destroy)
+			sinks[i].destroy(&sinks[i]);
+	fflush(out);
+	return 0;
+}

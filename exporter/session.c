@@ -1,0 +1,671 @@
+/* session.c: finding arenas, draining their rings into sinks, and noticing
+ * when threads and processes end (see session.h and docs/ARCHITECTURE.md).
+ *
+ * Everything read from an arena is copied before it is checked and checked
+ * before it is used. This file must never block on, signal or otherwise
+ * touch the traced processes beyond the shared memory they gave us.
+ */
+#include "session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decode.h"
+
+#define RN_PASS_MAX_EVENTS 65536	/* events sorted and dispatched per pass */
+#define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory (inotify may overflow) */
+#define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
+#define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
+#define RN_GRACE_NS 2000000000ull	/* pending fork child or exec, unverifiable */
+
+/* One line on stderr about an arena: name, then what is wrong with it. */
+static void rn_note(const char *name, const char *what)
+{
+	fprintf(stderr, "renacer: arena %s: %s\n", name, what);
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
+{
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		struct rn_sink *k = &s->sinks[i];
+		int (*fn)(struct rn_sink *, const struct rn_proc *) = end ? k->proc_end : k->proc_start;
+		if (fn)
+			fn(k, &a->proc);
+	}
+}
+
+static int rn_ev_cmp(const void *x, const void *y)
+{
+	const struct rn_event *a = x, *b = y;
+	if (a->t_enter_ns != b->t_enter_ns)
+		return a->t_enter_ns < b->t_enter_ns ? -1 : 1;
+	return 0;
+}
+
+/* Sends the pass's events, in start-time order, to every sink. */
+static void rn_flush_events(struct rn_session *s)
+{
+	if (s->nev > 1)
+		qsort(s->evs, s->nev, sizeof *s->evs, rn_ev_cmp);
+	for (size_t e = 0; e < s->nev; e++)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			s->sinks[i].event(&s->sinks[i], &s->evs[e]);
+	s->stats.events += s->nev;
+	s->nev = 0;
+	s->scratch_used = 0;
+}
+
+static uint8_t *rn_scratch(struct rn_session *s, size_t n)
+{
+	if (s->scratch_used + n > s->scratch_cap)
+		return NULL;
+	uint8_t *p = s->scratch + s->scratch_used;
+	s->scratch_used += n;
+	return p;
+}
+
+/* Queues one decoded record; converts its times. ext must stay valid
+ * until the next flush. Returns 0 or -1 when malformed. */
+static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len, uint8_t evflags)
+{
+	if (s->nev == s->evcap)
+		rn_flush_events(s);
+	struct rn_event *ev = &s->evs[s->nev];
+	if (rn_decode(rec, ext, ext_len, ev))
+		return -1;
+	ev->proc = &a->proc;
+	ev->tid = t->tid;
+	ev->flags = evflags;
+	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
+	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
+						     : rn_clock_unix(&s->clock, a->clock, rec->t_exit);
+	if (ev->t_exit_ns < ev->t_enter_ns)
+		ev->t_exit_ns = ev->t_enter_ns;
+	if (ev->t_exit_ns > t->last_exit_ns)
+		t->last_exit_ns = ev->t_exit_ns;
+	s->nev++;
+	return 0;
+}
+
+/* Sends a held exec or exit record as an unfinished call, no earlier than
+ * anything its thread did before it really happened. */
+static void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			  struct rn_pend **pp)
+{
+	struct rn_pend *p = *pp;
+	if (!p)
+		return;
+	uint8_t *ext = rn_scratch(s, p->ext_len);
+	if (!ext) {
+		rn_flush_events(s);
+		ext = rn_scratch(s, p->ext_len);
+	}
+	memcpy(ext, p->ext, p->ext_len);
+	uint64_t last = t->last_exit_ns;
+	if (rn_queue(s, a, t, &p->rec, ext, p->ext_len, RN_EV_UNFINISHED) == 0) {
+		struct rn_event *ev = &s->evs[s->nev - 1];
+		if (ev->t_enter_ns < last)
+			ev->t_enter_ns = ev->t_exit_ns = last;
+	}
+	free(p);
+	*pp = NULL;
+}
+
+static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len)
+{
+	struct rn_pend *p = malloc(sizeof *p);
+	if (!p)
+		return NULL;
+	p->rec = *rec;
+	p->ext_len = ext_len;
+	memcpy(p->ext, ext, ext_len);
+	return p;
+}
+
+static int rn_is_exit(uint16_t fn)
+{
+	return fn == RN_IDX_exit || fn == RN_IDX__exit || fn == RN_IDX__Exit;
+}
+
+/* ---------------------------------------------------------------- rings */
+
+/* Reads every complete record of one ring (all of it when 'all'). Returns
+ * the records read; a ring found corrupt marks its arena corrupt. */
+static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_cons *c = &t->cons;
+	uint64_t avail = rn_cons_avail(c);
+	if (avail == UINT64_MAX)
+		goto corrupt;
+	uint64_t i = 0;
+	size_t n = 0;
+	while (i < avail) {
+		struct rn_rec rec;
+		memcpy(&rec, rn_cons_slot(c, i), sizeof rec);	/* one read of shared bytes */
+		uint32_t nconts = rn_rec_nconts(rec.ext_len);
+		if (rec.ext_len > RN_EXT_MAX || 1 + (uint64_t)nconts > avail - i)
+			goto corrupt;
+		uint8_t *ext = rn_scratch(s, rec.ext_len);
+		if (!ext) {
+			rn_flush_events(s);
+			ext = rn_scratch(s, rec.ext_len);
+		}
+		for (uint32_t k = 0; k < nconts; k++) {
+			uint32_t chunk = rec.ext_len - k * RN_REC_SIZE;
+			if (chunk > RN_REC_SIZE)
+				chunk = RN_REC_SIZE;
+			memcpy(ext + k * RN_REC_SIZE, rn_cons_slot(c, i + 1 + k), chunk);
+		}
+		int bad = 0;
+		if (rec.fn >= RN_NFUNCS) {
+			bad = 1;
+		} else if (rec.flags & RN_REC_NORET) {
+			struct rn_pend **slot = rn_is_exit(rec.fn) ? &t->pend_exit : &t->pend_exec;
+			struct rn_event probe;
+			bad = rn_decode(&rec, ext, rec.ext_len, &probe) != 0;
+			if (!bad) {
+				free(*slot);
+				*slot = rn_hold(&rec, ext, rec.ext_len);
+			}
+		} else if (rec.flags & RN_REC_AFTER_NORET) {
+			/* the exec came back: one failed call with the captured
+			 * arguments of the first half */
+			struct rn_pend *p = t->pend_exec;
+			if (p && p->rec.fn == rec.fn) {
+				p->rec.t_exit = rec.t_exit;
+				p->rec.ret = rec.ret;
+				p->rec.err = rec.err;
+				uint8_t *pe = rn_scratch(s, p->ext_len);
+				if (!pe) {
+					rn_flush_events(s);
+					pe = rn_scratch(s, p->ext_len);
+				}
+				memcpy(pe, p->ext, p->ext_len);
+				bad = rn_queue(s, a, t, &p->rec, pe, p->ext_len, 0);
+				free(p);
+				t->pend_exec = NULL;
+			} else {
+				bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, 0);
+			}
+		} else {
+			bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, 0);
+		}
+		if (bad)
+			s->stats.corrupt++;
+		i += 1 + nconts;
+		n++;
+	}
+	rn_cons_consume(c, i);
+	return n;
+corrupt:
+	if (a->state != RN_AR_CORRUPT)
+		rn_note(a->name, "ring indices are impossible; skipping this process");
+	a->state = RN_AR_CORRUPT;
+	s->stats.corrupt++;
+	return 0;
+}
+
+static void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			    struct rn_ring *r)
+{
+	uint64_t lost = rn_load_relaxed(&r->lost), nested = rn_load_relaxed(&r->nested);
+	if (lost > t->lost_seen) {
+		s->stats.lost_full += lost - t->lost_seen;
+		a->proc.lost += lost - t->lost_seen;
+	}
+	if (nested > t->nested_seen) {
+		s->stats.lost_nested += nested - t->nested_seen;
+		a->proc.lost += nested - t->nested_seen;
+	}
+	t->lost_seen = lost;
+	t->nested_seen = nested;
+	uint64_t nr = rn_load_relaxed(&a->hdr->lost_noring);
+	if (nr > a->lost_noring_seen) {
+		s->stats.lost_noring += nr - a->lost_noring_seen;
+		a->proc.lost += nr - a->lost_noring_seen;
+		a->lost_noring_seen = nr;
+	}
+}
+
+/* The thread of ring i has ended: read what it left, show its held
+ * exec/exit, and give the ring back for another thread. */
+static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
+{
+	struct rn_ring *r = rn_arena_ring(a->hdr, i);
+	struct rn_thr *t = &a->thr[i];
+	if (a->state == RN_AR_LIVE)
+		rn_drain_ring(s, a, t);
+	rn_account_lost(s, a, t, r);
+	if (t->pend_exec) {
+		/* the exec never came back: it succeeded and replaced us */
+		a->execd = 1;
+		rn_queue_pend(s, a, t, &t->pend_exec);
+	}
+	rn_queue_pend(s, a, t, &t->pend_exit);
+	if (a->state == RN_AR_LIVE)
+		rn_cons_publish(&t->cons);
+	/* A fresh mutex for the next owner: the dead one's is owner-dead. */
+	rn_ring_init_owner(r);
+	r->tid = 0;
+	t->tid = 0;
+	t->last_exit_ns = 0;
+	t->claiming_since = 0;
+	rn_store_release(&r->state, RN_RING_FREE);
+}
+
+/* ---------------------------------------------------------------- arenas */
+
+static int rn_pid_alive(const struct rn_session *s, const struct rn_arena_hdr *h, int32_t pid)
+{
+	if (pid <= 0 || h->pidns != s->pidns || !s->pidns)
+		return -1;	/* cannot tell from here */
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file)
+{
+	if (a->thr) {
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			free(a->thr[i].pend_exec);
+			free(a->thr[i].pend_exit);
+		}
+		free(a->thr);
+	}
+	if (a->hdr)
+		munmap(a->hdr, a->size);
+	if (unlink_file)
+		unlinkat(s->dirfd, a->name, 0);
+	free(a);
+}
+
+/* Checks a header whose magic is set; copies what we will rely on. */
+static int rn_ar_validate(struct rn_ar *a)
+{
+	const struct rn_arena_hdr *h = a->hdr;
+	uint64_t ro, dof;
+	uint32_t nr = h->nrings, cap = h->ring_cap;
+	if (h->version != RN_FORMAT_VERSION || h->hdr_size != sizeof *h)
+		return -1;
+	if (nr < 1 || nr > RN_RINGS_MAX || cap < RN_RING_CAP_MIN || cap > RN_RING_CAP_MAX ||
+	    (cap & (cap - 1)))
+		return -1;
+	if (rn_arena_size(nr, cap, &ro, &dof) != a->size || h->file_size != a->size ||
+	    h->rings_off != ro || h->data_off != dof)
+		return -1;
+	if (h->clock != RN_CLOCK_TSC && h->clock != RN_CLOCK_MONO)
+		return -1;
+	a->nrings = nr;
+	a->cap = cap;
+	a->clock = h->clock;
+	a->thr = calloc(nr, sizeof *a->thr);
+	if (!a->thr)
+		return -1;
+	for (uint32_t i = 0; i < nr; i++) {
+		struct rn_cons *c = &a->thr[i].cons;
+		c->ring = rn_arena_ring(h, i);
+		c->slots = rn_arena_slots(h, i);
+		c->mask = cap - 1;
+		c->head = rn_load_acquire(&c->ring->head);
+		c->tail_cache = c->head;
+		a->thr[i].lost_seen = rn_load_relaxed(&c->ring->lost);
+		a->thr[i].nested_seen = rn_load_relaxed(&c->ring->nested);
+	}
+	a->lost_noring_seen = 0;
+	return 0;
+}
+
+static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
+{
+	const struct rn_arena_hdr *h = a->hdr;
+	struct rn_proc *p = &a->proc;
+	p->pid = h->pid;
+	p->ppid = h->ppid;
+	p->arena_id = h->id;
+	memcpy(p->exe, (const char *)h->exe, sizeof p->exe);
+	p->exe[sizeof p->exe - 1] = '\0';
+	p->t_start_ns = rn_clock_unix(&s->clock, RN_CLOCK_MONO, h->t0_mono_ns);
+	/* an exec'd image: the same pid, announced by its predecessor */
+	for (unsigned i = 0; i < s->nexecwait; i++) {
+		struct rn_execwait *w = &s->execwait[i];
+		if (w->pid == h->pid && w->pidns == h->pidns) {
+			p->exec_gen = w->gen;
+			s->execwait[i] = s->execwait[--s->nexecwait];
+			break;
+		}
+	}
+}
+
+/* Maps a file of the session directory if it is new to us. */
+static void rn_ar_consider(struct rn_session *s, const char *name)
+{
+	size_t nl = strlen(name), sl = strlen(RN_ARENA_SUFFIX);
+	if (nl <= sl || nl >= sizeof((struct rn_ar *)0)->name || strcmp(name + nl - sl, RN_ARENA_SUFFIX))
+		return;
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (!strcmp(a->name, name))
+			return;
+	int fd = openat(s->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;	/* vanished, or a symlink (ELOOP): not ours */
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != s->uid ||
+	    (size_t)st.st_size < RN_ARENA_HDR_PAGE) {
+		/* a file being sized is tiny for a moment: look again later */
+		close(fd);
+		return;
+	}
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return;
+	struct rn_ar *a = calloc(1, sizeof *a);
+	if (!a) {
+		munmap(m, (size_t)st.st_size);
+		return;
+	}
+	memcpy(a->name, name, nl + 1);
+	a->hdr = m;
+	a->size = (size_t)st.st_size;
+	a->state = RN_AR_WAITING;
+	a->first_seen_ns = rn_mono_ns();
+	a->next = s->arenas;
+	s->arenas = a;
+}
+
+static void rn_scan_dir(struct rn_session *s)
+{
+	int fd = dup(s->dirfd);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		rn_ar_consider(s, e->d_name);
+	closedir(d);
+	s->last_scan_ns = rn_mono_ns();
+}
+
+static void rn_read_inotify(struct rn_session *s)
+{
+	if (s->inofd < 0)
+		return;
+	_Alignas(struct inotify_event) char buf[8192];
+	for (;;) {
+		ssize_t n = read(s->inofd, buf, sizeof buf);
+		if (n <= 0)
+			return;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+			if (e->mask & IN_Q_OVERFLOW)
+				s->last_scan_ns = 0;
+			else if (e->len)
+				rn_ar_consider(s, e->name);
+			p += sizeof *e + e->len;
+		}
+	}
+}
+
+/* A waiting arena becomes live once its creator published it and, for a
+ * fork child, once the child adopted it. Returns 1 when it should go. */
+static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
+{
+	const struct rn_arena_hdr *h = a->hdr;
+	if (rn_load_acquire(&h->magic) != RN_ARENA_MAGIC) {
+		if (now - a->first_seen_ns > RN_MAGIC_WAIT_NS) {
+			rn_note(a->name, "not a renacer arena; ignored");
+			a->state = RN_AR_CORRUPT;
+			s->stats.corrupt++;
+		}
+		return 0;
+	}
+	if (!a->thr && rn_ar_validate(a)) {
+		rn_note(a->name, "malformed header; ignored");
+		a->state = RN_AR_CORRUPT;
+		s->stats.corrupt++;
+		return 0;
+	}
+	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {
+		/* a fork child that has not run yet, or never will */
+		int32_t pid = rn_load_relaxed(&h->pid);
+		int alive = rn_pid_alive(s, h, pid);
+		if (alive == 0 || (alive < 0 && now - a->first_seen_ns > RN_GRACE_NS && pid))
+			return 1;
+		if (!pid && now - a->first_seen_ns > 10 * RN_GRACE_NS)
+			return 1;	/* the forking parent never came back */
+		return 0;
+	}
+	rn_ar_identify(s, a);
+	a->state = RN_AR_LIVE;
+	a->started = 1;
+	s->stats.procs++;
+	s->nprocs_seen++;
+	rn_dispatch_proc(s, a, 0);
+	return 0;
+}
+
+/* The process image is over: every thread that held a ring is gone. */
+static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
+{
+	const struct rn_arena_hdr *h = a->hdr;
+	if (rn_load_acquire(&h->exited)) {
+		a->proc.exit_code = h->exit_code;
+		a->proc.has_exit = 1;
+	}
+	uint64_t last = 0;
+	for (uint32_t i = 0; i < a->nrings; i++)
+		if (a->thr[i].last_exit_ns > last)
+			last = a->thr[i].last_exit_ns;
+	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : rn_real_ns();
+	if (a->execd && s->nexecwait < RN_EXECWAIT_MAX)
+		s->execwait[s->nexecwait++] = (struct rn_execwait){
+			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns()
+		};
+	rn_flush_events(s);
+	if (a->started)
+		rn_dispatch_proc(s, a, 1);
+}
+
+/* Looks at every ring's owner; returns 1 when the arena's process ended. */
+static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
+{
+	struct rn_arena_hdr *h = a->hdr;
+	int alive = 0;
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_ring *r = rn_arena_ring(h, i);
+		struct rn_thr *t = &a->thr[i];
+		uint32_t st = rn_load_acquire(&r->state);
+		if (st == RN_RING_ACTIVE) {
+			if (!t->tid)
+				t->tid = r->tid;
+			if (rn_ring_owner(r) == RN_OWNER_ALIVE)
+				alive = 1;
+			else
+				rn_thread_ended(s, a, i);
+		} else if (st == RN_RING_CLAIMING) {
+			/* a thread between winning the ring and locking it; if it
+			 * died there the ring is stuck: free it after a grace */
+			if (!t->claiming_since)
+				t->claiming_since = now;
+			if (now - t->claiming_since < RN_GRACE_NS)
+				alive = 1;
+			else
+				rn_thread_ended(s, a, i);
+		} else {
+			t->claiming_since = 0;
+		}
+	}
+	if (alive)
+		return 0;
+	if (rn_load_acquire(&h->starting)) {
+		/* a new thread has not claimed its ring yet */
+		int pa = rn_pid_alive(s, h, h->pid);
+		if (pa > 0 || (pa < 0 && now - a->first_seen_ns < 10 * RN_GRACE_NS))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- pass */
+
+size_t rn_session_pass(struct rn_session *s)
+{
+	uint64_t now = rn_mono_ns();
+	size_t n = 0;
+	rn_clock_refresh(&s->clock);
+	rn_read_inotify(s);
+	if (now - s->last_scan_ns > RN_SCAN_EVERY_NS)
+		rn_scan_dir(s);
+	int check = now - s->last_live_ns > RN_LIVE_EVERY_NS;
+	if (check)
+		s->last_live_ns = now;
+
+	for (struct rn_ar **pp = &s->arenas; *pp;) {
+		struct rn_ar *a = *pp;
+		int gone = 0;
+		if (a->state == RN_AR_WAITING)
+			gone = rn_ar_try_start(s, a, now);
+		if (a->state == RN_AR_LIVE) {
+			for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {
+				if (rn_load_relaxed(&a->thr[i].cons.ring->state) == RN_RING_FREE)
+					continue;
+				if (!a->thr[i].tid)
+					a->thr[i].tid = a->thr[i].cons.ring->tid;
+				n += rn_drain_ring(s, a, &a->thr[i]);
+			}
+			if (check)
+				rn_store_relaxed(&a->hdr->heartbeat_ns, now);
+		}
+		if ((a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) && a->thr && check &&
+		    rn_ar_check_live(s, a, now)) {
+			if (a->state == RN_AR_LIVE)
+				rn_ar_finish(s, a);
+			gone = 1;
+		} else if (a->state == RN_AR_CORRUPT && !a->thr && check &&
+			   now - a->first_seen_ns > 2 * RN_MAGIC_WAIT_NS) {
+			gone = 1;
+		}
+		if (gone) {
+			*pp = a->next;
+			rn_ar_free(s, a, 1);
+		} else {
+			pp = &a->next;
+		}
+	}
+	rn_flush_events(s);
+	/* publish heads once per pass, after the sinks are done with the bytes */
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->state == RN_AR_LIVE)
+			for (uint32_t i = 0; i < a->nrings; i++)
+				if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
+					rn_cons_publish(&a->thr[i].cons);
+
+	/* exec'd images that never showed up */
+	for (unsigned i = 0; i < s->nexecwait;) {
+		struct rn_execwait *w = &s->execwait[i];
+		int alive = -1;
+		if (w->pidns == s->pidns && s->pidns)
+			alive = kill(w->pid, 0) == 0 || errno == EPERM;
+		if (alive == 0 || (alive < 0 && now - w->since_ns > RN_GRACE_NS))
+			s->execwait[i] = s->execwait[--s->nexecwait];
+		else
+			i++;
+	}
+	return n;
+}
+
+int rn_session_idle(const struct rn_session *s)
+{
+	return !s->arenas && !s->nexecwait;
+}
+
+void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
+{
+	struct pollfd p[2] = { { s->inofd, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
+	poll(p, 2, timeout_ms);
+}
+
+int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
+		    unsigned nsinks)
+{
+	memset(s, 0, sizeof *s);
+	s->dir = dir;
+	s->sinks = sinks;
+	s->nsinks = nsinks;
+	s->uid = getuid();
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return -errno;
+	struct stat st;
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		s->pidns = st.st_ino;
+	s->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->inofd >= 0 && inotify_add_watch(s->inofd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+		close(s->inofd);
+		s->inofd = -1;
+	}
+	s->evcap = RN_PASS_MAX_EVENTS;
+	s->evs = calloc(s->evcap, sizeof *s->evs);
+	s->scratch_cap = 8u << 20;
+	s->scratch = malloc(s->scratch_cap);
+	if (!s->evs || !s->scratch) {
+		free(s->evs);
+		free(s->scratch);
+		close(s->dirfd);
+		if (s->inofd >= 0)
+			close(s->inofd);
+		return -ENOMEM;
+	}
+	rn_clock_init(&s->clock);
+	rn_scan_dir(s);
+	return 0;
+}
+
+void rn_session_close(struct rn_session *s)
+{
+	rn_session_pass(s);
+	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
+		next = a->next;
+		int ended = 0;
+		if (a->state == RN_AR_LIVE) {
+			for (uint32_t i = 0; i < a->nrings; i++) {
+				rn_drain_ring(s, a, &a->thr[i]);
+				rn_account_lost(s, a, &a->thr[i], rn_arena_ring(a->hdr, i));
+			}
+			ended = rn_ar_check_live(s, a, rn_mono_ns());
+			if (ended)
+				rn_ar_finish(s, a);
+			rn_flush_events(s);
+			for (uint32_t i = 0; i < a->nrings; i++)
+				rn_cons_publish(&a->thr[i].cons);
+		}
+		rn_ar_free(s, a, ended || !s->keep_files);
+	}
+	s->arenas = NULL;
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		if (s->sinks[i].finish)
+			s->sinks[i].finish(&s->sinks[i], &s->stats);
+	}
+	free(s->evs);
+	free(s->scratch);
+	if (s->inofd >= 0)
+		close(s->inofd);
+	close(s->dirfd);
+}

@@ -1,0 +1,114 @@
+/* session.h: the exporter's view of one session directory: the arenas in
+ * it, their rings, the processes they stand for, and how each one ends.
+ *
+ * An arena is mapped read-write (the exporter writes ring heads and frees
+ * dead rings) but trusted for nothing: a malformed one is reported once and
+ * skipped. The exporter never waits on a traced program's lock: a thread's
+ * end is read from its ring's robust mutex word (rn_ring_owner).
+ */
+#ifndef RN_SESSION_H
+#define RN_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/arena.h"
+#include "clock.h"
+#include "event.h"
+#include "sink.h"
+
+/* A record held back until its thread ends: exec and exit do not return,
+ * so they are shown after everything their thread wrote before them. */
+struct rn_pend {
+	struct rn_rec rec;
+	uint32_t ext_len;
+	uint8_t ext[RN_EXT_MAX];
+};
+
+/* Per ring: the consumer side and what we know of its current thread. */
+struct rn_thr {
+	struct rn_cons cons;
+	int32_t tid;
+	uint64_t lost_seen;	/* ring->lost already accounted */
+	uint64_t nested_seen;
+	uint64_t last_exit_ns;	/* latest call end seen on this thread */
+	uint64_t claiming_since;	/* mono ns a CLAIMING state was first seen */
+	struct rn_pend *pend_exec;	/* exec recorded, not yet returned */
+	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
+};
+
+enum rn_ar_state {
+	RN_AR_WAITING,		/* magic not set yet, or PENDING fork child */
+	RN_AR_LIVE,		/* validated, being drained */
+	RN_AR_CORRUPT,		/* rejected: only watched for its end */
+};
+
+struct rn_ar {
+	struct rn_ar *next;
+	char name[64];		/* file name in the session directory */
+	struct rn_arena_hdr *hdr;	/* shared, untrusted */
+	size_t size;
+	enum rn_ar_state state;
+	uint32_t nrings, cap;	/* private copies, validated once */
+	uint32_t clock;
+	struct rn_thr *thr;	/* nrings of them */
+	struct rn_proc proc;
+	int started;		/* proc_start sent */
+	int execd;		/* ended by a successful exec */
+	uint64_t first_seen_ns;
+	uint64_t lost_noring_seen;
+};
+
+/* A pid whose image exec'd: the new image's arena is expected. */
+struct rn_execwait {
+	int32_t pid;
+	uint64_t pidns;
+	uint32_t gen;		/* exec generation of the new image */
+	uint64_t since_ns;
+};
+
+#define RN_EXECWAIT_MAX 256
+
+struct rn_session {
+	const char *dir;
+	int dirfd;
+	int inofd;		/* inotify on dir, -1 if unavailable */
+	uint64_t pidns;		/* our own pid namespace inode */
+	uint32_t uid;
+	struct rn_ar *arenas;
+	struct rn_clock clock;
+	struct rn_sink *sinks;
+	unsigned nsinks;
+	struct rn_stats stats;
+	struct rn_execwait execwait[RN_EXECWAIT_MAX];
+	unsigned nexecwait;
+	uint64_t last_scan_ns;
+	uint64_t last_live_ns;
+	unsigned nprocs_seen;
+	int keep_files;		/* daemon mode at shutdown: leave live arenas */
+	/* per pass scratch: events and the item bytes they point into */
+	struct rn_event *evs;
+	size_t nev, evcap;
+	uint8_t *scratch;
+	size_t scratch_used, scratch_cap;
+};
+
+/* rn_session_open: watch dir (which must exist). Returns 0 or -errno. */
+int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
+		    unsigned nsinks);
+
+/* rn_session_pass: one round: pick up new arenas, drain every ring, notice
+ * ended threads and processes. Returns the number of records read. */
+size_t rn_session_pass(struct rn_session *s);
+
+/* rn_session_idle: no arena left, none expected (fork child or exec). */
+int rn_session_idle(const struct rn_session *s);
+
+/* rn_session_wait: sleep until the directory changes or timeout_ms. */
+void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd);
+
+/* rn_session_close: final drain of whatever is readable, sinks finished,
+ * arenas unmapped (and removed, unless keep_files). */
+void rn_session_close(struct rn_session *s);
+
+#endif

@@ -1,0 +1,46 @@
+/* sink.h: the one interface between the drain and the outputs.
+ *
+ * A sink receives decoded events in the order the drain reads them (per
+ * thread in call-completion order, threads interleaved), process starts and
+ * ends, and a final summary of losses. Sinks never see raw shared memory.
+ * Functions return 0 or a negative errno; a sink that fails is reported by
+ * the caller, never exits.
+ */
+#ifndef RN_SINK_H
+#define RN_SINK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event.h"
+
+struct rn_opts;
+
+/* Losses and counters over the whole session, reported at the end. */
+struct rn_stats {
+	uint64_t events;	/* calls decoded */
+	uint64_t lost_full;	/* records dropped: ring full */
+	uint64_t lost_nested;	/* records dropped: signal handler mid-write */
+	uint64_t lost_noring;	/* calls dropped: no free ring */
+	uint64_t corrupt;	/* records or arenas rejected as malformed */
+	uint64_t procs;		/* process images seen */
+};
+
+struct rn_sink {
+	const char *name;
+	void *st;
+	int (*event)(struct rn_sink *s, const struct rn_event *ev);
+	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
+	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);
+	/* called once at the end: print summaries and loss lines, flush */
+	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
+	void (*destroy)(struct rn_sink *s);
+};
+
+/* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned by
+ * the caller. */
+int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
+int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
+int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
+
+#endif

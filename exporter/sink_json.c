@@ -1,0 +1,207 @@
+/* sink_json.c: one JSON object per line per call (JSON Lines).
+ *
+ * For machines: every line must parse as JSON and be valid UTF-8 whatever
+ * bytes the traced program passed, so every string goes through
+ * rn_json_escape and a line is built whole before it is written. It must
+ * never emit a cut or unbalanced object, and never exit on output errors.
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/record.h"
+#include "decode_fmt.h"
+#include "options.h"
+
+/* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
+ * JSON escaping at most doubles that ASCII text. */
+#define ARG_CAP (4 * RN_EXT_MAX + 4096)
+#define LINE_CAP (2 * ARG_CAP + 8 * RN_STRSIZE_MAX + 4096)
+/* Kept free while writing strings, for the keys and closers after them. */
+#define RESERVE 512
+
+struct json_st {
+	FILE *out;
+	char *arg;
+	char *line;
+	size_t len;
+};
+
+static void put(struct json_st *st, const char *s, size_t n)
+{
+	if (st->len + n >= LINE_CAP)
+		n = LINE_CAP - 1 - st->len;
+	memcpy(st->line + st->len, s, n);
+	st->len += n;
+}
+
+static void puts_(struct json_st *st, const char *s)
+{
+	put(st, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void putf(struct json_st *st, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(st, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* A quoted JSON string; cut (on a character boundary) rather than leave
+ * no room for what follows. */
+static void put_jstr(struct json_st *st, const uint8_t *s, size_t n)
+{
+	size_t room = LINE_CAP - st->len;
+
+	put(st, "\"", 1);
+	if (room > RESERVE + 2)
+		st->len += rn_json_escape(st->line + st->len, room - RESERVE - 1, s, n);
+	put(st, "\"", 1);
+}
+
+static int json_event(struct rn_sink *s, const struct rn_event *ev)
+{
+	struct json_st *st = s->st;
+	struct rn_fmt_iter it;
+	size_t alen;
+	int32_t pid = ev->proc ? ev->proc->pid : 0;
+	const struct rn_fn_info *fi = ev->fn < RN_NFUNCS ? &rn_fns[ev->fn] : NULL;
+	const char *sys = rn_fmt_sysname(ev);
+
+	st->len = 0;
+	putf(st, "{\"ts\":%llu,\"pid\":%d,\"tid\":%d,\"syscall\":",
+	     (unsigned long long)ev->t_enter_ns, pid, ev->tid ? ev->tid : pid);
+	put_jstr(st, (const uint8_t *)sys, strlen(sys));
+	puts_(st, ",\"func\":");
+	const char *func = fi ? fi->func : "?";
+	put_jstr(st, (const uint8_t *)func, strlen(func));
+	puts_(st, ",\"args\":[");
+	rn_fmt_iter_init(&it, ev);
+	for (int first = 1; rn_fmt_next(&it, st->arg, ARG_CAP, &alen); first = 0) {
+		if (!first)
+			put(st, ",", 1);
+		put_jstr(st, (const uint8_t *)st->arg, alen);
+	}
+	put(st, "]", 1);
+
+	if (ev->flags & RN_EV_UNFINISHED) {
+		puts_(st, ",\"unfinished\":true");
+	} else {
+		int e = ev->err;
+		if (!e && fi && fi->ret == RN_RET_ERRNUM && ev->ret > 0)
+			e = (int)ev->ret;
+		putf(st, ",\"ret\":%lld", (long long)ev->ret);
+		if (e) {
+			const char *n = rn_errno_name(e);
+			if (n)
+				putf(st, ",\"errno\":\"%s\"", n);
+			else
+				putf(st, ",\"errno\":\"ERRNO_%d\"", e);
+		}
+		uint64_t d = ev->t_exit_ns > ev->t_enter_ns ? ev->t_exit_ns - ev->t_enter_ns : 0;
+		putf(st, ",\"dur_ns\":%llu", (unsigned long long)d);
+	}
+
+	/* the first path, raw (not strace-escaped), for tools that group by it */
+	for (unsigned i = 0; fi && i < fi->ntypes && i < RN_MAX_TYPES; i++) {
+		const struct rn_capture *c = &ev->cap[i];
+		if (fi->types[i] != RN_ARG_PATH)
+			continue;
+		if (c->present && c->data && !(c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD))) {
+			size_t n = strnlen((const char *)c->data, c->len);
+			puts_(st, ",\"path\":");
+			put_jstr(st, c->data, n);
+			if (c->flags & RN_ITEM_TRUNC)
+				puts_(st, ",\"path_truncated\":true");
+		}
+		break;
+	}
+	puts_(st, "}\n");
+	if (fwrite(st->line, 1, st->len, st->out) != st->len)
+		return -EIO;
+	return 0;
+}
+
+static int json_proc_start(struct rn_sink *s, const struct rn_proc *p)
+{
+	(void)s;
+	(void)p;
+	return 0;
+}
+
+static int json_proc_end(struct rn_sink *s, const struct rn_proc *p)
+{
+	struct json_st *st = s->st;
+
+	if (!p->has_exit)
+		return 0;
+	if (fprintf(st->out, "{\"event\":\"exit\",\"pid\":%d,\"code\":%d}\n", p->pid,
+		    p->exit_code) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int json_finish(struct rn_sink *s, const struct rn_stats *stats)
+{
+	struct json_st *st = s->st;
+
+	if (stats) {
+		uint64_t lost = stats->lost_full + stats->lost_nested + stats->lost_noring;
+		if (lost)
+			fprintf(st->out,
+				"{\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,\"lost_noring\":%llu}\n",
+				(unsigned long long)lost, (unsigned long long)stats->lost_full,
+				(unsigned long long)stats->lost_nested,
+				(unsigned long long)stats->lost_noring);
+	}
+	if (fflush(st->out) || ferror(st->out))
+		return -EIO;
+	return 0;
+}
+
+static void json_destroy(struct rn_sink *s)
+{
+	struct json_st *st = s->st;
+
+	if (!st)
+		return;
+	free(st->arg);
+	free(st->line);
+	free(st);
+	s->st = NULL;
+}
+
+int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+{
+	struct json_st *st = calloc(1, sizeof *st);
+
+	(void)o;
+	if (!st)
+		return -ENOMEM;
+	st->arg = malloc(ARG_CAP);
+	st->line = malloc(LINE_CAP);
+	if (!st->arg || !st->line) {
+		free(st->arg);
+		free(st->line);
+		free(st);
+		return -ENOMEM;
+	}
+	st->out = out;
+	memset(s, 0, sizeof *s);
+	s->name = "json";
+	s->st = st;
+	s->event = json_event;
+	s->proc_start = json_proc_start;
+	s->proc_end = json_proc_end;
+	s->finish = json_finish;
+	s->destroy = json_destroy;
+	return 0;
+}

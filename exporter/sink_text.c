@@ -1,0 +1,173 @@
+/* sink_text.c: strace-like lines, one per call, to a FILE.
+ *
+ * Lines read like strace -f output so existing habits and scripts carry
+ * over. It must never trust captured bytes (decode_fmt escapes them), never
+ * write a partial line for one event, and never exit on an output error:
+ * it reports -errno to the caller.
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode_fmt.h"
+#include "options.h"
+
+/* Captures after one record are at most RN_EXT_MAX bytes, and strace
+ * escaping at most quadruples a byte: this always holds the arguments. */
+#define RN_TEXT_ARGS (4 * 16384 + 4096)
+
+/* strace's default -a: " = " starts at column 40 */
+#define RN_TEXT_COLUMN 39
+
+struct text_st {
+	FILE *out;
+	enum rn_tstamp tstamp;
+	int durations;
+	int32_t first_id;	/* first thread or process seen */
+	int have_first;
+	int multi;		/* a second one was seen: prefix every line */
+	char *args;
+};
+
+static void note_id(struct text_st *st, int32_t id)
+{
+	if (!st->have_first) {
+		st->first_id = id;
+		st->have_first = 1;
+	} else if (id != st->first_id) {
+		st->multi = 1;
+	}
+}
+
+/* Writes the pid prefix and timestamp; returns the columns used. */
+static int leader(struct text_st *st, int32_t id, uint64_t t_ns)
+{
+	int col = 0, n;
+
+	if (st->multi) {
+		n = fprintf(st->out, "[pid %5d] ", id);
+		col += n > 0 ? n : 0;
+	}
+	if (st->tstamp == RN_TS_NONE)
+		return col;
+	time_t sec = (time_t)(t_ns / 1000000000u);
+	unsigned long usec = (unsigned long)(t_ns % 1000000000u / 1000u);
+	if (st->tstamp == RN_TS_TTT) {
+		n = fprintf(st->out, "%lld.%06lu ", (long long)sec, usec);
+	} else {
+		struct tm tm;
+		char hms[16];
+		if (!localtime_r(&sec, &tm))
+			memset(&tm, 0, sizeof tm);
+		strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+		if (st->tstamp == RN_TS_TT)
+			n = fprintf(st->out, "%s.%06lu ", hms, usec);
+		else
+			n = fprintf(st->out, "%s ", hms);
+	}
+	col += n > 0 ? n : 0;
+	return col;
+}
+
+static int text_event(struct rn_sink *s, const struct rn_event *ev)
+{
+	struct text_st *st = s->st;
+	char ret[128];
+	int32_t id = ev->tid ? ev->tid : (ev->proc ? ev->proc->pid : 0);
+
+	note_id(st, id);
+	size_t alen = rn_fmt_args(st->args, RN_TEXT_ARGS, ev);
+	rn_fmt_ret(ret, sizeof ret, ev);
+	const char *name = rn_fmt_sysname(ev);
+
+	size_t col = (size_t)leader(st, id, ev->t_enter_ns);
+	fputs(name, st->out);
+	fputc('(', st->out);
+	fwrite(st->args, 1, alen, st->out);
+	fputc(')', st->out);
+	col += strlen(name) + alen + 2;
+	if (col < RN_TEXT_COLUMN)
+		fprintf(st->out, "%*s", (int)(RN_TEXT_COLUMN - col), "");
+	fprintf(st->out, " = %s", ret);
+	if (st->durations && !(ev->flags & RN_EV_UNFINISHED)) {
+		uint64_t d = ev->t_exit_ns > ev->t_enter_ns ? ev->t_exit_ns - ev->t_enter_ns : 0;
+		fprintf(st->out, " <%llu.%06llu>", (unsigned long long)(d / 1000000000u),
+			(unsigned long long)(d % 1000000000u / 1000u));
+	}
+	fputc('\n', st->out);
+	return ferror(st->out) ? -EIO : 0;
+}
+
+static int text_proc_start(struct rn_sink *s, const struct rn_proc *p)
+{
+	note_id(s->st, p->pid);
+	return 0;
+}
+
+static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
+{
+	struct text_st *st = s->st;
+
+	if (!p->has_exit)
+		return 0;
+	leader(st, p->pid, p->t_end_ns);
+	fprintf(st->out, "+++ exited with %d +++\n", p->exit_code);
+	return ferror(st->out) ? -EIO : 0;
+}
+
+static int text_finish(struct rn_sink *s, const struct rn_stats *stats)
+{
+	struct text_st *st = s->st;
+
+	if (stats) {
+		uint64_t lost = stats->lost_full + stats->lost_nested + stats->lost_noring;
+		if (lost)
+			fprintf(st->out,
+				"renacer: %llu events lost (ring full: %llu, signal nesting: %llu, no ring: %llu)\n",
+				(unsigned long long)lost, (unsigned long long)stats->lost_full,
+				(unsigned long long)stats->lost_nested,
+				(unsigned long long)stats->lost_noring);
+	}
+	if (fflush(st->out) || ferror(st->out))
+		return -EIO;
+	return 0;
+}
+
+static void text_destroy(struct rn_sink *s)
+{
+	struct text_st *st = s->st;
+
+	if (!st)
+		return;
+	free(st->args);
+	free(st);
+	s->st = NULL;
+}
+
+int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+{
+	struct text_st *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return -ENOMEM;
+	st->args = malloc(RN_TEXT_ARGS);
+	if (!st->args) {
+		free(st);
+		return -ENOMEM;
+	}
+	st->out = out;
+	st->tstamp = o ? o->tstamp : RN_TS_NONE;
+	st->durations = o ? o->durations : 0;
+	memset(s, 0, sizeof *s);
+	s->name = "text";
+	s->st = st;
+	s->event = text_event;
+	s->proc_start = text_proc_start;
+	s->proc_end = text_proc_end;
+	s->finish = text_finish;
+	s->destroy = text_destroy;
+	return 0;
+}

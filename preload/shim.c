@@ -1,0 +1,747 @@
+/* shim.c: librenacer.so's start-up, ring claims, fork handling and the
+ * slow path of record writing (captured arguments, full rings).
+ *
+ * Runs inside the traced program. It must never exit, abort, print (except
+ * with RENACER_DEBUG=1), change errno, or call a libc function that one of
+ * our wrappers interposes: its own system calls are raw (rawsys.h). When
+ * anything is wrong the program runs untraced and unchanged.
+ */
+#include "shim.h"
+
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "../common/rawsys.h"
+
+__thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
+struct rn_global rn_g;
+void *rn_real[RN_NFUNCS];
+static int32_t rn_pid;		/* our pid, refreshed in a fork child */
+
+static void rn_debug(const char *msg, const char *detail)
+{
+	if (!rn_g.debug)
+		return;
+	char buf[512];
+	size_t n = 0;
+	const char *parts[] = { "renacer: ", msg, detail ? ": " : "", detail ? detail : "", "\n" };
+	for (unsigned i = 0; i < 5; i++) {
+		size_t l = strlen(parts[i]);
+		if (l > sizeof buf - n)
+			l = sizeof buf - n;
+		memcpy(buf + n, parts[i], l);
+		n += l;
+	}
+	rn_sys3(SYS_write, 2, buf, n);
+}
+
+void *rn_resolve(unsigned idx)
+{
+	void *p = dlsym(RTLD_NEXT, rn_fns[idx].func);
+	__atomic_store_n(&rn_real[idx], p, __ATOMIC_RELAXED);
+	return p;
+}
+
+/* ---------------------------------------------------------------- clock */
+
+static int rn_tsc_invariant(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
+		return 0;
+	__get_cpuid(0x80000007, &a, &b, &c, &d);
+	return (d >> 8) & 1;
+}
+
+static uint64_t rn_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- rings */
+
+/* rn_claim_ring: take a FREE ring of the current arena for this thread and
+ * hold its owner mutex until the thread dies. Returns 0, or -1 when the
+ * arena is missing or every ring is taken (counted). */
+static int rn_claim_ring(struct rn_tls *t)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (!h)
+		return -1;
+	if (!t->tid)
+		t->tid = (int32_t)rn_sys0(SYS_gettid);
+	for (uint32_t i = 0; i < h->nrings; i++) {
+		struct rn_ring *r = rn_arena_ring(h, i);
+		uint32_t expect = RN_RING_FREE;
+		if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
+		    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
+			continue;
+		int rc = pthread_mutex_lock(&r->owner);
+		if (rc == EOWNERDEAD)
+			rc = pthread_mutex_consistent(&r->owner);
+		if (rc) {
+			rn_store_release(&r->state, RN_RING_FREE);
+			continue;
+		}
+		r->tid = t->tid;
+		r->claims++;
+		r->t_claim = rn_now();
+		t->prod = (struct rn_prod){
+			.ring = r,
+			.slots = rn_arena_slots(h, i),
+			.mask = h->ring_cap - 1,
+			.tail = r->tail,
+			.head_cache = rn_load_acquire(&r->head),
+		};
+		t->ring_idx = i;
+		/* release: owner lock and tid are visible before ACTIVE */
+		rn_store_release(&r->state, RN_RING_ACTIVE);
+		return 0;
+	}
+	return -1;
+}
+
+void rn_thread_claim(void)
+{
+	struct rn_tls *t = &rn_t;
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	t->tid = 0;
+	t->prod.ring = NULL;
+	if (!h)
+		return;
+	if (rn_claim_ring(t))
+		rn_fetch_add(&h->lost_noring, 1);
+	/* only now may the exporter count this thread among the ended ones */
+	__atomic_fetch_sub(&h->starting, 1, __ATOMIC_RELEASE);
+}
+
+void rn_thread_starting(int delta)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (h)
+		__atomic_fetch_add(&h->starting, (uint32_t)delta, __ATOMIC_RELEASE);
+}
+
+void rn_note_exit(int status)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (!h || rn_t.busy == RN_BUSY_VFORK)
+		return;
+	h->exit_code = status & 0xff;
+	rn_store_release(&h->exited, 1);
+}
+
+/* on_exit handler: sees the status main returned or exit() was given. */
+static void rn_on_exit(int status, void *arg)
+{
+	(void)arg;
+	int saved = errno;
+	rn_note_exit(status);
+	if (rn_want(RN_IDX_exit) && !rn_t.busy) {
+		uint64_t a[RN_MAX_ARGS] = { (uint64_t)(int64_t)status };
+		rn_emit_noret(RN_IDX_exit, rn_now(), a);
+	}
+	errno = saved;
+}
+
+/* ------------------------------------------------------ captured items */
+
+/* Writes continuation bytes after the record slot, wrapping at the ring's
+ * end. 'off' counts bytes from the first continuation slot. */
+struct rn_cw {
+	struct rn_prod *p;
+	uint32_t off;
+	uint32_t cap;		/* bytes available */
+	int safe;		/* read the program's memory with process_vm_readv */
+};
+
+static uint8_t *rn_cw_at(const struct rn_cw *w, uint32_t off, uint32_t *contig)
+{
+	uint64_t ringbytes = (w->p->mask + 1) * RN_REC_SIZE;
+	uint64_t pos = (((w->p->tail + 1) & w->p->mask) * RN_REC_SIZE + off) % ringbytes;
+	*contig = (uint32_t)(ringbytes - pos);
+	return (uint8_t *)w->p->slots + pos;
+}
+
+static void rn_cw_put(struct rn_cw *w, const void *src, uint32_t n)
+{
+	const uint8_t *s = src;
+	while (n) {
+		uint32_t contig;
+		uint8_t *d = rn_cw_at(w, w->off, &contig);
+		uint32_t k = n < contig ? n : contig;
+		memcpy(d, s, k);
+		w->off += k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Copies up to n bytes of the program's memory at src into the ring;
+ * returns the bytes copied. In safe mode a bad address yields a short copy
+ * instead of a crash. */
+static uint32_t rn_cw_copy_user(struct rn_cw *w, const void *src, uint32_t n)
+{
+	if (!w->safe) {
+		rn_cw_put(w, src, n);
+		return n;
+	}
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t contig;
+		uint8_t *d = rn_cw_at(w, w->off, &contig);
+		uint32_t k = n - done < contig ? n - done : contig;
+		struct iovec l = { d, k }, r = { (char *)src + done, k };
+		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0);
+		if (got <= 0)
+			break;
+		w->off += (uint32_t)got;
+		done += (uint32_t)got;
+		if ((uint32_t)got < k)
+			break;
+	}
+	return done;
+}
+
+static void rn_cw_item(struct rn_cw *w, uint8_t tag, uint8_t flags, uint16_t len)
+{
+	struct rn_item it = { tag, flags, len };
+	rn_cw_put(w, &it, sizeof it);
+}
+
+/* Patches an item header written earlier at 'at'. */
+static void rn_cw_patch(struct rn_cw *w, uint32_t at, uint8_t tag, uint8_t flags, uint16_t len)
+{
+	uint32_t save = w->off;
+	w->off = at;
+	rn_cw_item(w, tag, flags, len);
+	w->off = save;
+}
+
+/* A NUL-terminated string, cut at limit bytes. */
+static void rn_cw_string(struct rn_cw *w, uint8_t tag, const char *s, uint32_t limit)
+{
+	uint32_t at = w->off;
+	if (!s) {
+		rn_cw_item(w, tag, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (limit > w->cap - w->off - 4)
+		limit = w->cap - w->off - 4;
+	rn_cw_item(w, tag, 0, 0);
+	uint32_t body = w->off;
+	uint32_t got = rn_cw_copy_user(w, s, limit + 1 <= w->cap - w->off ? limit + 1 : limit);
+	/* find the terminator in what was copied */
+	uint32_t len = 0;
+	int found = 0;
+	while (len < got) {
+		uint32_t contig;
+		const uint8_t *p = rn_cw_at(w, body + len, &contig);
+		uint32_t k = got - len < contig ? got - len : contig;
+		const uint8_t *z = memchr(p, 0, k);
+		if (z) {
+			len += (uint32_t)(z - p);
+			found = 1;
+			break;
+		}
+		len += k;
+	}
+	uint8_t flags = 0;
+	if (!found) {
+		if (got == 0)
+			flags = RN_ITEM_UNREAD;
+		else if (len > limit || got > limit) {
+			len = limit;
+			flags = RN_ITEM_TRUNC;
+		} else {
+			flags = RN_ITEM_TRUNC;	/* unreadable after 'got' bytes */
+		}
+	}
+	if (len > limit) {
+		len = limit;
+		flags |= RN_ITEM_TRUNC;
+	}
+	w->off = body + len;
+	rn_cw_patch(w, at, tag, flags, (uint16_t)len);
+}
+
+/* Fixed-size output or input memory. */
+static void rn_cw_mem(struct rn_cw *w, uint8_t tag, const void *p, uint32_t n, int readable)
+{
+	if (!p) {
+		rn_cw_item(w, tag, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (!readable || n > w->cap - w->off - 4) {
+		rn_cw_item(w, tag, RN_ITEM_UNREAD, 0);
+		return;
+	}
+	uint32_t at = w->off;
+	rn_cw_item(w, tag, 0, 0);
+	uint32_t got = rn_cw_copy_user(w, p, n);
+	rn_cw_patch(w, at, tag, got == n ? 0 : RN_ITEM_UNREAD, (uint16_t)got);
+}
+
+static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
+{
+	if (!argv) {
+		rn_cw_item(w, RN_ARG_ARGV, RN_ITEM_NULL, 0);
+		return;
+	}
+	uint32_t at = w->off;
+	uint8_t flags = 0;
+	rn_cw_item(w, RN_ARG_ARGV, 0, 0);
+	uint32_t budget = RN_STRSIZE_MAX;
+	for (unsigned i = 0;; i++) {
+		const char *s;
+		struct iovec l = { &s, sizeof s }, r = { (void *)(argv + i), sizeof s };
+		if (rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0) != sizeof s) {
+			flags |= RN_ITEM_UNREAD;
+			break;
+		}
+		if (!s)
+			break;
+		if (i == RN_ARGV_MAX || budget < 16 || w->cap - w->off < 32) {
+			flags |= RN_ITEM_TRUNC;
+			break;
+		}
+		/* each string: u16 length then its bytes */
+		uint32_t lenat = w->off;
+		uint16_t zero = 0;
+		rn_cw_put(w, &zero, 2);
+		uint32_t lim = strsize < budget ? strsize : budget;
+		if (lim > w->cap - w->off - 4)
+			lim = w->cap - w->off - 4;
+		uint32_t body = w->off;
+		uint32_t got = rn_cw_copy_user(w, s, lim);
+		uint32_t len = 0;
+		while (len < got) {
+			uint32_t contig;
+			const uint8_t *p = rn_cw_at(w, body + len, &contig);
+			uint32_t k = got - len < contig ? got - len : contig;
+			const uint8_t *z = memchr(p, 0, k);
+			if (z) {
+				len += (uint32_t)(z - p);
+				break;
+			}
+			len += k;
+		}
+		if (len == got && got == lim)
+			flags |= RN_ITEM_TRUNC;
+		w->off = body + len;
+		uint16_t l16 = (uint16_t)len;
+		uint32_t save = w->off;
+		w->off = lenat;
+		rn_cw_put(w, &l16, 2);
+		w->off = save;
+		budget -= len + 2;
+	}
+	rn_cw_patch(w, at, RN_ARG_ARGV, flags, (uint16_t)(w->off - at - 4));
+}
+
+static void rn_cw_envp(struct rn_cw *w, char *const *envp)
+{
+	uint32_t n = 0;
+	if (envp)
+		while (envp[n])
+			n++;
+	rn_cw_item(w, RN_ARG_ENVP, envp ? 0 : RN_ITEM_NULL, 4);
+	rn_cw_put(w, &n, 4);
+}
+
+/* Upper bound of the item bytes a call may need. */
+static uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		switch (fi->types[i]) {
+		case RN_ARG_PATH: case RN_ARG_STR: case RN_ARG_FMODE:
+			n += 4 + strsize + 1;
+			break;
+		case RN_ARG_ARGV:
+			n += 4 + RN_STRSIZE_MAX + 2 * RN_ARGV_MAX + 64;
+			break;
+		case RN_ARG_SOCKADDR: case RN_ARG_SOCKADDR_OUT:
+			n += 4 + 128;
+			break;
+		default:
+			n += 4 + 16;
+		}
+	}
+	n += 2 * (4 + 8);	/* scalars past the fourth */
+	return n < RN_EXT_MAX ? n : RN_EXT_MAX;
+}
+
+/* Writes every item of one call; returns the bytes used. */
+static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, const uint64_t *a,
+			       int err, int64_t ret, uint32_t strsize)
+{
+	int ok = err == 0;
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		unsigned ty = fi->types[i];
+		if (rn_arg_is_implied(ty))
+			continue;
+		uint64_t v = k < fi->nargs ? a[k] : 0;
+		uint64_t next = k + 1 < fi->nargs ? a[k + 1] : 0;
+		const void *p = (const void *)(uintptr_t)v;
+		switch (ty) {
+		case RN_ARG_PATH: case RN_ARG_STR: case RN_ARG_FMODE:
+			if (err == EFAULT)
+				rn_cw_item(w, (uint8_t)ty, p ? RN_ITEM_UNREAD : RN_ITEM_NULL, 0);
+			else
+				rn_cw_string(w, (uint8_t)ty, p, strsize);
+			break;
+		case RN_ARG_ARGV:
+			rn_cw_argv(w, p, strsize);
+			break;
+		case RN_ARG_ENVP:
+			rn_cw_envp(w, p);
+			break;
+		case RN_ARG_SOCKADDR:
+			rn_cw_mem(w, (uint8_t)ty, p, next < 128 ? (uint32_t)next : 128, err != EFAULT);
+			break;
+		case RN_ARG_SOCKADDR_OUT: {
+			uint32_t len = 0;
+			if (ok && p && next)
+				len = *(const uint32_t *)(uintptr_t)next;
+			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128, ok && next);
+			break;
+		}
+		case RN_ARG_PIPEFDS:
+			rn_cw_mem(w, (uint8_t)ty, p, 8, ok);
+			break;
+		case RN_ARG_STATUSP:
+			rn_cw_mem(w, (uint8_t)ty, p, 4, ok && ret > 0);
+			break;
+		case RN_ARG_PIDP:
+			rn_cw_mem(w, (uint8_t)ty, p, 4, ok);
+			break;
+		case RN_ARG_TIMESPEC:
+			rn_cw_mem(w, (uint8_t)ty, p, 16, err != EFAULT);
+			break;
+		default:
+			if (k >= 4) {
+				rn_cw_item(w, RN_ITEM_SCALAR, 0, 8);
+				rn_cw_put(w, &v, 8);
+			}
+		}
+		k++;
+	}
+	return w->off;
+}
+
+/* Waits for room when --on-full=block and the exporter is alive; returns 1
+ * when there is room. */
+static int rn_wait_room(struct rn_prod *p, uint64_t n)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (h->on_full != RN_ON_FULL_BLOCK)
+		return 0;
+	for (;;) {
+		uint64_t beat = rn_load_relaxed(&h->heartbeat_ns);
+		if (!beat || rn_clock_ns(CLOCK_MONOTONIC) - beat > 2000000000ull)
+			return 0;	/* no live exporter: never hang the program */
+		struct timespec ts = { 0, 50000 };
+		rn_sys2(SYS_nanosleep, &ts, 0);
+		if (rn_prod_room(p, n))
+			return 1;
+	}
+}
+
+void rn_emit_busy(void)
+{
+	struct rn_tls *t = &rn_t;
+	if (t->busy == RN_BUSY_WRITE && t->prod.ring)
+		t->prod.ring->nested++;
+}
+
+void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		  const uint64_t *a, unsigned flags)
+{
+	struct rn_tls *t = &rn_t;
+	if (t->busy) {
+		rn_emit_busy();
+		return;
+	}
+	t->busy = RN_BUSY_WRITE;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!t->prod.ring) {
+		if (t->noring_skip) {
+			t->noring_skip--;
+			goto lost_noring;
+		}
+		if (rn_claim_ring(t)) {
+			t->noring_skip = 1024;
+			goto lost_noring;
+		}
+	}
+	const struct rn_fn_info *fi = &rn_fns[idx];
+	uint32_t strsize = rn_g.params.strsize;
+	uint64_t need = 1;
+	uint32_t bound = 0;
+	if ((fi->capture || fi->nargs > 4) && !(flags & RN_REC_AFTER_NORET)) {
+		bound = rn_ext_bound(fi, strsize);
+		need += rn_rec_nconts(bound);
+	}
+	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
+		rn_store_relaxed(&t->prod.ring->lost, t->prod.ring->lost + 1);
+		goto out;
+	}
+	uint32_t ext = 0;
+	if (bound) {
+		/* NORET calls are recorded before the kernel checked anything:
+		 * read through process_vm_readv so a bad pointer cannot crash
+		 * the program; failed calls likewise. */
+		struct rn_cw w = { &t->prod, 0, bound, (flags & RN_REC_NORET) || err != 0 };
+		ext = rn_write_items(&w, fi, a, err, ret, strsize);
+	}
+	struct rn_rec *s = rn_prod_slot(&t->prod, 0);
+	*s = (struct rn_rec){
+		.t_enter = t0, .t_exit = t1, .ret = ret,
+		.arg = { a[0], a[1], a[2], a[3] },
+		.fn = (uint16_t)idx, .err = (uint16_t)err,
+		.ext_len = (uint16_t)ext, .flags = (uint8_t)flags,
+	};
+	rn_prod_publish(&t->prod, 1 + rn_rec_nconts(ext));
+	goto out;
+lost_noring:
+	if (rn_g.arena.hdr)
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+out:
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->busy = 0;
+}
+
+void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
+{
+	rn_emit_slow(idx, t0, 0, 0, 0, a, RN_REC_NORET);
+}
+
+/* --------------------------------------------------------------- arenas */
+
+static uint64_t rn_make_id(void)
+{
+	static uint64_t counter;
+	uint64_t x = __builtin_ia32_rdtsc() ^ ((uint64_t)rn_pid << 32) ^
+		     (uint64_t)(uintptr_t)&x ^ (++counter * 0x9e3779b97f4a7c15ull);
+	/* splitmix64 finaliser: spreads the bits of a weak seed */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+static int rn_new_arena(struct rn_arena_map *m)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		int rc = rn_arena_create(rn_g.session_dir, &rn_g.params, rn_make_id(), m);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	return -EEXIST;
+}
+
+/* Fills the identity of the current process into a fresh header. */
+static void rn_arena_identify(struct rn_arena_hdr *h)
+{
+	h->pid = rn_pid;
+	h->ppid = (int32_t)rn_sys0(SYS_getppid);
+	h->t0_ticks = rn_now();
+	h->t0_mono_ns = rn_clock_ns(CLOCK_MONOTONIC);
+	h->t0_real_ns = rn_clock_ns(CLOCK_REALTIME);
+	struct stat st;
+	if (rn_sys4(SYS_newfstatat, AT_FDCWD, "/proc/self/ns/pid", &st, 0) == 0)
+		h->pidns = st.st_ino;
+	long n = rn_sys3(SYS_readlink, "/proc/self/exe", h->exe, sizeof h->exe - 1);
+	h->exe[n > 0 ? n : 0] = '\0';
+}
+
+static void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv)
+{
+	uint32_t used = 0, n = 0;
+	for (int i = 0; argv && i < argc && argv[i]; i++) {
+		size_t l = strlen(argv[i]) + 1;
+		if (used + l > sizeof h->argv)
+			break;
+		memcpy(h->argv + used, argv[i], l);
+		used += (uint32_t)l;
+		n++;
+	}
+	h->argv_len = used;
+	h->argc = n;
+}
+
+/* ----------------------------------------------------------------- fork */
+
+void rn_fork_prepare(void)
+{
+	struct rn_tls *t = &rn_t;
+	struct rn_arena_hdr *me = rn_g.arena.hdr;
+	t->pending_child.hdr = NULL;
+	if (!me || rn_new_arena(&t->pending_child))
+		return;
+	struct rn_arena_hdr *h = t->pending_child.hdr;
+	h->parent_id = me->id;
+	h->ppid = rn_pid;
+	h->creator_tid = t->tid;
+	memcpy(h->exe, me->exe, sizeof h->exe);
+	memcpy(h->argv, me->argv, sizeof h->argv);
+	h->argv_len = me->argv_len;
+	h->argc = me->argc;
+	h->t0_ticks = rn_now();
+	h->t0_mono_ns = rn_clock_ns(CLOCK_MONOTONIC);
+	h->t0_real_ns = rn_clock_ns(CLOCK_REALTIME);
+	h->pidns = me->pidns;
+	rn_arena_publish(&t->pending_child);
+}
+
+void rn_fork_parent_done(int32_t pid)
+{
+	struct rn_tls *t = &rn_t;
+	struct rn_arena_hdr *h = t->pending_child.hdr;
+	if (h && pid < 0)
+		rn_arena_unlink(&t->pending_child);
+	else if (h)
+		/* lets the exporter tell a child that died before adopting its
+		 * arena from one that is about to; the child writes the same */
+		rn_store_relaxed(&h->pid, pid);
+	rn_arena_unmap(&t->pending_child);
+}
+
+/* Child side of fork(): a MAP_SHARED ring inherited from the parent would
+ * have two producers, so the child switches to the arena the parent made
+ * for it (or a new one when fork bypassed our wrapper). */
+static void rn_atfork_child(void)
+{
+	int saved = errno;
+	struct rn_tls *t = &rn_t;
+	struct rn_arena_map old = rn_g.arena;
+	uint64_t parent_id = old.hdr ? old.hdr->id : 0;
+	t->prod.ring = NULL;
+	t->busy = 0;
+	t->tid = 0;
+	rn_pid = (int32_t)rn_sys0(SYS_getpid);
+	if (t->pending_child.hdr) {
+		rn_g.arena = t->pending_child;
+		t->pending_child.hdr = NULL;
+	} else if (rn_new_arena(&rn_g.arena) == 0) {
+		struct rn_arena_hdr *h = rn_g.arena.hdr;
+		h->parent_id = parent_id;
+		if (old.hdr) {
+			memcpy(h->argv, old.hdr->argv, sizeof h->argv);
+			h->argv_len = old.hdr->argv_len;
+			h->argc = old.hdr->argc;
+		}
+		rn_arena_publish(&rn_g.arena);
+	} else {
+		rn_g.arena.hdr = NULL;
+	}
+	rn_arena_unmap(&old);
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (h) {
+		h->starting = 0;	/* only this thread exists in the child */
+		rn_arena_identify(h);
+		rn_claim_ring(t);
+		rn_store_release(&h->state, RN_ARENA_LIVE);
+	} else {
+		memset(&rn_g.want, 0, sizeof rn_g.want);
+	}
+	errno = saved;
+}
+
+/* ----------------------------------------------------------- start-up */
+
+static uint32_t rn_env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi, int pow2)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return def;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v < lo || v > hi || (pow2 && (v & (v - 1))) || s[0] == '-') {
+		rn_debug("bad value, using the default", name);
+		return def;
+	}
+	return (uint32_t)v;
+}
+
+static void rn_init(int argc, char **argv, char **envp)
+{
+	const char *dir = getenv("RENACER_SESSION_DIR");
+	const char *dbg = getenv("RENACER_DEBUG");
+	rn_g.debug = dbg && dbg[0] == '1';
+	if (!dir || !*dir) {
+		rn_debug("RENACER_SESSION_DIR is not set: not tracing", NULL);
+		return;
+	}
+	size_t dl = strlen(dir);
+	struct stat st;
+	if (dl >= sizeof rn_g.session_dir - 64 ||
+	    rn_sys4(SYS_newfstatat, AT_FDCWD, dir, &st, 0) != 0 || !S_ISDIR(st.st_mode)) {
+		rn_debug("session directory unusable: not tracing", dir);
+		return;
+	}
+	memcpy(rn_g.session_dir, dir, dl + 1);
+
+	for (unsigned i = 0; i < RN_NFUNCS; i++)
+		if (!rn_real[i])
+			rn_resolve(i);
+
+	rn_g.params.nrings = rn_env_u32("RENACER_RINGS", RN_RINGS_DEFAULT, 1, RN_RINGS_MAX, 0);
+	rn_g.params.ring_cap = rn_env_u32("RENACER_RING_SIZE", RN_RING_CAP_DEFAULT,
+					  RN_RING_CAP_MIN, RN_RING_CAP_MAX, 1);
+	rn_g.params.strsize = rn_env_u32("RENACER_STRSIZE", RN_STRSIZE_DEFAULT, 0,
+					 RN_STRSIZE_MAX, 0);
+	const char *onfull = getenv("RENACER_ON_FULL");
+	rn_g.params.on_full = onfull && !strcmp(onfull, "block") ? RN_ON_FULL_BLOCK
+								   : RN_ON_FULL_DROP;
+	const char *clk = getenv("RENACER_CLOCK");
+	rn_g.use_tsc = rn_tsc_invariant() && !(clk && !strcmp(clk, "monotonic"));
+	rn_g.params.clock = rn_g.use_tsc ? RN_CLOCK_TSC : RN_CLOCK_MONO;
+
+	struct rn_filter want;
+	const char *spec = getenv("RENACER_TRACE");
+	const char *bad;
+	unsigned badlen;
+	if (!spec || !*spec || rn_filter_parse(&want, spec, &bad, &badlen)) {
+		if (spec && *spec)
+			rn_debug("bad RENACER_TRACE, tracing everything", spec);
+		rn_filter_all(&want);
+	}
+
+	rn_env_capture(envp);
+	rn_pid = (int32_t)rn_sys0(SYS_getpid);
+	if (rn_new_arena(&rn_g.arena)) {
+		rn_debug("cannot create the arena: not tracing", dir);
+		return;
+	}
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	rn_arena_identify(h);
+	rn_arena_set_argv(h, argc, argv);
+	rn_arena_publish(&rn_g.arena);
+	rn_claim_ring(&rn_t);
+	rn_store_release(&h->state, RN_ARENA_LIVE);
+	pthread_atfork(NULL, NULL, rn_atfork_child);
+	on_exit(rn_on_exit, NULL);
+	/* last: from here on, wrappers record */
+	rn_g.want = want;
+}
+
+__attribute__((constructor(101))) static void rn_ctor(int argc, char **argv, char **envp)
+{
+	int saved = errno;
+	rn_init(argc, argv, envp);
+	errno = saved;
+}

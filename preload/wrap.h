@@ -1,0 +1,54 @@
+/* wrap.h: the body every wrapper shares, generated or hand-written.
+ * Included only by wrap_*.c; the traced path is RN_RECORD and nothing more. */
+#ifndef RN_WRAP_H
+#define RN_WRAP_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "../common/table_macros.h"
+#include "shim.h"
+
+/* Parameters named dirfd in the table shadow dirfd(3) inside wrappers. */
+static inline int rn_dir_fd(DIR *d)
+{
+	return d ? dirfd(d) : -1;
+}
+
+/* A call argument as the record keeps it. Streams are kept as their
+ * descriptor, read straight from the structure so errno stays untouched. */
+#define RN_PRE(x)                                                                   \
+	_Generic((x),                                                               \
+		FILE *: (uint64_t)(int64_t)((x) ? ((FILE *)(uintptr_t)(x))->_fileno : -1), \
+		DIR *: (uint64_t)(int64_t)rn_dir_fd((DIR *)(uintptr_t)(x)),             \
+		default: (uint64_t)(uintptr_t)(x))
+
+#define RN_I64(r) ((int64_t)(intptr_t)(r))
+#define RN_RETV_NEG1(r) RN_I64(r)
+#define RN_RETV_ERRNUM(r) RN_I64(r)
+#define RN_RETV_FILEP(r) ((r) ? (int64_t)(r)->_fileno : -1)
+#define RN_RETV_DIRP(r) ((int64_t)rn_dir_fd(r))
+#define RN_FAILED_NEG1(r) (RN_I64(r) == -1)
+#define RN_FAILED_ERRNUM(r) ((r) != 0)
+#define RN_FAILED_FILEP(r) (!(r))
+#define RN_FAILED_DIRP(r) (!(r))
+#define RN_ERR_NEG1(r, e) (e)
+#define RN_ERR_ERRNUM(r, e) ((int)(r))
+#define RN_ERR_FILEP(r, e) (e)
+#define RN_ERR_DIRP(r, e) (e)
+
+/* RN_RECORD: make the call 'callexpr' (returning rtype into r_) between two
+ * clock reads and record it with the arguments in a_. errno is the real
+ * call's on return. Declares r_ and returns it. */
+#define RN_RECORD(func, ret, rtype, callexpr, simple)                               \
+	uint64_t t0_ = rn_now();                                                    \
+	rtype r_ = callexpr;                                                        \
+	uint64_t t1_ = rn_now();                                                    \
+	int e_ = errno;                                                             \
+	rn_emit(RN_IDX_##func, (simple), t0_, t1_, RN_RETV_##ret(r_),               \
+		RN_FAILED_##ret(r_) ? RN_ERR_##ret(r_, e_) : 0, a_);                \
+	errno = e_;                                                                 \
+	return r_
+
+#endif

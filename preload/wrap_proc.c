@@ -1,0 +1,297 @@
+/* wrap_proc.c: wrappers that create, replace or end processes and threads
+ * (fork, vfork, posix_spawn, exec family, system, popen, exit, pthread).
+ *
+ * These change what the shim itself depends on: the child of fork gets its
+ * own arena, exec keeps our environment, a vfork child borrowing its
+ * parent's thread is never traced into the parent's ring, and a call that
+ * does not return is recorded before it is made. None of them may change
+ * the program's view: same return value, same errno, same environment as
+ * far as the program can see.
+ */
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "wrap.h"
+
+extern char **environ;
+
+/* ----------------------------------------------------------------- fork */
+
+RN_EXPORT pid_t fork(void)
+{
+	pid_t (*real)(void) = rn_real_get(RN_IDX_fork);
+	if (!rn_g.arena.hdr)
+		return real();
+	rn_fork_prepare();
+	uint64_t t0 = rn_now();
+	pid_t r = real();
+	if (r == 0)
+		return 0;	/* child: rn_atfork_child adopted its arena */
+	uint64_t t1 = rn_now();
+	int e = errno;
+	rn_fork_parent_done(r);
+	if (rn_want(RN_IDX_fork)) {
+		uint64_t a[RN_MAX_ARGS] = { 0 };
+		rn_emit(RN_IDX_fork, 1, t0, t1, r, r < 0 ? e : 0, a);
+	}
+	errno = e;
+	return r;
+}
+
+/* vfork itself is in vfork.S: the child must return through no C frame.
+ * These run around the system call, on the parent's thread. */
+RN_HIDDEN void rn_vfork_enter(void)
+{
+	rn_t.vfork_t0 = rn_now();
+}
+
+RN_HIDDEN void rn_vfork_child(void)
+{
+	/* The child runs on its parent's thread state until it execs or
+	 * exits: nothing it calls may be written to the parent's ring. */
+	rn_t.busy = RN_BUSY_VFORK;
+}
+
+RN_HIDDEN long rn_vfork_parent(long rax)
+{
+	uint64_t t1 = rn_now();
+	rn_t.busy = 0;
+	long r = rax;
+	int err = 0;
+	if (rax < 0 && rax > -4096) {
+		err = (int)-rax;
+		r = -1;
+	}
+	if (rn_want(RN_IDX_vfork)) {
+		uint64_t a[RN_MAX_ARGS] = { 0 };
+		rn_emit(RN_IDX_vfork, 1, rn_t.vfork_t0, t1, r, err, a);
+	}
+	if (err)
+		errno = err;
+	return r;
+}
+
+/* -------------------------------------------------------- posix_spawn */
+
+#define RN_SPAWN_WRAPPER(func)                                                      \
+	RN_EXPORT int func(pid_t *pid, const char *path,                            \
+			   const posix_spawn_file_actions_t *fa,                    \
+			   const posix_spawnattr_t *attr, char *const argv[],       \
+			   char *const envp[])                                      \
+	{                                                                           \
+		int (*real)(pid_t *, const char *, const posix_spawn_file_actions_t *, \
+			    const posix_spawnattr_t *, char *const[], char *const[]) = \
+			rn_real_get(RN_IDX_##func);                                 \
+		char *vec_[RN_ENV_STACK];                                           \
+		char buf_[4096];                                                    \
+		char *const *env = rn_env_fix(envp, vec_, RN_ENV_STACK, buf_, sizeof buf_); \
+		if (!rn_want(RN_IDX_##func))                                        \
+			return real(pid, path, fa, attr, argv, env);                \
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(pid), RN_PRE(path), RN_PRE(fa), \
+					     RN_PRE(attr), RN_PRE(argv), RN_PRE(env) }; \
+		RN_RECORD(func, ERRNUM, int, real(pid, path, fa, attr, argv, env), 0); \
+	}
+
+RN_SPAWN_WRAPPER(posix_spawn)
+RN_SPAWN_WRAPPER(posix_spawnp)
+
+/* ----------------------------------------------------------------- exec */
+
+/* Records the exec before it is made (on success it never returns), makes
+ * it with our environment restored, and records the failure if it comes
+ * back. */
+#define RN_EXEC_BODY(func, first, argv, envp, CALL)                                 \
+	char *vec_[RN_ENV_STACK];                                                   \
+	char buf_[4096];                                                            \
+	char *const *env_ = rn_env_fix((envp), vec_, RN_ENV_STACK, buf_, sizeof buf_); \
+	int want_ = rn_want(RN_IDX_##func);                                         \
+	uint64_t a_[RN_MAX_ARGS] = { (uint64_t)(intptr_t)(first), (uintptr_t)(argv), (uintptr_t)env_ }; \
+	uint64_t t0_ = 0;                                                           \
+	if (want_) {                                                                \
+		t0_ = rn_now();                                                     \
+		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
+	}                                                                           \
+	int r_ = CALL;                                                              \
+	int e_ = errno;                                                             \
+	if (want_)                                                                  \
+		rn_emit_slow(RN_IDX_##func, t0_, rn_now(), r_, e_, a_, RN_REC_AFTER_NORET); \
+	errno = e_;                                                                 \
+	return r_
+
+typedef int (*rn_execve_t)(const char *, char *const[], char *const[]);
+
+RN_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	rn_execve_t real = rn_real_get(RN_IDX_execve);
+	RN_EXEC_BODY(execve, path, argv, envp, real(path, argv, env_));
+}
+
+RN_EXPORT int execv(const char *path, char *const argv[])
+{
+	rn_execve_t real = rn_real_get(RN_IDX_execve);
+	RN_EXEC_BODY(execv, path, argv, environ, real(path, argv, env_));
+}
+
+RN_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	rn_execve_t real = rn_real_get(RN_IDX_execvpe);
+	RN_EXEC_BODY(execvpe, file, argv, envp, real(file, argv, env_));
+}
+
+RN_EXPORT int execvp(const char *file, char *const argv[])
+{
+	rn_execve_t real = rn_real_get(RN_IDX_execvpe);
+	RN_EXEC_BODY(execvp, file, argv, environ, real(file, argv, env_));
+}
+
+RN_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	int (*real)(int, char *const[], char *const[]) = rn_real_get(RN_IDX_fexecve);
+	RN_EXEC_BODY(fexecve, fd, argv, envp, real(fd, argv, env_));
+}
+
+/* The execl family: gather the variadic list into an argv on the stack,
+ * as glibc does. */
+#define RN_COUNT_ARGS(arg, n)                                                       \
+	do {                                                                        \
+		va_list c_;                                                         \
+		va_start(c_, arg);                                                  \
+		for (n = 1; va_arg(c_, const char *); n++)                          \
+			;                                                           \
+		va_end(c_);                                                         \
+	} while (0)
+
+#define RN_FILL_ARGS(arg, argv, n, after)                                           \
+	do {                                                                        \
+		va_list f_;                                                         \
+		va_start(f_, arg);                                                  \
+		argv[0] = (char *)arg;                                              \
+		for (unsigned i_ = 1; i_ <= n; i_++)                                \
+			argv[i_] = va_arg(f_, char *);                              \
+		after;                                                              \
+		va_end(f_);                                                         \
+	} while (0)
+
+RN_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	unsigned n;
+	RN_COUNT_ARGS(arg, n);
+	char *argv[n + 1];
+	RN_FILL_ARGS(arg, argv, n, (void)0);
+	rn_execve_t real = rn_real_get(RN_IDX_execve);
+	RN_EXEC_BODY(execl, path, argv, environ, real(path, argv, env_));
+}
+
+RN_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	unsigned n;
+	RN_COUNT_ARGS(arg, n);
+	char *argv[n + 1];
+	RN_FILL_ARGS(arg, argv, n, (void)0);
+	rn_execve_t real = rn_real_get(RN_IDX_execvpe);
+	RN_EXEC_BODY(execlp, file, argv, environ, real(file, argv, env_));
+}
+
+RN_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	unsigned n;
+	RN_COUNT_ARGS(arg, n);
+	char *argv[n + 1];
+	char *const *envp;
+	RN_FILL_ARGS(arg, argv, n, envp = va_arg(f_, char *const *));
+	rn_execve_t real = rn_real_get(RN_IDX_execve);
+	RN_EXEC_BODY(execle, path, argv, envp, real(path, argv, env_));
+}
+
+/* ------------------------------------------------------- system, popen */
+
+RN_EXPORT int system(const char *cmd)
+{
+	int (*real)(const char *) = rn_real_get(RN_IDX_system);
+	if (!rn_want(RN_IDX_system))
+		return real(cmd);
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(cmd) };
+	RN_RECORD(system, NEG1, int, real(cmd), 0);
+}
+
+RN_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	FILE *(*real)(const char *, const char *) = rn_real_get(RN_IDX_popen);
+	if (!rn_want(RN_IDX_popen))
+		return real(cmd, mode);
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(cmd), RN_PRE(mode) };
+	RN_RECORD(popen, FILEP, FILE *, real(cmd, mode), 0);
+}
+
+/* ----------------------------------------------------------------- exit */
+
+/* exit() runs the on_exit handler (shim.c), which records it with the
+ * status main would have returned too; _exit and _Exit skip handlers. */
+RN_EXPORT void exit(int status)
+{
+	void (*real)(int) = rn_real_get(RN_IDX_exit);
+	real(status);
+	__builtin_unreachable();
+}
+
+#define RN_EXIT_WRAPPER(func)                                                       \
+	RN_EXPORT void func(int status)                                             \
+	{                                                                           \
+		void (*real)(int) = rn_real_get(RN_IDX_##func);                     \
+		rn_note_exit(status);                                               \
+		if (rn_want(RN_IDX_##func)) {                                       \
+			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(status) };              \
+			rn_emit_noret(RN_IDX_##func, rn_now(), a_);                 \
+		}                                                                   \
+		real(status);                                                       \
+		__builtin_unreachable();                                            \
+	}
+
+RN_EXIT_WRAPPER(_exit)
+RN_EXIT_WRAPPER(_Exit)
+
+/* -------------------------------------------------------------- threads */
+
+struct rn_start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+/* First code of every new thread: claim its ring before the program's
+ * start routine runs, so the thread's calls and its end are both seen. */
+static void *rn_thread_start(void *p)
+{
+	struct rn_start s = *(struct rn_start *)p;
+	free(p);
+	rn_thread_claim();
+	return s.fn(s.arg);
+}
+
+RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+			     void *arg)
+{
+	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
+		rn_real_get(RN_IDX_pthread_create);
+	struct rn_start *s = rn_g.arena.hdr ? malloc(sizeof *s) : NULL;
+	if (!s)
+		return real(th, attr, fn, arg);
+	s->fn = fn;
+	s->arg = arg;
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
+	rn_thread_starting(1);
+	uint64_t t0 = rn_now();
+	int r = real(th, attr, rn_thread_start, s);
+	uint64_t t1 = rn_now();
+	int e = errno;
+	if (r) {
+		rn_thread_starting(-1);
+		free(s);
+	}
+	if (rn_want(RN_IDX_pthread_create))
+		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r, r, a_);
+	errno = e;
+	return r;
+}

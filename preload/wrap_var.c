@@ -1,0 +1,126 @@
+/* wrap_var.c: hand-written wrappers for the variadic entry points (open
+ * family, fcntl, ioctl, mremap, syscall): they read their optional argument
+ * the way glibc does, then record like every other wrapper (RN_RECORD).
+ */
+#define _LARGEFILE64_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "wrap.h"
+
+/* open(2) reads its mode only when the flags create a file. */
+#define RN_OPEN_MODE(flags, ap)                                                     \
+	(((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE ? va_arg(ap, int) : 0)
+
+#define RN_OPEN_WRAPPER(func)                                                       \
+	RN_EXPORT int func(const char *path, int flags, ...)                        \
+	{                                                                           \
+		va_list ap;                                                         \
+		va_start(ap, flags);                                                \
+		int mode = RN_OPEN_MODE(flags, ap);                                 \
+		va_end(ap);                                                         \
+		int (*real)(const char *, int, ...) = rn_real_get(RN_IDX_##func);   \
+		if (!rn_want(RN_IDX_##func))                                        \
+			return real(path, flags, mode);                             \
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(path), RN_PRE(flags), RN_PRE(mode) }; \
+		RN_RECORD(func, NEG1, int, real(path, flags, mode), 0);             \
+	}
+
+#define RN_OPENAT_WRAPPER(func)                                                     \
+	RN_EXPORT int func(int dirfd, const char *path, int flags, ...)             \
+	{                                                                           \
+		va_list ap;                                                         \
+		va_start(ap, flags);                                                \
+		int mode = RN_OPEN_MODE(flags, ap);                                 \
+		va_end(ap);                                                         \
+		int (*real)(int, const char *, int, ...) = rn_real_get(RN_IDX_##func); \
+		if (!rn_want(RN_IDX_##func))                                        \
+			return real(dirfd, path, flags, mode);                      \
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(dirfd), RN_PRE(path), RN_PRE(flags), \
+					     RN_PRE(mode) };                        \
+		RN_RECORD(func, NEG1, int, real(dirfd, path, flags, mode), 0);      \
+	}
+
+RN_OPEN_WRAPPER(open)
+RN_OPEN_WRAPPER(open64)
+RN_OPENAT_WRAPPER(openat)
+RN_OPENAT_WRAPPER(openat64)
+
+/* fcntl and ioctl pass their third argument on as glibc does: one word. */
+#define RN_FCNTL_WRAPPER(func)                                                      \
+	RN_EXPORT int func(int fd, int cmd, ...)                                    \
+	{                                                                           \
+		va_list ap;                                                         \
+		va_start(ap, cmd);                                                  \
+		void *arg = va_arg(ap, void *);                                     \
+		va_end(ap);                                                         \
+		int (*real)(int, int, ...) = rn_real_get(RN_IDX_##func);            \
+		if (!rn_want(RN_IDX_##func))                                        \
+			return real(fd, cmd, arg);                                  \
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(fd), RN_PRE(cmd), RN_PRE(arg) }; \
+		RN_RECORD(func, NEG1, int, real(fd, cmd, arg), 1);                  \
+	}
+
+RN_FCNTL_WRAPPER(fcntl)
+RN_FCNTL_WRAPPER(fcntl64)
+
+RN_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	int (*real)(int, unsigned long, ...) = rn_real_get(RN_IDX_ioctl);
+	if (!rn_want(RN_IDX_ioctl))
+		return real(fd, req, arg);
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(fd), RN_PRE(req), RN_PRE(arg) };
+	RN_RECORD(ioctl, NEG1, int, real(fd, req, arg), 1);
+}
+
+RN_EXPORT void *mremap(void *addr, size_t len, size_t newlen, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	void *newaddr = (flags & MREMAP_FIXED) ? va_arg(ap, void *) : NULL;
+	va_end(ap);
+	void *(*real)(void *, size_t, size_t, int, ...) = rn_real_get(RN_IDX_mremap);
+	if (!rn_want(RN_IDX_mremap))
+		return real(addr, len, newlen, flags, newaddr);
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(addr), RN_PRE(len), RN_PRE(newlen), RN_PRE(flags),
+				     RN_PRE(newaddr) };
+	RN_RECORD(mremap, NEG1, void *, real(addr, len, newlen, flags, newaddr), 0);
+}
+
+/* Raw system calls that change the process or its stack cannot return
+ * through a C frame of ours (clone with a new stack, vfork sharing it) or
+ * never return (exit, exec): they pass through untraced. */
+static int rn_syscall_passthrough(long nr)
+{
+	switch (nr) {
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
+	case SYS_exit: case SYS_exit_group: case SYS_execve: case SYS_execveat:
+	case SYS_rt_sigreturn:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+RN_EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	va_start(ap, nr);
+	long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
+	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
+	va_end(ap);
+	long (*real)(long, ...) = rn_real_get(RN_IDX_syscall);
+	if (!rn_want(RN_IDX_syscall) || rn_syscall_passthrough(nr))
+		return real(nr, a1, a2, a3, a4, a5, a6);
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4),
+				     RN_PRE(a5) };
+	RN_RECORD(syscall, NEG1, long, real(nr, a1, a2, a3, a4, a5, a6), 0);
+}
