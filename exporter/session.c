@@ -291,28 +291,29 @@ static void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file)
 	free(a);
 }
 
-/* Checks a header whose magic is set; copies what we will rely on. */
-static int rn_ar_validate(struct rn_ar *a)
+/* Checks a header whose magic is set; copies what we will rely on.
+ * Returns NULL, or what is wrong with it. */
+static const char *rn_ar_validate(struct rn_ar *a)
 {
 	const struct rn_arena_hdr *h = a->hdr;
 	uint64_t ro, dof;
 	uint32_t nr = h->nrings, cap = h->ring_cap;
 	if (h->version != RN_FORMAT_VERSION || h->hdr_size != sizeof *h)
-		return -1;
+		return "format version or header size unknown";
 	if (nr < 1 || nr > RN_RINGS_MAX || cap < RN_RING_CAP_MIN || cap > RN_RING_CAP_MAX ||
 	    (cap & (cap - 1)))
-		return -1;
+		return "ring count or size out of range";
 	if (rn_arena_size(nr, cap, &ro, &dof) != a->size || h->file_size != a->size ||
 	    h->rings_off != ro || h->data_off != dof)
-		return -1;
+		return "layout does not match the file size";
 	if (h->clock != RN_CLOCK_TSC && h->clock != RN_CLOCK_MONO)
-		return -1;
+		return "unknown clock";
 	a->nrings = nr;
 	a->cap = cap;
 	a->clock = h->clock;
 	a->thr = calloc(nr, sizeof *a->thr);
 	if (!a->thr)
-		return -1;
+		return "out of memory";
 	for (uint32_t i = 0; i < nr; i++) {
 		struct rn_cons *c = &a->thr[i].cons;
 		c->ring = rn_arena_ring(h, i);
@@ -324,7 +325,7 @@ static int rn_ar_validate(struct rn_ar *a)
 		a->thr[i].nested_seen = rn_load_relaxed(&c->ring->nested);
 	}
 	a->lost_noring_seen = 0;
-	return 0;
+	return NULL;
 }
 
 static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
@@ -436,8 +437,9 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		}
 		return 0;
 	}
-	if (!a->thr && rn_ar_validate(a)) {
-		rn_note(a->name, "malformed header; ignored");
+	const char *why = a->thr ? NULL : rn_ar_validate(a);
+	if (why) {
+		rn_note(a->name, why);
 		a->state = RN_AR_CORRUPT;
 		s->stats.corrupt++;
 		return 0;
@@ -478,9 +480,6 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		s->execwait[s->nexecwait++] = (struct rn_execwait){
 			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns()
 		};
-	rn_flush_events(s);
-	if (a->started)
-		rn_dispatch_proc(s, a, 1);
 }
 
 /* Looks at every ring's owner; returns 1 when the arena's process ended. */
@@ -537,45 +536,54 @@ size_t rn_session_pass(struct rn_session *s)
 	if (check)
 		s->last_live_ns = now;
 
-	for (struct rn_ar **pp = &s->arenas; *pp;) {
-		struct rn_ar *a = *pp;
-		int gone = 0;
-		if (a->state == RN_AR_WAITING)
-			gone = rn_ar_try_start(s, a, now);
-		if (a->state == RN_AR_LIVE) {
-			for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {
-				if (rn_load_relaxed(&a->thr[i].cons.ring->state) == RN_RING_FREE)
-					continue;
-				if (!a->thr[i].tid)
-					a->thr[i].tid = a->thr[i].cons.ring->tid;
-				n += rn_drain_ring(s, a, &a->thr[i]);
+	/* Drain everything first, then look for ends, then hand the whole
+	 * pass to the sinks in time order, and only then announce the
+	 * processes that ended: their last calls come before their end. */
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state == RN_AR_WAITING && rn_ar_try_start(s, a, now))
+			a->gone = 1;
+		if (a->state != RN_AR_LIVE)
+			continue;
+		for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {
+			if (rn_load_relaxed(&a->thr[i].cons.ring->state) == RN_RING_FREE)
+				continue;
+			if (!a->thr[i].tid)
+				a->thr[i].tid = a->thr[i].cons.ring->tid;
+			n += rn_drain_ring(s, a, &a->thr[i]);
+		}
+		if (check)
+			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
+	}
+	if (check) {
+		for (struct rn_ar *a = s->arenas; a; a = a->next) {
+			if ((a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) && a->thr &&
+			    rn_ar_check_live(s, a, now)) {
+				if (a->state == RN_AR_LIVE)
+					rn_ar_finish(s, a);
+				a->gone = 1;
+			} else if (a->state == RN_AR_CORRUPT && !a->thr &&
+				   now - a->first_seen_ns > 2 * RN_MAGIC_WAIT_NS) {
+				a->gone = 1;
 			}
-			if (check)
-				rn_store_relaxed(&a->hdr->heartbeat_ns, now);
-		}
-		if ((a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) && a->thr && check &&
-		    rn_ar_check_live(s, a, now)) {
-			if (a->state == RN_AR_LIVE)
-				rn_ar_finish(s, a);
-			gone = 1;
-		} else if (a->state == RN_AR_CORRUPT && !a->thr && check &&
-			   now - a->first_seen_ns > 2 * RN_MAGIC_WAIT_NS) {
-			gone = 1;
-		}
-		if (gone) {
-			*pp = a->next;
-			rn_ar_free(s, a, 1);
-		} else {
-			pp = &a->next;
 		}
 	}
 	rn_flush_events(s);
-	/* publish heads once per pass, after the sinks are done with the bytes */
-	for (struct rn_ar *a = s->arenas; a; a = a->next)
-		if (a->state == RN_AR_LIVE)
-			for (uint32_t i = 0; i < a->nrings; i++)
-				if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
-					rn_cons_publish(&a->thr[i].cons);
+	for (struct rn_ar **pp = &s->arenas; *pp;) {
+		struct rn_ar *a = *pp;
+		if (!a->gone) {
+			/* publish heads once per pass, after the sinks are done */
+			if (a->state == RN_AR_LIVE)
+				for (uint32_t i = 0; i < a->nrings; i++)
+					if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
+						rn_cons_publish(&a->thr[i].cons);
+			pp = &a->next;
+			continue;
+		}
+		if (a->started)
+			rn_dispatch_proc(s, a, 1);
+		*pp = a->next;
+		rn_ar_free(s, a, 1);
+	}
 
 	/* exec'd images that never showed up */
 	for (unsigned i = 0; i < s->nexecwait;) {
@@ -593,7 +601,12 @@ size_t rn_session_pass(struct rn_session *s)
 
 int rn_session_idle(const struct rn_session *s)
 {
-	return !s->arenas && !s->nexecwait;
+	/* a rejected file whose rings we could not even read is nobody we
+	 * could wait for */
+	for (const struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->state != RN_AR_CORRUPT || a->thr)
+			return 0;
+	return !s->nexecwait;
 }
 
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
@@ -653,6 +666,8 @@ void rn_session_close(struct rn_session *s)
 			if (ended)
 				rn_ar_finish(s, a);
 			rn_flush_events(s);
+			if (ended && a->started)
+				rn_dispatch_proc(s, a, 1);
 			for (uint32_t i = 0; i < a->nrings; i++)
 				rn_cons_publish(&a->thr[i].cons);
 		}

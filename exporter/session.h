@@ -55,6 +55,7 @@ struct rn_ar {
 	struct rn_proc proc;
 	int started;		/* proc_start sent */
 	int execd;		/* ended by a successful exec */
+	int gone;		/* ended this pass: announce, then free */
 	uint64_t first_seen_ns;
 	uint64_t lost_noring_seen;
 };

@@ -1,0 +1,110 @@
+/* test_decode.c: records and their items decode as the table says, and no
+ * malformed record -- what a hostile program could write into its arena --
+ * is accepted or read out of bounds. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../common/record.h"
+#include "../../common/table.h"
+#include "../../exporter/decode.h"
+
+/* Appends one item to buf at *off. */
+static void item(uint8_t *buf, uint32_t *off, uint8_t tag, uint8_t flags, const void *p, uint16_t len)
+{
+	struct rn_item it = { tag, flags, len };
+	memcpy(buf + *off, &it, sizeof it);
+	memcpy(buf + *off + sizeof it, p, len);
+	*off += sizeof it + len;
+}
+
+Test(decode, openat_with_path_capture)
+{
+	uint8_t ext[256];
+	uint32_t n = 0;
+	item(ext, &n, RN_ARG_PATH, 0, "/etc/passwd", 11);
+	struct rn_rec rec = { .t_enter = 10, .t_exit = 20, .ret = 3, .fn = RN_IDX_openat,
+			      .arg = { (uint64_t)-100, 0x1234, 0x80000, 0 }, .ext_len = (uint16_t)n };
+	struct rn_event ev;
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0);
+	cr_assert_eq(ev.fn, RN_IDX_openat);
+	cr_assert_eq(ev.ret, 3);
+	cr_assert_eq((int)ev.arg[0], -100);
+	cr_assert_eq(ev.cap[1].present, 1, "the PATH is the second type");
+	cr_assert_eq(ev.cap[1].len, 11);
+	cr_assert_eq(memcmp(ev.cap[1].data, "/etc/passwd", 11), 0);
+}
+
+Test(decode, arguments_past_the_fourth_come_as_scalars)
+{
+	uint8_t ext[64];
+	uint32_t n = 0;
+	uint64_t fd = 7, off = 4096;
+	item(ext, &n, RN_ITEM_SCALAR, 0, &fd, 8);
+	item(ext, &n, RN_ITEM_SCALAR, 0, &off, 8);
+	struct rn_rec rec = { .fn = RN_IDX_mmap, .arg = { 0, 8192, 3, 2 }, .ext_len = (uint16_t)n };
+	struct rn_event ev;
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0);
+	cr_assert_eq(ev.arg[4], 7);
+	cr_assert_eq(ev.arg[5], 4096);
+}
+
+Test(decode, malformed_records_are_rejected)
+{
+	uint8_t ext[64];
+	uint32_t n = 0;
+	item(ext, &n, RN_ARG_PATH, 0, "abc", 3);
+	struct rn_event ev;
+	struct rn_rec rec = { .fn = RN_IDX_unlink, .ext_len = (uint16_t)n };
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0, "the good one");
+
+	struct rn_rec bad = rec;
+	bad.fn = RN_NFUNCS;
+	cr_assert_eq(rn_decode(&bad, ext, n, &ev), -1, "function index out of the table");
+	bad = rec;
+	bad.ext_len = (uint16_t)(n + 1);
+	cr_assert_eq(rn_decode(&bad, ext, n, &ev), -1, "length disagrees with the bytes");
+	cr_assert_eq(rn_decode(&rec, ext, n - 1, &ev), -1, "item runs past the end");
+	uint8_t wrongtag[64];
+	uint32_t m = 0;
+	item(wrongtag, &m, RN_ARG_STR, 0, "abc", 3);
+	bad = rec;
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, wrongtag, m, &ev), -1, "item of the wrong kind");
+	uint8_t longer[64];
+	memcpy(longer, ext, n);
+	longer[n] = 0;
+	bad = rec;
+	bad.ext_len = (uint16_t)(n + 1);
+	cr_assert_eq(rn_decode(&bad, longer, n + 1, &ev), -1, "trailing bytes");
+	struct rn_item huge = { RN_ARG_PATH, 0, 60000 };
+	memcpy(longer, &huge, sizeof huge);
+	bad = rec;
+	bad.ext_len = 8;
+	cr_assert_eq(rn_decode(&bad, longer, 8, &ev), -1, "item longer than the record");
+}
+
+Test(decode, every_function_survives_garbage_items)
+{
+	/* deterministic pseudo-random bytes: nothing may be accepted that
+	 * points outside the buffer */
+	uint8_t ext[512];
+	uint64_t x = 88172645463325252ull;
+	for (unsigned round = 0; round < 20000; round++) {
+		for (unsigned i = 0; i < sizeof ext; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			ext[i] = (uint8_t)x;
+		}
+		uint32_t len = (uint32_t)(x % sizeof ext);
+		struct rn_rec rec = { .fn = (uint16_t)(round % (RN_NFUNCS + 3)), .ext_len = (uint16_t)len };
+		struct rn_event ev;
+		if (rn_decode(&rec, ext, len, &ev) == 0) {
+			for (unsigned k = 0; k < RN_MAX_TYPES; k++)
+				if (ev.cap[k].present) {
+					cr_assert_geq(ev.cap[k].data, ext);
+					cr_assert_leq(ev.cap[k].data + ev.cap[k].len, ext + len);
+				}
+		}
+	}
+}

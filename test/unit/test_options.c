@@ -1,0 +1,116 @@
+/* test_options.c: every bad option exits 2 with one line naming it; every
+ * bad environment value warns once and falls back; good ones work. Runs
+ * the real renacer-exporter, as a user would. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+struct result {
+	int status;
+	char err[4096];
+	unsigned lines;
+};
+
+/* Runs "env ENV renacer-exporter ARGS" and captures its stderr. */
+static struct result run(const char *env, const char *args)
+{
+	struct result r = { 0 };
+	char errf[] = "/tmp/rn-opt-XXXXXX";
+	int fd = mkstemp(errf);
+	cr_assert_geq(fd, 0);
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "env %s %s %s </dev/null >/dev/null 2>%s", env ? env : "",
+		 RN_EXPORTER, args, errf);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st), "%s: did not exit normally", cmd);
+	r.status = WEXITSTATUS(st);
+	FILE *f = fdopen(fd, "r");
+	size_t n = fread(r.err, 1, sizeof r.err - 1, f);
+	r.err[n] = '\0';
+	fclose(f);
+	unlink(errf);
+	for (char *p = r.err; *p; p++)
+		r.lines += *p == '\n';
+	return r;
+}
+
+static void bad_option(const char *args, const char *names)
+{
+	struct result r = run(NULL, args);
+	cr_assert_eq(r.status, 2, "'%s' exited %d, stderr: %s", args, r.status, r.err);
+	cr_assert_eq(r.lines, 1, "'%s' printed %u lines: %s", args, r.lines, r.err);
+	cr_assert(strstr(r.err, names), "'%s' error does not name %s: %s", args, names, r.err);
+}
+
+Test(options, bad_values_exit_2_naming_the_option)
+{
+	bad_option("-s abc -- true", "-s");
+	bad_option("-s -1 -- true", "-s");
+	bad_option("-s 99999999999999999999 -- true", "-s");
+	bad_option("-s 5000 -- true", "-s");
+	bad_option("-s '' -- true", "-s");
+	bad_option("-S bogus -- true", "-S");
+	bad_option("-e trace=bogus -- true", "bogus");
+	bad_option("-e trace= -- true", "-e");
+	bad_option("-e signal=SIGINT -- true", "-e");
+	bad_option("--format xml -- true", "--format");
+	bad_option("--on-full=sometimes -- true", "--on-full");
+	bad_option("-o '' -- true", "-o");
+	bad_option("-Z -- true", "-Z");
+	bad_option("--bogus -- true", "--bogus");
+	bad_option("-o", "-o");
+	bad_option("-c -C -- true", "-c");
+	bad_option("--session-dir /tmp -- true", "--session-dir");
+	bad_option("", "program");
+}
+
+Test(options, unwritable_output_is_an_error)
+{
+	struct result r = run(NULL, "-o /nonexistent-dir/trace.txt -- true");
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "-o") && strstr(r.err, "/nonexistent-dir/trace.txt"), "%s", r.err);
+}
+
+Test(options, help_and_version)
+{
+	cr_assert_eq(run(NULL, "--help").status, 0);
+	struct result r = run(NULL, "--version 2>&1 >/dev/null");
+	cr_assert_eq(r.status, 0);
+}
+
+static void bad_env(const char *env, const char *name)
+{
+	struct result r = run(env, "-c -o /dev/null -- true");
+	cr_assert_eq(r.status, 0, "%s: exit %d: %s", env, r.status, r.err);
+	cr_assert_eq(r.lines, 1, "%s: expected one warning, got: %s", env, r.err);
+	cr_assert(strstr(r.err, name) && strstr(r.err, "warning"), "%s: %s", env, r.err);
+}
+
+Test(options, bad_environment_warns_once_and_falls_back)
+{
+	bad_env("RENACER_STRSIZE=abc", "RENACER_STRSIZE");
+	bad_env("RENACER_STRSIZE=-5", "RENACER_STRSIZE");
+	bad_env("RENACER_ON_FULL=maybe", "RENACER_ON_FULL");
+	bad_env("RENACER_RING_SIZE=1000", "RENACER_RING_SIZE");
+	bad_env("RENACER_RING_SIZE=16", "RENACER_RING_SIZE");
+	bad_env("RENACER_RINGS=0", "RENACER_RINGS");
+	bad_env("RENACER_TRACE=nosuchcall", "RENACER_TRACE");
+}
+
+Test(options, empty_environment_values_mean_unset)
+{
+	struct result r = run("RENACER_STRSIZE= RENACER_ON_FULL=", "-c -o /dev/null -- true");
+	cr_assert_eq(r.status, 0);
+	cr_assert_eq(r.lines, 0, "%s", r.err);
+}
+
+Test(options, program_status_is_passed_through)
+{
+	cr_assert_eq(run(NULL, "-o /dev/null -- sh -c 'exit 7'").status, 7);
+	cr_assert_eq(run(NULL, "-o /dev/null -- sh -c 'kill -TERM $$'").status, 128 + 15);
+	struct result r = run(NULL, "-o /dev/null -- /nonexistent/program");
+	cr_assert_eq(r.status, 127);
+	cr_assert(strstr(r.err, "/nonexistent/program"), "%s", r.err);
+}
