@@ -23,6 +23,8 @@
 #define RN_ARENA_SUFFIX ".arena"
 
 #define RN_RINGS_DEFAULT 64u
+#define RN_EXT_ARENAS 64u	/* extension arenas a process may add when
+				 * more threads are alive than it has rings */
 #define RN_RINGS_MAX 4096u
 #define RN_RING_CAP_DEFAULT 16384u	/* records: 1 MiB per ring */
 #define RN_RING_CAP_MIN 1024u
@@ -61,7 +63,8 @@ struct rn_arena_hdr {
 	int32_t exit_code;	/* exit status, valid when exited is 1 */
 	uint32_t exited;	/* set by exit()/_exit() just before the end */
 	uint32_t starting;	/* threads created but not yet holding a ring */
-	uint32_t pad0_;
+	uint32_t ext_index;	/* extensions: 1, 2, ...; 0 for the main arena */
+	uint64_t ext_of;	/* extensions: id of the process's main arena */
 	char exe[512];		/* /proc/self/exe at creation, NUL-terminated */
 	char argv[2048];	/* NUL-separated, cut at a whole string */
 	uint32_t argv_len;	/* bytes used in argv */

@@ -86,7 +86,7 @@ static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	struct rn_event *ev = &s->evs[s->nev];
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
-	ev->proc = &a->proc;
+	ev->proc = a->main ? &a->main->proc : &a->proc;
 	ev->tid = t->tid;
 	ev->flags = evflags;
 	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
@@ -221,21 +221,22 @@ corrupt:
 static void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 			    struct rn_ring *r)
 {
+	struct rn_proc *p = a->main ? &a->main->proc : &a->proc;
 	uint64_t lost = rn_load_relaxed(&r->lost), nested = rn_load_relaxed(&r->nested);
 	if (lost > t->lost_seen) {
 		s->stats.lost_full += lost - t->lost_seen;
-		a->proc.lost += lost - t->lost_seen;
+		p->lost += lost - t->lost_seen;
 	}
 	if (nested > t->nested_seen) {
 		s->stats.lost_nested += nested - t->nested_seen;
-		a->proc.lost += nested - t->nested_seen;
+		p->lost += nested - t->nested_seen;
 	}
 	t->lost_seen = lost;
 	t->nested_seen = nested;
 	uint64_t nr = rn_load_relaxed(&a->hdr->lost_noring);
 	if (nr > a->lost_noring_seen) {
 		s->stats.lost_noring += nr - a->lost_noring_seen;
-		a->proc.lost += nr - a->lost_noring_seen;
+		p->lost += nr - a->lost_noring_seen;
 		a->lost_noring_seen = nr;
 	}
 }
@@ -454,6 +455,19 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 			return 1;	/* the forking parent never came back */
 		return 0;
 	}
+	if (h->ext_of) {
+		/* more rings for a process we know: its threads are that
+		 * process's; it ends with it */
+		for (struct rn_ar *m = s->arenas; m; m = m->next)
+			if (m->state == RN_AR_LIVE && !m->main && m->proc.arena_id == h->ext_of &&
+			    m->hdr->ext_of == 0) {
+				a->main = m;
+				a->state = RN_AR_LIVE;
+				return 0;
+			}
+		if (now - a->first_seen_ns < 5 * RN_GRACE_NS)
+			return 0;	/* its main arena is not live yet */
+	}
 	rn_ar_identify(s, a);
 	a->state = RN_AR_LIVE;
 	a->started = 1;
@@ -555,9 +569,18 @@ size_t rn_session_pass(struct rn_session *s)
 			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
 	}
 	if (check) {
+		for (struct rn_ar *a = s->arenas; a; a = a->next)
+			a->all_dead = (a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) &&
+				      a->thr && rn_ar_check_live(s, a, now);
+		/* a process ends when its arena and every extension of it
+		 * have no live thread left */
+		for (struct rn_ar *x = s->arenas; x; x = x->next)
+			if (x->main && !x->all_dead)
+				x->main->all_dead = 0;
 		for (struct rn_ar *a = s->arenas; a; a = a->next) {
-			if ((a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) && a->thr &&
-			    rn_ar_check_live(s, a, now)) {
+			if (a->main)
+				continue;
+			if (a->all_dead) {
 				if (a->state == RN_AR_LIVE)
 					rn_ar_finish(s, a);
 				a->gone = 1;
@@ -566,6 +589,9 @@ size_t rn_session_pass(struct rn_session *s)
 				a->gone = 1;
 			}
 		}
+		for (struct rn_ar *x = s->arenas; x; x = x->next)
+			if (x->main && x->main->gone)
+				x->gone = 1;
 	}
 	rn_flush_events(s);
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
@@ -584,6 +610,7 @@ size_t rn_session_pass(struct rn_session *s)
 		*pp = a->next;
 		rn_ar_free(s, a, 1);
 	}
+	/* extensions were marked with their main: none can point to a freed one */
 
 	/* exec'd images that never showed up */
 	for (unsigned i = 0; i < s->nexecwait;) {
@@ -654,24 +681,37 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 void rn_session_close(struct rn_session *s)
 {
 	rn_session_pass(s);
-	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
-		next = a->next;
-		int ended = 0;
-		if (a->state == RN_AR_LIVE) {
-			for (uint32_t i = 0; i < a->nrings; i++) {
-				rn_drain_ring(s, a, &a->thr[i]);
-				rn_account_lost(s, a, &a->thr[i], rn_arena_ring(a->hdr, i));
-			}
-			ended = rn_ar_check_live(s, a, rn_mono_ns());
-			if (ended)
-				rn_ar_finish(s, a);
-			rn_flush_events(s);
-			if (ended && a->started)
-				rn_dispatch_proc(s, a, 1);
+	/* read what is left everywhere, end what has ended, then free: an
+	 * extension's events point at its main arena's process */
+	uint64_t now = rn_mono_ns();
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state != RN_AR_LIVE)
+			continue;
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			rn_drain_ring(s, a, &a->thr[i]);
+			rn_account_lost(s, a, &a->thr[i], rn_arena_ring(a->hdr, i));
+		}
+		a->all_dead = rn_ar_check_live(s, a, now);
+	}
+	for (struct rn_ar *x = s->arenas; x; x = x->next)
+		if (x->main && !x->all_dead)
+			x->main->all_dead = 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (!a->main && a->state == RN_AR_LIVE && a->all_dead)
+			rn_ar_finish(s, a);
+	rn_flush_events(s);
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state == RN_AR_LIVE)
 			for (uint32_t i = 0; i < a->nrings; i++)
 				rn_cons_publish(&a->thr[i].cons);
-		}
-		rn_ar_free(s, a, ended || !s->keep_files);
+		if (!a->main && a->state == RN_AR_LIVE && a->all_dead && a->started)
+			rn_dispatch_proc(s, a, 1);
+	}
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		a->gone = a->main ? a->main->all_dead : a->all_dead;
+	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
+		next = a->next;
+		rn_ar_free(s, a, a->gone || !s->keep_files);
 	}
 	s->arenas = NULL;
 	for (unsigned i = 0; i < s->nsinks; i++) {

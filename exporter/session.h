@@ -56,6 +56,8 @@ struct rn_ar {
 	int started;		/* proc_start sent */
 	int execd;		/* ended by a successful exec */
 	int gone;		/* ended this pass: announce, then free */
+	int all_dead;		/* no ring of this file has a live owner */
+	struct rn_ar *main;	/* extension arenas: the process's main arena */
 	uint64_t first_seen_ns;
 	uint64_t lost_noring_seen;
 };

@@ -69,16 +69,10 @@ static uint64_t rn_clock_ns(clockid_t id)
 
 /* ---------------------------------------------------------------- rings */
 
-/* rn_claim_ring: take a FREE ring of the current arena for this thread and
- * hold its owner mutex until the thread dies. Returns 0, or -1 when the
- * arena is missing or every ring is taken (counted). */
-static int rn_claim_ring(struct rn_tls *t)
+/* Takes a FREE ring of arena h for this thread and holds its owner mutex
+ * until the thread dies. Returns 0, or -1 when every ring is taken. */
+static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 {
-	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (!h)
-		return -1;
-	if (!t->tid)
-		t->tid = (int32_t)rn_sys0(SYS_gettid);
 	for (uint32_t i = 0; i < h->nrings; i++) {
 		struct rn_ring *r = rn_arena_ring(h, i);
 		uint32_t expect = RN_RING_FREE;
@@ -108,6 +102,66 @@ static int rn_claim_ring(struct rn_tls *t)
 		return 0;
 	}
 	return -1;
+}
+
+static int rn_new_arena(struct rn_arena_map *m);
+static void rn_arena_identify(struct rn_arena_hdr *h);
+
+/* Adds extension arena k (one thread at a time); returns its header. */
+static struct rn_arena_hdr *rn_add_extension(uint32_t k)
+{
+	struct rn_arena_hdr *main = rn_g.arena.hdr;
+	struct rn_arena_map *m = &rn_g.ext[k];
+	if (rn_new_arena(m))
+		return NULL;
+	struct rn_arena_hdr *h = m->hdr;
+	rn_arena_identify(h);
+	h->ext_of = main->id;
+	h->ext_index = k + 1;
+	h->parent_id = main->parent_id;
+	h->state = RN_ARENA_LIVE;
+	rn_arena_publish(m);
+	rn_store_release(&rn_g.ext_hdr[k], h);
+	rn_store_release(&rn_g.next_ext, k + 1);
+	return h;
+}
+
+/* rn_claim_ring: a ring for this thread in the process's arena or one of
+ * its extensions, adding an extension when all are taken: a process with
+ * more threads than rings still records everything. Returns 0, or -1 when
+ * there is no arena or the extensions are exhausted. */
+static int rn_claim_ring(struct rn_tls *t)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (!h)
+		return -1;
+	if (!t->tid)
+		t->tid = (int32_t)rn_sys0(SYS_gettid);
+	if (rn_claim_in(t, h) == 0)
+		return 0;
+	for (;;) {
+		uint32_t n = rn_load_acquire(&rn_g.next_ext);
+		for (uint32_t k = 0; k < n; k++)
+			if (rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k])) == 0)
+				return 0;
+		if (n == RN_EXT_ARENAS)
+			return -1;
+		uint32_t idle = 0;
+		if (rn_cas(&rn_g.ext_busy, &idle, 1)) {
+			struct rn_arena_hdr *x = NULL;
+			if (rn_load_acquire(&rn_g.next_ext) == n)
+				x = rn_add_extension(n);
+			rn_store_release(&rn_g.ext_busy, 0);
+			if (x && rn_claim_in(t, x) == 0)
+				return 0;
+			if (!x && rn_load_acquire(&rn_g.next_ext) == n)
+				return -1;	/* cannot create one */
+		} else {
+			/* another thread is adding one: rare, and only at thread start */
+			struct timespec ts = { 0, 20000 };
+			rn_sys2(SYS_nanosleep, &ts, 0);
+		}
+	}
 }
 
 void rn_thread_claim(void)
@@ -649,6 +703,12 @@ static void rn_atfork_child(void)
 		rn_g.arena.hdr = NULL;
 	}
 	rn_arena_unmap(&old);
+	/* the parent's extensions are the parent's */
+	for (uint32_t k = 0; k < rn_g.next_ext; k++)
+		rn_arena_unmap(&rn_g.ext[k]);
+	memset(rn_g.ext_hdr, 0, sizeof rn_g.ext_hdr);
+	rn_g.next_ext = 0;
+	rn_g.ext_busy = 0;
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */

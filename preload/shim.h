@@ -46,6 +46,12 @@ struct rn_global {
 	struct rn_filter want;	/* all zero until initialised: pass through */
 	int use_tsc;		/* timestamps from rdtsc, else CLOCK_MONOTONIC */
 	struct rn_arena_map arena;	/* this process image's arena */
+	/* extension arenas, added when every ring is taken; ext_hdr[i] is
+	 * published (release) once the arena is ready */
+	struct rn_arena_map ext[RN_EXT_ARENAS];
+	struct rn_arena_hdr *ext_hdr[RN_EXT_ARENAS];
+	uint32_t next_ext;
+	uint32_t ext_busy;	/* a thread is creating an extension */
 	struct rn_arena_params params;
 	char session_dir[4096];
 	int debug;
