@@ -17,6 +17,9 @@
 				 * on success (exec, exit): t_exit is 0 */
 #define RN_REC_AFTER_NORET 0x02	/* the result of the RN_REC_NORET record
 				 * just before it: that call returned */
+#define RN_REC_EXEC_START 0x04	/* written by a new image at start-up: the
+				 * exec that made it, as far as it can tell
+				 * (whoever exec'd it may have been untraced) */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */

@@ -34,6 +34,7 @@ struct rn_proc {
 };
 
 #define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */
+#define RN_EV_EXEC_START 0x02	/* an image's own account of its exec */
 
 struct rn_event {
 	const struct rn_proc *proc;

@@ -54,9 +54,12 @@ static int rn_ev_cmp(const void *x, const void *y)
 	return 0;
 }
 
+static void rn_drop_known_execs(struct rn_session *s);
+
 /* Sends the pass's events, in start-time order, to every sink. */
 static void rn_flush_events(struct rn_session *s)
 {
+	rn_drop_known_execs(s);
 	if (s->nev > 1)
 		qsort(s->evs, s->nev, sizeof *s->evs, rn_ev_cmp);
 	for (size_t e = 0; e < s->nev; e++)
@@ -201,7 +204,8 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 				bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, 0);
 			}
 		} else {
-			bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, 0);
+			bad = rn_queue(s, a, t, &rec, ext, rec.ext_len,
+				       (rec.flags & RN_REC_EXEC_START) ? RN_EV_EXEC_START : 0);
 		}
 		if (bad)
 			s->stats.corrupt++;
@@ -329,6 +333,50 @@ static const char *rn_ar_validate(struct rn_ar *a)
 	return NULL;
 }
 
+/* The previous image of a's pid, still being read (its end not yet
+ * noticed), or NULL. */
+static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar *a)
+{
+	for (struct rn_ar *b = s->arenas; b; b = b->next)
+		if (b != a && !b->main && b->state == RN_AR_LIVE && b->hdr->ext_of == 0 &&
+		    b->proc.pid == a->hdr->pid && b->hdr->pidns == a->hdr->pidns &&
+		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns)
+			return (struct rn_ar *)b;
+	return NULL;
+}
+
+static int rn_has_pending_exec(const struct rn_ar *b)
+{
+	if (b->execd)
+		return 1;
+	for (uint32_t i = 0; i < b->nrings; i++)
+		if (b->thr[i].pend_exec)
+			return 1;
+	return 0;
+}
+
+/* Drops an image's own account of its exec when the image before it
+ * recorded that exec (with the real arguments and timing). */
+static void rn_drop_known_execs(struct rn_session *s)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < s->nev; r++) {
+		struct rn_event *ev = &s->evs[r];
+		if (ev->flags & RN_EV_EXEC_START) {
+			const struct rn_ar *a = NULL;
+			for (const struct rn_ar *x = s->arenas; x; x = x->next)
+				if (&x->proc == ev->proc)
+					a = x;
+			const struct rn_ar *old = a ? rn_old_image(s, a) : NULL;
+			if (a && (a->exec_seen || (old && rn_has_pending_exec(old))))
+				continue;
+			ev->flags &= (uint8_t)~RN_EV_EXEC_START;
+		}
+		s->evs[w++] = *ev;
+	}
+	s->nev = w;
+}
+
 static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 {
 	const struct rn_arena_hdr *h = a->hdr;
@@ -344,10 +392,14 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 		struct rn_execwait *w = &s->execwait[i];
 		if (w->pid == h->pid && w->pidns == h->pidns) {
 			p->exec_gen = w->gen;
+			a->exec_seen = 1;
 			s->execwait[i] = s->execwait[--s->nexecwait];
-			break;
+			return;
 		}
 	}
+	struct rn_ar *old = rn_old_image(s, a);
+	if (old)
+		p->exec_gen = old->proc.exec_gen + 1;
 }
 
 /* Maps a file of the session directory if it is new to us. */

@@ -55,6 +55,7 @@ struct rn_ar {
 	struct rn_proc proc;
 	int started;		/* proc_start sent */
 	int execd;		/* ended by a successful exec */
+	int exec_seen;		/* our exec was recorded by the image before */
 	int gone;		/* ended this pass: announce, then free */
 	int all_dead;		/* no ring of this file has a live owner */
 	struct rn_ar *main;	/* extension arenas: the process's main arena */

@@ -793,6 +793,14 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_arena_publish(&rn_g.arena);
 	rn_claim_ring(&rn_t);
 	rn_store_release(&h->state, RN_ARENA_LIVE);
+	/* The exec that started this image: whoever made it may have been
+	 * untraced (a vfork or posix_spawn child, a static parent); the
+	 * exporter drops this when the old image already recorded it. */
+	if (rn_filter_has(&want, RN_IDX_execve)) {
+		uint64_t now = rn_now();
+		uint64_t a[RN_MAX_ARGS] = { (uintptr_t)h->exe, (uintptr_t)argv, (uintptr_t)envp };
+		rn_emit_slow(RN_IDX_execve, now, now, 0, 0, a, RN_REC_EXEC_START);
+	}
 	pthread_atfork(NULL, NULL, rn_atfork_child);
 	on_exit(rn_on_exit, NULL);
 	/* last: from here on, wrappers record */
