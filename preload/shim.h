@@ -107,6 +107,9 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (rn_likely(rn_prod_room(&t->prod, 1))) {
 		struct rn_rec *s = rn_prod_slot(&t->prod, 0);
+		/* ask for the line a few calls ahead now, so its ownership
+		 * (the exporter read it a lap ago) is settled before we write */
+		__builtin_prefetch(rn_prod_slot(&t->prod, 8), 1, 3);
 		*s = (struct rn_rec){
 			.t_enter = t0, .t_exit = t1, .ret = ret,
 			.arg = { a[0], a[1], a[2], a[3] },

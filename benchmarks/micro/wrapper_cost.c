@@ -1,0 +1,51 @@
+/* wrapper_cost.c: what one traced call adds, measured inside the traced
+ * process: the same failing read(-1) through the wrapper and straight to
+ * libc's own definition (dlsym on libc itself), interleaved in blocks, medians.
+ * Run it under renacer-run (so the exporter drains meanwhile) or plainly. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	long iters = argc > 1 ? atol(argv[1]) : 20000;
+	int blocks = argc > 2 ? atoi(argv[2]) : 101;
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	ssize_t (*real_read)(int, void *, size_t) =
+		libc ? (ssize_t (*)(int, void *, size_t))dlsym(libc, "read") : NULL;
+	if (!real_read)
+		return 1;
+	double *w = calloc(blocks, sizeof *w), *r = calloc(blocks, sizeof *r);
+	char c;
+	for (int b = 0; b < blocks; b++) {
+		double t0 = now_ns();
+		for (long i = 0; i < iters; i++)
+			read(-1, &c, 1);
+		double t1 = now_ns();
+		for (long i = 0; i < iters; i++)
+			real_read(-1, &c, 1);
+		double t2 = now_ns();
+		w[b] = (t1 - t0) / iters;
+		r[b] = (t2 - t1) / iters;
+	}
+	qsort(w, blocks, sizeof *w, cmp);
+	qsort(r, blocks, sizeof *r, cmp);
+	printf("wrapped %.1f ns, direct %.1f ns, added %.1f ns per call (median of %d blocks of %ld)\n",
+	       w[blocks / 2], r[blocks / 2], w[blocks / 2] - r[blocks / 2], blocks, iters);
+	return 0;
+}
