@@ -252,6 +252,11 @@ static const char *const sig_names[] = {
 	"SIGSYS",
 };
 
+const char *rn_signal_name(int sig)
+{
+	return sig > 0 && (size_t)sig < RN_ARRAY_SIZE(sig_names) ? sig_names[sig] : NULL;
+}
+
 static void out_sig(struct rn_out *o, uint64_t v)
 {
 	int s = (int)(int32_t)v;

@@ -35,6 +35,9 @@ int rn_sysno_nargs(uint64_t nr);
 
 /* ENOENT for 2, ...; NULL when the value has no name. */
 const char *rn_errno_name(int e);
+
+/* rn_signal_name: SIGTERM etc. for 1..31; NULL when unknown. */
+const char *rn_signal_name(int sig);
 /* glibc's message for the value ("No such file or directory"); NULL when
  * unknown. Fixed text: never depends on the locale. */
 const char *rn_errno_desc(int e);

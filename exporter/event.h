@@ -23,13 +23,20 @@ struct rn_capture {
 struct rn_proc {
 	int32_t pid;		/* as the traced program sees it */
 	int32_t ppid;
-	uint64_t arena_id;
+	uint64_t arena_id;	/* unique in the session */
+	uint64_t parent_arena_id;	/* fork parent's image, 0 if none seen */
+	int32_t creator_tid;	/* parent thread that forked us, 0 if unknown */
+	uint64_t prev_arena_id;	/* image this one replaced by exec, 0 if none */
 	uint32_t exec_gen;	/* 0 for the first image of this pid */
 	char exe[512];
+	char argv[2048];	/* NUL-separated, argc strings (may be cut) */
+	uint32_t argv_len;
+	uint32_t argc;
 	uint64_t t_start_ns;	/* unix ns */
 	uint64_t t_end_ns;	/* unix ns, 0 while running */
 	int exit_code;		/* valid when has_exit */
 	int has_exit;
+	int term_signal;	/* killed by this signal (when known), else 0 */
 	uint64_t lost;		/* records dropped in this image */
 };
 

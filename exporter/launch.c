@@ -178,6 +178,7 @@ int rn_launch(const struct rn_opts *o)
 		rc = 1;
 	} else {
 		rn_child = prog;
+		dprintf(ctl[1], "root %d\n", (int)prog);
 		struct sigaction sa = { .sa_handler = rn_forward };
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, NULL);
@@ -187,6 +188,7 @@ int rn_launch(const struct rn_opts *o)
 		while (waitpid(prog, &status, 0) < 0 && errno == EINTR)
 			;
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		dprintf(ctl[1], "exit %d %d\n", (int)prog, status);
 	}
 	close(ctl[1]);	/* EOF: the exporter finishes once every process is done */
 	int est;

@@ -5,6 +5,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,25 @@
 /* Sleep between passes when nothing was read: short enough that a ring of
  * the default size cannot fill meanwhile at a few million calls a second. */
 #define RN_IDLE_SLEEP_MS 1
+
+/* Lines from the launcher: "root PID" then "exit PID WSTATUS". Returns the
+ * bytes of an unfinished line left at the start of buf. */
+static size_t rn_ctl_lines(struct rn_session *s, char *buf, size_t n)
+{
+	char *start = buf, *nl;
+	while ((nl = memchr(start, '\n', n - (size_t)(start - buf)))) {
+		*nl = '\0';
+		int pid, st;
+		if (sscanf(start, "root %d", &pid) == 1)
+			rn_session_set_root(s, pid);
+		else if (sscanf(start, "exit %d %d", &pid, &st) == 2)
+			rn_session_root_exit(s, pid, st);
+		start = nl + 1;
+	}
+	size_t left = n - (size_t)(start - buf);
+	memmove(buf, start, left);
+	return left == n && n == 127 ? 0 : left;	/* drop an overlong line */
+}
 
 int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	   volatile sig_atomic_t *stop)
@@ -44,14 +64,19 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	s.keep_files = ctl_fd < 0;
 	int root_done = 0;
+	char line[128];
+	size_t used = 0;
 	while (!*stop) {
-		size_t got = rn_session_pass(&s);
+		/* the launcher's news first: the pass may see the root end */
 		if (ctl_fd >= 0 && !root_done) {
-			char buf[64];
-			ssize_t r = read(ctl_fd, buf, sizeof buf);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-				root_done = 1;
+			ssize_t r = read(ctl_fd, line + used, sizeof line - 1 - used);
+			if (r > 0)
+				used += (size_t)r;
+			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				root_done = s.root_done = 1;
+			used = rn_ctl_lines(&s, line, used);
 		}
+		size_t got = rn_session_pass(&s);
 		if (root_done && rn_session_idle(&s))
 			break;
 		if (!got)

@@ -384,22 +384,38 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	p->pid = h->pid;
 	p->ppid = h->ppid;
 	p->arena_id = h->id;
+	p->parent_arena_id = h->parent_id;
+	p->creator_tid = h->creator_tid;
 	memcpy(p->exe, (const char *)h->exe, sizeof p->exe);
 	p->exe[sizeof p->exe - 1] = '\0';
+	uint32_t al = h->argv_len < sizeof p->argv ? h->argv_len : sizeof p->argv;
+	memcpy(p->argv, (const char *)h->argv, al);
+	p->argv_len = al;
+	/* count what is really there, whatever argc claims */
+	p->argc = 0;
+	for (uint32_t i = 0; i < al; i++)
+		p->argc += p->argv[i] == '\0';
+	if (al && p->argv[al - 1] != '\0') {
+		p->argv[al - 1] = '\0';
+		p->argc++;
+	}
 	p->t_start_ns = rn_clock_unix(&s->clock, RN_CLOCK_MONO, h->t0_mono_ns);
 	/* an exec'd image: the same pid, announced by its predecessor */
 	for (unsigned i = 0; i < s->nexecwait; i++) {
 		struct rn_execwait *w = &s->execwait[i];
 		if (w->pid == h->pid && w->pidns == h->pidns) {
 			p->exec_gen = w->gen;
+			p->prev_arena_id = w->arena_id;
 			a->exec_seen = 1;
 			s->execwait[i] = s->execwait[--s->nexecwait];
 			return;
 		}
 	}
 	struct rn_ar *old = rn_old_image(s, a);
-	if (old)
+	if (old) {
 		p->exec_gen = old->proc.exec_gen + 1;
+		p->prev_arena_id = old->proc.arena_id;
+	}
 }
 
 /* Maps a file of the session directory if it is new to us. */
@@ -529,6 +545,28 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	return 0;
 }
 
+void rn_session_set_root(struct rn_session *s, int32_t pid)
+{
+	s->root_pid = pid;
+}
+
+void rn_session_root_exit(struct rn_session *s, int32_t pid, int wstatus)
+{
+	if (pid == s->root_pid) {
+		s->root_status = wstatus;
+		s->root_status_known = 1;
+	}
+}
+
+/* The root's last image died without an exit status of its own (a
+ * signal): its end waits, briefly, for the launcher's word on how. */
+static int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a)
+{
+	return s->root_pid && a->proc.pid == s->root_pid && !a->proc.parent_arena_id &&
+	       !a->execd && !rn_load_acquire(&a->hdr->exited) && !s->root_status_known &&
+	       !s->root_done;
+}
+
 /* The process image is over: every thread that held a ring is gone. */
 static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 {
@@ -536,6 +574,15 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 	if (rn_load_acquire(&h->exited)) {
 		a->proc.exit_code = h->exit_code;
 		a->proc.has_exit = 1;
+	} else if (s->root_status_known && a->proc.pid == s->root_pid && !a->execd &&
+		   !a->proc.parent_arena_id) {
+		int st = s->root_status;
+		if ((st & 0x7f) == 0) {
+			a->proc.exit_code = (st >> 8) & 0xff;
+			a->proc.has_exit = 1;
+		} else if ((st & 0x7f) != 0x7f) {
+			a->proc.term_signal = st & 0x7f;
+		}
 	}
 	uint64_t last = 0;
 	for (uint32_t i = 0; i < a->nrings; i++)
@@ -544,7 +591,7 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : rn_real_ns();
 	if (a->execd && s->nexecwait < RN_EXECWAIT_MAX)
 		s->execwait[s->nexecwait++] = (struct rn_execwait){
-			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns()
+			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id
 		};
 }
 
@@ -605,10 +652,15 @@ size_t rn_session_pass(struct rn_session *s)
 	/* Drain everything first, then look for ends, then hand the whole
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
+	/* a sink with a full queue holds the records in the rings */
+	int hold = 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
+			hold = 1;
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state == RN_AR_WAITING && rn_ar_try_start(s, a, now))
 			a->gone = 1;
-		if (a->state != RN_AR_LIVE)
+		if (a->state != RN_AR_LIVE || hold)
 			continue;
 		for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {
 			if (rn_load_relaxed(&a->thr[i].cons.ring->state) == RN_RING_FREE)
@@ -632,6 +684,8 @@ size_t rn_session_pass(struct rn_session *s)
 		for (struct rn_ar *a = s->arenas; a; a = a->next) {
 			if (a->main)
 				continue;
+			if (a->all_dead && a->state == RN_AR_LIVE && rn_ar_awaits_root_status(s, a))
+				a->all_dead = 0;
 			if (a->all_dead) {
 				if (a->state == RN_AR_LIVE)
 					rn_ar_finish(s, a);

@@ -69,6 +69,7 @@ struct rn_execwait {
 	uint64_t pidns;
 	uint32_t gen;		/* exec generation of the new image */
 	uint64_t since_ns;
+	uint64_t arena_id;	/* the image that exec'd */
 };
 
 #define RN_EXECWAIT_MAX 256
@@ -89,6 +90,10 @@ struct rn_session {
 	uint64_t last_scan_ns;
 	uint64_t last_live_ns;
 	unsigned nprocs_seen;
+	int32_t root_pid;	/* the program renacer-run started, 0 if none */
+	int root_status;	/* its wait status, once root_status_known */
+	int root_status_known;
+	int root_done;		/* the launcher said the program is gone */
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
@@ -104,6 +109,12 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
  * ended threads and processes. Returns the number of records read. */
 size_t rn_session_pass(struct rn_session *s);
+
+/* The launcher's news about the program it started: its pid, then its
+ * wait status. Lets the root's end carry a death by signal, which no
+ * arena can record. */
+void rn_session_set_root(struct rn_session *s, int32_t pid);
+void rn_session_root_exit(struct rn_session *s, int32_t pid, int wstatus);
 
 /* rn_session_idle: no arena left, none expected (fork child or exec). */
 int rn_session_idle(const struct rn_session *s);

@@ -4,7 +4,8 @@
  * thread in call-completion order, threads interleaved), process starts and
  * ends, and a final summary of losses. Sinks never see raw shared memory.
  * Functions return 0 or a negative errno; a sink that fails is reported by
- * the caller, never exits.
+ * the caller, never exits. Pointers passed to a sink (events, processes)
+ * are valid only during the call: a sink copies what it keeps.
  */
 #ifndef RN_SINK_H
 #define RN_SINK_H
@@ -32,6 +33,10 @@ struct rn_sink {
 	int (*event)(struct rn_sink *s, const struct rn_event *ev);
 	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
 	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);
+	/* optional: 0 while the sink cannot take more events (its queue is
+	 * full); the drain then leaves records in the rings, which are the
+	 * buffer, until it returns 1 again */
+	int (*ready)(struct rn_sink *s);
 	/* called once at the end: print summaries and loss lines, flush */
 	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
 	void (*destroy)(struct rn_sink *s);

@@ -111,6 +111,15 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct text_st *st = s->st;
 
+	if (p->term_signal) {
+		const char *name = rn_signal_name(p->term_signal);
+		leader(st, p->pid, p->t_end_ns);
+		if (name)
+			fprintf(st->out, "+++ killed by %s +++\n", name);
+		else
+			fprintf(st->out, "+++ killed by signal %d +++\n", p->term_signal);
+		return ferror(st->out) ? -EIO : 0;
+	}
 	if (!p->has_exit)
 		return 0;
 	leader(st, p->pid, p->t_end_ns);
