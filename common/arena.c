@@ -52,7 +52,10 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	memcpy(out->path, dir, dlen);
 	out->path[dlen] = '/';
 	memcpy(out->path + dlen + 1, hex, 16);
-	memcpy(out->path + dlen + 17, RN_ARENA_SUFFIX, sizeof RN_ARENA_SUFFIX);
+	/* created under a temporary name: the exporter only ever sees a
+	 * complete arena (rn_arena_publish renames it into place) */
+	memcpy(out->path + dlen + 17, RN_ARENA_TMP_SUFFIX, sizeof RN_ARENA_TMP_SUFFIX);
+	out->name_end = dlen + 17;
 
 	long fd = rn_sys4(SYS_openat, AT_FDCWD, out->path,
 			  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -102,10 +105,17 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	return 0;
 }
 
-void rn_arena_publish(struct rn_arena_map *m)
+int rn_arena_publish(struct rn_arena_map *m)
 {
+	char tmp[sizeof m->path];
 	/* release: the header fields above are visible before the magic */
 	rn_store_release(&m->hdr->magic, RN_ARENA_MAGIC);
+	memcpy(tmp, m->path, sizeof tmp);
+	memcpy(m->path + m->name_end, RN_ARENA_SUFFIX, sizeof RN_ARENA_SUFFIX);
+	long rc = rn_sys2(SYS_rename, tmp, m->path);
+	if (rc)
+		memcpy(m->path, tmp, sizeof tmp);
+	return (int)rc;
 }
 
 void rn_arena_unmap(struct rn_arena_map *m)

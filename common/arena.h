@@ -4,8 +4,9 @@
  *   0           struct rn_arena_hdr (one page)
  *   rings_off   nrings x struct rn_ring (control blocks)
  *   data_off    nrings x ring_cap x struct rn_rec (slots)
- * The file is created 0600 with O_EXCL|O_NOFOLLOW in the session directory,
- * sized once and never resized; pages are touched only as rings fill, so an
+ * The file is created 0600 with O_EXCL|O_NOFOLLOW in the session directory
+ * under a temporary name, sized once and never resized, and renamed to
+ * <id>.arena once its header is complete; pages are touched only as rings fill, so an
  * unused ring costs no memory. The creator writes magic last (release); the
  * exporter treats everything in it as untrusted.
  */
@@ -21,6 +22,7 @@
 #define RN_ARENA_MAGIC 0x414e4552414e4552ull	/* "RENARENA" */
 #define RN_FORMAT_VERSION 1u
 #define RN_ARENA_SUFFIX ".arena"
+#define RN_ARENA_TMP_SUFFIX ".tmp"
 
 #define RN_RINGS_DEFAULT 64u
 #define RN_EXT_ARENAS 64u	/* extension arenas a process may add when
@@ -82,10 +84,15 @@ struct rn_arena_params {
 };
 
 /* A mapping of one arena. */
+/* Session directory paths are short (/dev/shm/renacer-XXXXXX); this bound
+ * keeps the per-thread state of the shim small. */
+#define RN_ARENA_PATH_MAX 512
+
 struct rn_arena_map {
 	struct rn_arena_hdr *hdr;
 	size_t size;
-	char path[4096];
+	char path[RN_ARENA_PATH_MAX];
+	size_t name_end;	/* offset of the suffix in path */
 };
 
 static inline size_t rn_arena_size(uint32_t nrings, uint32_t cap, uint64_t *rings_off,
@@ -117,8 +124,10 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
 int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t id,
 		    struct rn_arena_map *out);
 
-/* rn_arena_publish: store magic (release) so the exporter may read it. */
-void rn_arena_publish(struct rn_arena_map *m);
+/* rn_arena_publish: store magic (release) and rename the file from its
+ * temporary name to <id>.arena, where the exporter looks. Returns 0 or
+ * -errno (the arena then stays invisible to the exporter). */
+int rn_arena_publish(struct rn_arena_map *m);
 
 /* rn_arena_unmap: drop our mapping; the file stays for the exporter. */
 void rn_arena_unmap(struct rn_arena_map *m);

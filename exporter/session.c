@@ -34,6 +34,13 @@ static void rn_note(const char *name, const char *what)
 	fprintf(stderr, "renacer: arena %s: %s\n", name, what);
 }
 
+/* Time from 'then' to 'now', zero when 'then' was taken after 'now'
+ * (monotonic readings from different moments of one pass). */
+static uint64_t rn_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 static void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
@@ -326,8 +333,10 @@ static const char *rn_ar_validate(struct rn_ar *a)
 		c->mask = cap - 1;
 		c->head = rn_load_acquire(&c->ring->head);
 		c->tail_cache = c->head;
-		a->thr[i].lost_seen = rn_load_relaxed(&c->ring->lost);
-		a->thr[i].nested_seen = rn_load_relaxed(&c->ring->nested);
+		/* counted from zero: what was dropped before we first looked
+		 * is lost all the same */
+		a->thr[i].lost_seen = 0;
+		a->thr[i].nested_seen = 0;
 	}
 	a->lost_noring_seen = 0;
 	return NULL;
@@ -499,7 +508,7 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 {
 	const struct rn_arena_hdr *h = a->hdr;
 	if (rn_load_acquire(&h->magic) != RN_ARENA_MAGIC) {
-		if (now - a->first_seen_ns > RN_MAGIC_WAIT_NS) {
+		if (rn_since(now, a->first_seen_ns) > RN_MAGIC_WAIT_NS) {
 			rn_note(a->name, "not a renacer arena; ignored");
 			a->state = RN_AR_CORRUPT;
 			s->stats.corrupt++;
@@ -517,9 +526,9 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		/* a fork child that has not run yet, or never will */
 		int32_t pid = rn_load_relaxed(&h->pid);
 		int alive = rn_pid_alive(s, h, pid);
-		if (alive == 0 || (alive < 0 && now - a->first_seen_ns > RN_GRACE_NS && pid))
+		if (alive == 0 || (alive < 0 && rn_since(now, a->first_seen_ns) > RN_GRACE_NS && pid))
 			return 1;
-		if (!pid && now - a->first_seen_ns > 10 * RN_GRACE_NS)
+		if (!pid && rn_since(now, a->first_seen_ns) > 10 * RN_GRACE_NS)
 			return 1;	/* the forking parent never came back */
 		return 0;
 	}
@@ -533,7 +542,7 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 				a->state = RN_AR_LIVE;
 				return 0;
 			}
-		if (now - a->first_seen_ns < 5 * RN_GRACE_NS)
+		if (rn_since(now, a->first_seen_ns) < 5 * RN_GRACE_NS)
 			return 0;	/* its main arena is not live yet */
 	}
 	rn_ar_identify(s, a);
@@ -616,7 +625,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 			 * died there the ring is stuck: free it after a grace */
 			if (!t->claiming_since)
 				t->claiming_since = now;
-			if (now - t->claiming_since < RN_GRACE_NS)
+			if (rn_since(now, t->claiming_since) < RN_GRACE_NS)
 				alive = 1;
 			else
 				rn_thread_ended(s, a, i);
@@ -629,7 +638,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	if (rn_load_acquire(&h->starting)) {
 		/* a new thread has not claimed its ring yet */
 		int pa = rn_pid_alive(s, h, h->pid);
-		if (pa > 0 || (pa < 0 && now - a->first_seen_ns < 10 * RN_GRACE_NS))
+		if (pa > 0 || (pa < 0 && rn_since(now, a->first_seen_ns) < 10 * RN_GRACE_NS))
 			return 0;
 	}
 	return 1;
@@ -639,13 +648,14 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 
 size_t rn_session_pass(struct rn_session *s)
 {
-	uint64_t now = rn_mono_ns();
 	size_t n = 0;
 	rn_clock_refresh(&s->clock);
 	rn_read_inotify(s);
-	if (now - s->last_scan_ns > RN_SCAN_EVERY_NS)
+	if (rn_mono_ns() - s->last_scan_ns > RN_SCAN_EVERY_NS)
 		rn_scan_dir(s);
-	int check = now - s->last_live_ns > RN_LIVE_EVERY_NS;
+	/* after discovery: no arena is younger than 'now' */
+	uint64_t now = rn_mono_ns();
+	int check = rn_since(now, s->last_live_ns) > RN_LIVE_EVERY_NS;
 	if (check)
 		s->last_live_ns = now;
 
@@ -691,7 +701,7 @@ size_t rn_session_pass(struct rn_session *s)
 					rn_ar_finish(s, a);
 				a->gone = 1;
 			} else if (a->state == RN_AR_CORRUPT && !a->thr &&
-				   now - a->first_seen_ns > 2 * RN_MAGIC_WAIT_NS) {
+				   rn_since(now, a->first_seen_ns) > 2 * RN_MAGIC_WAIT_NS) {
 				a->gone = 1;
 			}
 		}
@@ -724,7 +734,7 @@ size_t rn_session_pass(struct rn_session *s)
 		int alive = -1;
 		if (w->pidns == s->pidns && s->pidns)
 			alive = kill(w->pid, 0) == 0 || errno == EPERM;
-		if (alive == 0 || (alive < 0 && now - w->since_ns > RN_GRACE_NS))
+		if (alive == 0 || (alive < 0 && rn_since(now, w->since_ns) > RN_GRACE_NS))
 			s->execwait[i] = s->execwait[--s->nexecwait];
 		else
 			i++;
@@ -786,6 +796,7 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 
 void rn_session_close(struct rn_session *s)
 {
+	rn_scan_dir(s);
 	rn_session_pass(s);
 	/* read what is left everywhere, end what has ended, then free: an
 	 * extension's events point at its main arena's process */

@@ -105,6 +105,7 @@ static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 }
 
 static int rn_new_arena(struct rn_arena_map *m);
+static void rn_arena_drop(struct rn_arena_map *m);
 static void rn_arena_identify(struct rn_arena_hdr *h);
 
 /* Adds extension arena k (one thread at a time); returns its header. */
@@ -120,7 +121,10 @@ static struct rn_arena_hdr *rn_add_extension(uint32_t k)
 	h->ext_index = k + 1;
 	h->parent_id = main->parent_id;
 	h->state = RN_ARENA_LIVE;
-	rn_arena_publish(m);
+	if (rn_arena_publish(m)) {
+		rn_arena_drop(m);
+		return NULL;
+	}
 	rn_store_release(&rn_g.ext_hdr[k], h);
 	rn_store_release(&rn_g.next_ext, k + 1);
 	return h;
@@ -512,11 +516,124 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 	}
 }
 
-void rn_emit_busy(void)
+/* Slots one call needs, and (in *bound) the item bytes reserved for it. */
+static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *bound)
+{
+	*bound = 0;
+	if ((fi->capture || fi->nargs > 4) && !(flags & RN_REC_AFTER_NORET))
+		*bound = rn_ext_bound(fi, rn_g.params.strsize);
+	return 1 + rn_rec_nconts(*bound);
+}
+
+/* Writes one record and its items at p's tail, which has room for it;
+ * publishes nothing. Returns the slots written. */
+static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, uint64_t t0,
+			     uint64_t t1, int64_t ret, int err, const uint64_t *a, unsigned flags)
+{
+	uint32_t ext = 0;
+	if (bound) {
+		/* NORET calls are recorded before the kernel checked anything:
+		 * read through process_vm_readv so a bad pointer cannot crash
+		 * the program; failed calls likewise. */
+		struct rn_cw w = { p, 0, bound, (flags & RN_REC_NORET) || err != 0 };
+		ext = rn_write_items(&w, &rn_fns[idx], a, err, ret, rn_g.params.strsize);
+	}
+	*rn_prod_slot(p, 0) = (struct rn_rec){
+		.t_enter = t0, .t_exit = t1, .ret = ret,
+		.arg = { a[0], a[1], a[2], a[3] },
+		.fn = (uint16_t)idx, .err = (uint16_t)err,
+		.ext_len = (uint16_t)ext, .flags = (uint8_t)flags,
+	};
+	return 1 + rn_rec_nconts(ext);
+}
+
+static uint64_t rn_stash_records(const struct rn_rec *slots, uint32_t from, uint32_t to)
+{
+	uint64_t n = 0;
+	for (uint32_t i = from; i < to; i += 1 + rn_rec_nconts(slots[i].ext_len))
+		n++;
+	return n;
+}
+
+/* Moves the records signal handlers stashed into the ring. Runs with
+ * busy set; a handler may stash more meanwhile, which the final
+ * compare-and-swap notices (it is atomic against our own handlers). */
+static void rn_stash_flush(struct rn_tls *t)
+{
+	uint32_t done = 0;
+	for (;;) {
+		uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
+		if (n > done) {
+			uint32_t k = n - done;
+			if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
+				for (uint32_t i = 0; i < k; i++)
+					*rn_prod_slot(&t->prod, i) = t->stash[done + i];
+				rn_prod_publish(&t->prod, k);
+			} else if (t->prod.ring) {
+				t->prod.ring->lost += rn_stash_records(t->stash, done, n);
+			} else if (rn_g.arena.hdr) {
+				rn_fetch_add(&rn_g.arena.hdr->lost_noring,
+					     rn_stash_records(t->stash, done, n));
+			}
+			done = n;
+		}
+		uint32_t expect = done;
+		if (__atomic_compare_exchange_n(&t->stash_n, &expect, 0, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* Ends a ring write: hands over what signal handlers stashed meanwhile,
+ * then clears busy; a handler that stashed between the two is caught by
+ * the second look (none can stash once busy is clear). */
+static void rn_write_end(struct rn_tls *t)
+{
+	for (;;) {
+		if (rn_unlikely(__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+			rn_stash_flush(t);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->busy = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (rn_likely(!__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+			return;
+		t->busy = RN_BUSY_WRITE;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+void rn_write_done(void)
+{
+	rn_write_end(&rn_t);
+}
+
+/* A call made by a signal handler that interrupted this thread's ring
+ * write: its record goes to the thread's stash, and the interrupted
+ * writer moves it into the ring. Dropped (and counted) only when the
+ * stash is full or a handler interrupts a handler. */
+void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		    const uint64_t *a, unsigned flags)
 {
 	struct rn_tls *t = &rn_t;
-	if (t->busy == RN_BUSY_WRITE && t->prod.ring)
-		t->prod.ring->nested++;
+	if (t->busy != RN_BUSY_WRITE)
+		return;		/* a vfork child on its parent's thread: untraced */
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
+	if (t->stash_busy || n + need > RN_STASH_SLOTS) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		else if (rn_g.arena.hdr)
+			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+		return;
+	}
+	t->stash_busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
+	uint32_t used = rn_write_rec(&sp, idx, bound, t0, t1, ret, err, a, flags);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
+	t->stash_busy = 0;
 }
 
 void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
@@ -524,7 +641,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 {
 	struct rn_tls *t = &rn_t;
 	if (t->busy) {
-		rn_emit_busy();
+		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
 	t->busy = RN_BUSY_WRITE;
@@ -539,41 +656,19 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 			goto lost_noring;
 		}
 	}
-	const struct rn_fn_info *fi = &rn_fns[idx];
-	uint32_t strsize = rn_g.params.strsize;
-	uint64_t need = 1;
-	uint32_t bound = 0;
-	if ((fi->capture || fi->nargs > 4) && !(flags & RN_REC_AFTER_NORET)) {
-		bound = rn_ext_bound(fi, strsize);
-		need += rn_rec_nconts(bound);
-	}
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
-		rn_store_relaxed(&t->prod.ring->lost, t->prod.ring->lost + 1);
+		t->prod.ring->lost++;
 		goto out;
 	}
-	uint32_t ext = 0;
-	if (bound) {
-		/* NORET calls are recorded before the kernel checked anything:
-		 * read through process_vm_readv so a bad pointer cannot crash
-		 * the program; failed calls likewise. */
-		struct rn_cw w = { &t->prod, 0, bound, (flags & RN_REC_NORET) || err != 0 };
-		ext = rn_write_items(&w, fi, a, err, ret, strsize);
-	}
-	struct rn_rec *s = rn_prod_slot(&t->prod, 0);
-	*s = (struct rn_rec){
-		.t_enter = t0, .t_exit = t1, .ret = ret,
-		.arg = { a[0], a[1], a[2], a[3] },
-		.fn = (uint16_t)idx, .err = (uint16_t)err,
-		.ext_len = (uint16_t)ext, .flags = (uint8_t)flags,
-	};
-	rn_prod_publish(&t->prod, 1 + rn_rec_nconts(ext));
+	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, idx, bound, t0, t1, ret, err, a, flags));
 	goto out;
 lost_noring:
 	if (rn_g.arena.hdr)
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 out:
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->busy = 0;
+	rn_write_end(t);
 }
 
 void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
@@ -595,6 +690,13 @@ static uint64_t rn_make_id(void)
 	x *= 0x94d049bb133111ebull;
 	x ^= x >> 31;
 	return x ? x : 1;
+}
+
+/* Removes and unmaps an arena we made but cannot use. */
+static void rn_arena_drop(struct rn_arena_map *m)
+{
+	rn_arena_unlink(m);
+	rn_arena_unmap(m);
 }
 
 static int rn_new_arena(struct rn_arena_map *m)
@@ -658,7 +760,8 @@ void rn_fork_prepare(void)
 	h->t0_mono_ns = rn_clock_ns(CLOCK_MONOTONIC);
 	h->t0_real_ns = rn_clock_ns(CLOCK_REALTIME);
 	h->pidns = me->pidns;
-	rn_arena_publish(&t->pending_child);
+	if (rn_arena_publish(&t->pending_child))
+		rn_arena_drop(&t->pending_child);	/* the child makes its own */
 }
 
 void rn_fork_parent_done(int32_t pid)
@@ -698,7 +801,8 @@ static void rn_atfork_child(void)
 			h->argv_len = old.hdr->argv_len;
 			h->argc = old.hdr->argc;
 		}
-		rn_arena_publish(&rn_g.arena);
+		if (rn_arena_publish(&rn_g.arena))
+			rn_arena_drop(&rn_g.arena);
 	} else {
 		rn_g.arena.hdr = NULL;
 	}
@@ -748,7 +852,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	size_t dl = strlen(dir);
 	struct stat st;
-	if (dl >= sizeof rn_g.session_dir - 64 ||
+	if (dl >= sizeof rn_g.session_dir ||
 	    rn_sys4(SYS_newfstatat, AT_FDCWD, dir, &st, 0) != 0 || !S_ISDIR(st.st_mode)) {
 		rn_debug("session directory unusable: not tracing", dir);
 		return;
@@ -790,7 +894,11 @@ static void rn_init(int argc, char **argv, char **envp)
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	rn_arena_identify(h);
 	rn_arena_set_argv(h, argc, argv);
-	rn_arena_publish(&rn_g.arena);
+	if (rn_arena_publish(&rn_g.arena)) {
+		rn_debug("cannot publish the arena: not tracing", dir);
+		rn_arena_drop(&rn_g.arena);
+		return;
+	}
 	rn_claim_ring(&rn_t);
 	rn_store_release(&h->state, RN_ARENA_LIVE);
 	/* The exec that started this image: whoever made it may have been

@@ -23,6 +23,8 @@
 #define RN_EXPORT __attribute__((visibility("default")))
 #define RN_HIDDEN __attribute__((visibility("hidden")))
 
+#define RN_STASH_SLOTS 16u
+
 /* Per-thread state, initial-exec TLS: reading it never calls
  * __tls_get_addr (which may allocate). */
 struct rn_tls {
@@ -33,6 +35,11 @@ struct rn_tls {
 	int32_t tid;
 	struct rn_arena_map pending_child;	/* fork: the child's arena */
 	uint64_t vfork_t0;
+	/* records of calls made by signal handlers that interrupted a ring
+	 * write, waiting for the interrupted writer to move them in */
+	uint32_t stash_n;	/* slots used */
+	uint32_t stash_busy;	/* a handler is writing into the stash */
+	struct rn_rec stash[RN_STASH_SLOTS];
 	uint64_t exec_t0;
 };
 
@@ -53,7 +60,7 @@ struct rn_global {
 	uint32_t next_ext;
 	uint32_t ext_busy;	/* a thread is creating an extension */
 	struct rn_arena_params params;
-	char session_dir[4096];
+	char session_dir[RN_ARENA_PATH_MAX - 32];
 	int debug;
 };
 
@@ -86,7 +93,9 @@ static inline __attribute__((always_inline)) uint64_t rn_now(void)
 /* Slow paths, in shim.c. */
 void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		  const uint64_t *a, unsigned flags);
-void rn_emit_busy(void);
+void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		    const uint64_t *a, unsigned flags);
+void rn_write_done(void);
 
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */
@@ -95,7 +104,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 {
 	struct rn_tls *t = &rn_t;
 	if (rn_unlikely(t->busy)) {
-		rn_emit_busy();
+		rn_emit_nested(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
 	if (!simple || rn_unlikely(!t->prod.ring)) {
@@ -117,13 +126,18 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		};
 		rn_prod_publish(&t->prod, 1);
 	} else {
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		t->busy = 0;
+		rn_write_done();
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->busy = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* a signal handler stashed a record while we wrote: hand it over */
+	if (rn_unlikely(t->stash_n)) {
+		t->busy = RN_BUSY_WRITE;
+		rn_write_done();
+	}
 }
 
 /* rn_emit_noret: the record of a call that will not return on success
