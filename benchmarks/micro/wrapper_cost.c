@@ -1,7 +1,9 @@
 /* wrapper_cost.c: what one traced call adds, measured inside the traced
  * process: the same failing read(-1) through the wrapper and straight to
  * libc's own definition (dlsym on libc itself), interleaved in blocks, medians.
- * Run it under renacer-run (so the exporter drains meanwhile) or plainly. */
+ * Run it under renacer-run (so the exporter drains meanwhile) or plainly.
+ * Usage: wrapper_cost [ITERS-PER-BLOCK (default 20000)] [BLOCKS (default 101)]
+ * Also prints BENCH lines (see bench.h) for benchmarks/run. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,5 +49,9 @@ int main(int argc, char **argv)
 	qsort(r, blocks, sizeof *r, cmp);
 	printf("wrapped %.1f ns, direct %.1f ns, added %.1f ns per call (median of %d blocks of %ld)\n",
 	       w[blocks / 2], r[blocks / 2], w[blocks / 2] - r[blocks / 2], blocks, iters);
+	printf("BENCH wrapper_read_wrapped ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n",
+	       w[blocks / 2], 1e9 / w[blocks / 2], w[0], w[blocks - 1], blocks);
+	printf("BENCH wrapper_read_direct ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n",
+	       r[blocks / 2], 1e9 / r[blocks / 2], r[0], r[blocks - 1], blocks);
 	return 0;
 }

@@ -901,9 +901,9 @@ Test(vs_strace, sigwrite)
 	size_t st_h = count(&c.stt, PROG, "write", p_fd, "100");
 	cr_expect_eq(rn_h, (size_t)hn, "renacer recorded %zu handler writes, the program ran the "
 		     "handler %ld times", rn_h, hn);
-	/* strace itself is allowed one extra: a handler's write interrupted
-	 * by the next signal is shown twice when the kernel restarts it */
-	cr_expect(st_h == (size_t)hs || st_h == (size_t)hs + 1,
+	/* strace shows a handler's write again each time the next signal
+	 * interrupts it and the kernel restarts it: at least one per run */
+	cr_expect(st_h >= (size_t)hs,
 		  "strace recorded %zu handler writes, the program ran the handler %ld times",
 		  st_h, hs);
 	/* the main loop: a fixed number of read()/write() of 64 KiB and
