@@ -1,0 +1,166 @@
+/* test_shim.c: the promises the shim and renacer-run make to a user, each
+ * checked on a real run: untraced and unchanged when the session is
+ * missing; the environment survives programs that strip it; more threads
+ * than rings lose nothing; deaths by signal are reported; output formats
+ * are what strace users expect. */
+#include <criterion/criterion.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct out {
+	int status;		/* exit status, or 128+signal */
+	char *so, *se;		/* stdout, stderr */
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	do {
+		if (n + 4096 >= cap)
+			buf = realloc(buf, cap = cap * 2 + 8192);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Runs a shell command line, with a time limit, capturing its output. */
+static struct out sh(const char *cmd)
+{
+	char so[] = "/tmp/rn-shim-oXXXXXX", se[] = "/tmp/rn-shim-eXXXXXX";
+	close(mkstemp(so));
+	close(mkstemp(se));
+	char *full;
+	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>%s", cmd, so, se) > 0);
+	int st = system(full);
+	free(full);
+	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se) };
+	unlink(so);
+	unlink(se);
+	return o;
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static int matches(const char *text, const char *re)
+{
+	regex_t r;
+	cr_assert_eq(regcomp(&r, re, REG_EXTENDED | REG_NEWLINE), 0, "%s", re);
+	int m = regexec(&r, text, 0, NULL, 0) == 0;
+	regfree(&r);
+	return m;
+}
+
+#define RN RN_EXPORTER
+
+Test(shim, missing_session_dir_runs_untraced_and_unchanged)
+{
+	struct out o = sh("LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=/nonexistent/dir "
+			  "sh -c \"echo hi; ls /nonexistent; exit 3\"");
+	cr_assert_eq(o.status, 3);
+	cr_assert_str_eq(o.so, "hi\n");
+	cr_assert_eq(count_of(o.se, "renacer"), 0, "silent without RENACER_DEBUG: %s", o.se);
+	o = sh("LD_PRELOAD=" RN_LIBRENACER " sh -c \"echo hi\"");
+	cr_assert_str_eq(o.so, "hi\n");
+	cr_assert_str_eq(o.se, "");
+	o = sh("LD_PRELOAD=" RN_LIBRENACER " RENACER_DEBUG=1 RENACER_SESSION_DIR=/nonexistent/dir /bin/true");
+	cr_assert_eq(o.status, 0);
+	cr_assert_eq(count_of(o.se, "renacer:"), 1, "one line with RENACER_DEBUG=1: %s", o.se);
+	cr_assert(strstr(o.se, "/nonexistent/dir"), "%s", o.se);
+}
+
+Test(shim, empty_environment_exec_stays_traced)
+{
+	/* env clears the environment, then execs: the exec wrapper restores
+	 * LD_PRELOAD and RENACER_*, so the new image is traced (it records
+	 * its exit) */
+	struct out o = sh(RN " -e trace=exit_group -- env -i /bin/sh -c \"exit 5\"");
+	cr_assert_eq(o.status, 5);
+	cr_assert(matches(o.se, "exit_group\\(5\\) += \\?"), "new image untraced: %s", o.se);
+	/* a shell that unsets LD_PRELOAD before exec'ing */
+	o = sh(RN " -e trace=exit_group -- sh -c \"unset LD_PRELOAD; exec sh -c \\\"exit 6\\\"\"");
+	cr_assert_eq(o.status, 6);
+	cr_assert(matches(o.se, "exit_group\\(6\\) += \\?"), "%s", o.se);
+}
+
+Test(shim, more_threads_than_rings_lose_nothing)
+{
+	/* 65 threads alive at once with 2 rings per arena: extensions */
+	struct out o = sh("RENACER_RINGS=2 " RN " -c -o /dev/stdout -- " RN_PROGS_DIR "/threads64");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(matches(o.so, "^ *[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ +[ 0-9.]* clone3$"), "%s", o.so);
+	cr_assert_eq(count_of(o.so, "lost"), 0, "%s", o.so);
+	cr_assert_eq(count_of(o.se, "lost"), 0, "%s", o.se);
+}
+
+Test(shim, death_by_signal_is_reported)
+{
+	struct out o = sh(RN " -e trace=none -- sh -c \"kill -KILL \\$\\$\"");
+	cr_assert_eq(o.status, 128 + 9);
+	cr_assert(strstr(o.se, "+++ killed by SIGKILL +++"), "%s", o.se);
+	o = sh(RN " -e trace=none -- sh -c \"exit 9\"");
+	cr_assert_eq(o.status, 9);
+	cr_assert(strstr(o.se, "+++ exited with 9 +++"), "%s", o.se);
+}
+
+Test(shim, text_formats_like_strace)
+{
+	struct out o = sh(RN " -tt -T -e trace=openat -- cat /nonexistent-file");
+	cr_assert_eq(o.status, 1);
+	cr_assert(matches(o.se, "^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} openat\\(AT_FDCWD, "
+				"\"/nonexistent-file\", O_RDONLY\\) += -1 ENOENT \\(No such file or "
+				"directory\\) <[0-9]+\\.[0-9]{6}>$"),
+		  "%s", o.se);
+	o = sh(RN " -ttt -e trace=%file -- cat /dev/null");
+	cr_assert(matches(o.se, "^[0-9]{10}\\.[0-9]{6} openat\\(AT_FDCWD, \"/dev/null\", O_RDONLY\\) += 3$"),
+		  "%s", o.se);
+	cr_assert_eq(count_of(o.se, "close("), 0, "%%file has no close: %s", o.se);
+	o = sh(RN " -s 4 -e trace=openat -- cat /nonexistent-file");
+	cr_assert(strstr(o.se, "\"/non\"..."), "-s 4 cuts strings: %s", o.se);
+}
+
+Test(shim, summary_sorts_and_totals)
+{
+	struct out o = sh(RN " -c -S calls -- sh -c \"for i in 1 2 3; do cat /dev/null; done\"");
+	cr_assert_eq(o.status, 0);
+	cr_assert(matches(o.se, "^% time +seconds +usecs/call +calls +errors"), "%s", o.se);
+	cr_assert(matches(o.se, "^100\\.00 .* total$"), "%s", o.se);
+	/* -S calls: the first row has the most calls */
+	const char *row = strstr(o.se, "------\n");
+	cr_assert_not_null(row);
+	unsigned long first = 0, c;
+	char name[64];
+	cr_assert_eq(sscanf(row + 7, "%*f %*f %*u %lu", &first), 1, "%s", row);
+	for (const char *p = strchr(row + 7, '\n'); p && sscanf(p + 1, "%*f %*f %*u %lu %*[^\n]", &c) == 1;
+	     p = strchr(p + 1, '\n')) {
+		if (sscanf(p + 1, "%*s %*s %*s %*s %63s", name) == 1 && !strcmp(name, "total"))
+			break;
+		cr_assert_leq(c, first, "sorted by calls: %s", o.se);
+	}
+}
+
+Test(shim, json_lines_carry_the_documented_keys)
+{
+	struct out o = sh(RN " --format json -e trace=openat -- cat /nonexistent-file");
+	cr_assert_eq(o.status, 1);
+	cr_assert(matches(o.se, "^\\{\"ts\":[0-9]+,\"pid\":[0-9]+,\"tid\":[0-9]+,\"syscall\":\"openat\","
+				"\"func\":\"open(64)?\",\"args\":\\[\"AT_FDCWD\",\"\\\\\"/nonexistent-file\\\\\"\","
+				"\"O_RDONLY\"\\],\"ret\":-1,\"errno\":\"ENOENT\",\"dur_ns\":[0-9]+,"
+				"\"path\":\"/nonexistent-file\"\\}$"),
+		  "%s", o.se);
+}
