@@ -126,6 +126,38 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+#define RN_EXPORTER_RESTARTS 5
+
+/* Forks the exporter loop for dir; *ctl_w gets the write end of its
+ * control pipe. Returns its pid, or -1 (reported). */
+static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *out, int *ctl_w)
+{
+	int ctl[2];
+	if (pipe2(ctl, O_CLOEXEC)) {
+		fprintf(stderr, "renacer: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
+		close(ctl[0]);
+		close(ctl[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* Ctrl-C is for the program: keep draining until it is gone. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTERM, rn_on_stop);
+		close(ctl[1]);
+		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
+		_exit(rn_run(o, dir, out, ctl[0], &rn_stop));
+	}
+	close(ctl[0]);
+	*ctl_w = ctl[1];
+	return pid;
+}
+
 int rn_launch(const struct rn_opts *o)
 {
 	char lib[PATH_MAX], dir[PATH_MAX];
@@ -144,60 +176,83 @@ int rn_launch(const struct rn_opts *o)
 			exit(2);
 		}
 	}
-	int ctl[2];
-	if (pipe2(ctl, O_CLOEXEC)) {
-		fprintf(stderr, "renacer: pipe: %s\n", strerror(errno));
-		rmdir(dir);
-		return 1;
-	}
 	fflush(NULL);
-
-	pid_t exporter = fork();
+	int ctl_w = -1;
+	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
 	if (exporter < 0) {
-		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
 		rmdir(dir);
 		return 1;
 	}
-	if (exporter == 0) {
-		/* Ctrl-C is for the program: keep draining until it is gone. */
-		signal(SIGINT, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
-		signal(SIGTERM, rn_on_stop);
-		close(ctl[1]);
-		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-		_exit(rn_run(o, dir, out, ctl[0], &rn_stop));
-	}
-	close(ctl[0]);
 
 	pid_t prog = fork();
-	if (prog == 0)
+	if (prog == 0) {
+		close(ctl_w);
 		rn_exec_program(o, dir, lib);
-	int status = 0, rc;
+	}
+	int status = 0, rc = 1, prog_done = 0, restarts = 0;
 	if (prog < 0) {
 		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
-		rc = 1;
+		prog_done = 1;
+		close(ctl_w);
+		ctl_w = -1;
 	} else {
 		rn_child = prog;
-		dprintf(ctl[1], "root %d\n", (int)prog);
+		dprintf(ctl_w, "root %d\n", (int)prog);
 		struct sigaction sa = { .sa_handler = rn_forward };
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
+	}
+	/* Wait for both. The records of a dead exporter wait in the rings: a
+	 * new one picks them up where it stopped. */
+	while (exporter > 0) {
+		int st;
+		pid_t w = waitpid(-1, &st, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (w == prog && !WIFSTOPPED(st)) {
+			status = st;
+			prog_done = 1;
+			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			dprintf(ctl_w, "exit %d %d\n", (int)prog, st);
+			close(ctl_w);	/* EOF: the exporter finishes once every process is done */
+			ctl_w = -1;
+		} else if (w == exporter) {
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && prog_done)
+				break;
+			if (restarts++ == RN_EXPORTER_RESTARTS) {
+				fprintf(stderr, "renacer: the exporter failed %d times; giving up, the trace is "
+					"incomplete\n", restarts);
+				break;
+			}
+			fprintf(stderr, "renacer: the exporter died (%s %d); restarting it\n",
+				WIFEXITED(st) ? "status" : "signal",
+				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			if (ctl_w >= 0)
+				close(ctl_w);
+			exporter = rn_start_exporter(o, dir, out, &ctl_w);
+			if (exporter > 0 && prog > 0) {
+				dprintf(ctl_w, "root %d\n", (int)prog);
+				if (prog_done) {
+					dprintf(ctl_w, "exit %d %d\n", (int)prog, status);
+					close(ctl_w);
+					ctl_w = -1;
+				}
+			}
+		}
+	}
+	if (!prog_done && prog > 0) {
 		while (waitpid(prog, &status, 0) < 0 && errno == EINTR)
 			;
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		dprintf(ctl[1], "exit %d %d\n", (int)prog, status);
 	}
-	close(ctl[1]);	/* EOF: the exporter finishes once every process is done */
-	int est;
-	while (waitpid(exporter, &est, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(est) || WEXITSTATUS(est))
-		fprintf(stderr, "renacer: the exporter failed (%s %d); the trace may be incomplete\n",
-			WIFEXITED(est) ? "status" : "signal",
-			WIFEXITED(est) ? WEXITSTATUS(est) : WTERMSIG(est));
+	if (ctl_w >= 0)
+		close(ctl_w);
 	if (out != stderr)
 		fclose(out);
 	rn_remove_session(dir);

@@ -72,6 +72,10 @@ static void rn_flush_events(struct rn_session *s)
 	for (size_t e = 0; e < s->nev; e++)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			s->sinks[i].event(&s->sinks[i], &s->evs[e]);
+	if (s->nev)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			if (s->sinks[i].flush)
+				s->sinks[i].flush(&s->sinks[i]);
 	s->stats.events += s->nev;
 	s->nev = 0;
 	s->scratch_used = 0;
@@ -267,8 +271,8 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 		rn_queue_pend(s, a, t, &t->pend_exec);
 	}
 	rn_queue_pend(s, a, t, &t->pend_exit);
-	if (a->state == RN_AR_LIVE)
-		rn_cons_publish(&t->cons);
+	/* the head is published with the others at the end of the pass, once
+	 * the sinks have written these records out */
 	/* A fresh mutex for the next owner: the dead one's is owner-dead. */
 	rn_ring_init_owner(r);
 	r->tid = 0;

@@ -37,6 +37,10 @@ struct rn_sink {
 	 * full); the drain then leaves records in the rings, which are the
 	 * buffer, until it returns 1 again */
 	int (*ready)(struct rn_sink *s);
+	/* optional: make what the sink was given durable (written out); the
+	 * drain calls it before telling the rings the records are consumed,
+	 * so a crash of the exporter loses no record it already took */
+	int (*flush)(struct rn_sink *s);
 	/* called once at the end: print summaries and loss lines, flush */
 	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
 	void (*destroy)(struct rn_sink *s);

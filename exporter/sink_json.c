@@ -149,6 +149,12 @@ static int json_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	return 0;
 }
 
+static int json_flush(struct rn_sink *s)
+{
+	struct json_st *st = s->st;
+	return fflush(st->out) ? -EIO : 0;
+}
+
 static int json_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct json_st *st = s->st;
@@ -201,6 +207,7 @@ int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	s->event = json_event;
 	s->proc_start = json_proc_start;
 	s->proc_end = json_proc_end;
+	s->flush = json_flush;
 	s->finish = json_finish;
 	s->destroy = json_destroy;
 	return 0;

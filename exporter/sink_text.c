@@ -127,6 +127,12 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	return ferror(st->out) ? -EIO : 0;
 }
 
+static int text_flush(struct rn_sink *s)
+{
+	struct text_st *st = s->st;
+	return fflush(st->out) ? -EIO : 0;
+}
+
 static int text_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct text_st *st = s->st;
@@ -176,6 +182,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	s->event = text_event;
 	s->proc_start = text_proc_start;
 	s->proc_end = text_proc_end;
+	s->flush = text_flush;
 	s->finish = text_finish;
 	s->destroy = text_destroy;
 	return 0;

@@ -164,3 +164,28 @@ Test(shim, json_lines_carry_the_documented_keys)
 				"\"path\":\"/nonexistent-file\"\\}$"),
 		  "%s", o.se);
 }
+
+Test(shim, exporter_killed_mid_run_is_restarted_and_loses_nothing)
+{
+	/* the program kills its sibling, the exporter, half way: renacer-run
+	 * starts another, which finds the records waiting in the rings */
+	char dir[] = "/tmp/rn-shim-kXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " --format json -e trace=openat -o %s/t.json -- sh -c "
+			   "\"i=0; while [ \\$i -lt 200 ]; do cat /dev/null; i=\\$((i+1)); done; "
+			   "for p in \\$(pgrep -P \\$PPID); do [ \\$p != \\$\\$ ] && kill -9 \\$p; done; "
+			   "i=0; while [ \\$i -lt 200 ]; do cat /dev/null; i=\\$((i+1)); done\"",
+			   dir) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(o.se, "restarting"), "the exporter was not killed: %s", o.se);
+	char path[64];
+	snprintf(path, sizeof path, "%s/t.json", dir);
+	char *t = slurp(path);
+	cr_assert_eq(count_of(t, "\"path\":\"/dev/null\""), 400, "%s", o.se);
+	unlink(path);
+	rmdir(dir);
+}
