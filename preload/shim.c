@@ -853,8 +853,15 @@ static void rn_init(int argc, char **argv, char **envp)
 	size_t dl = strlen(dir);
 	struct stat st;
 	if (dl >= sizeof rn_g.session_dir ||
-	    rn_sys4(SYS_newfstatat, AT_FDCWD, dir, &st, 0) != 0 || !S_ISDIR(st.st_mode)) {
+	    rn_sys4(SYS_newfstatat, AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
 		rn_debug("session directory unusable: not tracing", dir);
+		return;
+	}
+	/* Our calls go where only we (and the exporter running as us) can
+	 * read them: not into a directory someone else owns or may write. */
+	if (st.st_uid != (uid_t)rn_sys0(SYS_geteuid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		rn_debug("session directory not private to this user: not tracing", dir);
 		return;
 	}
 	memcpy(rn_g.session_dir, dir, dl + 1);

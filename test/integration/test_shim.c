@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,5 +188,20 @@ Test(shim, exporter_killed_mid_run_is_restarted_and_loses_nothing)
 	char *t = slurp(path);
 	cr_assert_eq(count_of(t, "\"path\":\"/dev/null\""), 400, "%s", o.se);
 	unlink(path);
+	rmdir(dir);
+}
+
+Test(shim, refuses_a_session_directory_others_can_write)
+{
+	char dir[] = "/tmp/rn-shim-pXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0777), 0);
+	char *cmd;
+	cr_assert(asprintf(&cmd, "LD_PRELOAD=" RN_LIBRENACER " RENACER_DEBUG=1 RENACER_SESSION_DIR=%s "
+				 "sh -c \"echo ok\"; ls %s | wc -l", dir, dir) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	cr_assert_str_eq(o.so, "ok\n0\n", "no arena may be written there: %s", o.so);
+	cr_assert(strstr(o.se, "not private"), "%s", o.se);
 	rmdir(dir);
 }
