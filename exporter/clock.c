@@ -41,9 +41,16 @@ static void rn_pair(uint64_t *tsc, uint64_t *mono)
 
 void rn_clock_init(struct rn_clock *c)
 {
-	rn_pair(&c->tsc0, &c->mono0);
-	struct timespec ts = { 0, 10000000 };
-	nanosleep(&ts, NULL);
+	/* one calibration start per process: later sessions (a fuzzer, a
+	 * test making many) share the long baseline instead of waiting */
+	static uint64_t tsc0, mono0;
+	if (!tsc0) {
+		rn_pair(&tsc0, &mono0);
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	c->tsc0 = tsc0;
+	c->mono0 = mono0;
 	rn_clock_refresh(c);
 }
 

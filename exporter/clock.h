@@ -21,7 +21,8 @@ struct rn_clock {
 uint64_t rn_mono_ns(void);
 uint64_t rn_real_ns(void);
 
-/* rn_clock_init: calibrate the TSC rate (blocks for about 10 ms). */
+/* rn_clock_init: calibrate the TSC rate (the first call in a process
+ * blocks for about 10 ms). */
 void rn_clock_init(struct rn_clock *c);
 
 /* rn_clock_refresh: take a new reference pair; call once per drain pass. */

@@ -22,7 +22,7 @@
 
 #include "decode.h"
 
-#define RN_PASS_MAX_EVENTS 65536	/* events sorted and dispatched per pass */
+#define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
 #define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory (inotify may overflow) */
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
 #define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
@@ -765,6 +765,12 @@ void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
 int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
 		    unsigned nsinks)
 {
+	return rn_session_open_flags(s, dir, sinks, nsinks, 0);
+}
+
+int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink *sinks,
+			  unsigned nsinks, unsigned flags)
+{
 	memset(s, 0, sizeof *s);
 	s->dir = dir;
 	s->sinks = sinks;
@@ -776,14 +782,14 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 	struct stat st;
 	if (stat("/proc/self/ns/pid", &st) == 0)
 		s->pidns = st.st_ino;
-	s->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	s->inofd = (flags & RN_SESSION_NO_WATCH) ? -1 : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inofd >= 0 && inotify_add_watch(s->inofd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
 		close(s->inofd);
 		s->inofd = -1;
 	}
 	s->evcap = RN_PASS_MAX_EVENTS;
 	s->evs = calloc(s->evcap, sizeof *s->evs);
-	s->scratch_cap = 8u << 20;
+	s->scratch_cap = 2u << 20;
 	s->scratch = malloc(s->scratch_cap);
 	if (!s->evs || !s->scratch) {
 		free(s->evs);

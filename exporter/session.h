@@ -106,6 +106,13 @@ struct rn_session {
 int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
 		    unsigned nsinks);
 
+/* Without inotify (found by rescans only): closing an inotify instance
+ * waits for the kernel's RCU grace period, which a fuzzer opening a
+ * session per input cannot afford. */
+#define RN_SESSION_NO_WATCH 1u
+int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink *sinks,
+			  unsigned nsinks, unsigned flags);
+
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
  * ended threads and processes. Returns the number of records read. */
 size_t rn_session_pass(struct rn_session *s);
