@@ -205,3 +205,113 @@ Test(shim, refuses_a_session_directory_others_can_write)
 	cr_assert(strstr(o.se, "not private"), "%s", o.se);
 	rmdir(dir);
 }
+
+/* Counts lines of a file that contain every one of the given strings. */
+static unsigned lines_with(const char *path, const char *a, const char *b)
+{
+	char *t = slurp(path);
+	unsigned n = 0;
+	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
+		n += strstr(line, a) && (!b || strstr(line, b));
+	free(t);
+	return n;
+}
+
+static char *tmpfile_path(void)
+{
+	char *p = strdup("/tmp/rn-shim-tXXXXXX");
+	close(mkstemp(p));
+	return p;
+}
+
+static struct out run_traced(const char *opts, const char *prog_and_args, char **trace)
+{
+	*trace = tmpfile_path();
+	char *cmd;
+	cr_assert(asprintf(&cmd, RN " --format json -o %s %s -- " RN_PROGS_DIR "/%s", *trace, opts,
+			   prog_and_args) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	return o;
+}
+
+Test(load, a_thousand_threads_one_after_another)
+{
+	char *t;
+	struct out o = run_traced("-e trace=openat,write,close", "threads1000 1000", &t);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_str_eq(o.so, "1000 threads\n");
+	cr_assert_eq(lines_with(t, "\"syscall\":\"openat\"", "/dev/null"), 1000);
+	cr_assert_eq(lines_with(t, "\"syscall\":\"close\"", NULL), 1000);
+	cr_assert_eq(lines_with(t, "\"lost\"", NULL), 0);
+	unlink(t);
+	free(t);
+}
+
+Test(load, a_tree_of_500_processes)
+{
+	char *t;
+	struct out o = run_traced("-e trace=openat", "proctree 500", &t);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_str_eq(o.so, "500 processes\n");
+	cr_assert_eq(lines_with(t, "\"syscall\":\"openat\"", "/dev/null"), 500);
+	cr_assert_eq(lines_with(t, "\"event\":\"exit\"", NULL), 500, "every process's end");
+	unlink(t);
+	free(t);
+}
+
+Test(load, closing_every_descriptor_keeps_tracing)
+{
+	char *t;
+	struct out o = run_traced("-e trace=openat,close_range", "closeall", &t);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_str_eq(o.so, "still working\n");
+	cr_assert_eq(lines_with(t, "\"syscall\":\"close_range\"", NULL), 1);
+	cr_assert_eq(lines_with(t, "\"syscall\":\"openat\"", "/dev/null"), 100);
+	unlink(t);
+	free(t);
+}
+
+Test(load, killed_mid_call_keeps_what_it_did)
+{
+	char *t = tmpfile_path();
+	char *cmd;
+	/* the program blocks in read(); the test kills it with SIGKILL once it
+	 * said it was ready */
+	cr_assert(asprintf(&cmd, "(" RN " --format json -o %s -- " RN_PROGS_DIR "/blockread & "
+				 "launcher=$!; "
+				 "while ! pgrep -x blockread >/dev/null; do sleep 0.01; done; "
+				 "sleep 0.1; pkill -KILL -x blockread; wait $launcher; echo status=$?)",
+			   t) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	cr_assert(strstr(o.so, "status=137"), "%s / %s", o.so, o.se);
+	cr_assert_eq(lines_with(t, "\"syscall\":\"openat\"", "/dev/null"), 10);
+	cr_assert_eq(lines_with(t, "\"syscall\":\"pipe2\"", NULL), 1);
+	unlink(t);
+	free(t);
+}
+
+Test(load, no_arena_is_left_behind)
+{
+	/* an exporter on our own directory, programs traced by hand */
+	char dir[] = "/tmp/rn-shim-dXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *t = tmpfile_path();
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " --session-dir %s --format json -o %s -e trace=openat & exporter=$!; "
+			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/proctree 50 && "
+			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/threads1000 100 && "
+			   "n=0; while ls %s | grep -q . && [ $n -lt 1000 ]; do sleep 0.01; n=$((n+1)); done; "
+			   "echo left=$(ls %s | wc -l); kill -TERM $exporter; wait $exporter; echo exporter=$?",
+			   dir, t, dir, dir, dir, dir) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	cr_assert(strstr(o.so, "left=0"), "arena files remain: %s", o.so);
+	cr_assert(strstr(o.so, "exporter=0"), "%s / %s", o.so, o.se);
+	cr_assert_eq(lines_with(t, "\"syscall\":\"openat\"", "/dev/null"), 150);
+	rmdir(dir);
+	unlink(t);
+	free(t);
+}
