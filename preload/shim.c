@@ -285,6 +285,56 @@ static void rn_cw_patch(struct rn_cw *w, uint32_t at, uint8_t tag, uint8_t flags
 	w->off = save;
 }
 
+/* Copies the string s, at most limit bytes, to w->off; returns its length
+ * and adds RN_ITEM_TRUNC or RN_ITEM_UNREAD to *flags. Never reads past the
+ * terminator, which may be the last byte of a mapping (argv and environ
+ * strings end at the top of the stack). In safe mode it reads page by page:
+ * process_vm_readv does not split an iovec, so one crossing into an
+ * unmapped page would fail whole. */
+static uint32_t rn_cw_str(struct rn_cw *w, const char *s, uint32_t limit, uint8_t *flags)
+{
+	uint32_t body = w->off;
+	if (!w->safe) {
+		size_t n = strnlen(s, (size_t)limit + 1);
+		if (n > limit) {
+			n = limit;
+			*flags |= RN_ITEM_TRUNC;
+		}
+		rn_cw_put(w, s, (uint32_t)n);
+		return (uint32_t)n;
+	}
+	uint32_t len = 0;
+	while (len <= limit) {
+		uint32_t chunk = 4096 - (uint32_t)(((uintptr_t)s + len) & 4095);
+		if (chunk > limit + 1 - len)
+			chunk = limit + 1 - len;
+		uint32_t got = rn_cw_copy_user(w, s + len, chunk);
+		for (uint32_t i = 0; i < got;) {
+			uint32_t contig;
+			const uint8_t *p = rn_cw_at(w, body + len + i, &contig);
+			uint32_t k = got - i < contig ? got - i : contig;
+			const uint8_t *z = memchr(p, 0, k);
+			if (z) {
+				len += i + (uint32_t)(z - p);
+				w->off = body + len;
+				return len;
+			}
+			i += k;
+		}
+		len += got;
+		if (got < chunk) {	/* unreadable from here on */
+			*flags |= len ? RN_ITEM_TRUNC : RN_ITEM_UNREAD;
+			break;
+		}
+	}
+	if (len > limit) {
+		len = limit;
+		*flags |= RN_ITEM_TRUNC;
+	}
+	w->off = body + len;
+	return len;
+}
+
 /* A NUL-terminated string, cut at limit bytes. */
 static void rn_cw_string(struct rn_cw *w, uint8_t tag, const char *s, uint32_t limit)
 {
@@ -293,42 +343,11 @@ static void rn_cw_string(struct rn_cw *w, uint8_t tag, const char *s, uint32_t l
 		rn_cw_item(w, tag, RN_ITEM_NULL, 0);
 		return;
 	}
-	if (limit > w->cap - w->off - 4)
-		limit = w->cap - w->off - 4;
+	if (limit > w->cap - w->off - 5)
+		limit = w->cap - w->off - 5;
 	rn_cw_item(w, tag, 0, 0);
-	uint32_t body = w->off;
-	uint32_t got = rn_cw_copy_user(w, s, limit + 1 <= w->cap - w->off ? limit + 1 : limit);
-	/* find the terminator in what was copied */
-	uint32_t len = 0;
-	int found = 0;
-	while (len < got) {
-		uint32_t contig;
-		const uint8_t *p = rn_cw_at(w, body + len, &contig);
-		uint32_t k = got - len < contig ? got - len : contig;
-		const uint8_t *z = memchr(p, 0, k);
-		if (z) {
-			len += (uint32_t)(z - p);
-			found = 1;
-			break;
-		}
-		len += k;
-	}
 	uint8_t flags = 0;
-	if (!found) {
-		if (got == 0)
-			flags = RN_ITEM_UNREAD;
-		else if (len > limit || got > limit) {
-			len = limit;
-			flags = RN_ITEM_TRUNC;
-		} else {
-			flags = RN_ITEM_TRUNC;	/* unreadable after 'got' bytes */
-		}
-	}
-	if (len > limit) {
-		len = limit;
-		flags |= RN_ITEM_TRUNC;
-	}
-	w->off = body + len;
+	uint32_t len = rn_cw_str(w, s, limit, &flags);
 	rn_cw_patch(w, at, tag, flags, (uint16_t)len);
 }
 
@@ -377,25 +396,9 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 		uint16_t zero = 0;
 		rn_cw_put(w, &zero, 2);
 		uint32_t lim = strsize < budget ? strsize : budget;
-		if (lim > w->cap - w->off - 4)
-			lim = w->cap - w->off - 4;
-		uint32_t body = w->off;
-		uint32_t got = rn_cw_copy_user(w, s, lim);
-		uint32_t len = 0;
-		while (len < got) {
-			uint32_t contig;
-			const uint8_t *p = rn_cw_at(w, body + len, &contig);
-			uint32_t k = got - len < contig ? got - len : contig;
-			const uint8_t *z = memchr(p, 0, k);
-			if (z) {
-				len += (uint32_t)(z - p);
-				break;
-			}
-			len += k;
-		}
-		if (len == got && got == lim)
-			flags |= RN_ITEM_TRUNC;
-		w->off = body + len;
+		if (lim > w->cap - w->off - 5)
+			lim = w->cap - w->off - 5;
+		uint32_t len = rn_cw_str(w, s, lim, &flags);
 		uint16_t l16 = (uint16_t)len;
 		uint32_t save = w->off;
 		w->off = lenat;

@@ -315,3 +315,15 @@ Test(load, no_arena_is_left_behind)
 	unlink(t);
 	free(t);
 }
+
+Test(shim, strings_ending_at_the_end_of_a_mapping)
+{
+	char *t;
+	struct out o = run_traced("-e trace=%file", "pathend", &t);
+	cr_assert_eq(o.status, 0, "the program crashed or failed: %d %s", o.status, o.se);
+	cr_assert_str_eq(o.so, "ok\n");
+	cr_assert_eq(lines_with(t, "\"path\":\"/tmp\"", NULL), 2);
+	cr_assert_eq(lines_with(t, "\"path\":\"/nox\"", "ENOENT"), 1);
+	unlink(t);
+	free(t);
+}
