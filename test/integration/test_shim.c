@@ -327,3 +327,26 @@ Test(shim, strings_ending_at_the_end_of_a_mapping)
 	unlink(t);
 	free(t);
 }
+
+Test(shim, setuid_programs_are_left_alone_and_keep_working)
+{
+	/* As an ordinary user the loader ignores LD_PRELOAD for a set-user-ID
+	 * program (su): it must run exactly as without renacer. */
+	if (geteuid() != 0 || access("/usr/bin/su", X_OK))
+		cr_skip_test("needs root (to become nobody) and /usr/bin/su");
+	const char *as = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+	struct out probe = sh("setpriv --reuid=65534 --regid=65534 --clear-groups test -x " RN);
+	if (probe.status)
+		cr_skip_test("the build directory is not reachable by nobody");
+	char *a, *b;
+	cr_assert(asprintf(&a, "%s sh -c \"su --help | head -3; echo status=\\$?\"", as) > 0);
+	cr_assert(asprintf(&b, "%s " RN " -o /dev/null -- sh -c \"su --help | head -3; echo status=\\$?\"",
+			   as) > 0);
+	struct out n = sh(a), t = sh(b);
+	free(a);
+	free(b);
+	cr_assert_eq(t.status, n.status);
+	cr_assert_str_eq(t.so, n.so);
+	cr_assert_str_eq(t.se, n.se);
+	cr_assert(strstr(n.so, "status=0"), "%s", n.so);
+}
