@@ -15,6 +15,7 @@
 struct out {
 	int status;		/* exit status, or 128+signal */
 	char *so, *se;		/* stdout, stderr */
+	char *tr;		/* what the command wrote to fd 3 (-o /dev/fd/3) */
 };
 
 static char *slurp(const char *path)
@@ -38,15 +39,20 @@ static char *slurp(const char *path)
 static struct out sh(const char *cmd)
 {
 	char so[] = "/tmp/rn-shim-oXXXXXX", se[] = "/tmp/rn-shim-eXXXXXX";
+	char tr[] = "/tmp/rn-shim-rXXXXXX";
 	close(mkstemp(so));
 	close(mkstemp(se));
+	close(mkstemp(tr));
 	char *full;
-	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>%s", cmd, so, se) > 0);
+	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>%s 3>%s", cmd, so, se,
+			   tr) > 0);
 	int st = system(full);
 	free(full);
-	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se) };
+	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se),
+			 slurp(tr) };
 	unlink(so);
 	unlink(se);
+	unlink(tr);
 	return o;
 }
 
@@ -68,6 +74,8 @@ static int matches(const char *text, const char *re)
 }
 
 #define RN RN_EXPORTER
+/* text trace to fd 3, apart from the program's own stderr */
+#define TXT " -o /dev/fd/3"
 
 Test(shim, missing_session_dir_runs_untraced_and_unchanged)
 {
@@ -90,13 +98,13 @@ Test(shim, empty_environment_exec_stays_traced)
 	/* env clears the environment, then execs: the exec wrapper restores
 	 * LD_PRELOAD and RENACER_*, so the new image is traced (it records
 	 * its exit) */
-	struct out o = sh(RN " -e trace=exit_group -- env -i /bin/sh -c \"exit 5\"");
+	struct out o = sh(RN TXT " -e trace=exit_group -- env -i /bin/sh -c \"exit 5\"");
 	cr_assert_eq(o.status, 5);
-	cr_assert(matches(o.se, "exit_group\\(5\\) += \\?"), "new image untraced: %s", o.se);
+	cr_assert(matches(o.tr, "exit_group\\(5\\) += \\?"), "new image untraced: %s", o.tr);
 	/* a shell that unsets LD_PRELOAD before exec'ing */
-	o = sh(RN " -e trace=exit_group -- sh -c \"unset LD_PRELOAD; exec sh -c \\\"exit 6\\\"\"");
+	o = sh(RN TXT " -e trace=exit_group -- sh -c \"unset LD_PRELOAD; exec sh -c \\\"exit 6\\\"\"");
 	cr_assert_eq(o.status, 6);
-	cr_assert(matches(o.se, "exit_group\\(6\\) += \\?"), "%s", o.se);
+	cr_assert(matches(o.tr, "exit_group\\(6\\) += \\?"), "%s", o.tr);
 }
 
 Test(shim, more_threads_than_rings_lose_nothing)
@@ -111,28 +119,28 @@ Test(shim, more_threads_than_rings_lose_nothing)
 
 Test(shim, death_by_signal_is_reported)
 {
-	struct out o = sh(RN " -e trace=none -- sh -c \"kill -KILL \\$\\$\"");
+	struct out o = sh(RN TXT " -e trace=none -- sh -c \"kill -KILL \\$\\$\"");
 	cr_assert_eq(o.status, 128 + 9);
-	cr_assert(strstr(o.se, "+++ killed by SIGKILL +++"), "%s", o.se);
-	o = sh(RN " -e trace=none -- sh -c \"exit 9\"");
+	cr_assert(strstr(o.tr, "+++ killed by SIGKILL +++"), "%s", o.tr);
+	o = sh(RN TXT " -e trace=none -- sh -c \"exit 9\"");
 	cr_assert_eq(o.status, 9);
-	cr_assert(strstr(o.se, "+++ exited with 9 +++"), "%s", o.se);
+	cr_assert(strstr(o.tr, "+++ exited with 9 +++"), "%s", o.tr);
 }
 
 Test(shim, text_formats_like_strace)
 {
-	struct out o = sh(RN " -tt -T -e trace=openat -- cat /nonexistent-file");
+	struct out o = sh(RN TXT " -tt -T -e trace=openat -- cat /nonexistent-file");
 	cr_assert_eq(o.status, 1);
-	cr_assert(matches(o.se, "^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} openat\\(AT_FDCWD, "
+	cr_assert(matches(o.tr, "^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} openat\\(AT_FDCWD, "
 				"\"/nonexistent-file\", O_RDONLY\\) += -1 ENOENT \\(No such file or "
 				"directory\\) <[0-9]+\\.[0-9]{6}>$"),
-		  "%s", o.se);
-	o = sh(RN " -ttt -e trace=%file -- cat /dev/null");
-	cr_assert(matches(o.se, "^[0-9]{10}\\.[0-9]{6} openat\\(AT_FDCWD, \"/dev/null\", O_RDONLY\\) += 3$"),
-		  "%s", o.se);
-	cr_assert_eq(count_of(o.se, "close("), 0, "%%file has no close: %s", o.se);
-	o = sh(RN " -s 4 -e trace=openat -- cat /nonexistent-file");
-	cr_assert(strstr(o.se, "\"/non\"..."), "-s 4 cuts strings: %s", o.se);
+		  "%s", o.tr);
+	o = sh(RN TXT " -ttt -e trace=%file -- cat /dev/null");
+	cr_assert(matches(o.tr, "^[0-9]{10}\\.[0-9]{6} openat\\(AT_FDCWD, \"/dev/null\", O_RDONLY\\) += [0-9]+$"),
+		  "%s", o.tr);
+	cr_assert_eq(count_of(o.tr, "close("), 0, "%%file has no close: %s", o.tr);
+	o = sh(RN TXT " -s 4 -e trace=openat -- cat /nonexistent-file");
+	cr_assert(strstr(o.tr, "\"/non\"..."), "-s 4 cuts strings: %s", o.tr);
 }
 
 Test(shim, summary_sorts_and_totals)
@@ -349,4 +357,27 @@ Test(shim, setuid_programs_are_left_alone_and_keep_working)
 	cr_assert_str_eq(t.so, n.so);
 	cr_assert_str_eq(t.se, n.se);
 	cr_assert(strstr(n.so, "status=0"), "%s", n.so);
+}
+
+Test(shim, hostile_paths_come_out_escaped_and_valid)
+{
+	char *t;
+	struct out o = run_traced("-s 4096 -e trace=openat", "weirdpaths", &t);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	/* every JSON line parses, as strict UTF-8, and the 4 KiB path is whole */
+	char *cmd;
+	cr_assert(asprintf(&cmd, "/usr/bin/python3 " RN_TEST_DIR "/check_jsonl.py %s", t) > 0);
+	struct out py = sh(cmd);
+	free(cmd);
+	cr_assert_eq(py.status, 0, "invalid JSON or UTF-8: %s", py.se);
+	cr_assert_str_eq(py.so, "6 4096 True\n", "%s", py.so);
+	unlink(t);
+	free(t);
+	/* text: one line per call, strace's escapes */
+	o = sh(RN TXT " -e trace=openat -- " RN_PROGS_DIR "/weirdpaths");
+	cr_assert(strstr(o.tr, "\"/nonexistent/a\\nb\""), "%s", o.tr);
+	cr_assert(strstr(o.tr, "\"/nonexistent/q\\\"uo\\\\te\""), "%s", o.tr);
+	cr_assert(strstr(o.tr, "\"/nonexistent/\\377\\376\\200 bad\""), "%s", o.tr);
+	cr_assert(strstr(o.tr, "\"/nonexistent/\\1\\33[31mred\""), "%s", o.tr);
+	cr_assert_eq(count_of(o.tr, "\n"), count_of(o.tr, "openat(") + 1, "a raw newline: %s", o.tr);
 }
