@@ -53,12 +53,12 @@ static void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
 	}
 }
 
-static int rn_ev_cmp(const void *x, const void *y)
+static int rn_key_cmp(const void *x, const void *y)
 {
-	const struct rn_event *a = x, *b = y;
-	if (a->t_enter_ns != b->t_enter_ns)
-		return a->t_enter_ns < b->t_enter_ns ? -1 : 1;
-	return 0;
+	const struct rn_evkey *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;	/* stable: ring order on ties */
 }
 
 static void rn_drop_known_execs(struct rn_session *s);
@@ -67,11 +67,17 @@ static void rn_drop_known_execs(struct rn_session *s);
 static void rn_flush_events(struct rn_session *s)
 {
 	rn_drop_known_execs(s);
-	if (s->nev > 1)
-		qsort(s->evs, s->nev, sizeof *s->evs, rn_ev_cmp);
+	int order = 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		order |= s->sinks[i].wants_order;
+	/* sort small keys, not the events, and only for sinks that print */
+	for (size_t e = 0; e < s->nev; e++)
+		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
+	if (order && s->nev > 1)
+		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
 	for (size_t e = 0; e < s->nev; e++)
 		for (unsigned i = 0; i < s->nsinks; i++)
-			s->sinks[i].event(&s->sinks[i], &s->evs[e]);
+			s->sinks[i].event(&s->sinks[i], &s->evs[s->keys[e].i]);
 	if (s->nev)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
@@ -789,10 +795,12 @@ int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink 
 	}
 	s->evcap = RN_PASS_MAX_EVENTS;
 	s->evs = calloc(s->evcap, sizeof *s->evs);
+	s->keys = calloc(s->evcap, sizeof *s->keys);
 	s->scratch_cap = 2u << 20;
 	s->scratch = malloc(s->scratch_cap);
-	if (!s->evs || !s->scratch) {
+	if (!s->evs || !s->keys || !s->scratch) {
 		free(s->evs);
+		free(s->keys);
 		free(s->scratch);
 		close(s->dirfd);
 		if (s->inofd >= 0)
@@ -846,6 +854,7 @@ void rn_session_close(struct rn_session *s)
 			s->sinks[i].finish(&s->sinks[i], &s->stats);
 	}
 	free(s->evs);
+	free(s->keys);
 	free(s->scratch);
 	if (s->inofd >= 0)
 		close(s->inofd);

@@ -74,6 +74,11 @@ struct rn_execwait {
 
 #define RN_EXECWAIT_MAX 256
 
+struct rn_evkey {
+	uint64_t t;
+	uint32_t i;
+};
+
 struct rn_session {
 	const char *dir;
 	int dirfd;
@@ -97,6 +102,7 @@ struct rn_session {
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
+	struct rn_evkey *keys;	/* sort order of evs */
 	size_t nev, evcap;
 	uint8_t *scratch;
 	size_t scratch_used, scratch_cap;

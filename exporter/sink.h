@@ -30,6 +30,7 @@ struct rn_stats {
 struct rn_sink {
 	const char *name;
 	void *st;
+	int wants_order;	/* events must come in start-time order */
 	int (*event)(struct rn_sink *s, const struct rn_event *ev);
 	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
 	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);

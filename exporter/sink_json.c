@@ -208,6 +208,7 @@ int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	s->proc_start = json_proc_start;
 	s->proc_end = json_proc_end;
 	s->flush = json_flush;
+	s->wants_order = 1;
 	s->finish = json_finish;
 	s->destroy = json_destroy;
 	return 0;

@@ -183,6 +183,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	s->proc_start = text_proc_start;
 	s->proc_end = text_proc_end;
 	s->flush = text_flush;
+	s->wants_order = 1;
 	s->finish = text_finish;
 	s->destroy = text_destroy;
 	return 0;
