@@ -47,6 +47,15 @@ struct rn_sink {
 	void (*destroy)(struct rn_sink *s);
 };
 
+static inline uint64_t rn_stats_lost(const struct rn_stats *st)
+{
+	return st->lost_full + st->lost_nested + st->lost_noring;
+}
+
+/* rn_print_lost: the loss line of the text and summary outputs, when any
+ * record was lost. Returns 0 or -EIO. */
+int rn_print_lost(FILE *out, const struct rn_stats *st);
+
 /* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned by
  * the caller. */
 int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);

@@ -160,7 +160,7 @@ static int json_finish(struct rn_sink *s, const struct rn_stats *stats)
 	struct json_st *st = s->st;
 
 	if (stats) {
-		uint64_t lost = stats->lost_full + stats->lost_nested + stats->lost_noring;
+		uint64_t lost = rn_stats_lost(stats);
 		if (lost)
 			fprintf(st->out,
 				"{\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,\"lost_noring\":%llu}\n",

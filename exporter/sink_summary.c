@@ -247,18 +247,24 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 	fputs(dashes, st->out);
 	snprintf(st->total.name, sizeof st->total.name, "total");
 	print_row(st->out, &st->total, st->total.total_ns, 1);
-	if (stats) {
-		uint64_t lost = stats->lost_full + stats->lost_nested + stats->lost_noring;
-		if (lost)
-			fprintf(st->out,
-				"renacer: %llu events lost (ring full: %llu, signal nesting: %llu, no ring: %llu)\n",
-				(unsigned long long)lost, (unsigned long long)stats->lost_full,
-				(unsigned long long)stats->lost_nested,
-				(unsigned long long)stats->lost_noring);
-	}
+	if (stats)
+		rn_print_lost(st->out, stats);
 	if (fflush(st->out) || ferror(st->out))
 		return -EIO;
 	return 0;
+}
+
+int rn_print_lost(FILE *out, const struct rn_stats *st)
+{
+	uint64_t lost = rn_stats_lost(st);
+	if (!lost)
+		return 0;
+	return fprintf(out, "renacer: %llu events lost (ring full: %llu, signal nesting: %llu, "
+			    "no ring: %llu)\n",
+		       (unsigned long long)lost, (unsigned long long)st->lost_full,
+		       (unsigned long long)st->lost_nested, (unsigned long long)st->lost_noring) < 0
+		       ? -EIO
+		       : 0;
 }
 
 static void sum_destroy(struct rn_sink *s)

@@ -26,6 +26,7 @@ struct text_st {
 	FILE *out;
 	enum rn_tstamp tstamp;
 	int durations;
+	int summary_follows;	/* -C: the summary prints the loss line */
 	int32_t first_id;	/* first thread or process seen */
 	int have_first;
 	int multi;		/* a second one was seen: prefix every line */
@@ -137,15 +138,9 @@ static int text_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct text_st *st = s->st;
 
-	if (stats) {
-		uint64_t lost = stats->lost_full + stats->lost_nested + stats->lost_noring;
-		if (lost)
-			fprintf(st->out,
-				"renacer: %llu events lost (ring full: %llu, signal nesting: %llu, no ring: %llu)\n",
-				(unsigned long long)lost, (unsigned long long)stats->lost_full,
-				(unsigned long long)stats->lost_nested,
-				(unsigned long long)stats->lost_noring);
-	}
+	/* with -C the summary that follows says it */
+	if (stats && !st->summary_follows)
+		rn_print_lost(st->out, stats);
 	if (fflush(st->out) || ferror(st->out))
 		return -EIO;
 	return 0;
@@ -176,6 +171,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	st->out = out;
 	st->tstamp = o ? o->tstamp : RN_TS_NONE;
 	st->durations = o ? o->durations : 0;
+	st->summary_follows = o ? o->summary_too : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;

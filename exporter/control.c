@@ -1,0 +1,130 @@
+/* control.c: the exporter's ZeroMQ control plane (see control.h). Never
+ * blocks the drain: requests are read with ZMQ_DONTWAIT from the main
+ * loop, and a reply is always sent so the REP socket stays usable. */
+#include "control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "session.h"
+
+struct rn_control {
+	void *ctx;
+	void *sock;
+	int fd;
+};
+
+static int rn_endpoint(char *buf, size_t cap, const char *dir)
+{
+	return snprintf(buf, cap, "ipc://%s/control", dir) < (int)cap ? 0 : -ENAMETOOLONG;
+}
+
+int rn_control_open(struct rn_control **out, const char *dir)
+{
+	char ep[512];
+	if (rn_endpoint(ep, sizeof ep, dir))
+		return -ENAMETOOLONG;
+	struct rn_control *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->ctx = zmq_ctx_new();
+	c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_REP) : NULL;
+	size_t fdlen = sizeof c->fd;
+	int linger = 0;
+	if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+	    zmq_bind(c->sock, ep) || zmq_getsockopt(c->sock, ZMQ_FD, &c->fd, &fdlen)) {
+		int e = errno ? errno : EIO;
+		rn_control_close(c);
+		return -e;
+	}
+	*out = c;
+	return 0;
+}
+
+int rn_control_fd(const struct rn_control *c)
+{
+	return c ? c->fd : -1;
+}
+
+static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
+{
+	unsigned live = 0, waiting = 0;
+	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
+		live += a->state == RN_AR_LIVE && !a->main;
+		waiting += a->state == RN_AR_WAITING;
+	}
+	const struct rn_stats *st = &s->stats;
+	return snprintf(buf, cap,
+			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
+			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
+			"\"processes_live\":%u,\"arenas_waiting\":%u}",
+			(unsigned long long)st->events,
+			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
+			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
+			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
+			(unsigned long long)st->procs, live, waiting);
+}
+
+void rn_control_serve(struct rn_control *c, const struct rn_session *s,
+		      volatile sig_atomic_t *stop)
+{
+	if (!c)
+		return;
+	for (;;) {
+		char req[64];
+		int n = zmq_recv(c->sock, req, sizeof req - 1, ZMQ_DONTWAIT);
+		if (n < 0)
+			return;	/* EAGAIN: nothing waiting */
+		req[n < (int)sizeof req - 1 ? n : (int)sizeof req - 1] = '\0';
+		char rep[512];
+		if (!strcmp(req, "status")) {
+			rn_status_json(rep, sizeof rep, s);
+		} else if (!strcmp(req, "stop")) {
+			*stop = 1;
+			snprintf(rep, sizeof rep, "ok");
+		} else {
+			snprintf(rep, sizeof rep, "error: unknown request (status, stop)");
+		}
+		zmq_send(c->sock, rep, strlen(rep), 0);
+	}
+}
+
+void rn_control_close(struct rn_control *c)
+{
+	if (!c)
+		return;
+	if (c->sock)
+		zmq_close(c->sock);
+	if (c->ctx)
+		zmq_ctx_term(c->ctx);
+	free(c);
+}
+
+int rn_control_request(const char *dir, const char *req, char *buf, size_t cap, int timeout_ms)
+{
+	char ep[512];
+	if (rn_endpoint(ep, sizeof ep, dir))
+		return -ENAMETOOLONG;
+	void *ctx = zmq_ctx_new();
+	void *sock = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
+	int rc = -EIO, linger = 0;
+	if (sock && !zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) &&
+	    !zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms) &&
+	    !zmq_connect(sock, ep) && zmq_send(sock, req, strlen(req), 0) >= 0) {
+		int n = zmq_recv(sock, buf, cap - 1, 0);
+		if (n >= 0) {
+			buf[(size_t)n < cap - 1 ? (size_t)n : cap - 1] = '\0';
+			rc = 0;
+		} else {
+			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+	}
+	if (sock)
+		zmq_close(sock);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	return rc;
+}
