@@ -6,11 +6,13 @@
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/arena.h"
 #include "../common/record.h"
@@ -46,13 +48,36 @@ static const char rn_usage[] =
 	"                     or block (wait for the exporter: lossless)\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
 	"\n"
+	"OpenTelemetry (spans; see docs/OTLP.md). Without -c, -C, -o or --format, and\n"
+	"with no endpoint, the trace is also written to renacer-PID.otlp.jsonl:\n"
+	"  --otlp-endpoint URL       send spans to this OTLP/HTTP traces URL, as is\n"
+	"                            (else OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT)\n"
+	"  --otlp-protocol P         http/protobuf (default) or http/json\n"
+	"  --otlp-compression C      gzip (default) or none\n"
+	"  --otlp-file FILE          write OTLP JSON lines (Collector file format) to FILE\n"
+	"  --otlp-batch-size N       spans per request (default 512)\n"
+	"  --otlp-batch-delay MS     longest wait between exports (default 1000)\n"
+	"  --otlp-queue-size N       spans waiting for export, at most (default 2048)\n"
+	"  --otlp-timeout MS         time for one HTTP request (default 10000)\n"
+	"  --span-pool-size N        spans preallocated (default 1024; the pool grows)\n"
+	"  --span-pool-disable       allocate every span on its own (debugging)\n"
+	"  --perf-mode MODE          balanced (default), aggressive or low-latency:\n"
+	"                            pool/batch/delay/queue 1024/512/1000/2048,\n"
+	"                            4096/2048/5000/8192, 256/128/100/512\n"
+	"  --capture-argv            add process.command_args to process spans\n"
+	"  --no-otlp                 no spans at all (also OTEL_SDK_DISABLED=true)\n"
+	"\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
 	"Environment (for the traced program; renacer-run sets them):\n"
 	"  RENACER_SESSION_DIR, RENACER_TRACE, RENACER_STRSIZE, RENACER_ON_FULL,\n"
 	"  RENACER_RING_SIZE (records per ring, power of two), RENACER_RINGS,\n"
-	"  RENACER_DEBUG=1 (the shim explains on stderr why it is not tracing)\n";
+	"  RENACER_DEBUG=1 (the shim explains on stderr why it is not tracing)\n"
+	"OpenTelemetry: OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,COMPRESSION,TIMEOUT,\n"
+	"  PROTOCOL,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_SERVICE_NAME,\n"
+	"  OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,\n"
+	"  MAX_EXPORT_BATCH_SIZE}, OTEL_SDK_DISABLED, TRACEPARENT, TRACESTATE\n";
 
 static void __attribute__((noreturn)) rn_bad_opt(const char *opt, const char *val, const char *why)
 {
@@ -157,6 +182,7 @@ static void rn_opts_env(struct rn_opts *o)
 		else
 			o->rings = n;
 	}
+	rn_otlp_env_read(&o->otlp);
 	if ((v = getenv("RENACER_TRACE")) && *v) {
 		const char *bad;
 		unsigned badlen;
@@ -170,7 +196,120 @@ static void rn_opts_env(struct rn_opts *o)
 	}
 }
 
-enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR };
+enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OTLP_PROTOCOL,
+       OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
+       OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
+       OPT_NO_OTLP };
+
+#define RN_OTLP_MS_MAX 3600000u
+#define RN_OTLP_SPANS_MAX 1000000u
+
+/* The --otlp-* options and their kin; returns 0 when c was not one. */
+static int rn_otlp_opt(struct rn_opts *o, int c, const char *arg)
+{
+	struct rn_otlp_opts *x = &o->otlp;
+	const char *why;
+	switch (c) {
+	case OPT_OTLP_ENDPOINT:
+		if (rn_otlp_endpoint_check(arg))
+			rn_bad_opt("--otlp-endpoint", arg, "expected an http:// or https:// URL");
+		x->opt_endpoint = arg;
+		return 1;
+	case OPT_OTLP_PROTOCOL:
+		if (!strcmp(arg, "http/protobuf"))
+			x->protocol = RN_OTLP_PROTOBUF;
+		else if (!strcmp(arg, "http/json"))
+			x->protocol = RN_OTLP_JSON;
+		else
+			rn_bad_opt("--otlp-protocol", arg, "expected http/protobuf or http/json");
+		return 1;
+	case OPT_OTLP_COMPRESSION:
+		if (!strcmp(arg, "gzip"))
+			x->gzip = 1;
+		else if (!strcmp(arg, "none"))
+			x->gzip = 0;
+		else
+			rn_bad_opt("--otlp-compression", arg, "expected gzip or none");
+		return 1;
+	case OPT_OTLP_FILE:
+		if (!*arg)
+			rn_bad_opt("--otlp-file", arg, "empty file name");
+		x->opt_file = arg;
+		return 1;
+	case OPT_OTLP_BATCH:
+		if (rn_parse_u32(arg, 1, RN_OTLP_SPANS_MAX, &x->opt_tune.batch, &why))
+			rn_bad_opt("--otlp-batch-size", arg, why);
+		x->opt_set |= RN_OTLP_SET_BATCH;
+		return 1;
+	case OPT_OTLP_DELAY:
+		if (rn_parse_u32(arg, 1, RN_OTLP_MS_MAX, &x->opt_tune.delay_ms, &why))
+			rn_bad_opt("--otlp-batch-delay", arg, why);
+		x->opt_set |= RN_OTLP_SET_DELAY;
+		return 1;
+	case OPT_OTLP_QUEUE:
+		if (rn_parse_u32(arg, 1, RN_OTLP_SPANS_MAX, &x->opt_tune.queue, &why))
+			rn_bad_opt("--otlp-queue-size", arg, why);
+		x->opt_set |= RN_OTLP_SET_QUEUE;
+		return 1;
+	case OPT_OTLP_TIMEOUT:
+		if (rn_parse_u32(arg, 1, RN_OTLP_MS_MAX, &x->timeout_ms, &why))
+			rn_bad_opt("--otlp-timeout", arg, why);
+		return 1;
+	case OPT_POOL_SIZE:
+		if (rn_parse_u32(arg, 1, RN_OTLP_SPANS_MAX, &x->opt_tune.pool, &why))
+			rn_bad_opt("--span-pool-size", arg, why);
+		x->opt_set |= RN_OTLP_SET_POOL;
+		return 1;
+	case OPT_POOL_DISABLE:
+		x->pool_disable = 1;
+		return 1;
+	case OPT_PERF_MODE:
+		if (!strcmp(arg, "balanced"))
+			x->perf_mode = RN_PERF_BALANCED;
+		else if (!strcmp(arg, "aggressive"))
+			x->perf_mode = RN_PERF_AGGRESSIVE;
+		else if (!strcmp(arg, "low-latency"))
+			x->perf_mode = RN_PERF_LOW_LATENCY;
+		else
+			rn_bad_opt("--perf-mode", arg, "expected balanced, aggressive or low-latency");
+		x->perf_mode_set = 1;
+		return 1;
+	case OPT_CAPTURE_ARGV:
+		x->capture_argv = 1;
+		return 1;
+	case OPT_NO_OTLP:
+		x->no_otlp = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* After the command line: final OTLP settings, and the file is checked
+ * now, while an error can still stop the run before it starts. */
+static void rn_otlp_finish_opts(struct rn_opts *o)
+{
+	struct rn_otlp_opts *x = &o->otlp;
+	const char *bad, *why;
+	int default_outputs = !o->output && !o->summary && !o->summary_too && !o->format_set;
+	if (rn_otlp_settle(x, default_outputs, &bad, &why))
+		rn_bad_opt(bad, NULL, why);
+	if (!x->enabled || !x->file)
+		return;
+	int fd = open(x->file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (!x->file_is_default)
+		rn_bad_opt("--otlp-file", x->file, strerror(errno));
+	/* our own choice of file: say so, and go on without it */
+	fprintf(stderr, "renacer: warning: cannot write %s in the current directory: %s; "
+		"no OTLP file\n", x->file, strerror(errno));
+	x->file = NULL;
+	x->file_is_default = 0;
+	x->enabled = x->endpoint != NULL;
+}
 
 void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 {
@@ -180,6 +319,19 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "on-full", required_argument, NULL, OPT_ON_FULL },
 		{ "session-dir", required_argument, NULL, OPT_SESSION_DIR },
+		{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+		{ "otlp-protocol", required_argument, NULL, OPT_OTLP_PROTOCOL },
+		{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
+		{ "otlp-file", required_argument, NULL, OPT_OTLP_FILE },
+		{ "otlp-batch-size", required_argument, NULL, OPT_OTLP_BATCH },
+		{ "otlp-batch-delay", required_argument, NULL, OPT_OTLP_DELAY },
+		{ "otlp-queue-size", required_argument, NULL, OPT_OTLP_QUEUE },
+		{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
+		{ "span-pool-size", required_argument, NULL, OPT_POOL_SIZE },
+		{ "span-pool-disable", no_argument, NULL, OPT_POOL_DISABLE },
+		{ "perf-mode", required_argument, NULL, OPT_PERF_MODE },
+		{ "capture-argv", no_argument, NULL, OPT_CAPTURE_ARGV },
+		{ "no-otlp", no_argument, NULL, OPT_NO_OTLP },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -233,6 +385,7 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 			o->quiet = 1;
 			break;
 		case OPT_FORMAT:
+			o->format_set = 1;
 			if (!strcmp(optarg, "text"))
 				o->format = RN_FMT_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -260,9 +413,11 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 			printf("renacer %s\n", RENACER_VERSION);
 			exit(0);
 		case ':':
-			rn_bad_opt(optopt ? optname : argv[optind - 1], NULL, "missing argument");
+			rn_bad_opt(optopt && optopt < 256 ? optname : argv[optind - 1], NULL, "missing argument");
 		default:
-			if (optopt)
+			if (c >= OPT_OTLP_ENDPOINT && rn_otlp_opt(o, c, optarg))
+				break;
+			if (optopt && optopt < 256)
 				rn_bad_opt(optname, NULL, "unknown option");
 			rn_bad_opt(argv[optind - 1], NULL, "unknown option");
 		}
@@ -275,4 +430,5 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 		rn_bad_opt("renacer", NULL, "no program to run (usage: renacer-run [options] -- program [args])");
 	if (o->argv && o->session_dir)
 		rn_bad_opt("--session-dir", o->session_dir, "cannot be combined with a program to run");
+	rn_otlp_finish_opts(o);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../common/filter.h"
+#include "otlp_env.h"
 
 enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
 enum rn_tstamp { RN_TS_NONE, RN_TS_T, RN_TS_TT, RN_TS_TTT };
@@ -32,6 +33,8 @@ struct rn_opts {
 	int quiet;		/* -q: no notes on stderr */
 	uint32_t ring_size;	/* RENACER_RING_SIZE, records per ring */
 	uint32_t rings;		/* RENACER_RINGS, rings per process */
+	int format_set;		/* --format was given */
+	struct rn_otlp_opts otlp;	/* OpenTelemetry export (otlp_env.h) */
 };
 
 /* rn_opts_parse: fill o from argv and the environment. Prints one line

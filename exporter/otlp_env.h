@@ -9,6 +9,7 @@
 #ifndef RN_OTLP_ENV_H
 #define RN_OTLP_ENV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum rn_otlp_proto { RN_OTLP_PROTOBUF, RN_OTLP_JSON };
@@ -32,9 +33,11 @@ struct rn_otlp_tuning {
 #define RN_OTLP_RATTR_MAX 64
 
 struct rn_otlp_kv {
-	char *key;		/* owned (decoded copy) */
+	char *key;		/* decoded, in the owner's buffer */
 	char *value;
 };
+
+#define RN_OTLP_KVBUF 8192	/* decoded bytes of one variable, at most */
 
 struct rn_otlp_opts {
 	/* final state, after rn_otlp_settle */
@@ -57,8 +60,10 @@ struct rn_otlp_opts {
 	const char *service_name;	/* OTEL_SERVICE_NAME, NULL if unset */
 	struct rn_otlp_kv rattrs[RN_OTLP_RATTR_MAX];	/* OTEL_RESOURCE_ATTRIBUTES */
 	unsigned nrattrs;
+	char rattr_buf[RN_OTLP_KVBUF];
 	struct rn_otlp_kv headers[RN_OTLP_HEADERS_MAX];	/* never printed */
 	unsigned nheaders;
+	char header_buf[RN_OTLP_KVBUF];
 
 	/* distributed context (TRACEPARENT, TRACESTATE) */
 	int has_parent;
@@ -107,11 +112,10 @@ int rn_otlp_parse_traceparent(const char *s, uint8_t trace_id[16], uint8_t span_
 			      uint8_t *flags);
 
 /* rn_otlp_parse_kvlist: "k=v,k2=v2" with percent-encoded values into at
- * most max pairs (owned strings). Returns the number of pairs, or -1 (and
- * nothing kept) on a decoding error or when there are more than max. */
-int rn_otlp_parse_kvlist(const char *s, struct rn_otlp_kv *out, unsigned max);
-
-/* rn_otlp_opts_free: the strings rn_otlp_env_read allocated. */
-void rn_otlp_opts_free(struct rn_otlp_opts *x);
+ * most max pairs, their decoded strings in buf[0..cap). Returns the number
+ * of pairs, or -1 on a decoding error, more than max pairs or more than
+ * cap bytes. Never allocates. */
+int rn_otlp_parse_kvlist(const char *s, struct rn_otlp_kv *out, unsigned max, char *buf,
+			 size_t cap);
 
 #endif

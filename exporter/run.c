@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "otlp_sink.h"
 #include "session.h"
 #include "sink.h"
 
@@ -39,7 +40,7 @@ static size_t rn_ctl_lines(struct rn_session *s, char *buf, size_t n)
 int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	   volatile sig_atomic_t *stop)
 {
-	struct rn_sink sinks[2];
+	struct rn_sink sinks[3];
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
@@ -48,8 +49,19 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 					      : rn_sink_text_new(&sinks[n++], out, o);
 	if (!rc && (o->summary || o->summary_too))
 		rc = rn_sink_summary_new(&sinks[n++], out, o);
+	const char *what = "the output";
+	if (!rc && o->otlp.enabled) {
+		rc = rn_sink_otlp_new(&sinks[n], o);
+		if (!rc)
+			n++;
+		else
+			what = "the OpenTelemetry export";
+	}
 	if (rc) {
-		fprintf(stderr, "renacer: cannot set up the output: %s\n", strerror(-rc));
+		fprintf(stderr, "renacer: cannot set up %s: %s\n", what, strerror(-rc));
+		for (unsigned i = 0; i < n; i++)
+			if (sinks[i].destroy)
+				sinks[i].destroy(&sinks[i]);
 		return 1;
 	}
 

@@ -1,0 +1,875 @@
+/* otlp_model.c: spans from calls and process images, ids, and the parent
+ * links across fork, spawn and exec (see otlp_model.h).
+ *
+ * Runs on the drain thread only. It must never block, never wait for an
+ * event that may not come (a fork call filtered out or lost leaves the
+ * child under its parent's process span), and never copy a constant
+ * string: names and keys are pointers to static text.
+ */
+#include "otlp_model.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/record.h"
+#include "decode_fmt.h"
+
+#define RN_WAIT_EXEC UINT64_MAX	/* waiters key: waiting for the image it replaced */
+#define RN_ENDED_KEEP_NS (30ull * 1000000000ull)	/* an ended image's entry, for exec */
+#define RN_FORK_SWEEP 4096u	/* unclaimed fork entries before a sweep */
+#define RN_FORK_KEEP_NS (60ull * 1000000000ull)
+
+/* ---------------------------------------------------------------- map */
+
+/* Open addressing, linear probing, backward-shift deletion; key (a, b). */
+struct rn_map_slot {
+	uint64_t a, b;
+	union {
+		void *p;
+		uint64_t u;
+	} v;
+	uint64_t t;		/* insertion time (mono ns), for sweeps */
+	uint8_t used;
+};
+
+struct rn_otlp_map {
+	struct rn_map_slot *s;
+	size_t cap, n;		/* cap: a power of two */
+};
+
+static uint64_t rn_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static size_t rn_map_home(const struct rn_otlp_map *m, uint64_t a, uint64_t b)
+{
+	return (size_t)rn_mix(a * 0x9e3779b97f4a7c15ull ^ b) & (m->cap - 1);
+}
+
+static struct rn_otlp_map *rn_map_new(void)
+{
+	struct rn_otlp_map *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->cap = 64;
+	m->s = calloc(m->cap, sizeof *m->s);
+	if (!m->s) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void rn_map_free(struct rn_otlp_map *m)
+{
+	if (m) {
+		free(m->s);
+		free(m);
+	}
+}
+
+static struct rn_map_slot *rn_map_find(struct rn_otlp_map *m, uint64_t a, uint64_t b)
+{
+	for (size_t i = rn_map_home(m, a, b);; i = (i + 1) & (m->cap - 1)) {
+		struct rn_map_slot *s = &m->s[i];
+		if (!s->used)
+			return NULL;
+		if (s->a == a && s->b == b)
+			return s;
+	}
+}
+
+static int rn_map_grow(struct rn_otlp_map *m)
+{
+	struct rn_otlp_map n = { calloc(m->cap * 2, sizeof *m->s), m->cap * 2, 0 };
+	if (!n.s)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->s[i].used)
+			continue;
+		size_t j = rn_map_home(&n, m->s[i].a, m->s[i].b);
+		while (n.s[j].used)
+			j = (j + 1) & (n.cap - 1);
+		n.s[j] = m->s[i];
+		n.n++;
+	}
+	free(m->s);
+	*m = n;
+	return 0;
+}
+
+/* Inserts or replaces; returns the slot or NULL on ENOMEM. */
+static struct rn_map_slot *rn_map_put(struct rn_otlp_map *m, uint64_t a, uint64_t b)
+{
+	struct rn_map_slot *s = rn_map_find(m, a, b);
+	if (s)
+		return s;
+	if ((m->n + 1) * 4 > m->cap * 3 && rn_map_grow(m))
+		return NULL;
+	size_t i = rn_map_home(m, a, b);
+	while (m->s[i].used)
+		i = (i + 1) & (m->cap - 1);
+	s = &m->s[i];
+	memset(s, 0, sizeof *s);
+	s->a = a;
+	s->b = b;
+	s->used = 1;
+	m->n++;
+	return s;
+}
+
+static void rn_map_del(struct rn_otlp_map *m, struct rn_map_slot *s)
+{
+	size_t i = (size_t)(s - m->s), j = i;
+	m->s[i].used = 0;
+	m->n--;
+	/* backward shift: move later members of the run into the hole */
+	for (;;) {
+		j = (j + 1) & (m->cap - 1);
+		if (!m->s[j].used)
+			return;
+		size_t h = rn_map_home(m, m->s[j].a, m->s[j].b);
+		/* can s[j] move to i? only if its home is not in (i, j] */
+		int stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+		if (stays)
+			continue;
+		m->s[i] = m->s[j];
+		m->s[j].used = 0;
+		i = j;
+	}
+}
+
+/* ------------------------------------------------------------ images */
+
+struct rn_mproc {
+	uint64_t arena_id;
+	int32_t pid;
+	uint8_t span_id[8];
+	uint8_t parent_id[8];
+	uint8_t has_parent;	/* with resolved: the parent is parent_id */
+	uint8_t resolved;	/* the parent is decided */
+	uint8_t remote_parent;	/* the parent is TRACEPARENT's */
+	uint8_t ended;
+	uint8_t fallback_has;	/* parent to take if the wait is never answered */
+	uint8_t fallback[8];
+	uint64_t wait_a, wait_b;	/* waiters key while waiting */
+	struct rn_span *held;	/* the ended image's span, parent unknown */
+	uint64_t ended_mono;
+	struct rn_mproc *next_ended;
+	uint64_t start_ns;	/* unix ns */
+	char name[64];		/* executable's base name, for a span without an end */
+};
+
+static uint64_t rn_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rn_next(struct rn_otlp_model *m)
+{
+	/* xorshift128+: ids need uniqueness, not secrecy */
+	uint64_t s1 = m->rng[0];
+	const uint64_t s0 = m->rng[1];
+	m->rng[0] = s0;
+	s1 ^= s1 << 23;
+	m->rng[1] = s1 ^ s0 ^ (s1 >> 18) ^ (s0 >> 5);
+	return m->rng[1] + s0;
+}
+
+static void rn_put64(uint8_t out[8], uint64_t v)
+{
+	if (!v)
+		v = 1;	/* an all-zero id is invalid */
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+static uint64_t rn_get64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+void rn_otlp_proc_span_id(const struct rn_otlp_model *m, uint64_t arena_id, uint8_t out[8])
+{
+	rn_put64(out, rn_mix(arena_id ^ m->proc_key));
+}
+
+static struct rn_mproc *rn_mproc_get(struct rn_otlp_model *m, uint64_t arena_id)
+{
+	if (m->last && m->last->arena_id == arena_id)
+		return m->last;
+	struct rn_map_slot *s = rn_map_find(m->procs, arena_id, 0);
+	return s ? s->v.p : NULL;
+}
+
+static void rn_set_parent(struct rn_span *sp, const struct rn_mproc *p, const struct rn_otlp_model *m)
+{
+	sp->has_parent = p->has_parent;
+	memcpy(sp->parent_id, p->parent_id, 8);
+	sp->flags = m->trace_flags | 0x100u | (p->remote_parent ? 0x200u : 0);
+}
+
+/* The image's parent is decided: release its held span, and decide the
+ * images that exec'd from it (iteratively: exec chains can be long). */
+static void rn_resolve(struct rn_otlp_model *m, struct rn_mproc *p, const uint8_t *parent,
+		       int remote)
+{
+	while (p) {
+		if (p->wait_a || p->wait_b) {
+			struct rn_map_slot *w = rn_map_find(m->waiters, p->wait_a, p->wait_b);
+			if (w && w->v.p == p)
+				rn_map_del(m->waiters, w);
+			p->wait_a = p->wait_b = 0;
+		}
+		p->resolved = 1;
+		p->has_parent = parent != NULL;
+		p->remote_parent = (uint8_t)remote;
+		if (parent)
+			memcpy(p->parent_id, parent, 8);
+		if (p->held) {
+			rn_set_parent(p->held, p, m);
+			struct rn_span *sp = p->held;
+			p->held = NULL;
+			m->emit(m->ctx, sp);
+		}
+		struct rn_map_slot *w = rn_map_find(m->waiters, p->arena_id, RN_WAIT_EXEC);
+		struct rn_mproc *succ = w ? w->v.p : NULL;
+		if (!succ)
+			return;
+		/* the successor takes the same parent */
+		parent = p->has_parent ? p->parent_id : NULL;
+		remote = p->remote_parent;
+		p = succ;
+	}
+}
+
+static int rn_wait(struct rn_otlp_model *m, struct rn_mproc *p, uint64_t a, uint64_t b)
+{
+	struct rn_map_slot *w = rn_map_put(m->waiters, a, b);
+	if (!w)
+		return -ENOMEM;
+	w->v.p = p;
+	p->wait_a = a;
+	p->wait_b = b;
+	return 0;
+}
+
+int rn_otlp_model_proc_start(struct rn_otlp_model *m, const struct rn_proc *p)
+{
+	if (rn_mproc_get(m, p->arena_id))
+		return 0;
+	struct rn_mproc *mp = calloc(1, sizeof *mp);
+	struct rn_map_slot *s = mp ? rn_map_put(m->procs, p->arena_id, 0) : NULL;
+	if (!s) {
+		free(mp);
+		m->nomem++;
+		return -ENOMEM;
+	}
+	s->v.p = mp;
+	mp->arena_id = p->arena_id;
+	mp->pid = p->pid;
+	mp->start_ns = p->t_start_ns;
+	rn_otlp_proc_span_id(m, p->arena_id, mp->span_id);
+	{
+		struct rn_span tmp = { 0 };
+		const char *base = strrchr(p->exe, '/');
+		base = base && base[1] ? base + 1 : p->exe;
+		/* made valid UTF-8 like every name */
+		if (rn_span_text_utf8(&tmp, base, strnlen(base, sizeof mp->name - 4), &tmp.name) == 0)
+			snprintf(mp->name, sizeof mp->name, "%s", tmp.text);
+		free(tmp.text);
+	}
+
+	/* the image this one's parent is in: the fork parent's, else the
+	 * live image of our ppid (vfork and posix_spawn children are made
+	 * without our fork handler: their first traced image names no
+	 * parent arena) */
+	uint64_t parent_arena = p->parent_arena_id;
+	if (!parent_arena && !p->prev_arena_id && p->ppid > 0) {
+		struct rn_map_slot *ps = rn_map_find(m->pids, (uint64_t)(uint32_t)p->ppid, 0);
+		if (ps && ps->v.u != p->arena_id)
+			parent_arena = ps->v.u;
+	}
+	struct rn_map_slot *pid = rn_map_put(m->pids, (uint64_t)(uint32_t)p->pid, 0);
+	if (pid)
+		pid->v.u = p->arena_id;
+
+	const uint8_t *root = m->has_remote_parent ? m->remote_parent : NULL;
+	int rc = 0;
+	if (p->prev_arena_id) {
+		struct rn_mproc *prev = rn_mproc_get(m, p->prev_arena_id);
+		if (!prev) {
+			rn_resolve(m, mp, root, root != NULL);
+		} else if (prev->resolved) {
+			rn_resolve(m, mp, prev->has_parent ? prev->parent_id : NULL,
+				   prev->remote_parent);
+		} else {
+			mp->fallback_has = prev->fallback_has;
+			memcpy(mp->fallback, prev->fallback, 8);
+			rc = rn_wait(m, mp, p->prev_arena_id, RN_WAIT_EXEC);
+		}
+	} else if (parent_arena) {
+		uint8_t fallback[8];
+		rn_otlp_proc_span_id(m, parent_arena, fallback);
+		struct rn_map_slot *f = rn_map_find(m->forks, parent_arena, (uint64_t)(uint32_t)p->pid);
+		struct rn_mproc *pp = rn_mproc_get(m, parent_arena);
+		if (f) {
+			uint8_t id[8];
+			rn_put64(id, f->v.u);
+			rn_map_del(m->forks, f);
+			rn_resolve(m, mp, id, 0);
+		} else if (!pp || pp->ended) {
+			/* no fork call can arrive any more */
+			rn_resolve(m, mp, fallback, 0);
+		} else {
+			mp->fallback_has = 1;
+			memcpy(mp->fallback, fallback, 8);
+			rc = rn_wait(m, mp, parent_arena, (uint64_t)(uint32_t)p->pid);
+		}
+	} else {
+		rn_resolve(m, mp, root, root != NULL);
+	}
+	if (rc) {
+		m->nomem++;
+		rn_resolve(m, mp, mp->fallback_has ? mp->fallback : root, 0);
+	}
+	return 0;
+}
+
+/* Drops entries of images ended long ago: an exec'd image's successor
+ * shows up within seconds. */
+static void rn_prune(struct rn_otlp_model *m, uint64_t now)
+{
+	while (m->ended_head && now - m->ended_head->ended_mono > RN_ENDED_KEEP_NS) {
+		struct rn_mproc *p = m->ended_head;
+		if (!p->resolved || p->held)
+			break;	/* still waiting: kept until it is decided */
+		m->ended_head = p->next_ended;
+		if (!m->ended_head)
+			m->ended_tail = NULL;
+		struct rn_map_slot *s = rn_map_find(m->procs, p->arena_id, 0);
+		if (s && s->v.p == p)
+			rn_map_del(m->procs, s);
+		if (m->last == p)
+			m->last = NULL;
+		free(p);
+	}
+	if (m->forks->n >= RN_FORK_SWEEP) {
+		for (size_t i = 0; i < m->forks->cap;) {
+			struct rn_map_slot *s = &m->forks->s[i];
+			if (s->used && now - s->t > RN_FORK_KEEP_NS)
+				rn_map_del(m->forks, s);	/* slot i refilled: look again */
+			else
+				i++;
+		}
+	}
+}
+
+static const char *rn_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s && s[1] ? s + 1 : path;
+}
+
+/* ISO 8601 UTC with milliseconds, as process.creation.time wants. */
+static size_t rn_iso8601(char *buf, size_t cap, uint64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	int k = snprintf(buf + n, cap - n, ".%03uZ", (unsigned)(ns / 1000000ull % 1000));
+	return k > 0 ? n + (size_t)k : n;
+}
+
+static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
+			      const struct rn_proc *p, struct rn_span *sp, uint64_t end_ns)
+{
+	char buf[64];
+	const char *exe = p->exe[0] ? p->exe : "";
+	const char *base = rn_basename(exe);
+	int rc = 0;
+
+	memcpy(sp->span_id, mp->span_id, 8);
+	sp->kind = RN_KIND_INTERNAL;
+	sp->start_ns = p->t_start_ns;
+	sp->end_ns = end_ns > p->t_start_ns ? end_ns : p->t_start_ns;
+	if (!*base && p->argc)
+		base = rn_basename(p->argv);
+	rc |= rn_span_text_utf8(sp, base, strlen(base), &sp->name);
+	rn_span_attr_int(sp, "process.pid", p->pid);
+	if (p->ppid > 0)
+		rn_span_attr_int(sp, "process.parent_pid", p->ppid);
+	rc |= rn_span_attr_str(sp, "process.executable.name", base, strlen(base));
+	if (*exe)
+		rc |= rn_span_attr_str(sp, "process.executable.path", exe, strlen(exe));
+	size_t n = rn_iso8601(buf, sizeof buf, p->t_start_ns);
+	rc |= rn_span_attr_str(sp, "process.creation.time", buf, n);
+	if (m->capture_argv && p->argc && p->argv_len) {
+		struct rn_attr *a = rn_span_attr(sp, "process.command_args", RN_AV_STRARR);
+		/* argc NUL-terminated strings, each made valid UTF-8; stored
+		 * one after the other, so they stay NUL-separated */
+		const char *arg = p->argv, *end = p->argv + p->argv_len;
+		struct rn_sref r;
+		uint32_t first = 0, count = 0;
+		while (a && arg < end && count < p->argc) {
+			size_t alen = strnlen(arg, (size_t)(end - arg));
+			if (rn_span_text_utf8(sp, arg, alen, &r)) {
+				rc = -1;
+				break;
+			}
+			if (!count++)
+				first = r.off;
+			arg += alen + 1;
+		}
+		if (a && count && !rc) {
+			a->s = (struct rn_sref){ NULL, first, r.off + r.len - first };
+			a->count = count;
+		} else if (a) {
+			sp->nattrs--;
+		}
+	}
+	if (p->exec_gen)
+		rn_span_attr_int(sp, "process.exec.generation", p->exec_gen);
+	if (p->lost)
+		rn_span_attr_int(sp, "renacer.lost_calls", (int64_t)p->lost);
+	if (p->has_exit) {
+		rn_span_attr_int(sp, "process.exit.code", p->exit_code);
+		if (p->exit_code) {
+			sp->status = RN_STATUS_ERROR;
+			n = (size_t)snprintf(buf, sizeof buf, "exited with status %d", p->exit_code);
+			rc |= rn_span_text(sp, buf, n, &sp->status_msg);
+		}
+	} else if (p->term_signal) {
+		const char *sig = rn_signal_name(p->term_signal);
+		sp->status = RN_STATUS_ERROR;
+		if (sig) {
+			rn_span_attr_cstr(sp, "process.exit.signal", sig);
+			n = (size_t)snprintf(buf, sizeof buf, "killed by %s", sig);
+		} else {
+			rn_span_attr_int(sp, "process.exit.signal", p->term_signal);
+			n = (size_t)snprintf(buf, sizeof buf, "killed by signal %d", p->term_signal);
+		}
+		rc |= rn_span_text(sp, buf, n, &sp->status_msg);
+	}
+	if (p->prev_arena_id) {
+		sp->has_link = 1;
+		rn_otlp_proc_span_id(m, p->prev_arena_id, sp->link_id);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+static void rn_ended(struct rn_otlp_model *m, struct rn_mproc *mp)
+{
+	mp->ended = 1;
+	mp->ended_mono = rn_mono();
+	mp->next_ended = NULL;
+	if (m->ended_tail)
+		m->ended_tail->next_ended = mp;
+	else
+		m->ended_head = mp;
+	m->ended_tail = mp;
+}
+
+int rn_otlp_model_proc_end(struct rn_otlp_model *m, const struct rn_proc *p)
+{
+	struct rn_mproc *mp = rn_mproc_get(m, p->arena_id);
+	if (!mp) {
+		rn_otlp_model_proc_start(m, p);
+		if (!(mp = rn_mproc_get(m, p->arena_id)))
+			return -ENOMEM;
+	}
+	if (mp->ended)
+		return 0;
+	struct rn_span *sp = rn_span_acquire(m->pool);
+	int rc = 0;
+	if (!sp || rn_build_proc_span(m, mp, p, sp, p->t_end_ns)) {
+		if (sp)
+			rn_span_release(m->pool, sp);
+		sp = NULL;
+		m->nomem++;
+		rc = -ENOMEM;
+	}
+	rn_ended(m, mp);
+	struct rn_map_slot *ps = rn_map_find(m->pids, (uint64_t)(uint32_t)p->pid, 0);
+	if (ps && ps->v.u == p->arena_id)
+		rn_map_del(m->pids, ps);
+	if (sp) {
+		if (mp->resolved) {
+			rn_set_parent(sp, mp, m);
+			m->emit(m->ctx, sp);
+		} else {
+			mp->held = sp;
+		}
+	}
+	/* children still waiting for a fork call of ours will not get one */
+	for (size_t i = 0; i < m->waiters->cap;) {
+		struct rn_map_slot *w = &m->waiters->s[i];
+		if (w->used && w->a == mp->arena_id && w->b != RN_WAIT_EXEC) {
+			struct rn_mproc *c = w->v.p;
+			rn_resolve(m, c, c->fallback, 0);	/* deletes slot i */
+		} else {
+			i++;
+		}
+	}
+	rn_prune(m, mp->ended_mono);
+	return rc;
+}
+
+/* ------------------------------------------------------------- calls */
+
+static int rn_is_fork(const struct rn_event *ev, int32_t *child)
+{
+	switch (ev->fn) {
+	case RN_IDX_fork:
+	case RN_IDX_vfork:
+		if (ev->ret <= 0 || ev->ret > INT32_MAX)
+			return 0;
+		*child = (int32_t)ev->ret;
+		return 1;
+	case RN_IDX_posix_spawn:
+	case RN_IDX_posix_spawnp: {
+		const struct rn_capture *c = &ev->cap[0];	/* PIDP, first */
+		if (ev->ret != 0 || !c->present || !c->data || c->len < 4 ||
+		    (c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD)))
+			return 0;
+		int32_t pid;
+		memcpy(&pid, c->data, 4);
+		*child = pid;
+		return pid > 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* network.peer.* from a captured sockaddr (untrusted bytes). */
+static int rn_peer_attrs(struct rn_span *sp, const struct rn_capture *c)
+{
+	char addr[INET6_ADDRSTRLEN];
+	sa_family_t fam;
+	uint16_t port;
+	if (!c->present || !c->data || (c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD)) ||
+	    c->len < sizeof fam)
+		return 0;
+	memcpy(&fam, c->data, sizeof fam);
+	if (fam == AF_INET && c->len >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in in;
+		memcpy(&in, c->data, sizeof in);
+		inet_ntop(AF_INET, &in.sin_addr, addr, sizeof addr);
+		port = ntohs(in.sin_port);
+	} else if (fam == AF_INET6 && c->len >= sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 in6;
+		memcpy(&in6, c->data, sizeof in6);
+		inet_ntop(AF_INET6, &in6.sin6_addr, addr, sizeof addr);
+		port = ntohs(in6.sin6_port);
+	} else {
+		return 0;
+	}
+	if (rn_span_attr_str(sp, "network.peer.address", addr, strlen(addr)))
+		return -ENOMEM;
+	rn_span_attr_int(sp, "network.peer.port", port);
+	return 0;
+}
+
+static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev,
+			      struct rn_span *sp)
+{
+	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	const char *sys = rn_fmt_sysname(ev);
+	int rc = 0;
+
+	rn_put64(sp->span_id, rn_next(m));
+	sp->kind = RN_KIND_INTERNAL;
+	sp->start_ns = ev->t_enter_ns;
+	sp->end_ns = ev->t_exit_ns;
+	/* rn_fmt_sysname's syscall_0x... lives in thread storage: copy it */
+	if (ev->fn == RN_IDX_syscall && !rn_sysno_name(ev->arg[0]))
+		rc |= rn_span_text(sp, sys, strlen(sys), &sp->name);
+	else
+		sp->name = (struct rn_sref){ sys, 0, (uint32_t)strlen(sys) };
+	struct rn_attr *a = rn_span_attr(sp, "syscall.name", RN_AV_STR);
+	a->s = sp->name;
+	rn_span_attr_cstr(sp, "syscall.func", fi->func);
+	rn_span_attr_int(sp, "thread.id", ev->tid ? ev->tid : ev->proc ? ev->proc->pid : 0);
+	int e = 0;
+	if (!(ev->flags & RN_EV_UNFINISHED)) {
+		rn_span_attr_int(sp, "syscall.ret", ev->ret);
+		e = ev->err;
+		if (!e && fi->ret == RN_RET_ERRNUM && ev->ret > 0)
+			e = (int)ev->ret;
+	} else {
+		struct rn_attr *u = rn_span_attr(sp, "syscall.unfinished", RN_AV_BOOL);
+		if (u)
+			u->i = 1;
+	}
+
+	int fd_done = ev->fn == RN_IDX_syscall, path_done = 0, peer_done = 0;
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes && i < RN_MAX_TYPES; i++) {
+		unsigned t = fi->types[i];
+		if (rn_arg_is_implied(t))
+			continue;
+		int have = k < fi->nargs && k < RN_MAX_ARGS;
+		uint64_t v = have ? ev->arg[k] : 0;
+		if (k < fi->nargs)
+			k++;
+		if (!fd_done && have &&
+		    (t == RN_ARG_FD || t == RN_ARG_DIRFD || t == RN_ARG_FILEP || t == RN_ARG_DIRP)) {
+			rn_span_attr_int(sp, "syscall.fd", (int32_t)v);
+			fd_done = 1;
+		} else if (!path_done && t == RN_ARG_PATH) {
+			const struct rn_capture *c = &ev->cap[i];
+			path_done = 1;
+			if (c->present && c->data && !(c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD)))
+				rc |= rn_span_attr_str(sp, "file.path", c->data,
+						       strnlen((const char *)c->data, c->len));
+		} else if (!peer_done && ev->fn != RN_IDX_bind &&	/* bind's is ours */
+			   (t == RN_ARG_SOCKADDR || t == RN_ARG_SOCKADDR_OUT)) {
+			peer_done = 1;
+			/* an accepted or received-from address is only there on success */
+			if (t == RN_ARG_SOCKADDR || (!e && ev->ret >= 0))
+				rc |= rn_peer_attrs(sp, &ev->cap[i]);
+		}
+	}
+	int32_t child;
+	if (!e && rn_is_fork(ev, &child))
+		rn_span_attr_int(sp, "process.child_pid", child);
+	if (e) {
+		const char *name = rn_errno_name(e);
+		const char *desc = rn_errno_desc(e);
+		char buf[48];
+		if (name) {
+			rn_span_attr_cstr(sp, "error.type", name);
+		} else {
+			int n = snprintf(buf, sizeof buf, "ERRNO_%d", e);
+			rc |= rn_span_attr_str(sp, "error.type", buf, (size_t)n);
+		}
+		sp->status = RN_STATUS_ERROR;
+		if (desc) {
+			sp->status_msg = (struct rn_sref){ desc, 0, (uint32_t)strlen(desc) };
+		} else {
+			int n = snprintf(buf, sizeof buf, "Unknown error %d", e);
+			rc |= rn_span_text(sp, buf, (size_t)n, &sp->status_msg);
+		}
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
+{
+	if (ev->fn >= RN_NFUNCS || !ev->proc)
+		return 0;
+	struct rn_mproc *mp = rn_mproc_get(m, ev->proc->arena_id);
+	if (!mp) {
+		rn_otlp_model_proc_start(m, ev->proc);
+		if (!(mp = rn_mproc_get(m, ev->proc->arena_id)))
+			return -ENOMEM;
+	}
+	m->last = mp;
+	struct rn_span *sp = rn_span_acquire(m->pool);
+	if (!sp || rn_build_call_span(m, ev, sp)) {
+		if (sp)
+			rn_span_release(m->pool, sp);
+		m->nomem++;
+		return -ENOMEM;
+	}
+	sp->has_parent = 1;
+	memcpy(sp->parent_id, mp->span_id, 8);
+	sp->flags = m->trace_flags | 0x100u;
+
+	int32_t child;
+	if (rn_is_fork(ev, &child)) {
+		/* the child's image may have started first and be waiting */
+		struct rn_map_slot *w = rn_map_find(m->waiters, mp->arena_id, (uint64_t)(uint32_t)child);
+		if (w) {
+			rn_resolve(m, w->v.p, sp->span_id, 0);
+		} else {
+			struct rn_map_slot *f = rn_map_put(m->forks, mp->arena_id, (uint64_t)(uint32_t)child);
+			if (f) {
+				f->v.u = rn_get64(sp->span_id);
+				f->t = rn_mono();
+			}
+		}
+	}
+	m->emit(m->ctx, sp);
+	return 0;
+}
+
+/* ------------------------------------------------------------ set up */
+
+void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
+			    const char *exe)
+{
+	const char *service = x ? x->service_name : NULL;
+	memset(r, 0, sizeof *r);
+	for (unsigned i = 0; x && !service && i < x->nrattrs; i++)
+		if (!strcmp(x->rattrs[i].key, "service.name"))
+			service = x->rattrs[i].value;
+	if (!service) {
+		snprintf(r->service, sizeof r->service, "unknown_service:%s",
+			 exe && *exe ? rn_basename(exe) : "renacer");
+		service = r->service;
+	}
+	struct rn_attr *a = r->attrs;
+#define RN_RATTR(k, v) (*a++ = (struct rn_attr){ .key = (k), .type = RN_AV_STR, \
+			 .s = { (v), 0, (uint32_t)strlen(v) } })
+	RN_RATTR("service.name", service);
+	for (unsigned i = 0; x && i < x->nrattrs; i++) {
+		const char *k = x->rattrs[i].key;
+		if (!strcmp(k, "service.name") || !strcmp(k, "host.name") ||
+		    !strncmp(k, "telemetry.sdk.", 14))
+			continue;
+		RN_RATTR(k, x->rattrs[i].value);
+	}
+	const char *host = NULL;
+	for (unsigned i = 0; x && i < x->nrattrs; i++)
+		if (!strcmp(x->rattrs[i].key, "host.name"))
+			host = x->rattrs[i].value;
+	if (!host && gethostname(r->host, sizeof r->host - 1) == 0)
+		host = r->host;
+	if (host)
+		RN_RATTR("host.name", host);
+	RN_RATTR("telemetry.sdk.name", "renacer");
+	RN_RATTR("telemetry.sdk.language", "c");
+	RN_RATTR("telemetry.sdk.version", RENACER_VERSION);
+#undef RN_RATTR
+	r->nattrs = (unsigned)(a - r->attrs);
+}
+
+void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)
+{
+	/* images still running (the exporter was stopped): a span to now */
+	for (size_t i = 0; i < m->procs->cap; i++) {
+		struct rn_map_slot *s = &m->procs->s[i];
+		if (!s->used)
+			continue;
+		struct rn_mproc *mp = s->v.p;
+		if (mp->ended)
+			continue;
+		struct rn_span *sp = rn_span_acquire(m->pool);
+		if (!sp) {
+			m->nomem++;
+			continue;
+		}
+		memcpy(sp->span_id, mp->span_id, 8);
+		sp->kind = RN_KIND_INTERNAL;
+		sp->start_ns = mp->start_ns < now_ns ? mp->start_ns : now_ns;
+		sp->end_ns = now_ns;
+		if (rn_span_text_utf8(sp, mp->name, strlen(mp->name), &sp->name))
+			sp->name = (struct rn_sref){ "process", 0, 7 };
+		rn_span_attr_int(sp, "process.pid", mp->pid);
+		struct rn_attr *a = rn_span_attr(sp, "renacer.process.incomplete", RN_AV_BOOL);
+		a->i = 1;
+		mp->held = sp;	/* emitted below, with its parent */
+		rn_ended(m, mp);
+		if (mp->resolved) {
+			mp->held = NULL;
+			rn_set_parent(sp, mp, m);
+			m->emit(m->ctx, sp);
+		}
+	}
+	/* waiters: their question will not be answered now */
+	for (size_t i = 0; i < m->waiters->cap;) {
+		struct rn_map_slot *w = &m->waiters->s[i];
+		if (w->used && w->b != RN_WAIT_EXEC) {
+			struct rn_mproc *c = w->v.p;
+			rn_resolve(m, c, c->fallback, 0);
+		} else {
+			i++;
+		}
+	}
+	/* exec waiters whose predecessor was never decided */
+	while (m->waiters->n) {
+		for (size_t i = 0; i < m->waiters->cap; i++) {
+			struct rn_map_slot *w = &m->waiters->s[i];
+			if (!w->used)
+				continue;
+			struct rn_mproc *c = w->v.p;
+			rn_resolve(m, c, c->fallback_has ? c->fallback : NULL, 0);
+			break;
+		}
+	}
+}
+
+int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,
+		       const struct rn_otlp_opts *x, rn_otlp_emit_fn emit, void *ctx)
+{
+	memset(m, 0, sizeof *m);
+	m->pool = pool;
+	m->emit = emit;
+	m->ctx = ctx;
+	m->capture_argv = x ? x->capture_argv : 0;
+	m->trace_flags = 0x01;	/* sampled */
+	uint64_t seed[4];
+	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed[0] = rn_mix((uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 32);
+		seed[1] = rn_mix(seed[0] ^ (uint64_t)ts.tv_sec);
+		seed[2] = rn_mix(seed[1]);
+		seed[3] = rn_mix(seed[2]);
+	}
+	m->rng[0] = seed[0] | 1;
+	m->rng[1] = seed[1];
+	if (x && x->has_parent) {
+		memcpy(m->trace_id, x->trace_id, 16);
+		memcpy(m->remote_parent, x->parent_span_id, 8);
+		m->has_remote_parent = 1;
+		m->trace_flags = x->trace_flags;
+	} else {
+		rn_put64(m->trace_id, seed[2]);
+		rn_put64(m->trace_id + 8, seed[3]);
+	}
+	/* differs between runs, even when they share a trace */
+	m->proc_key = rn_mix(seed[0] ^ seed[3]);
+	m->procs = rn_map_new();
+	m->pids = rn_map_new();
+	m->forks = rn_map_new();
+	m->waiters = rn_map_new();
+	if (!m->procs || !m->pids || !m->forks || !m->waiters) {
+		rn_otlp_model_free(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void rn_otlp_model_free(struct rn_otlp_model *m)
+{
+	if (m->procs) {
+		for (size_t i = 0; i < m->procs->cap; i++) {
+			struct rn_map_slot *s = &m->procs->s[i];
+			if (!s->used)
+				continue;
+			struct rn_mproc *mp = s->v.p;
+			if (mp->held)
+				rn_span_release(m->pool, mp->held);
+			free(mp);
+		}
+	}
+	rn_map_free(m->procs);
+	rn_map_free(m->pids);
+	rn_map_free(m->forks);
+	rn_map_free(m->waiters);
+	m->procs = m->pids = m->forks = m->waiters = NULL;
+}

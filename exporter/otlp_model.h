@@ -1,0 +1,83 @@
+/* otlp_model.h: the trace renacer exports, built from what the drain sees.
+ *
+ * One span per process image (named after its executable, from its start
+ * to its end) and one per call (named after the syscall, child of its
+ * image's span). A child process's span is the child of the fork, vfork or
+ * posix_spawn call span that made it; an exec'd image's span has the same
+ * parent as the image it replaced, and a link to it. Either side of a
+ * fork may reach the exporter first: a process span whose parent is not
+ * known yet is held until the fork call arrives, its parent ends, or the
+ * run ends. The model never blocks and never exports: finished spans go
+ * to the emit callback, which takes ownership.
+ */
+#ifndef RN_OTLP_MODEL_H
+#define RN_OTLP_MODEL_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "otlp_env.h"
+#include "otlp_span.h"
+
+struct rn_otlp_map;
+
+/* The resource of every span: attributes with constant strings only. */
+struct rn_otlp_resource {
+	struct rn_attr attrs[RN_OTLP_RATTR_MAX + 8];
+	unsigned nattrs;
+	char service[512];	/* unknown_service:<executable> */
+	char host[256];
+};
+
+/* rn_otlp_resource_build: service.name (OTEL_SERVICE_NAME, else
+ * OTEL_RESOURCE_ATTRIBUTES, else unknown_service:<basename of exe>), the
+ * other OTEL_RESOURCE_ATTRIBUTES, host.name and telemetry.sdk.*. Points
+ * into x, which must outlive r. */
+void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
+			    const char *exe);
+
+typedef void (*rn_otlp_emit_fn)(void *ctx, struct rn_span *sp);
+
+struct rn_otlp_model {
+	struct rn_span_pool *pool;
+	rn_otlp_emit_fn emit;
+	void *ctx;
+	uint8_t trace_id[16];
+	int has_remote_parent;
+	uint8_t remote_parent[8];
+	uint8_t trace_flags;
+	int capture_argv;
+	uint64_t rng[2];
+	uint64_t proc_key;	/* per run: process span ids */
+	struct rn_otlp_map *procs;	/* arena id -> struct rn_mproc */
+	struct rn_otlp_map *pids;	/* pid -> arena id of its live image */
+	struct rn_otlp_map *forks;	/* (arena id, child pid) -> fork call span id */
+	struct rn_otlp_map *waiters;	/* (arena id, pid or EXEC) -> waiting image */
+	struct rn_mproc *ended_head, *ended_tail;	/* ended images, oldest first */
+	struct rn_mproc *last;	/* cache: the image of the last event */
+	uint64_t nomem;		/* spans not built for want of memory */
+};
+
+/* rn_otlp_model_init: the trace id from TRACEPARENT, else random. Returns
+ * 0 or -ENOMEM. */
+int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,
+		       const struct rn_otlp_opts *x, rn_otlp_emit_fn emit, void *ctx);
+
+/* One decoded call: a call span, emitted at once. Returns 0 or -ENOMEM. */
+int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev);
+int rn_otlp_model_proc_start(struct rn_otlp_model *m, const struct rn_proc *p);
+/* The image ended: its span is emitted, or held until its parent is known. */
+int rn_otlp_model_proc_end(struct rn_otlp_model *m, const struct rn_proc *p);
+
+/* rn_otlp_model_flush: the run is over: every held span gets its fallback
+ * parent, images still running get a span ending now; all are emitted. */
+void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns);
+
+void rn_otlp_model_free(struct rn_otlp_model *m);
+
+/* rn_otlp_proc_span_id: the span id of image arena_id's span, derived
+ * from it and a per-run key, so that a child can name its parent's span
+ * before, or without, seeing it. */
+void rn_otlp_proc_span_id(const struct rn_otlp_model *m, uint64_t arena_id, uint8_t out[8]);
+
+#endif

@@ -1,0 +1,488 @@
+/* sink_otlp.c: the OpenTelemetry sink. Calls and process ends become spans
+ * (otlp_model.c) on the drain thread; a bounded queue takes them to one
+ * sender thread that exports batches with the batch span processor's
+ * rules: when a batch is full, when the delay since the last export has
+ * passed, and at the end. Exports are never concurrent.
+ *
+ * Backpressure: while the queue is full, ready() says no and the drain
+ * leaves records in the rings, which are the real buffer. finish() waits
+ * until every span was acknowledged or the export timeout passed, then
+ * says on stderr what could not be delivered. This file must never drop a
+ * span without counting it, and never block the drain longer than one
+ * export timeout.
+ */
+#include "otlp_sink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+
+#include "options.h"
+#include "otlp_encode.h"
+#include "otlp_http.h"
+#include "otlp_model.h"
+
+/* A request body stays well under the Collector's 20 MiB default limit:
+ * larger batches are split. */
+#define RN_OTLP_BODY_MAX (4u << 20)
+
+struct otlp_st {
+	const struct rn_otlp_opts *x;
+	int quiet;
+	char exe[512];
+	struct rn_span_pool pool;
+	struct rn_otlp_model model;
+	struct rn_otlp_resource res;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;	/* the sender waits for spans */
+	pthread_cond_t cv_room;	/* the drain and finish wait for the sender */
+	struct rn_span *qhead, *qtail;
+	_Atomic size_t qlen;	/* read by ready() without the lock */
+	size_t inflight;
+	int stop;		/* export what is left, then end */
+	volatile int abort;	/* end now, even mid-request */
+	int sender_done;
+	int thread_started;
+	pthread_t thr;
+	uint64_t last_export_ns;
+
+	/* the sender's own */
+	struct rn_otlp_pb *pb;
+	struct rn_otlp_buf json;
+	struct rn_span **vec;
+	size_t veccap;
+	struct rn_otlp_http *http;
+	FILE *file;
+	char path[4096];
+
+	/* counters, under mu */
+	uint64_t queued, delivered, rejected, failed, dropped, requests, attempts, bytes;
+	uint64_t file_spans, file_lines;
+	int file_error;
+	int partial_noted;
+	char last_error[256];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec abs_mono(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+}
+
+/* ------------------------------------------------------------ the queue */
+
+/* The model's emit: the span joins the queue; when the queue is full (a
+ * pass delivers more than ready() promised), wait for the sender, for at
+ * most one export timeout, then drop the span and count it. */
+static void otlp_enqueue(void *ctx, struct rn_span *sp)
+{
+	struct otlp_st *st = ctx;
+	sp->next = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (st->qlen >= st->x->tune.queue && !st->sender_done) {
+		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
+		struct timespec ts = abs_mono(until);
+		while (st->qlen >= st->x->tune.queue && !st->sender_done)
+			if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
+				break;
+	}
+	if (st->qlen >= st->x->tune.queue || st->sender_done) {
+		st->dropped++;
+		pthread_mutex_unlock(&st->mu);
+		rn_span_release(&st->pool, sp);
+		return;
+	}
+	if (st->qtail)
+		st->qtail->next = sp;
+	else
+		st->qhead = sp;
+	st->qtail = sp;
+	size_t n = ++st->qlen;
+	st->queued++;
+	/* wake the sender for a full batch, or to start timing the delay */
+	if (n == 1 || n >= st->x->tune.batch)
+		pthread_cond_signal(&st->cv_work);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* ------------------------------------------------------------ sending */
+
+static int otlp_vec(struct otlp_st *st, struct rn_span *list, size_t n)
+{
+	if (n > st->veccap) {
+		struct rn_span **v = realloc(st->vec, n * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->vec = v;
+		st->veccap = n;
+	}
+	size_t i = 0;
+	for (struct rn_span *sp = list; sp && i < n; sp = sp->next)
+		st->vec[i++] = sp;
+	return 0;
+}
+
+static void otlp_count(struct otlp_st *st, const struct rn_otlp_result *r, size_t n)
+{
+	pthread_mutex_lock(&st->mu);
+	st->requests++;
+	st->attempts += r->attempts;
+	st->bytes += r->bytes_sent;
+	int note = 0;
+	switch (r->outcome) {
+	case RN_OTLP_OK: {
+		uint64_t rej = r->rejected > 0 ? (uint64_t)r->rejected : 0;
+		if (rej > n)
+			rej = n;
+		st->delivered += n - rej;
+		st->rejected += rej;
+		note = rej && !st->partial_noted;
+		if (note)
+			st->partial_noted = 1;
+		break;
+	}
+	case RN_OTLP_REJECTED:
+		st->rejected += n;
+		snprintf(st->last_error, sizeof st->last_error, "%s", r->message);
+		break;
+	default:
+		st->failed += n;
+		if (r->message[0])
+			snprintf(st->last_error, sizeof st->last_error, "%s", r->message);
+		break;
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (note)	/* once per run: the final report has the total */
+		fprintf(stderr, "renacer: the OTLP receiver rejected %" PRId64 " spans: %s\n",
+			r->rejected, r->message[0] ? r->message : "(no message)");
+}
+
+/* Encodes and posts spans vec[0..n), halving until the body fits. */
+static void otlp_post(struct otlp_st *st, struct rn_span *const *vec, size_t n)
+{
+	struct rn_otlp_batch b = { st->model.trace_id, st->x->has_parent ? st->x->trace_state : NULL,
+				   &st->res, vec, n };
+	const uint8_t *body;
+	size_t len;
+	int rc;
+	if (st->x->protocol == RN_OTLP_JSON) {
+		st->json.len = 0;
+		rc = rn_otlp_json_encode(&st->json, &b, 0);
+		body = st->json.p;
+		len = st->json.len;
+	} else {
+		rc = rn_otlp_pb_encode(st->pb, &b, &body, &len);
+	}
+	struct rn_otlp_result r;
+	if (!rc && len > RN_OTLP_BODY_MAX && n > 1) {
+		otlp_post(st, vec, n / 2);
+		otlp_post(st, vec + n / 2, n - n / 2);
+		return;
+	}
+	if (rc) {
+		memset(&r, 0, sizeof r);
+		r.outcome = RN_OTLP_FAILED;
+		snprintf(r.message, sizeof r.message, "out of memory encoding a batch");
+	} else {
+		uint64_t deadline = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
+		rn_otlp_http_export(st->http, body, len, deadline, &st->abort, &r);
+	}
+	otlp_count(st, &r, n);
+}
+
+static void otlp_write_file(struct otlp_st *st, size_t n)
+{
+	struct rn_otlp_batch b = { st->model.trace_id, st->x->has_parent ? st->x->trace_state : NULL,
+				   &st->res, st->vec, n };
+	st->json.len = 0;
+	int ok = rn_otlp_json_encode(&st->json, &b, 1) == 0 &&
+		 fwrite(st->json.p, 1, st->json.len, st->file) == st->json.len &&
+		 fflush(st->file) == 0;
+	pthread_mutex_lock(&st->mu);
+	if (ok) {
+		st->file_spans += n;
+		st->file_lines++;
+	} else {
+		st->file_error = 1;
+	}
+	pthread_mutex_unlock(&st->mu);
+}
+
+static void otlp_export(struct otlp_st *st, struct rn_span *list, size_t n)
+{
+	if (otlp_vec(st, list, n)) {
+		pthread_mutex_lock(&st->mu);
+		st->failed += n;
+		pthread_mutex_unlock(&st->mu);
+		return;
+	}
+	if (st->file)
+		otlp_write_file(st, n);
+	if (st->http)
+		otlp_post(st, st->vec, n);
+}
+
+static void *otlp_sender(void *arg)
+{
+	struct otlp_st *st = arg;
+	uint64_t delay = (uint64_t)st->x->tune.delay_ms * 1000000ull;
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		/* wait for a full batch, the delay, or the end */
+		for (;;) {
+			if (st->abort || (st->stop && !st->qlen))
+				goto out;
+			if (st->qlen >= st->x->tune.batch || (st->qlen && st->stop))
+				break;
+			uint64_t due = st->last_export_ns + delay;
+			if (st->qlen && mono_ns() >= due)
+				break;
+			if (st->qlen) {
+				struct timespec ts = abs_mono(due);
+				pthread_cond_timedwait(&st->cv_work, &st->mu, &ts);
+			} else {
+				pthread_cond_wait(&st->cv_work, &st->mu);
+			}
+		}
+		size_t n = 0;
+		struct rn_span *list = st->qhead, *last = NULL;
+		for (struct rn_span *sp = list; sp && n < st->x->tune.batch; sp = sp->next) {
+			last = sp;
+			n++;
+		}
+		st->qhead = last->next;
+		if (!st->qhead)
+			st->qtail = NULL;
+		last->next = NULL;
+		st->qlen -= n;
+		st->inflight = n;
+		pthread_cond_broadcast(&st->cv_room);
+		pthread_mutex_unlock(&st->mu);
+
+		otlp_export(st, list, n);
+		rn_span_release(&st->pool, list);
+
+		pthread_mutex_lock(&st->mu);
+		st->inflight = 0;
+		st->last_export_ns = mono_ns();
+		pthread_cond_broadcast(&st->cv_room);
+	}
+out:
+	st->sender_done = 1;
+	pthread_cond_broadcast(&st->cv_room);
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the sink */
+
+static int otlp_event(struct rn_sink *s, const struct rn_event *ev)
+{
+	struct otlp_st *st = s->st;
+	return rn_otlp_model_event(&st->model, ev);
+}
+
+static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
+{
+	struct otlp_st *st = s->st;
+	return rn_otlp_model_proc_start(&st->model, p);
+}
+
+static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
+{
+	struct otlp_st *st = s->st;
+	return rn_otlp_model_proc_end(&st->model, p);
+}
+
+static int otlp_ready(struct rn_sink *s)
+{
+	struct otlp_st *st = s->st;
+	return atomic_load_explicit(&st->qlen, memory_order_relaxed) < st->x->tune.queue;
+}
+
+static void otlp_report(struct otlp_st *st)
+{
+	const struct rn_otlp_opts *x = st->x;
+	uint64_t lost = st->rejected + st->failed + st->dropped + st->model.nomem;
+	if (st->http && lost) {
+		fprintf(stderr,
+			"renacer: OTLP: %" PRIu64 " of %" PRIu64 " spans not delivered to %s: "
+			"%" PRIu64 " rejected by the receiver, %" PRIu64 " failed%s%s%s, "
+			"%" PRIu64 " dropped (queue full or out of memory)\n",
+			lost, st->queued + st->dropped + st->model.nomem, x->endpoint, st->rejected,
+			st->failed, st->last_error[0] ? " (" : "", st->last_error,
+			st->last_error[0] ? ")" : "", st->dropped + st->model.nomem);
+	} else if (st->http && !st->quiet) {
+		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans delivered to %s\n", st->delivered,
+			x->endpoint);
+	}
+	if (st->file) {
+		if (st->file_error)
+			fprintf(stderr, "renacer: OTLP: cannot write %s: the file is incomplete\n",
+				st->path);
+		else if (!st->http && (st->dropped || st->model.nomem))
+			fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans dropped (queue full or out of memory)\n",
+				st->dropped + st->model.nomem);
+		if (!st->quiet || st->file_error)
+			fprintf(stderr, "renacer: OTLP trace written to %s (%" PRIu64 " spans)\n",
+				st->path, st->file_spans);
+	}
+}
+
+static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
+{
+	struct otlp_st *st = s->st;
+	(void)stats;
+	rn_otlp_model_flush(&st->model, real_ns());
+	pthread_mutex_lock(&st->mu);
+	st->stop = 1;
+	pthread_cond_signal(&st->cv_work);
+	struct timespec ts = abs_mono(mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull);
+	while (!st->sender_done)
+		if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
+			break;
+	st->abort = 1;	/* past the timeout: cut a request in flight */
+	pthread_cond_signal(&st->cv_work);
+	pthread_mutex_unlock(&st->mu);
+	if (st->thread_started) {
+		pthread_join(st->thr, NULL);
+		st->thread_started = 0;
+	}
+	/* what the sender could not take */
+	st->failed += st->qlen;
+	rn_span_release(&st->pool, st->qhead);
+	st->qhead = st->qtail = NULL;
+	st->qlen = 0;
+	otlp_report(st);
+	return st->file_error ? -EIO : 0;
+}
+
+static void otlp_destroy(struct rn_sink *s)
+{
+	struct otlp_st *st = s->st;
+	if (!st)
+		return;
+	if (st->thread_started) {
+		pthread_mutex_lock(&st->mu);
+		st->abort = 1;
+		pthread_cond_signal(&st->cv_work);
+		pthread_mutex_unlock(&st->mu);
+		pthread_join(st->thr, NULL);
+	}
+	rn_span_release(&st->pool, st->qhead);
+	rn_otlp_model_free(&st->model);
+	rn_otlp_http_free(st->http);
+	if (st->http)
+		curl_global_cleanup();
+	rn_otlp_pb_free(st->pb);
+	rn_otlp_buf_free(&st->json);
+	free(st->vec);
+	if (st->file)
+		fclose(st->file);
+	rn_span_pool_destroy(&st->pool);
+	pthread_cond_destroy(&st->cv_work);
+	pthread_cond_destroy(&st->cv_room);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+	s->st = NULL;
+}
+
+int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
+{
+	const struct rn_otlp_opts *x = &o->otlp;
+	struct otlp_st *st = calloc(1, sizeof *st);
+	int rc = -ENOMEM;
+	if (!st)
+		return -ENOMEM;
+	st->x = x;
+	st->quiet = o->quiet;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv_work, &ca);
+	pthread_cond_init(&st->cv_room, &ca);
+	pthread_condattr_destroy(&ca);
+	memset(s, 0, sizeof *s);
+	s->st = st;
+	s->destroy = otlp_destroy;
+
+	if (rn_span_pool_init(&st->pool, x->tune.pool, x->pool_disable))
+		goto fail_pool;
+	if (rn_otlp_model_init(&st->model, &st->pool, x, otlp_enqueue, st))
+		goto fail;
+	rn_otlp_resource_build(&st->res, x, o->argv ? o->argv[0] : NULL);
+	if (!(st->pb = rn_otlp_pb_new()))
+		goto fail;
+	if (x->file) {
+		st->file = fopen(x->file, "we");
+		if (!st->file) {
+			rc = -errno;
+			goto fail;
+		}
+		/* the path as the user can find it, whatever the cwd */
+		char abs[PATH_MAX];
+		snprintf(st->path, sizeof st->path, "%s", realpath(x->file, abs) ? abs : x->file);
+	}
+	if (x->endpoint) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			goto fail;
+		rc = rn_otlp_http_new(&st->http, x);
+		if (rc) {
+			curl_global_cleanup();
+			goto fail;
+		}
+	}
+	st->last_export_ns = mono_ns();
+	if (pthread_create(&st->thr, NULL, otlp_sender, st)) {
+		rc = -EAGAIN;
+		goto fail;
+	}
+	st->thread_started = 1;
+	s->name = "otlp";
+	s->event = otlp_event;
+	s->proc_start = otlp_proc_start;
+	s->proc_end = otlp_proc_end;
+	s->ready = otlp_ready;
+	s->finish = otlp_finish;
+	return 0;
+fail:
+	rn_span_pool_destroy(&st->pool);
+	st->pool.chunks = NULL;
+fail_pool:
+	/* destroy frees the rest; the pool is already gone */
+	rn_otlp_model_free(&st->model);
+	rn_otlp_http_free(st->http);
+	if (st->http)
+		curl_global_cleanup();
+	rn_otlp_pb_free(st->pb);
+	if (st->file)
+		fclose(st->file);
+	pthread_cond_destroy(&st->cv_work);
+	pthread_cond_destroy(&st->cv_room);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+	memset(s, 0, sizeof *s);
+	return rc;
+}
