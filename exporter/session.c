@@ -680,7 +680,13 @@ size_t rn_session_pass(struct rn_session *s)
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state == RN_AR_WAITING && rn_ar_try_start(s, a, now))
 			a->gone = 1;
-		if (a->state != RN_AR_LIVE || hold)
+		if (a->state != RN_AR_LIVE)
+			continue;
+		/* alive even while holding the drain: --on-full=block waits on
+		 * this, and a slow export must not look like a dead exporter */
+		if (check)
+			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
+		if (hold)
 			continue;
 		for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {
 			if (rn_load_relaxed(&a->thr[i].cons.ring->state) == RN_RING_FREE)
@@ -689,8 +695,6 @@ size_t rn_session_pass(struct rn_session *s)
 				a->thr[i].tid = a->thr[i].cons.ring->tid;
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
-		if (check)
-			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
 	}
 	if (check) {
 		for (struct rn_ar *a = s->arenas; a; a = a->next)
