@@ -20,6 +20,7 @@
 static const char rn_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
 	"       renacer-exporter --session-dir DIR [options]\n"
+	"       renacer-exporter --status DIR\n"
 	"\n"
 	"Trace the system calls of a program (and all its children) through\n"
 	"LD_PRELOAD, with the exporter draining shared-memory rings beside it.\n"
@@ -47,6 +48,8 @@ static const char rn_usage[] =
 	"  --on-full=POLICY   when a ring is full: drop (default; counted and reported)\n"
 	"                     or block (wait for the exporter: lossless)\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
+	"                     (or a 'stop' request on its control socket)\n"
+	"  --status DIR       print the figures of the exporter draining DIR (JSON)\n"
 	"\n"
 	"OpenTelemetry (spans; see docs/OTLP.md). Without -c, -C, -o or --format, and\n"
 	"with no endpoint, the trace is also written to renacer-PID.otlp.jsonl:\n"
@@ -199,7 +202,7 @@ static void rn_opts_env(struct rn_opts *o)
 enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OTLP_PROTOCOL,
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
-       OPT_NO_OTLP };
+       OPT_NO_OTLP, OPT_STATUS };
 
 #define RN_OTLP_MS_MAX 3600000u
 #define RN_OTLP_SPANS_MAX 1000000u
@@ -319,6 +322,7 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "on-full", required_argument, NULL, OPT_ON_FULL },
 		{ "session-dir", required_argument, NULL, OPT_SESSION_DIR },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 		{ "otlp-protocol", required_argument, NULL, OPT_OTLP_PROTOCOL },
 		{ "otlp-compression", required_argument, NULL, OPT_OTLP_COMPRESSION },
@@ -406,6 +410,11 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 				rn_bad_opt("--session-dir", optarg, "empty directory name");
 			o->session_dir = optarg;
 			break;
+		case OPT_STATUS:
+			if (!*optarg)
+				rn_bad_opt("--status", optarg, "empty directory name");
+			o->status_dir = optarg;
+			break;
 		case 'h':
 			fputs(rn_usage, stdout);
 			exit(0);
@@ -426,7 +435,9 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 		rn_bad_opt("-c", NULL, "cannot be combined with -C");
 	if (optind < argc)
 		o->argv = argv + optind;
-	if (!o->argv && !o->session_dir)
+	if (o->status_dir && (o->argv || o->session_dir))
+		rn_bad_opt("--status", o->status_dir, "takes no program and no --session-dir");
+	if (!o->argv && !o->session_dir && !o->status_dir)
 		rn_bad_opt("renacer", NULL, "no program to run (usage: renacer-run [options] -- program [args])");
 	if (o->argv && o->session_dir)
 		rn_bad_opt("--session-dir", o->session_dir, "cannot be combined with a program to run");

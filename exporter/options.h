@@ -29,6 +29,7 @@ struct rn_opts {
 	struct rn_filter filter;	/* -e trace= */
 	const char *filter_spec;	/* as given, passed to the shim */
 	const char *session_dir;	/* --session-dir: exporter mode */
+	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */
 	uint32_t ring_size;	/* RENACER_RING_SIZE, records per ring */

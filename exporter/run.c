@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "control.h"
 #include "otlp_sink.h"
 #include "session.h"
 #include "sink.h"
@@ -75,6 +76,9 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		return 1;
 	}
 	s.keep_files = ctl_fd < 0;
+	struct rn_control *control = NULL;
+	if (rn_control_open(&control, dir) && !o->quiet)
+		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
 	int root_done = 0;
 	char line[128];
 	size_t used = 0;
@@ -89,11 +93,13 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 			used = rn_ctl_lines(&s, line, used);
 		}
 		size_t got = rn_session_pass(&s);
+		rn_control_serve(control, &s, stop);
 		if (root_done && rn_session_idle(&s))
 			break;
 		if (!got)
 			rn_session_wait(&s, RN_IDLE_SLEEP_MS, root_done ? -1 : ctl_fd);
 	}
+	rn_control_close(control);
 	rn_session_close(&s);
 	for (unsigned i = 0; i < n; i++)
 		if (sinks[i].destroy)

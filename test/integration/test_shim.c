@@ -381,3 +381,23 @@ Test(shim, hostile_paths_come_out_escaped_and_valid)
 	cr_assert(strstr(o.tr, "\"/nonexistent/\\1\\33[31mred\""), "%s", o.tr);
 	cr_assert_eq(count_of(o.tr, "\n"), count_of(o.tr, "openat(") + 1, "a raw newline: %s", o.tr);
 }
+
+Test(shim, status_figures_from_the_control_socket)
+{
+	char dir[] = "/tmp/rn-shim-sXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " --session-dir %s -c -o /dev/null & exporter=$!; "
+			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/proctree 20 "
+			   ">/dev/null; n=0; until " RN " --status %s | grep -q '\"processes_seen\":20,'; do "
+			   "[ $n -gt 500 ] && break; sleep 0.01; n=$((n+1)); done; " RN " --status %s; "
+			   "kill -TERM $exporter; wait $exporter; echo exporter=$?; " RN " --status %s",
+			   dir, dir, dir, dir, dir) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	cr_assert(matches(o.so, "^\\{\"events\":[0-9]+,\"lost\":0,.*\"processes_seen\":20,"), "%s", o.so);
+	cr_assert(strstr(o.so, "exporter=0"), "%s", o.so);
+	cr_assert(strstr(o.se, "no exporter answers"), "--status after the exporter ended: %s", o.se);
+	rmdir(dir);
+}
