@@ -22,7 +22,7 @@ uint64_t rn_mono_ns(void);
 uint64_t rn_real_ns(void);
 
 /* rn_clock_init: calibrate the TSC rate (the first call in a process
- * blocks for about 10 ms). */
+ * spins for 1 ms). */
 void rn_clock_init(struct rn_clock *c);
 
 /* rn_clock_refresh: take a new reference pair; call once per drain pass. */

@@ -682,10 +682,10 @@ size_t rn_session_pass(struct rn_session *s)
 			a->gone = 1;
 		if (a->state != RN_AR_LIVE)
 			continue;
-		/* alive even while holding the drain: --on-full=block waits on
-		 * this, and a slow export must not look like a dead exporter */
-		if (check)
-			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
+		/* every pass, even while holding the drain: --on-full=block
+		 * waits on this, and a slow export must not look like a dead
+		 * exporter */
+		rn_store_relaxed(&a->hdr->heartbeat_ns, now);
 		if (hold)
 			continue;
 		for (uint32_t i = 0; i < a->nrings && a->state == RN_AR_LIVE; i++) {

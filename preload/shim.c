@@ -509,9 +509,13 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 	if (h->on_full != RN_ON_FULL_BLOCK)
 		return 0;
 	for (;;) {
+		/* An exporter that has not looked at this arena yet gets a
+		 * grace period from its creation; after that, one whose
+		 * heartbeat is stale is dead: never hang the program. */
 		uint64_t beat = rn_load_relaxed(&h->heartbeat_ns);
-		if (!beat || rn_clock_ns(CLOCK_MONOTONIC) - beat > 2000000000ull)
-			return 0;	/* no live exporter: never hang the program */
+		uint64_t now = rn_clock_ns(CLOCK_MONOTONIC);
+		if (beat ? now - beat > 2000000000ull : now - h->t0_mono_ns > 5000000000ull)
+			return 0;
 		struct timespec ts = { 0, 50000 };
 		rn_sys2(SYS_nanosleep, &ts, 0);
 		if (rn_prod_room(p, n))
