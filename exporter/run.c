@@ -15,8 +15,8 @@
 #include "session.h"
 #include "sink.h"
 
-/* Sleep between passes when nothing was read: short enough that a ring of
- * the default size cannot fill meanwhile at a few million calls a second. */
+/* Rest between passes: short enough that a ring of the default size
+ * cannot fill meanwhile at a few million calls a second. */
 #define RN_IDLE_SLEEP_MS 1
 
 /* Lines from the launcher: "root PID" then "exit PID WSTATUS". Returns the
@@ -96,7 +96,11 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		rn_control_serve(control, &s, stop);
 		if (root_done && rn_session_idle(&s))
 			break;
-		if (!got)
+		/* Rest between passes unless a ring is filling up: a consumer
+		 * that polls without pause pulls the producer's cache lines
+		 * over to this core on every record, and the traced program
+		 * pays for each of those transfers. */
+		if (!got || !s.pressed)
 			rn_session_wait(&s, RN_IDLE_SLEEP_MS, root_done ? -1 : ctl_fd);
 	}
 	rn_control_close(control);

@@ -170,6 +170,8 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 	uint64_t avail = rn_cons_avail(c);
 	if (avail == UINT64_MAX)
 		goto corrupt;
+	if (avail * 4 > (uint64_t)a->cap)
+		s->pressed = 1;	/* a quarter full: no rest before the next pass */
 	uint64_t i = 0;
 	size_t n = 0;
 	while (i < avail) {
@@ -659,6 +661,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 size_t rn_session_pass(struct rn_session *s)
 {
 	size_t n = 0;
+	s->pressed = 0;
 	rn_clock_refresh(&s->clock);
 	rn_read_inotify(s);
 	if (rn_mono_ns() - s->last_scan_ns > RN_SCAN_EVERY_NS)

@@ -99,6 +99,7 @@ struct rn_session {
 	int root_status;	/* its wait status, once root_status_known */
 	int root_status_known;
 	int root_done;		/* the launcher said the program is gone */
+	int pressed;		/* the last pass found a ring a quarter full */
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
@@ -120,7 +121,8 @@ int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink 
 			  unsigned nsinks, unsigned flags);
 
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
- * ended threads and processes. Returns the number of records read. */
+ * ended threads and processes. Returns the number of records read; sets
+ * s->pressed when a ring was filling up (the caller should not rest). */
 size_t rn_session_pass(struct rn_session *s);
 
 /* The launcher's news about the program it started: its pid, then its

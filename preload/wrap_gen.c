@@ -27,15 +27,31 @@
 #include "wrap.h"
 
 #define RN_GEN_CUSTOM(...)
+/* The exported function only decides: it tail-calls the recording body
+ * or, when the filter leaves the call out, the real function, so a call
+ * that is not traced costs a bit test and a jump, with no frame. */
 #define RN_GEN_GEN(func, ret, rtype, proto, call, types)                            \
-	RN_EXPORT rtype func proto                                                  \
+	static __attribute__((noinline)) rtype rn_traced_##func proto              \
 	{                                                                           \
 		typedef rtype(*real_t) proto;                                       \
 		real_t real = (real_t)rn_real_get(RN_IDX_##func);                   \
-		if (!rn_want(RN_IDX_##func))                                        \
-			return real call;                                           \
 		uint64_t a_[RN_MAX_ARGS] = { RN_MAPT(RN_PRE, call) };               \
 		RN_RECORD(func, ret, rtype, real call, !(RN_CAPS_ types) && RN_NARGS call <= 4); \
+	}                                                                           \
+	static __attribute__((noinline, cold)) rtype rn_unresolved_##func proto    \
+	{                                                                           \
+		typedef rtype(*real_t) proto;                                       \
+		return ((real_t)rn_resolve(RN_IDX_##func)) call;                    \
+	}                                                                           \
+	RN_EXPORT rtype func proto                                                  \
+	{                                                                           \
+		typedef rtype(*real_t) proto;                                       \
+		if (rn_likely(rn_want(RN_IDX_##func)))                              \
+			return rn_traced_##func call;                               \
+		real_t real = (real_t)__atomic_load_n(&rn_real[RN_IDX_##func], __ATOMIC_RELAXED); \
+		if (rn_unlikely(!real))                                             \
+			return rn_unresolved_##func call;                           \
+		return real call;                                                   \
 	}
 
 #define RN_FN(func, sys, cls, how, ret, rtype, proto, call, types) \
