@@ -472,8 +472,11 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	a->size = (size_t)st.st_size;
 	a->state = RN_AR_WAITING;
 	a->first_seen_ns = rn_mono_ns();
-	a->next = s->arenas;
-	s->arenas = a;
+	/* at the tail: the list stays in the order arenas appeared */
+	struct rn_ar **pp = &s->arenas;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = a;
 }
 
 static void rn_scan_dir(struct rn_session *s)
@@ -658,6 +661,26 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 
 /* ---------------------------------------------------------------- pass */
 
+/* Starts waiting arenas oldest first (by the creation time in their
+ * header): a parent before its fork child, an image before the one that
+ * replaced it by exec, so each finds the other already known. */
+static void rn_start_waiting(struct rn_session *s, uint64_t now)
+{
+	s->pass_no++;
+	for (;;) {
+		struct rn_ar *next = NULL;
+		for (struct rn_ar *a = s->arenas; a; a = a->next)
+			if (a->state == RN_AR_WAITING && a->tried != s->pass_no &&
+			    (!next || a->hdr->t0_mono_ns < next->hdr->t0_mono_ns))
+				next = a;
+		if (!next)
+			return;
+		next->tried = s->pass_no;
+		if (rn_ar_try_start(s, next, now))
+			next->gone = 1;
+	}
+}
+
 size_t rn_session_pass(struct rn_session *s)
 {
 	size_t n = 0;
@@ -680,9 +703,8 @@ size_t rn_session_pass(struct rn_session *s)
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
 			hold = 1;
+	rn_start_waiting(s, now);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
-		if (a->state == RN_AR_WAITING && rn_ar_try_start(s, a, now))
-			a->gone = 1;
 		if (a->state != RN_AR_LIVE)
 			continue;
 		/* every pass, even while holding the drain: --on-full=block

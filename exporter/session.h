@@ -57,6 +57,7 @@ struct rn_ar {
 	int execd;		/* ended by a successful exec */
 	int exec_seen;		/* our exec was recorded by the image before */
 	int gone;		/* ended this pass: announce, then free */
+	unsigned tried;		/* pass in which a start was last tried */
 	int all_dead;		/* no ring of this file has a live owner */
 	struct rn_ar *main;	/* extension arenas: the process's main arena */
 	uint64_t first_seen_ns;
@@ -100,6 +101,7 @@ struct rn_session {
 	int root_status_known;
 	int root_done;		/* the launcher said the program is gone */
 	int pressed;		/* the last pass found a ring a quarter full */
+	unsigned pass_no;
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;

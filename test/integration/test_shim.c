@@ -311,8 +311,9 @@ Test(load, no_arena_is_left_behind)
 			   RN " --session-dir %s --format json -o %s -e trace=openat & exporter=$!; "
 			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/proctree 50 && "
 			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/threads1000 100 && "
-			   "n=0; while ls %s | grep -q . && [ $n -lt 1000 ]; do sleep 0.01; n=$((n+1)); done; "
-			   "echo left=$(ls %s | wc -l); kill -TERM $exporter; wait $exporter; echo exporter=$?",
+			   "n=0; while ls %s | grep -q -e arena -e tmp && [ $n -lt 1000 ]; do sleep 0.01; "
+			   "n=$((n+1)); done; echo left=$(ls %s | grep -c -e arena -e tmp); "
+			   "kill -TERM $exporter; wait $exporter; echo exporter=$?",
 			   dir, t, dir, dir, dir, dir) > 0);
 	struct out o = sh(cmd);
 	free(cmd);
