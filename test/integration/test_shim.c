@@ -165,13 +165,13 @@ Test(shim, summary_sorts_and_totals)
 
 Test(shim, json_lines_carry_the_documented_keys)
 {
-	struct out o = sh(RN " --format json -e trace=openat -- cat /nonexistent-file");
+	struct out o = sh(RN TXT " --format json -e trace=openat -- cat /nonexistent-file");
 	cr_assert_eq(o.status, 1);
-	cr_assert(matches(o.se, "^\\{\"ts\":[0-9]+,\"pid\":[0-9]+,\"tid\":[0-9]+,\"syscall\":\"openat\","
+	cr_assert(matches(o.tr, "^\\{\"ts\":[0-9]+,\"pid\":[0-9]+,\"tid\":[0-9]+,\"syscall\":\"openat\","
 				"\"func\":\"open(64)?\",\"args\":\\[\"AT_FDCWD\",\"\\\\\"/nonexistent-file\\\\\"\","
 				"\"O_RDONLY\"\\],\"ret\":-1,\"errno\":\"ENOENT\",\"dur_ns\":[0-9]+,"
 				"\"path\":\"/nonexistent-file\"\\}$"),
-		  "%s", o.se);
+		  "%s", o.tr);
 }
 
 Test(shim, exporter_killed_mid_run_is_restarted_and_loses_nothing)
