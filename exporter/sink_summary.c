@@ -41,6 +41,7 @@ struct sum_st {
 	enum rn_sortby sortby;
 	unsigned n;
 	uint16_t slot[NSLOTS];	/* hash -> entry index + 1 */
+	uint16_t by_fn[RN_NFUNCS];	/* table index -> entry index + 1 */
 	struct sum_ent ent[MAX_NAMES];
 	struct sum_ent total;
 	int other;		/* index + 1 of the ?other row */
@@ -145,7 +146,16 @@ static void ent_add(struct sum_ent *e, uint64_t d, int failed)
 static int sum_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct sum_st *st = s->st;
-	struct sum_ent *e = lookup(st, rn_fmt_sysname(ev));
+	/* A table row always names the same syscall, except syscall() whose
+	 * name comes from its number: remember the row per table index. */
+	struct sum_ent *e;
+	if (ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall && st->by_fn[ev->fn]) {
+		e = &st->ent[st->by_fn[ev->fn] - 1];
+	} else {
+		e = lookup(st, rn_fmt_sysname(ev));
+		if (e && ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall)
+			st->by_fn[ev->fn] = (uint16_t)(e - st->ent + 1);
+	}
 	uint64_t d = 0;
 	int failed = ev->err != 0;
 
