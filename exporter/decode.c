@@ -10,17 +10,26 @@
 int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	      struct rn_event *ev)
 {
-	memset(ev, 0, sizeof *ev);
 	if (rec->fn >= RN_NFUNCS || rec->ext_len != ext_len || ext_len > RN_EXT_MAX)
 		return -1;
 	const struct rn_fn_info *fi = &rn_fns[rec->fn];
+	/* Only what this function uses is cleared: this runs once per call
+	 * the program made, and the event is large. */
+	ev->proc = NULL;
+	ev->tid = 0;
+	ev->flags = 0;
 	ev->fn = rec->fn;
 	ev->ret = rec->ret;
 	ev->err = rec->err;
 	ev->t_enter_ns = rec->t_enter;
 	ev->t_exit_ns = rec->t_exit;
-	for (unsigned k = 0; k < 4 && k < fi->nargs; k++)
-		ev->arg[k] = rec->arg[k];
+	/* Readers use arg[k] for k < nargs and cap[i] only where types[i] is
+	 * a captured type, so the common record (no items) needs no more. */
+	memcpy(ev->arg, rec->arg, sizeof rec->arg);
+	if (!ext_len && !fi->capture && fi->nargs <= 4)
+		return 0;
+	memset(ev->arg + 4, 0, sizeof ev->arg - sizeof rec->arg);
+	memset(ev->cap, 0, fi->ntypes * sizeof *ev->cap);
 
 	/* Items appear in type order: one per captured argument, one per
 	 * scalar call argument past the fourth. */

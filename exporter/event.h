@@ -53,7 +53,8 @@ struct rn_event {
 	uint64_t t_enter_ns;	/* unix ns */
 	uint64_t t_exit_ns;	/* unix ns (== t_enter_ns when unfinished) */
 	uint64_t arg[RN_MAX_ARGS];	/* call arguments, raw, in call order */
-	struct rn_capture cap[RN_MAX_TYPES];	/* indexed like rn_fns[fn].types */
+	struct rn_capture cap[RN_MAX_TYPES];	/* indexed like rn_fns[fn].types;
+						 * entries past ntypes are undefined */
 };
 
 #endif

@@ -393,7 +393,9 @@ static void rn_drop_known_execs(struct rn_session *s)
 				continue;
 			ev->flags &= (uint8_t)~RN_EV_EXEC_START;
 		}
-		s->evs[w++] = *ev;
+		if (w != r)
+			s->evs[w] = *ev;
+		w++;
 	}
 	s->nev = w;
 }
