@@ -668,6 +668,10 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
  * replaced it by exec, so each finds the other already known. */
 static void rn_start_waiting(struct rn_session *s, uint64_t now)
 {
+	/* an arena still waiting holds back, for this pass, the ones that
+	 * name it as their fork parent */
+	uint64_t held[64];
+	unsigned nheld = 0;
 	s->pass_no++;
 	for (;;) {
 		struct rn_ar *next = NULL;
@@ -678,8 +682,14 @@ static void rn_start_waiting(struct rn_session *s, uint64_t now)
 		if (!next)
 			return;
 		next->tried = s->pass_no;
-		if (rn_ar_try_start(s, next, now))
+		uint64_t parent = rn_load_relaxed(&next->hdr->parent_id);
+		int blocked = 0;
+		for (unsigned i = 0; i < nheld && parent; i++)
+			blocked |= held[i] == parent;
+		if (!blocked && rn_ar_try_start(s, next, now))
 			next->gone = 1;
+		if (next->state == RN_AR_WAITING && nheld < 64)
+			held[nheld++] = rn_load_relaxed(&next->hdr->id);
 	}
 }
 
@@ -769,13 +779,25 @@ size_t rn_session_pass(struct rn_session *s)
 	}
 	/* extensions were marked with their main: none can point to a freed one */
 
-	/* exec'd images that never showed up */
+	/* Exec'd images that never showed up. A new image may have run and
+	 * ended before we saw its arena: its file exists all the same (made
+	 * before it could die), so look in the directory before giving up. */
+	int scanned = 0;
 	for (unsigned i = 0; i < s->nexecwait;) {
 		struct rn_execwait *w = &s->execwait[i];
 		int alive = -1;
 		if (w->pidns == s->pidns && s->pidns)
 			alive = kill(w->pid, 0) == 0 || errno == EPERM;
-		if (alive == 0 || (alive < 0 && rn_since(now, w->since_ns) > RN_GRACE_NS))
+		int expired = alive == 0 || (alive < 0 && rn_since(now, w->since_ns) > RN_GRACE_NS);
+		if (expired && !scanned) {
+			rn_scan_dir(s);
+			scanned = 1;
+		}
+		for (struct rn_ar *a = s->arenas; expired && a; a = a->next)
+			if (a->state == RN_AR_WAITING && a->hdr->pid == w->pid &&
+			    a->hdr->pidns == w->pidns)
+				expired = 0;	/* here: the next pass starts it */
+		if (expired)
 			s->execwait[i] = s->execwait[--s->nexecwait];
 		else
 			i++;

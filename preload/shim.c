@@ -911,13 +911,19 @@ static void rn_init(int argc, char **argv, char **envp)
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	rn_arena_identify(h);
 	rn_arena_set_argv(h, argc, argv);
+	/* Complete before it is visible: the exporter never sees this image
+	 * half started (a fork child of ours could otherwise be seen first). */
+	rn_claim_ring(&rn_t);
+	h->state = RN_ARENA_LIVE;
 	if (rn_arena_publish(&rn_g.arena)) {
+		/* the ring's mutex is on this thread's robust list now: the
+		 * mapping must stay, only the file goes */
 		rn_debug("cannot publish the arena: not tracing", dir);
-		rn_arena_drop(&rn_g.arena);
+		rn_arena_unlink(&rn_g.arena);
+		rn_g.arena.hdr = NULL;
+		rn_t.prod.ring = NULL;
 		return;
 	}
-	rn_claim_ring(&rn_t);
-	rn_store_release(&h->state, RN_ARENA_LIVE);
 	/* The exec that started this image: whoever made it may have been
 	 * untraced (a vfork or posix_spawn child, a static parent); the
 	 * exporter drops this when the old image already recorded it. */
