@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "otlp_sink.h"
 #include "session.h"
 
 struct rn_control {
@@ -57,15 +58,17 @@ static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 		waiting += a->state == RN_AR_WAITING;
 	}
 	const struct rn_stats *st = &s->stats;
+	char otlp[384];
+	rn_sink_otlp_status(s->sinks, s->nsinks, otlp, sizeof otlp);
 	return snprintf(buf, cap,
 			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
 			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
-			"\"processes_live\":%u,\"arenas_waiting\":%u}",
+			"\"processes_live\":%u,\"arenas_waiting\":%u%s}",
 			(unsigned long long)st->events,
 			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
 			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
 			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
-			(unsigned long long)st->procs, live, waiting);
+			(unsigned long long)st->procs, live, waiting, otlp);
 }
 
 void rn_control_serve(struct rn_control *c, const struct rn_session *s,
@@ -79,7 +82,7 @@ void rn_control_serve(struct rn_control *c, const struct rn_session *s,
 		if (n < 0)
 			return;	/* EAGAIN: nothing waiting */
 		req[n < (int)sizeof req - 1 ? n : (int)sizeof req - 1] = '\0';
-		char rep[512];
+		char rep[1024];
 		if (!strcmp(req, "status")) {
 			rn_status_json(rep, sizeof rep, s);
 		} else if (!strcmp(req, "stop")) {

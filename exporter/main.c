@@ -1,12 +1,13 @@
 /* main.c: renacer-exporter's entry: parse options, then run a program
- * traced (renacer-run's mode), drain a given session directory, or ask the
- * exporter of a session for its figures. */
+ * traced (renacer-run's mode), drain a given session directory, ask the
+ * exporter of a session for its figures, or send a spool (--replay). */
 #include <stdio.h>
 #include <string.h>
 
 #include "control.h"
 #include "launch.h"
 #include "options.h"
+#include "otlp_sink.h"
 
 int main(int argc, char **argv)
 {
@@ -23,5 +24,7 @@ int main(int argc, char **argv)
 		puts(buf);
 		return 0;
 	}
+	if (o.replay_dir)
+		return rn_otlp_replay(&o);
 	return o.session_dir ? rn_daemon(&o) : rn_launch(&o);
 }

@@ -6,10 +6,14 @@
 #ifndef RN_OPTIONS_H
 #define RN_OPTIONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/filter.h"
 #include "otlp_env.h"
+
+#define RN_ALLOW_UIDS_MAX 32
+#define RN_SPOOL_MB_DEFAULT 256
 
 enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
 enum rn_tstamp { RN_TS_NONE, RN_TS_T, RN_TS_TT, RN_TS_TTT };
@@ -36,6 +40,25 @@ struct rn_opts {
 	uint32_t rings;		/* RENACER_RINGS, rings per process */
 	int format_set;		/* --format was given */
 	struct rn_otlp_opts otlp;	/* OpenTelemetry export (otlp_env.h) */
+
+	/* reliability and security (docs/RELIABILITY.md, docs/SECURITY.md) */
+	const char *spool_dir;	/* --spool-dir, NULL: the default */
+	uint32_t spool_max_mb;	/* --spool-max-mb, 0: no spool */
+	const char *replay_dir;	/* --replay: send a spool, then exit */
+	uint32_t allow_uids[RN_ALLOW_UIDS_MAX];	/* --allow-uid: arena owners we read */
+	unsigned nallow_uids;
+	const char *redact_re;	/* --redact-paths, checked with regcomp */
+};
+
+/* Flags of rn_opts_parse_r. */
+#define RN_OPTS_NO_FILES 1u	/* create and check no output file (fuzzing) */
+
+/* What rn_opts_parse_r found. */
+enum rn_opts_rc {
+	RN_OPTS_OK = 0,
+	RN_OPTS_ERROR = -1,	/* msg holds one line naming the option */
+	RN_OPTS_HELP = 1,	/* --help: print the usage, exit 0 */
+	RN_OPTS_VERSION = 2,	/* --version */
 };
 
 /* rn_opts_parse: fill o from argv and the environment. Prints one line
@@ -43,6 +66,16 @@ struct rn_opts {
  * the default on a bad environment value. --help and --version print and
  * exit 0. */
 void rn_opts_parse(struct rn_opts *o, int argc, char **argv);
+
+/* rn_opts_parse_r: the same, without printing or exiting: returns an enum
+ * rn_opts_rc; on RN_OPTS_ERROR, msg[0..cap) holds the line rn_opts_parse
+ * prints (without "renacer: " and the newline). Bad environment values
+ * still warn (rn_env_warn). Never allocates what it does not free. */
+int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, char *msg,
+		    size_t cap);
+
+/* rn_opts_usage: the --help text. */
+extern const char rn_opts_usage[];
 
 /* rn_env_warn: one warning line for a bad environment value. */
 void rn_env_warn(const char *name, const char *value, const char *why);

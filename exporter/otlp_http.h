@@ -41,6 +41,12 @@ void rn_otlp_http_free(struct rn_otlp_http *h);
 void rn_otlp_http_export(struct rn_otlp_http *h, const void *body, size_t len,
 			 uint64_t deadline_ns, volatile int *abort, struct rn_otlp_result *res);
 
+/* rn_otlp_http_export_once: one attempt within the request timeout, no
+ * retry: a retryable failure comes back as RN_OTLP_FAILED at once. For
+ * probing a receiver that was down. */
+void rn_otlp_http_export_once(struct rn_otlp_http *h, const void *body, size_t len,
+			      volatile int *abort, struct rn_otlp_result *res);
+
 /* rn_otlp_retry_after: a Retry-After value (seconds, or an HTTP date
  * relative to now) in ms; -1 when it cannot be read. */
 int64_t rn_otlp_retry_after(const char *v, int64_t now_unix);

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "control.h"
 #include "otlp_sink.h"
+#include "redact.h"
 #include "session.h"
 #include "sink.h"
 
@@ -66,16 +67,25 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		return 1;
 	}
 
+	/* compiled here, in the process that uses it (the launcher forks us) */
+	struct rn_redact *redact = NULL;
+	if (o->redact_re && (rc = rn_redact_new(&redact, o->redact_re)))
+		fprintf(stderr, "renacer: --redact-paths: %s\n", strerror(-rc));
 	struct rn_session s;
-	rc = rn_session_open(&s, dir, sinks, n);
-	if (rc) {
+	if (!rc && (rc = rn_session_open(&s, dir, sinks, n)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
+	if (rc) {
 		for (unsigned i = 0; i < n; i++)
 			if (sinks[i].destroy)
 				sinks[i].destroy(&sinks[i]);
+		rn_redact_free(redact);
 		return 1;
 	}
 	s.keep_files = ctl_fd < 0;
+	s.allow_uids = o->allow_uids;
+	s.nallow_uids = o->nallow_uids;
+	s.redact = redact;
+	s.last_scan_ns = 0;	/* the first pass rescans with these */
 	struct rn_control *control = NULL;
 	if (rn_control_open(&control, dir) && !o->quiet)
 		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
@@ -105,6 +115,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	rn_control_close(control);
 	rn_session_close(&s);
+	rn_redact_free(redact);
 	for (unsigned i = 0; i < n; i++)
 		if (sinks[i].destroy)
 			sinks[i].destroy(&sinks[i]);

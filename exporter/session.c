@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "redact.h"
 
 #define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
 #define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory (inotify may overflow) */
@@ -70,6 +71,8 @@ static void rn_flush_events(struct rn_session *s)
 	int order = 0;
 	for (unsigned i = 0; i < s->nsinks; i++)
 		order |= s->sinks[i].wants_order;
+	if (s->redact)	/* once, for every sink alike */
+		rn_redact_events(s->redact, s->evs, s->nev);
 	/* sort small keys, not the events, and only for sinks that print */
 	for (size_t e = 0; e < s->nev; e++)
 		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
@@ -414,6 +417,9 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	uint32_t al = h->argv_len < sizeof p->argv ? h->argv_len : sizeof p->argv;
 	memcpy(p->argv, (const char *)h->argv, al);
 	p->argv_len = al;
+	if (s->redact)
+		rn_redact_proc(s->redact, p);
+	al = p->argv_len;
 	/* count what is really there, whatever argc claims */
 	p->argc = 0;
 	for (uint32_t i = 0; i < al; i++)
@@ -441,6 +447,17 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	}
 }
 
+/* An arena's owner is us, or a user --allow-uid names. */
+static int rn_owner_ok(const struct rn_session *s, uint32_t uid)
+{
+	if (uid == s->uid)
+		return 1;
+	for (unsigned i = 0; i < s->nallow_uids; i++)
+		if (s->allow_uids[i] == uid)
+			return 1;
+	return 0;
+}
+
 /* Maps a file of the session directory if it is new to us. */
 static void rn_ar_consider(struct rn_session *s, const char *name)
 {
@@ -454,7 +471,7 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	if (fd < 0)
 		return;	/* vanished, or a symlink (ELOOP): not ours */
 	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != s->uid ||
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !rn_owner_ok(s, st.st_uid) ||
 	    (size_t)st.st_size < RN_ARENA_HDR_PAGE) {
 		/* a file being sized is tiny for a moment: look again later */
 		close(fd);

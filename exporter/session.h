@@ -103,6 +103,10 @@ struct rn_session {
 	int pressed;		/* the last pass found a ring a quarter full */
 	unsigned pass_no;
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
+	/* set by the caller after rn_session_open (then force a rescan) */
+	const uint32_t *allow_uids;	/* --allow-uid: owners read besides uid */
+	unsigned nallow_uids;
+	struct rn_redact *redact;	/* --redact-paths, NULL: none */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
 	struct rn_evkey *keys;	/* sort order of evs */

@@ -10,6 +10,13 @@
  * says on stderr what could not be delivered. This file must never drop a
  * span without counting it, and never block the drain longer than one
  * export timeout.
+ *
+ * Outage: a batch still failing after its retries goes to the disk spool
+ * (otlp_spool.c) and the receiver is marked down; while it is down, new
+ * batches go straight to the spool, and the oldest spooled batch is sent
+ * once, now and then, as a probe. When one gets through, the spool is
+ * sent back oldest first before any new batch. rn_otlp_replay sends a
+ * spool left by an earlier run.
  */
 #include "otlp_sink.h"
 
@@ -28,10 +35,15 @@
 #include "otlp_encode.h"
 #include "otlp_http.h"
 #include "otlp_model.h"
+#include "otlp_spool.h"
 
 /* A request body stays well under the Collector's 20 MiB default limit:
  * larger batches are split. */
 #define RN_OTLP_BODY_MAX (4u << 20)
+
+/* While the receiver is down: the first probe after this, doubling. */
+#define RN_PROBE_FIRST_MS 250
+#define RN_PROBE_MAX_MS 2000
 
 struct otlp_st {
 	const struct rn_otlp_opts *x;
@@ -69,6 +81,21 @@ struct otlp_st {
 	int file_error;
 	int partial_noted;
 	char last_error[256];
+
+	/* the spool: the sender's own (and finish's, once it is joined) */
+	struct rn_spool *spool;	/* NULL: no spool */
+	int down;		/* the receiver failed: batches go to the spool */
+	int final_probe;	/* the one probe at the end is done */
+	uint64_t next_probe_ns;
+	uint64_t probe_ms;
+	uint32_t spool_max_mb;
+	/* spool counters, under mu */
+	uint64_t spooled;	/* spans written to the spool */
+	uint64_t spool_dropped;	/* spans dropped: the spool was full */
+	uint64_t resent;	/* spans delivered from the spool */
+	size_t spool_batches;	/* batches waiting in the spool */
+	uint64_t spool_spans;	/* their spans */
+	char spool_error[256];
 };
 
 static uint64_t mono_ns(void)
@@ -143,7 +170,9 @@ static int otlp_vec(struct otlp_st *st, struct rn_span *list, size_t n)
 	return 0;
 }
 
-static void otlp_count(struct otlp_st *st, const struct rn_otlp_result *r, size_t n)
+/* Counts a request's outcome for n spans. kept: a failed batch went to
+ * the spool (which counted it), so it is not counted as failed. */
+static void otlp_count(struct otlp_st *st, const struct rn_otlp_result *r, size_t n, int kept)
 {
 	pthread_mutex_lock(&st->mu);
 	st->requests++;
@@ -167,7 +196,8 @@ static void otlp_count(struct otlp_st *st, const struct rn_otlp_result *r, size_
 		snprintf(st->last_error, sizeof st->last_error, "%s", r->message);
 		break;
 	default:
-		st->failed += n;
+		if (!kept)
+			st->failed += n;
 		if (r->message[0])
 			snprintf(st->last_error, sizeof st->last_error, "%s", r->message);
 		break;
@@ -176,6 +206,120 @@ static void otlp_count(struct otlp_st *st, const struct rn_otlp_result *r, size_
 	if (note)	/* once per run: the final report has the total */
 		fprintf(stderr, "renacer: the OTLP receiver rejected %" PRId64 " spans: %s\n",
 			r->rejected, r->message[0] ? r->message : "(no message)");
+}
+
+/* ------------------------------------------------------------ the spool */
+
+/* The receiver failed: batches go to the spool until a probe succeeds. */
+static void otlp_went_down(struct otlp_st *st)
+{
+	st->probe_ms = st->down ? st->probe_ms * 2 : RN_PROBE_FIRST_MS;
+	if (st->probe_ms > RN_PROBE_MAX_MS)
+		st->probe_ms = RN_PROBE_MAX_MS;
+	st->down = 1;
+	st->next_probe_ns = mono_ns() + st->probe_ms * 1000000ull;
+}
+
+/* What the spool holds, for the status figures and the report. */
+static void otlp_spool_figures(struct otlp_st *st)
+{
+	uint64_t spans;
+	size_t b = rn_spool_pending(st->spool, &spans);
+	pthread_mutex_lock(&st->mu);
+	st->spool_batches = b;
+	st->spool_spans = spans;
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* Writes one encoded batch of n spans to the spool and counts it:
+ * spooled, dropped at the limit, or failed. Returns 0 when it was kept. */
+static int otlp_spool_body(struct otlp_st *st, const uint8_t *body, size_t len, size_t n)
+{
+	int rc = rn_spool_put(st->spool, body, len, st->x->protocol == RN_OTLP_JSON, (uint32_t)n);
+	pthread_mutex_lock(&st->mu);
+	if (!rc) {
+		st->spooled += n;
+	} else if (rc == -ENOSPC) {
+		st->spool_dropped += n;
+	} else {
+		st->failed += n;
+		snprintf(st->spool_error, sizeof st->spool_error, "cannot write the spool %s: %s",
+			 rn_spool_dir(st->spool), strerror(-rc));
+	}
+	pthread_mutex_unlock(&st->mu);
+	otlp_spool_figures(st);
+	return rc;
+}
+
+/* A new batch goes to the spool, not to the receiver: the receiver is
+ * down (and no probe is due with nothing spooled to probe with), or
+ * older batches wait. */
+static int otlp_spool_first(struct otlp_st *st)
+{
+	if (!st->spool)
+		return 0;
+	if (rn_spool_pending(st->spool, NULL))
+		return 1;
+	return st->down && mono_ns() < st->next_probe_ns;
+}
+
+/* The sender has spool work: batches wait and the receiver is up, or a
+ * probe is due (always once at the end). */
+static int otlp_spool_due(struct otlp_st *st, uint64_t now)
+{
+	if (!st->spool || !rn_spool_pending(st->spool, NULL))
+		return 0;
+	return !st->down || now >= st->next_probe_ns || (st->stop && !st->final_probe);
+}
+
+/* Sends the spool oldest first until it is empty or a batch fails (the
+ * receiver is down again). probe: the first batch gets one attempt. */
+static void otlp_resend(struct otlp_st *st, int probe)
+{
+	while (!st->abort) {
+		struct rn_spool_item it;
+		int rc = rn_spool_oldest(st->spool, &it);
+		if (rc == -ENOENT)
+			break;
+		if (rc) {
+			/* a file we cannot read back stays for a replay to report */
+			pthread_mutex_lock(&st->mu);
+			snprintf(st->spool_error, sizeof st->spool_error, "cannot read the spool %s: %s",
+				 rn_spool_dir(st->spool), strerror(-rc));
+			pthread_mutex_unlock(&st->mu);
+			if (rc == -EBADMSG)
+				continue;
+			break;
+		}
+		struct rn_otlp_result r;
+		if (probe)
+			rn_otlp_http_export_once(st->http, it.body, it.len, &st->abort, &r);
+		else
+			rn_otlp_http_export(st->http, it.body, it.len,
+					    mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull,
+					    &st->abort, &r);
+		probe = 0;
+		int sent = r.outcome == RN_OTLP_OK || r.outcome == RN_OTLP_REJECTED;
+		/* acknowledged, or refused for good: either way not ours now */
+		if (sent)
+			rn_spool_done(st->spool, &it);
+		otlp_count(st, &r, it.spans, 1);
+		if (r.outcome == RN_OTLP_OK) {
+			pthread_mutex_lock(&st->mu);
+			st->resent += it.spans;
+			pthread_mutex_unlock(&st->mu);
+			st->down = 0;
+		}
+		rn_spool_item_free(&it);
+		otlp_spool_figures(st);
+		if (!sent) {
+			if (r.outcome == RN_OTLP_FAILED)
+				otlp_went_down(st);
+			return;
+		}
+	}
+	if (!rn_spool_pending(st->spool, NULL))
+		st->down = 0;
 }
 
 /* Encodes and posts spans vec[0..n), halving until the body fits. */
@@ -204,11 +348,26 @@ static void otlp_post(struct otlp_st *st, struct rn_span *const *vec, size_t n)
 		memset(&r, 0, sizeof r);
 		r.outcome = RN_OTLP_FAILED;
 		snprintf(r.message, sizeof r.message, "out of memory encoding a batch");
-	} else {
-		uint64_t deadline = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
-		rn_otlp_http_export(st->http, body, len, deadline, &st->abort, &r);
+		otlp_count(st, &r, n, 0);
+		return;
 	}
-	otlp_count(st, &r, n);
+	if (otlp_spool_first(st)) {
+		otlp_spool_body(st, body, len, n);
+		return;
+	}
+	uint64_t deadline = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
+	rn_otlp_http_export(st->http, body, len, deadline, &st->abort, &r);
+	int failed = r.outcome == RN_OTLP_FAILED || r.outcome == RN_OTLP_ABORTED;
+	if (failed && st->spool) {
+		if (r.outcome == RN_OTLP_FAILED)
+			otlp_went_down(st);
+		otlp_spool_body(st, body, len, n);	/* counts it */
+		otlp_count(st, &r, n, 1);
+		return;
+	}
+	if (r.outcome == RN_OTLP_OK)
+		st->down = 0;
+	otlp_count(st, &r, n, 0);
 }
 
 static void otlp_write_file(struct otlp_st *st, size_t n)
@@ -249,44 +408,63 @@ static void *otlp_sender(void *arg)
 	uint64_t delay = (uint64_t)st->x->tune.delay_ms * 1000000ull;
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		/* wait for a full batch, the delay, or the end */
+		/* wait for a full batch, the delay, spool work, or the end */
+		int take, resend;
 		for (;;) {
-			if (st->abort || (st->stop && !st->qlen))
+			uint64_t now = mono_ns(), due = st->last_export_ns + delay;
+			if (st->abort)
 				goto out;
-			if (st->qlen >= st->x->tune.batch || (st->qlen && st->stop))
+			resend = otlp_spool_due(st, now);
+			take = st->qlen >= st->x->tune.batch || (st->qlen && (st->stop || now >= due));
+			if (resend && st->stop)
+				st->final_probe = 1;
+			if (take || resend)
 				break;
-			uint64_t due = st->last_export_ns + delay;
-			if (st->qlen && mono_ns() >= due)
-				break;
-			if (st->qlen) {
-				struct timespec ts = abs_mono(due);
+			if (st->stop && !st->qlen)
+				goto out;
+			uint64_t wake = st->qlen ? due : UINT64_MAX;
+			if (st->spool && st->down && rn_spool_pending(st->spool, NULL) &&
+			    st->next_probe_ns < wake)
+				wake = st->next_probe_ns;
+			if (wake != UINT64_MAX) {
+				struct timespec ts = abs_mono(wake);
 				pthread_cond_timedwait(&st->cv_work, &st->mu, &ts);
 			} else {
 				pthread_cond_wait(&st->cv_work, &st->mu);
 			}
 		}
 		size_t n = 0;
-		struct rn_span *list = st->qhead, *last = NULL;
-		for (struct rn_span *sp = list; sp && n < st->x->tune.batch; sp = sp->next) {
-			last = sp;
-			n++;
+		struct rn_span *list = NULL, *last = NULL;
+		if (take) {
+			list = st->qhead;
+			for (struct rn_span *sp = list; sp && n < st->x->tune.batch; sp = sp->next) {
+				last = sp;
+				n++;
+			}
+			st->qhead = last->next;
+			if (!st->qhead)
+				st->qtail = NULL;
+			last->next = NULL;
+			st->qlen -= n;
+			st->inflight = n;
+			pthread_cond_broadcast(&st->cv_room);
 		}
-		st->qhead = last->next;
-		if (!st->qhead)
-			st->qtail = NULL;
-		last->next = NULL;
-		st->qlen -= n;
-		st->inflight = n;
-		pthread_cond_broadcast(&st->cv_room);
 		pthread_mutex_unlock(&st->mu);
 
-		otlp_export(st, list, n);
-		rn_span_release(&st->pool, list);
+		/* the spool first: oldest batches go out first */
+		if (resend)
+			otlp_resend(st, st->down);
+		if (n) {
+			otlp_export(st, list, n);
+			rn_span_release(&st->pool, list);
+		}
 
 		pthread_mutex_lock(&st->mu);
-		st->inflight = 0;
-		st->last_export_ns = mono_ns();
-		pthread_cond_broadcast(&st->cv_room);
+		if (n) {
+			st->inflight = 0;
+			st->last_export_ns = mono_ns();
+			pthread_cond_broadcast(&st->cv_room);
+		}
 	}
 out:
 	st->sender_done = 1;
@@ -324,16 +502,31 @@ static int otlp_ready(struct rn_sink *s)
 static void otlp_report(struct otlp_st *st)
 {
 	const struct rn_otlp_opts *x = st->x;
-	uint64_t lost = st->rejected + st->failed + st->dropped + st->model.nomem;
+	uint64_t lost = st->rejected + st->failed + st->dropped + st->model.nomem + st->spool_dropped;
+	const char *err = st->spool_error[0] ? st->spool_error : st->last_error;
 	if (st->http && lost) {
+		char full[128] = "";
+		if (st->spool_dropped)
+			snprintf(full, sizeof full, ", %" PRIu64 " dropped (the spool is full)",
+				 st->spool_dropped);
 		fprintf(stderr,
 			"renacer: OTLP: %" PRIu64 " of %" PRIu64 " spans not delivered to %s: "
 			"%" PRIu64 " rejected by the receiver, %" PRIu64 " failed%s%s%s, "
-			"%" PRIu64 " dropped (queue full or out of memory)\n",
+			"%" PRIu64 " dropped (queue full or out of memory)%s\n",
 			lost, st->queued + st->dropped + st->model.nomem, x->endpoint, st->rejected,
-			st->failed, st->last_error[0] ? " (" : "", st->last_error,
-			st->last_error[0] ? ")" : "", st->dropped + st->model.nomem);
-	} else if (st->http && !st->quiet) {
+			st->failed, err[0] ? " (" : "", err, err[0] ? ")" : "",
+			st->dropped + st->model.nomem, full);
+	}
+	if (st->spool_dropped)
+		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans dropped at the spool limit "
+			"(--spool-max-mb %" PRIu32 ") of %s\n", st->spool_dropped, st->spool_max_mb,
+			rn_spool_dir(st->spool));
+	if (st->spool_batches)
+		fprintf(stderr, "renacer: OTLP: the receiver is unreachable: %zu batches (%" PRIu64
+			" spans) kept in %s; send them with: renacer-exporter --replay %s\n",
+			st->spool_batches, st->spool_spans, rn_spool_dir(st->spool),
+			rn_spool_dir(st->spool));
+	if (st->http && !lost && !st->spool_batches && !st->quiet) {
 		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans delivered to %s\n", st->delivered,
 			x->endpoint);
 	}
@@ -369,7 +562,25 @@ static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
 		pthread_join(st->thr, NULL);
 		st->thread_started = 0;
 	}
-	/* what the sender could not take */
+	/* what the sender could not take: to the spool when there is one
+	 * (the sender is gone: its encoder is ours now), else failed */
+	if (st->spool && st->http) {
+		st->down = 1;
+		st->next_probe_ns = UINT64_MAX;
+		while (st->qhead) {
+			size_t n = 0;
+			struct rn_span *list = st->qhead, *last = NULL;
+			for (struct rn_span *sp = list; sp && n < st->x->tune.batch; sp = sp->next) {
+				last = sp;
+				n++;
+			}
+			st->qhead = last->next;
+			last->next = NULL;
+			st->qlen -= n;
+			otlp_export(st, list, n);
+			rn_span_release(&st->pool, list);
+		}
+	}
 	st->failed += st->qlen;
 	rn_span_release(&st->pool, st->qhead);
 	st->qhead = st->qtail = NULL;
@@ -401,6 +612,7 @@ static void otlp_destroy(struct rn_sink *s)
 	if (st->file)
 		fclose(st->file);
 	rn_span_pool_destroy(&st->pool);
+	rn_spool_close(st->spool);
 	pthread_cond_destroy(&st->cv_work);
 	pthread_cond_destroy(&st->cv_room);
 	pthread_mutex_destroy(&st->mu);
@@ -453,6 +665,20 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
 			curl_global_cleanup();
 			goto fail;
 		}
+		/* the spool: made on disk only when a batch first needs it */
+		char def[4096];
+		const char *dir = o->spool_dir;
+		st->spool_max_mb = o->spool_max_mb;
+		if (!dir && o->spool_max_mb && rn_spool_default_dir(def, sizeof def) == 0)
+			dir = def;
+		if (dir && o->spool_max_mb &&
+		    rn_spool_writer(&st->spool, dir, (uint64_t)o->spool_max_mb << 20)) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		if (!dir && o->spool_max_mb)
+			snprintf(st->spool_error, sizeof st->spool_error,
+				 "no spool: HOME is not set; use --spool-dir");
 	}
 	st->last_export_ns = mono_ns();
 	if (pthread_create(&st->thr, NULL, otlp_sender, st)) {
@@ -479,10 +705,128 @@ fail_pool:
 	rn_otlp_pb_free(st->pb);
 	if (st->file)
 		fclose(st->file);
+	rn_spool_close(st->spool);
 	pthread_cond_destroy(&st->cv_work);
 	pthread_cond_destroy(&st->cv_room);
 	pthread_mutex_destroy(&st->mu);
 	free(st);
 	memset(s, 0, sizeof *s);
 	return rc;
+}
+
+/* ------------------------------------------------------------ figures */
+
+void rn_sink_otlp_status(const struct rn_sink *sinks, unsigned n, char *buf, size_t cap)
+{
+	if (cap)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		if (sinks[i].destroy != otlp_destroy || !sinks[i].st)
+			continue;
+		struct otlp_st *st = sinks[i].st;
+		pthread_mutex_lock(&st->mu);
+		snprintf(buf, cap,
+			 ",\"otlp_delivered\":%" PRIu64 ",\"otlp_dropped_queue\":%" PRIu64
+			 ",\"otlp_spooled\":%" PRIu64 ",\"otlp_spool_pending\":%" PRIu64
+			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
+			 ",\"otlp_failed\":%" PRIu64,
+			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
+			 st->spool_dropped, st->rejected, st->failed);
+		pthread_mutex_unlock(&st->mu);
+		return;
+	}
+}
+
+/* ------------------------------------------------------------ replay */
+
+int rn_otlp_replay(const struct rn_opts *o)
+{
+	const char *dir = o->replay_dir;
+	struct rn_spool *sp;
+	unsigned busy;
+	int rc = rn_spool_reader(&sp, dir, &busy);
+	if (rc) {
+		fprintf(stderr, "renacer: --replay: cannot read %s: %s\n", dir,
+			rc == -EPERM ? "not a private directory of this user" : strerror(-rc));
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		rn_spool_close(sp);
+		fprintf(stderr, "renacer: --replay: cannot initialise libcurl\n");
+		return 1;
+	}
+	/* a handle per content type: a spool may hold both */
+	struct rn_otlp_http *h[2] = { NULL, NULL };
+	struct rn_otlp_opts *x = malloc(sizeof *x);
+	size_t total = rn_spool_pending(sp, NULL), sent = 0, bad = 0, refused = 0;
+	uint64_t spans = 0, rejected = 0;
+	char why[256] = "";
+	volatile int never = 0;
+	rc = x ? 0 : -ENOMEM;
+	while (!rc) {
+		struct rn_spool_item it;
+		int r = rn_spool_oldest(sp, &it);
+		if (r == -ENOENT)
+			break;
+		if (r == -EBADMSG) {
+			bad++;
+			continue;
+		}
+		if (r) {
+			snprintf(why, sizeof why, "cannot read a batch: %s", strerror(-r));
+			break;
+		}
+		if (!h[it.json]) {
+			*x = o->otlp;
+			x->protocol = it.json ? RN_OTLP_JSON : RN_OTLP_PROTOBUF;
+			if ((rc = rn_otlp_http_new(&h[it.json], x))) {
+				rn_spool_item_free(&it);
+				snprintf(why, sizeof why, "%s", strerror(-rc));
+				break;
+			}
+		}
+		struct rn_otlp_result res;
+		rn_otlp_http_export(h[it.json], it.body, it.len,
+				    mono_ns() + (uint64_t)o->otlp.export_timeout_ms * 1000000ull, &never,
+				    &res);
+		if (res.outcome == RN_OTLP_OK) {
+			rn_spool_done(sp, &it);
+			sent++;
+			uint64_t rej = res.rejected > 0 ? (uint64_t)res.rejected : 0;
+			rejected += rej < it.spans ? rej : it.spans;
+			spans += it.spans;
+		} else if (res.outcome == RN_OTLP_REJECTED) {
+			/* this batch is refused, the next may not be: go on */
+			refused++;
+			snprintf(why, sizeof why, "%s", res.message);
+			rn_spool_skip(sp);
+		} else {
+			snprintf(why, sizeof why, "%s", res.message[0] ? res.message : "no answer");
+			rn_spool_item_free(&it);
+			break;
+		}
+		rn_spool_item_free(&it);
+	}
+	size_t left = total - sent;
+	fprintf(stderr, "renacer: replay: %zu of %zu batches (%" PRIu64 " spans) delivered to %s",
+		sent, total, spans, o->otlp.endpoint);
+	if (rejected)
+		fprintf(stderr, ", %" PRIu64 " spans rejected by the receiver", rejected);
+	if (left)
+		fprintf(stderr, "; %zu left in %s%s%s%s", left, dir, why[0] ? " (" : "", why,
+			why[0] ? ")" : "");
+	if (bad)
+		fprintf(stderr, "; %zu of them malformed", bad);
+	if (busy)
+		fprintf(stderr, "; %u more belong to an exporter still running", busy);
+	fputc('\n', stderr);
+	if (refused)
+		fprintf(stderr, "renacer: replay: %zu batches refused by the receiver stay in %s\n", refused,
+			dir);
+	rn_otlp_http_free(h[0]);
+	rn_otlp_http_free(h[1]);
+	free(x);
+	curl_global_cleanup();
+	rn_spool_close(sp);
+	return left || busy ? 1 : 0;
 }

@@ -3,6 +3,7 @@
  *               whose child execs "child", a posix_spawn of "child 0"
  *   child [N]   an open and a close, then exit N (default 3)
  *   loop N MS   N calls (access), MS milliseconds apart
+ *   open P...   open (and close) each path P
  * Plain C, no sanitizers: it runs under librenacer.so. */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -36,6 +37,14 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "open")) {
+		for (int i = 2; i < argc; i++) {
+			int fd = open(argv[i], O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		return 0;
+	}
 	if (argc >= 3 && !strcmp(argv[1], "tree")) {
 		if (open("/nonexistent/renacer-otlp", O_RDONLY) >= 0)
 			return 1;
@@ -57,6 +66,6 @@ int main(int argc, char **argv)
 			waitpid(sp, &st, 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: otlp_prog tree PORT | child [N] | loop N MS\n");
+	fprintf(stderr, "usage: otlp_prog tree PORT | child [N] | loop N MS | open P...\n");
 	return 2;
 }

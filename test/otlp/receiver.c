@@ -397,9 +397,10 @@ static void serve(struct rx *r, int c)
 		char *hdrs;
 		uint8_t *body;
 		size_t blen;
-		struct pollfd p[2] = { { c, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 } };
-		if (poll(p, 2, -1) <= 0 || p[1].revents)
-			return;
+		struct pollfd p[3] = { { c, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 },
+				       { r->ctl_pipe[0], POLLIN, 0 } };
+		if (poll(p, 3, -1) <= 0 || p[1].revents || p[2].revents)
+			return;	/* the loop reads the control byte */
 		if (read_request(c, &hdrs, &body, &blen))
 			return;
 		struct rx_req q;
@@ -418,7 +419,9 @@ static void serve(struct rx *r, int c)
 
 		pthread_mutex_lock(&r->mu);
 		struct rx_action a = { 0 };
-		if (r->next < r->nscript)
+		if (r->mode == RX_HANGUP)
+			a.close = 1;	/* down: the script waits */
+		else if (r->next < r->nscript)
 			a = r->script[r->next++];
 		int idx = (int)r->nreqs;
 		size_t before = r->nspans;
@@ -470,15 +473,66 @@ static void serve(struct rx *r, int c)
 	}
 }
 
+/* A listening socket on 127.0.0.1:port (0: any); -1 on failure. */
+static int listen_on(int port, int *bound)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)port) };
+	socklen_t al = sizeof a;
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 16) ||
+	    getsockname(fd, (struct sockaddr *)&a, &al)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*bound = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The loop thread applies a mode change: close or reopen the port. */
+static void apply_mode(struct rx *r)
+{
+	char b;
+	if (read(r->ctl_pipe[0], &b, 1) < 0)
+		return;
+	pthread_mutex_lock(&r->mu);
+	int mode = r->mode;
+	pthread_mutex_unlock(&r->mu);
+	if (mode == RX_REFUSE && r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	} else if (mode != RX_REFUSE && r->fd < 0) {
+		int port;
+		r->fd = listen_on(r->port, &port);
+	}
+}
+
+void rx_set_mode(struct rx *r, enum rx_mode mode)
+{
+	pthread_mutex_lock(&r->mu);
+	r->mode = mode;
+	pthread_mutex_unlock(&r->mu);
+	if (write(r->ctl_pipe[1], "m", 1) < 0)
+		return;
+}
+
 static void *loop(void *arg)
 {
 	struct rx *r = arg;
 	for (;;) {
-		struct pollfd p[2] = { { r->fd, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		struct pollfd p[3] = { { r->fd, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 },
+				       { r->ctl_pipe[0], POLLIN, 0 } };
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			return NULL;
 		if (p[1].revents)
 			return NULL;
+		if (p[2].revents) {
+			apply_mode(r);
+			continue;
+		}
 		if (!(p[0].revents & POLLIN))
 			continue;
 		int c = accept(r->fd, NULL, NULL);
@@ -492,17 +546,13 @@ static void *loop(void *arg)
 struct rx *rx_start(const struct rx_action *script, unsigned n)
 {
 	struct rx *r = calloc(1, sizeof *r);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof a;
-	r->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&a, sizeof a) || listen(r->fd, 16) ||
-	    getsockname(r->fd, (struct sockaddr *)&a, &al) || pipe(r->stop_pipe)) {
+	r->fd = listen_on(0, &r->port);
+	if (r->fd < 0 || pipe(r->stop_pipe) || pipe(r->ctl_pipe)) {
 		if (r->fd >= 0)
 			close(r->fd);
 		free(r);
 		return NULL;
 	}
-	r->port = ntohs(a.sin_port);
 	snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d/v1/traces", r->port);
 	if (n > 16)
 		n = 16;
@@ -522,9 +572,12 @@ void rx_stop(struct rx *r)
 	if (write(r->stop_pipe[1], "x", 1) < 0)
 		return;
 	pthread_join(r->thr, NULL);
-	close(r->fd);
+	if (r->fd >= 0)
+		close(r->fd);
 	close(r->stop_pipe[0]);
 	close(r->stop_pipe[1]);
+	close(r->ctl_pipe[0]);
+	close(r->ctl_pipe[1]);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	free(r->reqs);

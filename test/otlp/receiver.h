@@ -48,8 +48,16 @@ struct rx_action {
 	int close;		/* close the connection without answering */
 };
 
+/* Outages (rx_set_mode). */
+enum rx_mode {
+	RX_UP,			/* answer as scripted */
+	RX_REFUSE,		/* the port is closed: connections are refused */
+	RX_HANGUP,		/* read each request, close without an answer */
+};
+
 struct rx {
-	int fd, port, stop_pipe[2];
+	int fd, port, stop_pipe[2], ctl_pipe[2];
+	int mode;		/* enum rx_mode, under mu */
 	pthread_t thr;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -68,6 +76,10 @@ struct rx {
 /* rx_start: listening, or NULL. */
 struct rx *rx_start(const struct rx_action *script, unsigned n);
 void rx_stop(struct rx *r);
+
+/* rx_set_mode: go down (or up again) the way mode says; the listening
+ * socket and any open connection follow before the next request. */
+void rx_set_mode(struct rx *r, enum rx_mode mode);
 
 /* rx_wait_spans: until at least n spans were accepted or timeout_ms;
  * returns the count seen. */

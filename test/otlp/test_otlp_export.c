@@ -481,10 +481,20 @@ Test(otlp, receiver_down_shutdown_within_timeout)
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/traces", dead_port());
 	char *env[] = { "OTEL_BSP_EXPORT_TIMEOUT=1500", NULL };
-	char *argv[] = { RN_EXPORTER, "-c", "-o", "/dev/null", "--otlp-endpoint", url, "--",
-			 RN_OTLP_PROG, "loop", "20", "0", NULL };
+	char spool[300];
+	snprintf(spool, sizeof spool, "%s/spool", tmpdir);
+	char *argv[] = { RN_EXPORTER, "-c", "-o", "/dev/null", "--otlp-endpoint", url,
+			 "--spool-dir", spool, "--", RN_OTLP_PROG, "loop", "20", "0", NULL };
 	struct rn_run r;
 	run_prog(&r, NULL, env, argv, 30);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(r.secs < 1.5 + 2.5, "took %.2f s with a 1.5 s export timeout", r.secs);
+	cr_assert(strstr(r.err, "unreachable") && strstr(r.err, "kept in") && strstr(r.err, spool),
+		  "%s", r.err);
+	/* without a spool, the loss is said as such */
+	char *argv2[] = { RN_EXPORTER, "-c", "-o", "/dev/null", "--otlp-endpoint", url,
+			  "--spool-max-mb", "0", "--", RN_OTLP_PROG, "loop", "20", "0", NULL };
+	run_prog(&r, NULL, env, argv2, 30);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(r.secs < 1.5 + 2.5, "took %.2f s with a 1.5 s export timeout", r.secs);
 	cr_assert(strstr(r.err, "not delivered"), "%s", r.err);

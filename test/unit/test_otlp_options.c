@@ -67,6 +67,37 @@ Test(otlp_options, bad_values_exit_2_naming_the_option)
 	bad_option("--span-pool-disable=1 -- true", "--span-pool-disable");
 }
 
+Test(otlp_options, reliability_and_security_options_exit_2_naming_the_option)
+{
+	bad_option("--spool-dir '' -- true", "--spool-dir");
+	bad_option("--spool-dir /etc/passwd -- true", "--spool-dir");
+	bad_option("--spool-max-mb x -- true", "--spool-max-mb");
+	bad_option("--spool-max-mb -1 -- true", "--spool-max-mb");
+	bad_option("--spool-max-mb 99999999999 -- true", "--spool-max-mb");
+	bad_option("--spool-max-mb 1M -- true", "--spool-max-mb");
+	bad_option("--replay /tmp", "--replay");	/* no endpoint */
+	bad_option("--replay /nonexistent-dir --otlp-endpoint http://127.0.0.1:9/v1/traces", "--replay");
+	bad_option("--replay /tmp --otlp-endpoint http://127.0.0.1:9/v1/traces -- true", "--replay");
+	bad_option("--replay ''", "--replay");
+	bad_option("--allow-uid '' -- true", "--allow-uid");
+	bad_option("--allow-uid alice -- true", "--allow-uid");
+	bad_option("--allow-uid 1,,2 -- true", "--allow-uid");
+	bad_option("--allow-uid 1, -- true", "--allow-uid");
+	bad_option("--allow-uid -3 -- true", "--allow-uid");
+	bad_option("--allow-uid 4294967295 -- true", "--allow-uid");
+	bad_option("--allow-uid 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+		   "27,28,29,30,31,32,33 -- true", "--allow-uid");
+	bad_option("--redact-paths '' -- true", "--redact-paths");
+	bad_option("--redact-paths 'a(b' -- true", "--redact-paths");
+	bad_option("--redact-paths '[z-a]' -- true", "--redact-paths");
+	bad_option("--redact-paths", "--redact-paths");
+	/* and good values pass */
+	struct result r = run(NULL, "-c -o /dev/null --spool-dir /tmp/rn-otlpopt-spool --spool-max-mb 0 "
+				    "--allow-uid 0,65534 --allow-uid 1 --redact-paths '^/home/[^/]+' -- true");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(r.lines, 0, "%s", r.err);
+}
+
 static void bad_env(const char *env, const char *name)
 {
 	struct result r = run(env, "-c -o /dev/null -- true");
