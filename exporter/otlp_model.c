@@ -452,7 +452,7 @@ static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
 	if (p->exec_gen)
 		rn_span_attr_int(sp, "process.exec.generation", p->exec_gen);
 	if (p->lost)
-		rn_span_attr_int(sp, "renacer.lost_calls", (int64_t)p->lost);
+		rn_span_attr_int(sp, "renacer.lost_records", (int64_t)p->lost);
 	if (p->has_exit) {
 		rn_span_attr_int(sp, "process.exit.code", p->exit_code);
 		if (p->exit_code) {

@@ -322,7 +322,7 @@ Test(spool, dropped_records_are_counted_exactly_in_every_output)
 	for (size_t i = 0; i < n; i++) {
 		calls += !strcmp(sp[i].name, "access");
 		if (rx_attr(&sp[i], "process.pid"))
-			on_span = rx_attr(&sp[i], "renacer.lost_calls");
+			on_span = rx_attr(&sp[i], "renacer.lost_records");
 	}
 	if (!lost)
 		cr_skip_test("no call was lost this time: nothing to count");
