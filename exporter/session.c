@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,7 +23,8 @@
 #include "redact.h"
 
 #define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
-#define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory (inotify may overflow) */
+#define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory at least this often */
+#define RN_MTIME_FRESH_NS 20000000ull	/* a change this recent may hide another */
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
 #define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
 #define RN_GRACE_NS 2000000000ull	/* pending fork child or exec, unverifiable */
@@ -516,24 +516,25 @@ static void rn_scan_dir(struct rn_session *s)
 	s->last_scan_ns = rn_mono_ns();
 }
 
-static void rn_read_inotify(struct rn_session *s)
+/* Rescans the directory when it may have changed. An entry added or
+ * renamed in it changes its mtime; two changes within one tick of the
+ * kernel's coarse clock look like one, so a recent mtime means "look
+ * again next pass too". This replaces inotify, whose teardown waits for
+ * an RCU grace period (5-30 ms measured here) at every exporter's exit. */
+static void rn_maybe_scan(struct rn_session *s)
 {
-	if (s->inofd < 0)
-		return;
-	_Alignas(struct inotify_event) char buf[8192];
-	for (;;) {
-		ssize_t n = read(s->inofd, buf, sizeof buf);
-		if (n <= 0)
+	struct stat st;
+	uint64_t now = rn_mono_ns();
+	if (fstat(s->dirfd, &st) == 0) {
+		uint64_t mt = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+		if (mt != s->dir_mtime_ns || rn_real_ns() - mt < RN_MTIME_FRESH_NS) {
+			s->dir_mtime_ns = mt;
+			rn_scan_dir(s);
 			return;
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *e = (struct inotify_event *)p;
-			if (e->mask & IN_Q_OVERFLOW)
-				s->last_scan_ns = 0;
-			else if (e->len)
-				rn_ar_consider(s, e->name);
-			p += sizeof *e + e->len;
 		}
 	}
+	if (now - s->last_scan_ns > RN_SCAN_EVERY_NS)
+		rn_scan_dir(s);
 }
 
 /* A waiting arena becomes live once its creator published it and, for a
@@ -715,9 +716,7 @@ size_t rn_session_pass(struct rn_session *s)
 	size_t n = 0;
 	s->pressed = 0;
 	rn_clock_refresh(&s->clock);
-	rn_read_inotify(s);
-	if (rn_mono_ns() - s->last_scan_ns > RN_SCAN_EVERY_NS)
-		rn_scan_dir(s);
+	rn_maybe_scan(s);
 	/* after discovery: no arena is younger than 'now' */
 	uint64_t now = rn_mono_ns();
 	int check = rn_since(now, s->last_live_ns) > RN_LIVE_EVERY_NS;
@@ -834,18 +833,13 @@ int rn_session_idle(const struct rn_session *s)
 
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
 {
-	struct pollfd p[2] = { { s->inofd, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
-	poll(p, 2, timeout_ms);
+	(void)s;
+	struct pollfd p = { extra_fd, POLLIN, 0 };
+	poll(&p, 1, timeout_ms);
 }
 
 int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
 		    unsigned nsinks)
-{
-	return rn_session_open_flags(s, dir, sinks, nsinks, 0);
-}
-
-int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink *sinks,
-			  unsigned nsinks, unsigned flags)
 {
 	memset(s, 0, sizeof *s);
 	s->dir = dir;
@@ -858,11 +852,6 @@ int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink 
 	struct stat st;
 	if (stat("/proc/self/ns/pid", &st) == 0)
 		s->pidns = st.st_ino;
-	s->inofd = (flags & RN_SESSION_NO_WATCH) ? -1 : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (s->inofd >= 0 && inotify_add_watch(s->inofd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
-		close(s->inofd);
-		s->inofd = -1;
-	}
 	s->evcap = RN_PASS_MAX_EVENTS;
 	s->evs = calloc(s->evcap, sizeof *s->evs);
 	s->keys = calloc(s->evcap, sizeof *s->keys);
@@ -873,8 +862,6 @@ int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink 
 		free(s->keys);
 		free(s->scratch);
 		close(s->dirfd);
-		if (s->inofd >= 0)
-			close(s->inofd);
 		return -ENOMEM;
 	}
 	rn_clock_init(&s->clock);
@@ -926,7 +913,5 @@ void rn_session_close(struct rn_session *s)
 	free(s->evs);
 	free(s->keys);
 	free(s->scratch);
-	if (s->inofd >= 0)
-		close(s->inofd);
 	close(s->dirfd);
 }

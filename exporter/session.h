@@ -83,7 +83,7 @@ struct rn_evkey {
 struct rn_session {
 	const char *dir;
 	int dirfd;
-	int inofd;		/* inotify on dir, -1 if unavailable */
+	uint64_t dir_mtime_ns;	/* the directory's mtime at the last scan */
 	uint64_t pidns;		/* our own pid namespace inode */
 	uint32_t uid;
 	struct rn_ar *arenas;
@@ -115,16 +115,9 @@ struct rn_session {
 	size_t scratch_used, scratch_cap;
 };
 
-/* rn_session_open: watch dir (which must exist). Returns 0 or -errno. */
+/* rn_session_open: read dir (which must exist). Returns 0 or -errno. */
 int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
 		    unsigned nsinks);
-
-/* Without inotify (found by rescans only): closing an inotify instance
- * waits for the kernel's RCU grace period, which a fuzzer opening a
- * session per input cannot afford. */
-#define RN_SESSION_NO_WATCH 1u
-int rn_session_open_flags(struct rn_session *s, const char *dir, struct rn_sink *sinks,
-			  unsigned nsinks, unsigned flags);
 
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
  * ended threads and processes. Returns the number of records read; sets
@@ -140,7 +133,7 @@ void rn_session_root_exit(struct rn_session *s, int32_t pid, int wstatus);
 /* rn_session_idle: no arena left, none expected (fork child or exec). */
 int rn_session_idle(const struct rn_session *s);
 
-/* rn_session_wait: sleep until the directory changes or timeout_ms. */
+/* rn_session_wait: sleep timeout_ms, or until extra_fd is readable. */
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd);
 
 /* rn_session_close: final drain of whatever is readable, sinks finished,

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rn_sink_json_new(&sinks[1], null, &opts);
 	rn_sink_summary_new(&sinks[2], null, &opts);
 	struct rn_session s;
-	if (rn_session_open_flags(&s, dir, sinks, 3, RN_SESSION_NO_WATCH) == 0) {
+	if (rn_session_open(&s, dir, sinks, 3) == 0) {
 		rn_session_pass(&s);
 		rn_session_close(&s);
 	}
