@@ -376,8 +376,16 @@ static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned fl
 		return rn_bad_opt(e, bad, NULL, why);
 	if (!x->enabled || !x->file || (flags & RN_OPTS_NO_FILES))
 		return 0;
-	int fd = open(x->file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	/* Can it be written? Asked without leaving a file behind: a run that
+	 * never starts (a later error, a missing program) must not leave an
+	 * empty trace file; the sink creates it when it starts. */
+	int fd = open(x->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd >= 0) {
+		close(fd);
+		unlink(x->file);
+		return 0;
+	}
+	if (errno == EEXIST && (fd = open(x->file, O_WRONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
 		close(fd);
 		return 0;
 	}

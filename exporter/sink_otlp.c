@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -537,7 +538,9 @@ static void otlp_report(struct otlp_st *st)
 		else if (!st->http && (st->dropped || st->model.nomem))
 			fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans dropped (queue full or out of memory)\n",
 				st->dropped + st->model.nomem);
-		if (!st->quiet || st->file_error)
+		if (!st->file_spans && !st->file_error && x->file_is_default)
+			unlink(st->path);	/* nothing traced: no file of ours left */
+		else if (!st->quiet || st->file_error)
 			fprintf(stderr, "renacer: OTLP trace written to %s (%" PRIu64 " spans)\n",
 				st->path, st->file_spans);
 	}
