@@ -5,9 +5,30 @@
  * batch to batch; strings are pointed to, never copied (protobuf-c only
  * reads them while packing). It must never modify a span and never keep a
  * pointer into one past the call.
+ *
+ * Span attributes are packed apart, one KeyValue at a time, and most of
+ * them only once per run: a call span's attributes repeat (the same
+ * syscall.name, syscall.func and thread.id on every read of a thread; the
+ * same few syscall.ret and syscall.fd values), and packing a KeyValue and
+ * its AnyValue is most of protobuf-c's work per span. A KeyValue packed by
+ * protobuf-c is kept in a small cache keyed by the attribute's key
+ * pointer and value (constant strings only, by pointer: otlp_span.h's
+ * contract), and handed to protobuf-c as one of the span's unknown fields,
+ * which it writes verbatim after its tag: the bytes on the wire are those
+ * of the attributes field, attributes in their order (after the span's
+ * other fields, which any protobuf reader accepts).
+ *
+ * The same goes for what a span shares with its siblings (trace id,
+ * parent, trace state, flags, name, kind: one "head" per image and
+ * syscall): packed once by protobuf-c as a Span holding only those, and
+ * handed on as one unknown field whose tag is the head's first field
+ * (trace_id, always present). Each span then has protobuf-c pack only its
+ * id, times, link and status; and since its constant bytes are now
+ * contiguous, gzip finds one long match where it found three.
  */
 #include "otlp_encode.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +41,40 @@ typedef Opentelemetry__Proto__Common__V1__ArrayValue rn_pb_arr;
 typedef Opentelemetry__Proto__Trace__V1__Span rn_pb_span;
 typedef Opentelemetry__Proto__Trace__V1__Span__Link rn_pb_link;
 typedef Opentelemetry__Proto__Trace__V1__Status rn_pb_status;
+typedef ProtobufCMessageUnknownField rn_pb_field;
+
+/* One KeyValue packed once: what follows the attributes field's tag (its
+ * length and the KeyValue). 128 bytes, direct-mapped: a collision
+ * replaces the older entry, unless the batch being encoded uses it. */
+#define RN_KVC_SLOTS 1024u
+#define RN_KVC_BYTES 94u
+#define RN_KVC_STR 48u	/* longest cached string value */
+
+/* One span head (see the top), direct-mapped like the KeyValues. */
+#define RN_HEAD_SLOTS 256u
+#define RN_HEAD_BYTES 104u
+
+struct rn_pb_head {
+	const char *name;	/* a constant name */
+	uint8_t parent[8];
+	uint8_t has_parent;
+	uint8_t kind;
+	uint8_t n;		/* bytes in b */
+	uint32_t flags;
+	uint32_t gen;		/* the batch that last used it; 0: empty */
+	uint8_t b[RN_HEAD_BYTES];
+};
+
+struct rn_pb_kvc {
+	const char *key;
+	const char *s;		/* RN_AV_STR: the constant string */
+	int64_t i;		/* RN_AV_INT, RN_AV_BOOL */
+	uint32_t len;		/* RN_AV_STR: its length */
+	uint32_t gen;		/* the batch that last used it; 0: empty */
+	uint8_t type;
+	uint8_t n;		/* bytes in b */
+	uint8_t b[RN_KVC_BYTES];
+};
 
 /* A typed array that grows and is kept. */
 #define RN_VEC(T) struct { T *v; size_t cap; }
@@ -35,7 +90,17 @@ struct rn_otlp_pb {
 	RN_VEC(rn_pb_status) stats;
 	RN_VEC(rn_pb_link) links;
 	RN_VEC(rn_pb_link *) link_ptrs;
+	RN_VEC(rn_pb_field) fields;	/* span attributes, packed */
+	struct rn_otlp_buf scratch;	/* attributes packed for this batch only */
 	struct rn_otlp_buf out;
+	struct rn_pb_kvc *kvc;		/* RN_KVC_SLOTS */
+	struct rn_pb_head *heads;	/* RN_HEAD_SLOTS */
+	uint8_t head_trace[16];		/* the trace id and state the heads hold */
+	const char *head_state;
+	uint32_t gen;			/* batches encoded, never 0 */
+	uint32_t head_id;		/* Span.trace_id's field number: a head's first */
+	uint32_t attr_id;		/* Span.attributes' field number */
+	uint8_t list_tag;		/* KeyValueList.values' tag byte */
 };
 
 static int rn_vec_reserve(void **v, size_t *cap, size_t need, size_t size)
@@ -79,7 +144,27 @@ void rn_otlp_buf_free(struct rn_otlp_buf *b)
 
 struct rn_otlp_pb *rn_otlp_pb_new(void)
 {
-	return calloc(1, sizeof(struct rn_otlp_pb));
+	struct rn_otlp_pb *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->kvc = calloc(RN_KVC_SLOTS, sizeof *e->kvc);
+	e->heads = calloc(RN_HEAD_SLOTS, sizeof *e->heads);
+	const ProtobufCFieldDescriptor *attrs = protobuf_c_message_descriptor_get_field_by_name(
+		&opentelemetry__proto__trace__v1__span__descriptor, "attributes");
+	const ProtobufCFieldDescriptor *trace = protobuf_c_message_descriptor_get_field_by_name(
+		&opentelemetry__proto__trace__v1__span__descriptor, "trace_id");
+	const ProtobufCFieldDescriptor *values = protobuf_c_message_descriptor_get_field_by_name(
+		&opentelemetry__proto__common__v1__key_value_list__descriptor, "values");
+	/* the one-byte tag rn_pb_attr_field strips: a field number below 16 */
+	if (!e->kvc || !e->heads || !attrs || !values || values->id >= 16 || !trace ||
+	    trace->id >= 16) {
+		rn_otlp_pb_free(e);
+		return NULL;
+	}
+	e->attr_id = attrs->id;
+	e->head_id = trace->id;
+	e->list_tag = (uint8_t)(values->id << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+	return e;
 }
 
 void rn_otlp_pb_free(struct rn_otlp_pb *e)
@@ -96,7 +181,11 @@ void rn_otlp_pb_free(struct rn_otlp_pb *e)
 	free(e->stats.v);
 	free(e->links.v);
 	free(e->link_ptrs.v);
+	free(e->fields.v);
+	rn_otlp_buf_free(&e->scratch);
 	rn_otlp_buf_free(&e->out);
+	free(e->kvc);
+	free(e->heads);
 	free(e);
 }
 
@@ -162,27 +251,207 @@ static void rn_pb_attrs(struct rn_pb_fill *f, const struct rn_span *owner,
 	}
 }
 
+static size_t rn_kvc_slot(const struct rn_attr *a, uint64_t v)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a->key * 0x9e3779b97f4a7c15ull ^
+		     (v + a->type) * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h >> 40) & (RN_KVC_SLOTS - 1);
+}
+
+/* Attribute a of owner as an unknown field of its span: the bytes of a
+ * Span's attributes field after the tag. From the cache when it holds
+ * them; else packed by protobuf-c as the only member of a KeyValueList,
+ * whose own one-byte tag is left out, into the cache or, for strings
+ * that are not constants and entries the batch still uses, into the
+ * batch's scratch buffer (reserved in full beforehand: it never moves
+ * while fields point into it). */
+static void rn_pb_attr_field(struct rn_pb_fill *f, const struct rn_span *owner,
+			     const struct rn_attr *a, rn_pb_field *uf)
+{
+	struct rn_otlp_pb *e = f->e;
+	struct rn_pb_kvc *c = NULL;
+	uf->tag = e->attr_id;
+	uf->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	int str = a->type == RN_AV_STR;
+	if ((str && a->s.p && a->s.len <= RN_KVC_STR) || a->type == RN_AV_INT ||
+	    a->type == RN_AV_BOOL) {
+		c = &e->kvc[rn_kvc_slot(a, str ? (uint64_t)(uintptr_t)a->s.p : (uint64_t)a->i)];
+		if (c->gen && c->key == a->key && c->type == a->type &&
+		    (str ? c->s == a->s.p && c->len == a->s.len : c->i == a->i)) {
+			c->gen = e->gen;
+			uf->data = c->b;
+			uf->len = c->n;
+			return;
+		}
+		if (c->gen == e->gen)
+			c = NULL;	/* an earlier span of this batch points to it */
+	}
+	rn_pb_kv **kvp;
+	size_t one;
+	rn_pb_attrs(f, owner, a, 1, &kvp, &one);
+	Opentelemetry__Proto__Common__V1__KeyValueList list =
+		OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE_LIST__INIT;
+	list.values = kvp;
+	list.n_values = 1;
+	uint8_t *dst = e->scratch.p + e->scratch.len;
+	size_t n = protobuf_c_message_pack(&list.base, dst);
+	assert(n > 1 && dst[0] == e->list_tag);
+	if (c && n - 1 <= RN_KVC_BYTES) {
+		*c = (struct rn_pb_kvc){ .key = a->key, .s = str ? a->s.p : NULL, .i = a->i,
+					 .len = a->s.len, .gen = e->gen, .type = a->type,
+					 .n = (uint8_t)(n - 1) };
+		memcpy(c->b, dst + 1, n - 1);
+		uf->data = c->b;
+	} else {
+		e->scratch.len += n;
+		uf->data = dst + 1;
+	}
+	uf->len = n - 1;
+}
+
+/* The head of sp (trace id, parent, trace state, flags, name, kind) as an
+ * unknown field: what protobuf-c packs for a Span holding only those,
+ * without the first tag (trace_id's: one byte), from the cache or packed
+ * now (into the cache or the scratch buffer, as rn_pb_attr_field does). */
+static void rn_pb_head_field(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
+			     const struct rn_span *sp, rn_pb_field *uf)
+{
+	struct rn_pb_head *h = NULL;
+	uf->tag = e->head_id;
+	uf->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+	uint64_t parent = 0;
+	if (sp->has_parent)
+		memcpy(&parent, sp->parent_id, 8);
+	if (sp->name.p) {
+		uint64_t k = ((uint64_t)(uintptr_t)sp->name.p * 0x9e3779b97f4a7c15ull) ^
+			     ((parent ^ sp->flags) * 0xc2b2ae3d27d4eb4full);
+		h = &e->heads[(k >> 40) & (RN_HEAD_SLOTS - 1)];
+		if (h->gen && h->name == sp->name.p && h->has_parent == sp->has_parent &&
+		    !memcmp(h->parent, &parent, 8) && h->flags == sp->flags && h->kind == sp->kind) {
+			h->gen = e->gen;
+			uf->data = h->b;
+			uf->len = h->n;
+			return;
+		}
+		if (h->gen == e->gen)
+			h = NULL;	/* an earlier span of this batch points to it */
+	}
+	rn_pb_span head;
+	opentelemetry__proto__trace__v1__span__init(&head);
+	head.trace_id = (ProtobufCBinaryData){ 16, (uint8_t *)(uintptr_t)b->trace_id };
+	if (sp->has_parent)
+		head.parent_span_id = (ProtobufCBinaryData){ 8, (uint8_t *)(uintptr_t)sp->parent_id };
+	if (b->trace_state)
+		head.trace_state = rn_mut(b->trace_state);
+	head.flags = sp->flags;
+	head.name = rn_mut(rn_sref_str(sp, &sp->name));
+	head.kind = (Opentelemetry__Proto__Trace__V1__Span__SpanKind)sp->kind;
+	uint8_t *dst = e->scratch.p + e->scratch.len;
+	size_t n = protobuf_c_message_pack(&head.base, dst);
+	assert(n > 1 && dst[0] == (uint8_t)(e->head_id << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED));
+	if (h && n - 1 <= RN_HEAD_BYTES) {
+		*h = (struct rn_pb_head){ .name = sp->name.p, .has_parent = sp->has_parent,
+					  .kind = sp->kind, .n = (uint8_t)(n - 1), .flags = sp->flags,
+					  .gen = e->gen };
+		memcpy(h->parent, &parent, 8);
+		memcpy(h->b, dst + 1, n - 1);
+		uf->data = h->b;
+	} else {
+		e->scratch.len += n;
+		uf->data = dst + 1;
+	}
+	uf->len = n - 1;
+}
+
+/* An upper bound of the packed size, so that protobuf_c_message_pack can
+ * write into a buffer sized without protobuf_c_message_get_packed_size:
+ * that call walks the whole message tree once more, as much work as the
+ * packing itself (about 40% of the encoder's instructions). Every field
+ * is counted at its widest: a tag of RN_PB_TAG bytes (every OTLP field
+ * number is below 2048), a length of RN_PB_LEN (any 32-bit length), a
+ * varint of RN_PB_VARINT. protobuf-c measures strings with strlen, never
+ * more than an rn_sref's len (a copied string ends with a NUL at len). */
+#define RN_PB_TAG 2u
+#define RN_PB_LEN 5u
+#define RN_PB_VARINT 10u
+#define RN_PB_FIELD (RN_PB_TAG + RN_PB_LEN)	/* tag and length of a string or message */
+
+static size_t rn_pb_attr_bound(const struct rn_attr *a)
+{
+	/* the KeyValue, its key, its AnyValue */
+	size_t n = 3 * RN_PB_FIELD + strlen(a->key);
+	switch (a->type) {
+	case RN_AV_INT:
+	case RN_AV_BOOL:
+		return n + RN_PB_TAG + RN_PB_VARINT;
+	case RN_AV_STRARR:	/* the ArrayValue, and per member its AnyValue and string */
+		return n + RN_PB_FIELD + (size_t)a->count * 2 * RN_PB_FIELD + a->s.len;
+	default:
+		return n + RN_PB_FIELD + a->s.len;
+	}
+}
+
+/* Everything of a span but its attributes, at its widest: the span's own
+ * field, ids, trace state, flags, name, kind, times, dropped counts, one
+ * link (ids, state, flags, dropped count) and a status (code, message). */
+static size_t rn_pb_span_bound(const struct rn_span *sp, size_t ts_len)
+{
+	return RN_PB_FIELD + (RN_PB_FIELD + 16) + (RN_PB_FIELD + 8) + (RN_PB_FIELD + ts_len) +
+	       (RN_PB_FIELD + 8) + (RN_PB_TAG + RN_PB_VARINT) + (RN_PB_FIELD + sp->name.len) +
+	       (RN_PB_TAG + RN_PB_VARINT) + 2 * (RN_PB_TAG + 8) + 3 * (RN_PB_TAG + RN_PB_VARINT) +
+	       RN_PB_FIELD + (RN_PB_FIELD + 16) + (RN_PB_FIELD + 8) + (RN_PB_FIELD + ts_len) +
+	       2 * (RN_PB_TAG + RN_PB_VARINT) +
+	       RN_PB_FIELD + (RN_PB_FIELD + sp->status_msg.len) + (RN_PB_TAG + RN_PB_VARINT);
+}
+
 int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 		      const uint8_t **out, size_t *len)
 {
-	size_t nkv = b->res->nattrs, nany = b->res->nattrs, narr = 0, nlink = 0;
+	size_t nkv = b->res->nattrs, nany = b->res->nattrs, narr = 0, nlink = 0, nfield = 0;
+	size_t scratch = 0;
+	size_t ts_len = b->trace_state ? strlen(b->trace_state) : 0;
+	/* request, resource spans, resource, scope spans and its schema url,
+	 * scope (name, version, dropped count), resource dropped count */
+	size_t bound = 6 * RN_PB_FIELD + 2 * RN_PB_FIELD + sizeof "renacer" + sizeof RENACER_VERSION +
+		       2 * (RN_PB_TAG + RN_PB_VARINT);
+	for (unsigned k = 0; k < b->res->nattrs; k++)
+		bound += rn_pb_attr_bound(&b->res->attrs[k]);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
 		nkv += sp->nattrs;
 		nany += sp->nattrs;
 		nlink += sp->has_link;
-		for (unsigned k = 0; k < sp->nattrs; k++)
+		bound += rn_pb_span_bound(sp, ts_len);
+		scratch += rn_pb_span_bound(sp, ts_len);	/* its head, if not cached */
+		nfield += 1u + sp->nattrs;
+		for (unsigned k = 0; k < sp->nattrs; k++) {
+			size_t ab = rn_pb_attr_bound(&sp->attrs[k]);
+			bound += ab;
+			scratch += ab;	/* as if none were cached */
 			if (sp->attrs[k].type == RN_AV_STRARR) {
 				narr++;
 				nany += sp->attrs[k].count;
 			}
+		}
 	}
 	if (RN_RESERVE(e->spans, b->n) || RN_RESERVE(e->span_ptrs, b->n) ||
 	    RN_RESERVE(e->kvs, nkv) || RN_RESERVE(e->kv_ptrs, nkv) ||
 	    RN_RESERVE(e->anys, nany) || RN_RESERVE(e->any_ptrs, nany) ||
 	    RN_RESERVE(e->arrs, narr + 1) || RN_RESERVE(e->stats, b->n) ||
-	    RN_RESERVE(e->links, nlink + 1) || RN_RESERVE(e->link_ptrs, nlink + 1))
+	    RN_RESERVE(e->links, nlink + 1) || RN_RESERVE(e->link_ptrs, nlink + 1) ||
+	    RN_RESERVE(e->fields, nfield + 1))
 		return -ENOMEM;
+	e->scratch.len = 0;
+	if (rn_otlp_buf_reserve(&e->scratch, scratch))
+		return -ENOMEM;
+	if (!++e->gen)
+		e->gen = 1;
+	/* heads hold the trace id and state: another trace, other heads */
+	if (memcmp(e->head_trace, b->trace_id, 16) || e->head_state != b->trace_state) {
+		memset(e->heads, 0, RN_HEAD_SLOTS * sizeof *e->heads);
+		memcpy(e->head_trace, b->trace_id, 16);
+		e->head_state = b->trace_state;
+	}
 
 	struct rn_pb_fill f = { e, 0, 0, 0, 0 };
 	Opentelemetry__Proto__Resource__V1__Resource res =
@@ -193,29 +462,24 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	scope.name = rn_mut("renacer");
 	scope.version = rn_mut(RENACER_VERSION);
 
-	size_t nl = 0;
+	size_t nl = 0, nf = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
 		rn_pb_span *ps = &e->spans.v[i];
 		e->span_ptrs.v[i] = ps;
 		opentelemetry__proto__trace__v1__span__init(ps);
-		ps->trace_id = (ProtobufCBinaryData){ 16, (uint8_t *)(uintptr_t)b->trace_id };
 		ps->span_id = (ProtobufCBinaryData){ 8, (uint8_t *)(uintptr_t)sp->span_id };
-		if (sp->has_parent)
-			ps->parent_span_id =
-				(ProtobufCBinaryData){ 8, (uint8_t *)(uintptr_t)sp->parent_id };
-		if (b->trace_state)
-			ps->trace_state = rn_mut(b->trace_state);
-		ps->flags = sp->flags;
-		ps->name = rn_mut(rn_sref_str(sp, &sp->name));
-		ps->kind = (Opentelemetry__Proto__Trace__V1__Span__SpanKind)sp->kind;
 		ps->start_time_unix_nano = sp->start_ns;
 		ps->end_time_unix_nano = sp->end_ns;
-		rn_pb_attrs(&f, sp, sp->attrs, sp->nattrs, &ps->attributes, &ps->n_attributes);
+		ps->base.unknown_fields = &e->fields.v[nf];
+		ps->base.n_unknown_fields = 1u + sp->nattrs;
+		rn_pb_head_field(e, b, sp, &e->fields.v[nf++]);
+		for (unsigned k = 0; k < sp->nattrs; k++)
+			rn_pb_attr_field(&f, sp, &sp->attrs[k], &e->fields.v[nf++]);
 		if (sp->has_link) {
 			rn_pb_link *l = &e->links.v[nl];
 			opentelemetry__proto__trace__v1__span__link__init(l);
-			l->trace_id = ps->trace_id;
+			l->trace_id = (ProtobufCBinaryData){ 16, (uint8_t *)(uintptr_t)b->trace_id };
 			l->span_id = (ProtobufCBinaryData){ 8, (uint8_t *)(uintptr_t)sp->link_id };
 			l->flags = sp->flags & 0x1ffu;
 			ps->links = &e->link_ptrs.v[nl];
@@ -249,11 +513,15 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	req.resource_spans = &rsp;
 	req.n_resource_spans = 1;
 
-	size_t n = protobuf_c_message_get_packed_size(&req.base);
+	/* the bound is checked against protobuf-c's own count where asserts
+	 * are on (the Debug and sanitizer builds the tests run) */
+	assert(protobuf_c_message_get_packed_size(&req.base) <= bound);
 	e->out.len = 0;
-	if (rn_otlp_buf_reserve(&e->out, n))
+	if (rn_otlp_buf_reserve(&e->out, bound))
 		return -ENOMEM;
 	e->out.len = protobuf_c_message_pack(&req.base, e->out.p);
+	if (e->out.len > bound)
+		abort();	/* cannot happen (see rn_pb_attr_bound); never go on past an overflow */
 	*out = e->out.p;
 	*len = e->out.len;
 	return 0;

@@ -20,7 +20,10 @@
 enum rn_attr_type { RN_AV_STR, RN_AV_INT, RN_AV_BOOL, RN_AV_STRARR };
 
 /* A string: constant (p) or in the owner's text buffer (off, when p is
- * NULL). */
+ * NULL). A constant, like an attribute key, must keep its bytes for the
+ * whole run: the protobuf encoder keeps what it packed from one by its
+ * pointer (otlp_pb.c). len is at least strlen(p): packing bounds rely on
+ * it. */
 struct rn_sref {
 	const char *p;
 	uint32_t off;
