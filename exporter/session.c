@@ -750,9 +750,20 @@ size_t rn_session_pass(struct rn_session *s)
 		}
 	}
 	if (check) {
-		for (struct rn_ar *a = s->arenas; a; a = a->next)
+		int died = 0;
+		for (struct rn_ar *a = s->arenas; a; a = a->next) {
 			a->all_dead = (a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) &&
 				      a->thr && rn_ar_check_live(s, a, now);
+			died |= a->all_dead;
+		}
+		/* Whatever a process started before it ended is in the directory
+		 * by now (its child made its arena before the parent could reap
+		 * it and die): start those before announcing the end, so a
+		 * child is never announced after its parent is gone. */
+		if (died) {
+			rn_scan_dir(s);
+			rn_start_waiting(s, now);
+		}
 		/* a process ends when its arena and every extension of it
 		 * have no live thread left */
 		for (struct rn_ar *x = s->arenas; x; x = x->next)
