@@ -8,43 +8,14 @@
 #include <string.h>
 #include <sys/wait.h>
 
-struct result {
-	int status;
-	char err[8192];
-	unsigned lines;
-};
+#include "opt_run.h"
 
+/* a clean OTEL environment (and a directory where a default OTLP file may
+ * go), then the case's */
 static struct result run(const char *env, const char *args)
 {
-	struct result r = { 0 };
-	char errf[] = "/tmp/rn-otlpopt-XXXXXX";
-	int fd = mkstemp(errf);
-	cr_assert_geq(fd, 0);
-	char cmd[8192];
-	/* a clean OTEL environment, then the case's */
-	snprintf(cmd, sizeof cmd,
-		 "cd /tmp && env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT "
-		 "-u OTEL_SDK_DISABLED -u TRACEPARENT %s %s %s </dev/null >/dev/null 2>%s",
-		 env ? env : "", RN_EXPORTER, args, errf);
-	int st = system(cmd);
-	cr_assert(WIFEXITED(st), "%s: did not exit normally", cmd);
-	r.status = WEXITSTATUS(st);
-	FILE *f = fdopen(fd, "r");
-	size_t n = fread(r.err, 1, sizeof r.err - 1, f);
-	r.err[n] = '\0';
-	fclose(f);
-	unlink(errf);
-	for (char *p = r.err; *p; p++)
-		r.lines += *p == '\n';
-	return r;
-}
-
-static void bad_option(const char *args, const char *names)
-{
-	struct result r = run(NULL, args);
-	cr_assert_eq(r.status, 2, "'%s' exited %d, stderr: %s", args, r.status, r.err);
-	cr_assert_eq(r.lines, 1, "'%s' printed %u lines: %s", args, r.lines, r.err);
-	cr_assert(strstr(r.err, names), "'%s' error does not name %s: %s", args, names, r.err);
+	return run_pre("cd /tmp && env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_TRACES_ENDPOINT "
+		       "-u OTEL_SDK_DISABLED -u TRACEPARENT", env, args);
 }
 
 Test(otlp_options, bad_values_exit_2_naming_the_option)
