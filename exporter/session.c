@@ -633,7 +633,17 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		if (a->thr[i].last_exit_ns > last)
 			last = a->thr[i].last_exit_ns;
 	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : rn_real_ns();
-	if (a->execd && s->nexecwait < RN_EXECWAIT_MAX)
+	if (!a->execd)
+		return;
+	/* Our exec is recorded (the held record was just queued): the image
+	 * it made may already be known, or is yet to be seen. Either way its
+	 * own account of the exec is then dropped (rn_drop_known_execs). */
+	for (struct rn_ar *b = s->arenas; b; b = b->next)
+		if (b != a && b->state == RN_AR_LIVE && b->proc.prev_arena_id == a->proc.arena_id) {
+			b->exec_seen = 1;
+			return;
+		}
+	if (s->nexecwait < RN_EXECWAIT_MAX)
 		s->execwait[s->nexecwait++] = (struct rn_execwait){
 			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id
 		};
