@@ -36,22 +36,31 @@ void rn_span_reset(struct rn_span *sp)
 	sp->text_len = 0;
 }
 
+/* Grows the span's text buffer to hold need bytes (doubling, so a reused
+ * span soon stops allocating). Returns 0 or -ENOMEM. */
+static int rn_text_reserve(struct rn_span *sp, size_t need)
+{
+	if (need <= sp->text_cap)
+		return 0;
+	size_t cap = sp->text_cap ? sp->text_cap : 256;
+	while (cap < need)
+		cap *= 2;
+	char *t = realloc(sp->text, cap);
+	if (!t)
+		return -ENOMEM;
+	sp->text = t;
+	sp->text_cap = (uint32_t)cap;
+	sp->allocs++;
+	return 0;
+}
+
 int rn_span_text(struct rn_span *sp, const void *s, size_t n, struct rn_sref *r)
 {
 	if (n > UINT32_MAX / 2)
 		return -ENOMEM;
 	size_t need = (size_t)sp->text_len + n + 1;
-	if (need > sp->text_cap) {
-		size_t cap = sp->text_cap ? sp->text_cap : 256;
-		while (cap < need)
-			cap *= 2;
-		char *t = realloc(sp->text, cap);
-		if (!t)
-			return -ENOMEM;
-		sp->text = t;
-		sp->text_cap = (uint32_t)cap;
-		sp->allocs++;
-	}
+	if (rn_text_reserve(sp, need))
+		return -ENOMEM;
 	r->p = NULL;
 	r->off = sp->text_len;
 	r->len = (uint32_t)n;
@@ -104,17 +113,8 @@ int rn_span_text_utf8(struct rn_span *sp, const void *src, size_t n, struct rn_s
 		return -ENOMEM;
 	sp->text_len = r->off;	/* write in place from here */
 	size_t need = (size_t)r->off + 3 * n + 1;
-	if (need > sp->text_cap) {
-		size_t cap = sp->text_cap;
-		while (cap < need)
-			cap *= 2;
-		char *t = realloc(sp->text, cap);
-		if (!t)
-			return -ENOMEM;
-		sp->text = t;
-		sp->text_cap = (uint32_t)cap;
-		sp->allocs++;
-	}
+	if (rn_text_reserve(sp, need))
+		return -ENOMEM;
 	char *o = sp->text + r->off;
 	for (i = 0; i < n;) {
 		ok = rn_utf8_len(s + i, n - i);

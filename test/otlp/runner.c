@@ -81,3 +81,24 @@ void run_prog(struct rn_run *r, const char *cwd, char *const env[], char *const 
 	for (char *c = r->err; *c; c++)
 		r->lines += *c == '\n';
 }
+
+int run_sh(const char *cmd, char *out, size_t cap)
+{
+	char f[] = "/tmp/rn-test-shXXXXXX";
+	int fd = mkstemp(f);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	char *full;
+	if (asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>&1", cmd, f) < 0) {
+		unlink(f);
+		return -1;
+	}
+	int st = system(full);
+	free(full);
+	char *b = slurp(f, NULL);
+	snprintf(out, cap, "%s", b ? b : "");
+	free(b);
+	unlink(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -20,4 +20,8 @@ void run_prog(struct rn_run *r, const char *cwd, char *const env[], char *const 
 /* slurp: a whole file, NUL-terminated, or NULL; *len its size. */
 char *slurp(const char *path, size_t *len);
 
+/* run_sh: a shell command line (60 s at most); its stdout and stderr in
+ * out; returns its exit status, or 128+signal. */
+int run_sh(const char *cmd, char *out, size_t cap);
+
 #endif

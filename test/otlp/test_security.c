@@ -103,20 +103,11 @@ Test(security, a_bad_redaction_regex_exits_2_naming_the_option)
 	cr_assert(strstr(r.err, "--redact-paths"), "%s", r.err);
 }
 
-/* Runs a shell command line; returns its exit status, output in out. */
 static int sh(const char *cmd, char *out, size_t cap)
 {
-	char f[] = "/tmp/rn-sec-shXXXXXX";
-	close(mkstemp(f));
-	char *full;
-	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>&1", cmd, f) > 0);
-	int st = system(full);
-	free(full);
-	char *b = slurp(f, NULL);
-	snprintf(out, cap, "%s", b ? b : "");
-	free(b);
-	unlink(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int st = run_sh(cmd, out, cap);
+	cr_assert_geq(st, 0, "cannot run %s", cmd);
+	return st;
 }
 
 static unsigned arenas_in(const char *dir)

@@ -220,20 +220,11 @@ Test(spool, run_ending_while_down_leaves_a_spool_that_replay_delivers)
 	rx_stop(rx);
 }
 
-/* Runs a shell command line; returns its exit status. */
 static int sh(const char *cmd, char *out, size_t cap)
 {
-	char f[] = "/tmp/rn-spool-shXXXXXX";
-	close(mkstemp(f));
-	char *full;
-	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>&1", cmd, f) > 0);
-	int st = system(full);
-	free(full);
-	char *b = slurp(f, NULL);
-	snprintf(out, cap, "%s", b ? b : "");
-	free(b);
-	unlink(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int st = run_sh(cmd, out, cap);
+	cr_assert_geq(st, 0, "cannot run %s", cmd);
+	return st;
 }
 
 Test(spool, the_spool_limit_drops_and_counts_exactly)
