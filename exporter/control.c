@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "otlp_sink.h"
+#include "otlp/otlp_sink.h"
 #include "session.h"
 
 struct rn_control {

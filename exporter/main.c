@@ -7,7 +7,7 @@
 #include "control.h"
 #include "launch.h"
 #include "options.h"
-#include "otlp_sink.h"
+#include "otlp/otlp_sink.h"
 
 int main(int argc, char **argv)
 {

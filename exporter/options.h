@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "../common/filter.h"
-#include "otlp_env.h"
+#include "otlp/otlp_env.h"
 
 #define RN_ALLOW_UIDS_MAX 32
 #define RN_SPOOL_MB_DEFAULT 256

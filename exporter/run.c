@@ -11,7 +11,7 @@
 
 #include "clock.h"
 #include "control.h"
-#include "otlp_sink.h"
+#include "otlp/otlp_sink.h"
 #include "redact.h"
 #include "session.h"
 #include "sink.h"

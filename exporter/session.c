@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 #include "redact.h"
 
 #define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */

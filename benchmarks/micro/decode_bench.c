@@ -1,4 +1,4 @@
-/* decode_bench: the exporter's per-record parse (exporter/decode.h) on the
+/* decode_bench: the exporter's per-record parse (exporter/decode/decode.h) on the
  * two shapes that make up most traces:
  *   decode_read        a read() record, no items
  *   decode_openat_path an openat() record with a 24-byte path item
@@ -8,7 +8,7 @@
 
 #include "../../common/record.h"
 #include "../../common/table.h"
-#include "../../exporter/decode.h"
+#include "../../exporter/decode/decode.h"
 #include "bench.h"
 
 static long records;

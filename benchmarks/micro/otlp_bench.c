@@ -25,10 +25,10 @@
 
 #include "../../common/record.h"
 #include "../../common/table.h"
-#include "../../exporter/decode.h"
-#include "../../exporter/otlp_encode.h"
-#include "../../exporter/otlp_http.h"
-#include "../../exporter/otlp_model.h"
+#include "../../exporter/decode/decode.h"
+#include "../../exporter/otlp/otlp_encode.h"
+#include "../../exporter/otlp/otlp_http.h"
+#include "../../exporter/otlp/otlp_model.h"
 #include "bench.h"
 
 #define NSHAPES 5

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "../../common/record.h"
-#include "../../exporter/decode.h"
-#include "../../exporter/decode_fmt.h"
+#include "../../exporter/decode/decode.h"
+#include "../../exporter/decode/decode_fmt.h"
 #include "../../exporter/options.h"
 #include "../../exporter/sink.h"
 

@@ -6,7 +6,7 @@
 
 #include "../../common/record.h"
 #include "../../common/table.h"
-#include "../../exporter/decode.h"
+#include "../../exporter/decode/decode.h"
 
 /* Appends one item to buf at *off. */
 static void item(uint8_t *buf, uint32_t *off, uint8_t tag, uint8_t flags, const void *p, uint16_t len)

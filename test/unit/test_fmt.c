@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "../../common/record.h"
-#include "../../exporter/decode_fmt.h"
+#include "../../exporter/decode/decode_fmt.h"
 #include "../../exporter/options.h"
 #include "../../exporter/sink.h"
 

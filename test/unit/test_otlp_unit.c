@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../exporter/otlp_encode.h"
-#include "../../exporter/otlp_http.h"
-#include "../../exporter/otlp_model.h"
+#include "../../exporter/otlp/otlp_encode.h"
+#include "../../exporter/otlp/otlp_http.h"
+#include "../../exporter/otlp/otlp_model.h"
 #include "../otlp/json.h"
 #include "../otlp/receiver.h"
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decode_fmt.h"
+#include "../decode/decode_fmt.h"
 
 struct rn_jw {
 	struct rn_otlp_buf *b;

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "event.h"
+#include "../event.h"
 #include "otlp_env.h"
 #include "otlp_span.h"
 

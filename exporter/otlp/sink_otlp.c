@@ -32,7 +32,7 @@
 #include <time.h>
 #include <curl/curl.h>
 
-#include "options.h"
+#include "../options.h"
 #include "otlp_encode.h"
 #include "otlp_http.h"
 #include "otlp_model.h"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "../event.h"
 
 /* The argument list as strace prints it, without the parentheses:
  * AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC. Returns the length written

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "../common/table.h"
+#include "../../common/table.h"
 
 int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	      struct rn_event *ev)

@@ -3,7 +3,7 @@
 #ifndef RN_OTLP_SINK_H
 #define RN_OTLP_SINK_H
 
-#include "sink.h"
+#include "../sink.h"
 
 /* rn_sink_otlp_new: the sink for o->otlp (which must be enabled and must
  * outlive the sink). Returns 0, or -errno when the file cannot be opened

@@ -5,15 +5,15 @@
  * write a partial line for one event, and never exit on an output error:
  * it reports -errno to the caller.
  */
-#include "sink.h"
+#include "../sink.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "decode_fmt.h"
-#include "options.h"
+#include "../decode/decode_fmt.h"
+#include "../options.h"
 
 /* Captures after one record are at most RN_EXT_MAX bytes, and strace
  * escaping at most quadruples a byte: this always holds the arguments. */

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "../common/record.h"
-#include "event.h"
+#include "../../common/record.h"
+#include "../event.h"
 
 /* rn_decode: fills ev (captures point into ext, which must outlive ev).
  * Timestamps are left in ticks (t_enter_ns/t_exit_ns hold raw ticks) for

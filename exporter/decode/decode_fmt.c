@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/record.h"
+#include "../../common/record.h"
 
 /* ---- bounded output ---- */
 

@@ -5,16 +5,16 @@
  * rn_json_escape and a line is built whole before it is written. It must
  * never emit a cut or unbalanced object, and never exit on output errors.
  */
-#include "sink.h"
+#include "../sink.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/record.h"
-#include "decode_fmt.h"
-#include "options.h"
+#include "../../common/record.h"
+#include "../decode/decode_fmt.h"
+#include "../options.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */

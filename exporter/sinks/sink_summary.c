@@ -5,14 +5,14 @@
  * is allocated per event, only once per distinct name. It must never keep
  * per-call data and never print before finish().
  */
-#include "sink.h"
+#include "../sink.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode_fmt.h"
-#include "options.h"
+#include "../decode/decode_fmt.h"
+#include "../options.h"
 
 /* Log-linear buckets: values below 2^SUB_BITS ns exactly, above that
  * 2^SUB_BITS buckets per power of two (each under 3.2% wide, so the

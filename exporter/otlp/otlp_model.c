@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/record.h"
-#include "decode_fmt.h"
+#include "../../common/record.h"
+#include "../decode/decode_fmt.h"
 
 #define RN_WAIT_EXEC UINT64_MAX	/* waiters key: waiting for the image it replaced */
 #define RN_ENDED_KEEP_NS (30ull * 1000000000ull)	/* an ended image's entry, for exec */
