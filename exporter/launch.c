@@ -93,13 +93,6 @@ static void rn_remove_session(const char *dir)
 	rmdir(dir);
 }
 
-static void rn_setenv_u(const char *name, unsigned v)
-{
-	char buf[16];
-	snprintf(buf, sizeof buf, "%u", v);
-	setenv(name, buf, 1);
-}
-
 static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, const char *dir,
 						      const char *lib)
 {
@@ -110,15 +103,17 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 			_exit(127);
 	}
 	setenv("LD_PRELOAD", pre ? pre : lib, 1);
-	setenv("RENACER_SESSION_DIR", dir, 1);
-	if (o->filter_spec)
-		setenv("RENACER_TRACE", o->filter_spec, 1);
-	else
-		unsetenv("RENACER_TRACE");
-	rn_setenv_u("RENACER_STRSIZE", o->strsize);
-	setenv("RENACER_ON_FULL", o->on_full ? "block" : "drop", 1);
-	rn_setenv_u("RENACER_RING_SIZE", o->ring_size);
-	rn_setenv_u("RENACER_RINGS", o->rings);
+	/* the shim reads back exactly what the options settled */
+	struct rn_settings set = o->shim;
+	set.session_dir = dir;
+	for (unsigned i = 0; i < RN_NSETTINGS; i++) {
+		char num[16];
+		const char *v = rn_setting_text(&set, (enum rn_setting_id)i, num, sizeof num);
+		if (v)
+			setenv(rn_setting_info[i].env, v, 1);
+		else
+			unsetenv(rn_setting_info[i].env);
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	execvp(o->argv[0], o->argv);

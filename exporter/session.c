@@ -859,13 +859,16 @@ void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
 	poll(&p, 1, timeout_ms);
 }
 
-int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
-		    unsigned nsinks)
+int rn_session_open(struct rn_session *s, const char *dir, const struct rn_session_cfg *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->dir = dir;
-	s->sinks = sinks;
-	s->nsinks = nsinks;
+	s->sinks = cfg->sinks;
+	s->nsinks = cfg->nsinks;
+	s->keep_files = cfg->keep_files;
+	s->allow_uids = cfg->allow_uids;
+	s->nallow_uids = cfg->nallow_uids;
+	s->redact = cfg->redact;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
@@ -888,6 +891,27 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 	rn_clock_init(&s->clock);
 	rn_scan_dir(s);
 	return 0;
+}
+
+void rn_session_status(const struct rn_session *s, struct rn_session_status *out)
+{
+	memset(out, 0, sizeof *out);
+	out->stats = s->stats;
+	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
+		out->procs_live += a->state == RN_AR_LIVE && !a->main;
+		out->arenas_waiting += a->state == RN_AR_WAITING;
+	}
+}
+
+size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < s->nsinks && n + 1 < cap; i++)
+		if (s->sinks[i].status)
+			n += s->sinks[i].status(&s->sinks[i], buf + n, cap - n);
+	return n;
 }
 
 void rn_session_close(struct rn_session *s)

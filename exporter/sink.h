@@ -15,8 +15,6 @@
 
 #include "event.h"
 
-struct rn_opts;
-
 /* Losses and counters over the whole session, reported at the end. */
 struct rn_stats {
 	uint64_t events;	/* calls decoded */
@@ -42,6 +40,11 @@ struct rn_sink {
 	 * drain calls it before telling the rings the records are consumed,
 	 * so a crash of the exporter loses no record it already took */
 	int (*flush)(struct rn_sink *s);
+	/* optional: the sink's own figures for the control plane's status,
+	 * as JSON members each led by a comma (",\"otlp_spooled\":3");
+	 * returns the bytes written, at most cap - 1. Called from the
+	 * drain's thread; a sink with threads of its own locks inside. */
+	size_t (*status)(struct rn_sink *s, char *buf, size_t cap);
 	/* called once at the end: print summaries and loss lines, flush */
 	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
 	void (*destroy)(struct rn_sink *s);
@@ -55,11 +58,5 @@ static inline uint64_t rn_stats_lost(const struct rn_stats *st)
 /* rn_print_lost: the loss line of the text and summary outputs, when any
  * record was lost. Returns 0 or -EIO. */
 int rn_print_lost(FILE *out, const struct rn_stats *st);
-
-/* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned by
- * the caller. */
-int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
-int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
-int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "../common/rawsys.h"
+#include "../common/settings.h"
 
 __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 struct rn_global rn_g;
@@ -837,26 +838,21 @@ static void rn_atfork_child(void)
 
 /* ----------------------------------------------------------- start-up */
 
-static uint32_t rn_env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi, int pow2)
+/* A bad RENACER_* value keeps its default; said only with RENACER_DEBUG=1. */
+static void rn_env_bad(const char *name, const char *value, const char *why)
 {
-	const char *s = getenv(name);
-	if (!s || !*s)
-		return def;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*end || v < lo || v > hi || (pow2 && (v & (v - 1))) || s[0] == '-') {
-		rn_debug("bad value, using the default", name);
-		return def;
-	}
-	return (uint32_t)v;
+	(void)value;
+	rn_debug(why, name);
 }
 
 static void rn_init(int argc, char **argv, char **envp)
 {
-	const char *dir = getenv("RENACER_SESSION_DIR");
+	struct rn_settings set;
 	const char *dbg = getenv("RENACER_DEBUG");
-	rn_g.debug = dbg && dbg[0] == '1';
-	if (!dir || !*dir) {
+	rn_g.debug = dbg && dbg[0] == '1';	/* before the others: it says why they fail */
+	rn_settings_read(&set, getenv, rn_env_bad);
+	const char *dir = set.session_dir;
+	if (!dir) {
 		rn_debug("RENACER_SESSION_DIR is not set: not tracing", NULL);
 		return;
 	}
@@ -880,27 +876,19 @@ static void rn_init(int argc, char **argv, char **envp)
 		if (!rn_real[i])
 			rn_resolve(i);
 
-	rn_g.params.nrings = rn_env_u32("RENACER_RINGS", RN_RINGS_DEFAULT, 1, RN_RINGS_MAX, 0);
-	rn_g.params.ring_cap = rn_env_u32("RENACER_RING_SIZE", RN_RING_CAP_DEFAULT,
-					  RN_RING_CAP_MIN, RN_RING_CAP_MAX, 1);
-	rn_g.params.strsize = rn_env_u32("RENACER_STRSIZE", RN_STRSIZE_DEFAULT, 0,
-					 RN_STRSIZE_MAX, 0);
-	const char *onfull = getenv("RENACER_ON_FULL");
-	rn_g.params.on_full = onfull && !strcmp(onfull, "block") ? RN_ON_FULL_BLOCK
-								   : RN_ON_FULL_DROP;
-	const char *clk = getenv("RENACER_CLOCK");
-	rn_g.use_tsc = rn_tsc_invariant() && !(clk && !strcmp(clk, "monotonic"));
+	rn_g.params.nrings = set.rings;
+	rn_g.params.ring_cap = set.ring_size;
+	rn_g.params.strsize = set.strsize;
+	rn_g.params.on_full = set.on_full;
+	rn_g.use_tsc = rn_tsc_invariant() && set.clock == 0;
 	rn_g.params.clock = rn_g.use_tsc ? RN_CLOCK_TSC : RN_CLOCK_MONO;
 
+	/* validated by rn_settings_read: NULL (all) or a set that parses */
 	struct rn_filter want;
-	const char *spec = getenv("RENACER_TRACE");
 	const char *bad;
 	unsigned badlen;
-	if (!spec || !*spec || rn_filter_parse(&want, spec, &bad, &badlen)) {
-		if (spec && *spec)
-			rn_debug("bad RENACER_TRACE, tracing everything", spec);
+	if (!set.trace || rn_filter_parse(&want, set.trace, &bad, &badlen))
 		rn_filter_all(&want);
-	}
 
 	rn_env_capture(envp);
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);

@@ -5,7 +5,7 @@
  * rn_json_escape and a line is built whole before it is written. It must
  * never emit a cut or unbalanced object, and never exit on output errors.
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */
@@ -185,11 +184,10 @@ static void json_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_json_new(struct rn_sink *s, FILE *out)
 {
 	struct json_st *st = calloc(1, sizeof *st);
 
-	(void)o;
 	if (!st)
 		return -ENOMEM;
 	st->arg = malloc(ARG_CAP);

@@ -5,14 +5,13 @@
  * is allocated per event, only once per distinct name. It must never keep
  * per-call data and never print before finish().
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* Log-linear buckets: values below 2^SUB_BITS ns exactly, above that
  * 2^SUB_BITS buckets per power of two (each under 3.2% wide, so the
@@ -290,7 +289,7 @@ static void sum_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_opts *o)
 {
 	struct sum_st *st = calloc(1, sizeof *st);
 

@@ -5,7 +5,7 @@
  * write a partial line for one event, and never exit on an output error:
  * it reports -errno to the caller.
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* Captures after one record are at most RN_EXT_MAX bytes, and strace
  * escaping at most quadruples a byte: this always holds the arguments. */
@@ -157,7 +156,7 @@ static void text_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 {
 	struct text_st *st = calloc(1, sizeof *st);
 
@@ -171,7 +170,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	st->out = out;
 	st->tstamp = o ? o->tstamp : RN_TS_NONE;
 	st->durations = o ? o->durations : 0;
-	st->summary_follows = o ? o->summary_too : 0;
+	st->summary_follows = o ? o->summary_follows : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;
