@@ -277,6 +277,28 @@ static const char *rn_mode_why(unsigned mode)
 
 #define RN_GIVEN_MAX 64
 
+/* An option as given, for rn_check_modes. */
+struct rn_given {
+	int c;
+	const char *name;	/* "-e", or a long option's name without -- */
+};
+
+/* Refuses the first option given that means nothing in o's mode. */
+static int rn_check_modes(struct rn_perr *e, const struct rn_opts *o, const struct rn_given *given,
+			  unsigned n)
+{
+	unsigned mode = o->status_dir ? RN_M_STATUS : o->replay_dir ? RN_M_REPLAY
+			: o->session_dir ? RN_M_DAEMON : RN_M_RUN;
+	for (unsigned i = 0; i < n; i++) {
+		if (rn_opt_modes(given[i].c) & mode)
+			continue;
+		char name[40];
+		snprintf(name, sizeof name, "%s%s", given[i].c >= 256 ? "--" : "", given[i].name);
+		return rn_bad_opt(e, name, NULL, rn_mode_why(mode));
+	}
+	return 0;
+}
+
 #define RN_OTLP_MS_MAX 3600000u
 #define RN_OTLP_SPANS_MAX 1000000u
 
@@ -419,6 +441,101 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
+/* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
+ * when its value is bad (e says why), 1 when c is not one of them. */
+static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
+{
+	const char *why;
+	int rc;
+	switch (c) {
+	case 'o':
+		if (!*arg)
+			return rn_bad_opt(e, "-o", arg, "empty file name");
+		o->output = arg;
+		break;
+	case 'c':
+		o->summary = 1;
+		break;
+	case 'C':
+		o->summary_too = 1;
+		break;
+	case 'S':
+		if (rn_parse_sortby(arg, &o->sortby))
+			return rn_bad_opt(e, "-S", arg,
+					  "expected time, calls, errors, name, avg-time, max-time or nothing");
+		break;
+	case 'e':
+		if ((rc = rn_set_filter(e, o, "-e", arg)))
+			return rc;
+		break;
+	case 's':
+		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
+			return rn_bad_opt(e, "-s", arg, why);
+		break;
+	case 't':
+		if (o->tstamp < RN_TS_TTT)
+			o->tstamp++;
+		break;
+	case 'T':
+		o->durations = 1;
+		break;
+	case 'f':
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case OPT_FORMAT:
+		o->format_set = 1;
+		if (!strcmp(arg, "text"))
+			o->format = RN_FMT_TEXT;
+		else if (!strcmp(arg, "json"))
+			o->format = RN_FMT_JSON;
+		else
+			return rn_bad_opt(e, "--format", arg, "expected text or json");
+		break;
+	case OPT_ON_FULL:
+		if (rn_setting_set(&o->shim, RN_SET_ON_FULL, arg, &why))
+			return rn_bad_opt(e, "--on-full", arg, why);
+		break;
+	case OPT_SESSION_DIR:
+		if (!*arg)
+			return rn_bad_opt(e, "--session-dir", arg, "empty directory name");
+		o->session_dir = arg;
+		break;
+	case OPT_STATUS:
+		if (!*arg)
+			return rn_bad_opt(e, "--status", arg, "empty directory name");
+		o->status_dir = arg;
+		break;
+	case OPT_SPOOL_DIR:
+		if (!*arg)
+			return rn_bad_opt(e, "--spool-dir", arg, "empty directory name");
+		o->otlp.spool_dir = arg;
+		break;
+	case OPT_SPOOL_MAX:
+		/* 0: no spool; at most 1 TiB */
+		if (rn_parse_u32(arg, 0, 1u << 20, &o->otlp.spool_max_mb, &why))
+			return rn_bad_opt(e, "--spool-max-mb", arg, why);
+		break;
+	case OPT_REPLAY:
+		if (!*arg)
+			return rn_bad_opt(e, "--replay", arg, "empty directory name");
+		o->replay_dir = arg;
+		break;
+	case OPT_ALLOW_UID:
+		if ((rc = rn_set_allow_uids(e, o, arg)))
+			return rc;
+		break;
+	case OPT_REDACT:
+		if ((rc = rn_set_redact(e, o, arg)))
+			return rc;
+		break;
+	default:
+		return c >= OPT_OTLP_ENDPOINT && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
+	}
+	return 0;
+}
+
 int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, char *msg,
 		    size_t cap)
 {
@@ -461,11 +578,10 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	int c, rc, li;
 	char optname[3] = "-?";
 	/* the options given, checked against the mode once it is known */
-	struct { int c; const char *name; } given[RN_GIVEN_MAX];
+	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
 	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q";
 	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, &li)) != -1) {
-		const char *why;
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
@@ -473,88 +589,6 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 			given[ngiven++].name = c >= 256 ? longopts[li].name : sn ? sn - 1 : "?";
 		}
 		switch (c) {
-		case 'o':
-			if (!*optarg)
-				return rn_bad_opt(&e, "-o", optarg, "empty file name");
-			o->output = optarg;
-			break;
-		case 'c':
-			o->summary = 1;
-			break;
-		case 'C':
-			o->summary_too = 1;
-			break;
-		case 'S':
-			if (rn_parse_sortby(optarg, &o->sortby))
-				return rn_bad_opt(&e, "-S", optarg,
-						  "expected time, calls, errors, name, avg-time, max-time or nothing");
-			break;
-		case 'e':
-			if ((rc = rn_set_filter(&e, o, "-e", optarg)))
-				return rc;
-			break;
-		case 's':
-			if (rn_setting_set(&o->shim, RN_SET_STRSIZE, optarg, &why))
-				return rn_bad_opt(&e, "-s", optarg, why);
-			break;
-		case 't':
-			if (o->tstamp < RN_TS_TTT)
-				o->tstamp++;
-			break;
-		case 'T':
-			o->durations = 1;
-			break;
-		case 'f':
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case OPT_FORMAT:
-			o->format_set = 1;
-			if (!strcmp(optarg, "text"))
-				o->format = RN_FMT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->format = RN_FMT_JSON;
-			else
-				return rn_bad_opt(&e, "--format", optarg, "expected text or json");
-			break;
-		case OPT_ON_FULL:
-			if (rn_setting_set(&o->shim, RN_SET_ON_FULL, optarg, &why))
-				return rn_bad_opt(&e, "--on-full", optarg, why);
-			break;
-		case OPT_SESSION_DIR:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--session-dir", optarg, "empty directory name");
-			o->session_dir = optarg;
-			break;
-		case OPT_STATUS:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--status", optarg, "empty directory name");
-			o->status_dir = optarg;
-			break;
-		case OPT_SPOOL_DIR:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--spool-dir", optarg, "empty directory name");
-			o->otlp.spool_dir = optarg;
-			break;
-		case OPT_SPOOL_MAX:
-			/* 0: no spool; at most 1 TiB */
-			if (rn_parse_u32(optarg, 0, 1u << 20, &o->otlp.spool_max_mb, &why))
-				return rn_bad_opt(&e, "--spool-max-mb", optarg, why);
-			break;
-		case OPT_REPLAY:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--replay", optarg, "empty directory name");
-			o->replay_dir = optarg;
-			break;
-		case OPT_ALLOW_UID:
-			if ((rc = rn_set_allow_uids(&e, o, optarg)))
-				return rc;
-			break;
-		case OPT_REDACT:
-			if ((rc = rn_set_redact(&e, o, optarg)))
-				return rc;
-			break;
 		case 'h':
 			return RN_OPTS_HELP;
 		case 'V':
@@ -563,11 +597,12 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 			return rn_bad_opt(&e, optopt && optopt < 256 ? optname : argv[optind - 1], NULL,
 					  "missing argument");
 		default:
-			rc = c >= OPT_OTLP_ENDPOINT ? rn_otlp_opt(&e, o, c, optarg) : 0;
-			if (rc < 0)
-				return rc;
-			if (rc)
+			rc = rn_one_opt(&e, o, c, optarg);
+			if (rc <= 0) {
+				if (rc)
+					return rc;
 				break;
+			}
 			if (optopt && optopt < 256)
 				return rn_bad_opt(&e, optname, NULL, "unknown option");
 			return rn_bad_opt(&e, argv[optind - 1], NULL, "unknown option");
@@ -584,15 +619,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 				  "no program to run (usage: renacer-run [options] -- program [args])");
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
-	unsigned mode = o->status_dir ? RN_M_STATUS : o->replay_dir ? RN_M_REPLAY
-			: o->session_dir ? RN_M_DAEMON : RN_M_RUN;
-	for (unsigned i = 0; i < ngiven; i++) {
-		if (rn_opt_modes(given[i].c) & mode)
-			continue;
-		char name[40];
-		snprintf(name, sizeof name, "%s%s", given[i].c >= 256 ? "--" : "", given[i].name);
-		return rn_bad_opt(&e, name, NULL, rn_mode_why(mode));
-	}
+	if ((rc = rn_check_modes(&e, o, given, ngiven)))
+		return rc;
 	o->otlp.quiet = o->quiet;
 	o->otlp.program = o->argv ? o->argv[0] : NULL;
 	if ((rc = rn_otlp_finish_opts(&e, o, flags)))
