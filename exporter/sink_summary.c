@@ -267,14 +267,16 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 int rn_print_lost(FILE *out, const struct rn_stats *st)
 {
 	uint64_t lost = rn_stats_lost(st);
-	if (!lost)
-		return 0;
-	return fprintf(out, "renacer: %llu events lost (ring full: %llu, signal nesting: %llu, "
-			    "no ring: %llu)\n",
-		       (unsigned long long)lost, (unsigned long long)st->lost_full,
-		       (unsigned long long)st->lost_nested, (unsigned long long)st->lost_noring) < 0
-		       ? -EIO
-		       : 0;
+	if (lost && fprintf(out, "renacer: %llu events lost (ring full: %llu, signal nesting: %llu, "
+				 "no ring: %llu)\n",
+			    (unsigned long long)lost, (unsigned long long)st->lost_full,
+			    (unsigned long long)st->lost_nested,
+			    (unsigned long long)st->lost_noring) < 0)
+		return -EIO;
+	if (st->untraced && fprintf(out, "renacer: %llu processes or threads not traced\n",
+				    (unsigned long long)st->untraced) < 0)
+		return -EIO;
+	return 0;
 }
 
 static void sum_destroy(struct rn_sink *s)
