@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "rawsys.h"
 
@@ -56,6 +57,24 @@ static uint64_t rn_fsize_limit(void)
 	return rl.cur;	/* RLIM64_INFINITY is UINT64_MAX */
 }
 
+/* Rings are sized to the free space of the session's file system: no
+ * ring reserves more than 1/RN_SHARE_OF_FREE of what is free, so a small
+ * tmpfs (Docker gives 64 MiB) is shared by many threads with shorter rings
+ * instead of filled by the first few. Returns the largest ring capacity
+ * (records, a power of two, at least RN_RING_CAP_MIN) that obeys it, or
+ * 'cap' when the free space is unknown or ample. */
+#define RN_SHARE_OF_FREE 64u
+static uint32_t rn_cap_for_free(const char *dir, uint32_t cap)
+{
+	struct statfs sf;
+	if (rn_sys2(SYS_statfs, dir, &sf))
+		return cap;
+	uint64_t share = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize / RN_SHARE_OF_FREE;
+	while (cap > RN_RING_CAP_MIN && (uint64_t)cap * RN_REC_SIZE > share)
+		cap >>= 1;
+	return cap;
+}
+
 /* A system call that a signal may interrupt before it did anything
  * (fallocate, madvise on tmpfs): retried a few times. */
 #define RN_EINTR_TRIES 8
@@ -65,7 +84,7 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 {
 	uint64_t rings_off, data_off;
 	uint64_t limit = rn_fsize_limit();
-	uint32_t cap = p->ring_cap;
+	uint32_t cap = rn_cap_for_free(dir, p->ring_cap);
 	size_t dlen = strlen(dir);
 	char hex[17];
 
