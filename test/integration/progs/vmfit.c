@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(p, 1, n);
-	printf("allocated %s MiB\n", argv[1]);
+	/* a volatile read: the compiler may not drop the allocation */
+	printf("allocated %s MiB of %d\n", argv[1], ((volatile char *)p)[n - 1]);
 	if (argc > 2) {
 		FILE *s = fopen("/proc/self/status", "r"), *o = fopen(argv[2], "w");
 		char line[256];
