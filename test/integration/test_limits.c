@@ -266,3 +266,27 @@ Test(limits, fork_at_rlimit_nofile_names_the_untraced_child)
 	cr_assert(strstr(t.tr, line), "%s", t.tr);
 	cr_assert_eq(count_of(t.tr, "nofile-child"), 0, "%s", t.tr);
 }
+
+Test(limits, not_traced_is_a_status_figure)
+{
+	/* an exporter on its own directory; the program at RLIMIT_NOFILE
+	 * forks twice: --status counts both children as untraced */
+	char dir[] = "/tmp/rn-limits-sXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " --session-dir %s -c -o /dev/fd/3 & exporter=$!; "
+			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " PROG("nofile_fork") "; "
+			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " PROG("nofile_fork") "; "
+			   "n=0; until " RN " --status %s | grep -q '\"untraced\":2'; do "
+			   "[ $n -gt 1000 ] && break; sleep 0.01; n=$((n+1)); done; " RN " --status %s; "
+			   "kill -TERM $exporter; wait $exporter",
+			   dir, dir, dir, dir, dir) > 0);
+	struct out o = run(cmd);
+	free(cmd);
+	rmdir(dir);
+	cr_assert(strstr(o.so, "\"untraced\":2"), "%s / %s", o.so, o.se);
+	cr_assert_eq(count_of(o.tr, "not traced: cannot create arena: Too many open files"), 2, "%s",
+		     o.tr);
+	cr_assert(strstr(o.tr, "renacer: 2 processes or threads not traced"), "%s", o.tr);
+}
