@@ -59,12 +59,13 @@ static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 	return snprintf(buf, cap,
 			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
 			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
-			"\"processes_live\":%u,\"arenas_waiting\":%u%s}",
+			"\"processes_live\":%u,\"arenas_waiting\":%u,\"untraced\":%llu%s}",
 			(unsigned long long)st->events,
 			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
 			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
 			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
-			(unsigned long long)st->procs, ss.procs_live, ss.arenas_waiting, sinks);
+			(unsigned long long)st->procs, ss.procs_live, ss.arenas_waiting,
+			(unsigned long long)st->untraced, sinks);
 }
 
 void rn_control_serve(struct rn_control *c, const struct rn_session *s,

@@ -144,6 +144,9 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, rn_on_stop);
+		/* a trace file past RLIMIT_FSIZE is a write error we report,
+		 * not our death (only here: the program must not inherit it) */
+		signal(SIGXFSZ, SIG_IGN);
 		close(ctl[1]);
 		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
 		_exit(rn_run(o, dir, out, ctl[0], &rn_stop));
@@ -260,6 +263,7 @@ int rn_daemon(const struct rn_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGXFSZ, SIG_IGN);	/* a full trace file is a write error */
 	FILE *out = stderr;
 	if (o->output) {
 		out = fopen(o->output, "we");

@@ -458,10 +458,68 @@ static int rn_owner_ok(const struct rn_session *s, uint32_t uid)
 	return 0;
 }
 
+/* Parses a decimal field of a note's name ending at '.'; NULL if bad. */
+static const char *rn_note_field(const char *p, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+	while (*p >= '0' && *p <= '9' && p - start < 10)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == start || *p != '.' || v > INT32_MAX)
+		return NULL;
+	*out = (uint32_t)v;
+	return p + 1;
+}
+
+/* A "not traced" note (arena.h, RN_NOTE_SUFFIX): tell the sinks, count
+ * it, remove it. Its name is all it says; a malformed one is ignored. */
+static void rn_note_consider(struct rn_session *s, const char *name)
+{
+	struct stat st;
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+	    !rn_owner_ok(s, st.st_uid))
+		return;
+	uint32_t pid, tid, why, err;
+	const char *p = name;
+	if (!(p = rn_note_field(p, &pid)) || !(p = rn_note_field(p, &tid)) ||
+	    !(p = rn_note_field(p, &why)) || !(p = rn_note_field(p, &err)) ||
+	    strcmp(p - 1, RN_NOTE_SUFFIX))
+		return;
+	char text[160];
+	switch (why) {
+	case RN_NOTE_ARENA:
+		snprintf(text, sizeof text, "cannot create arena: %s%s", strerror((int)err),
+			 err == EFBIG ? " (RLIMIT_FSIZE, ulimit -f)" : "");
+		break;
+	case RN_NOTE_RING:
+		if (err == ENOSPC)
+			snprintf(text, sizeof text, "no space for ring memory");
+		else
+			snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
+		break;
+	case RN_NOTE_NORING:
+		snprintf(text, sizeof text, "every ring is taken");
+		break;
+	default:
+		return;
+	}
+	struct rn_untraced u = { (int32_t)pid, (int32_t)tid, text };
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].untraced)
+			s->sinks[i].untraced(&s->sinks[i], &u);
+	s->stats.untraced++;
+	unlinkat(s->dirfd, name, 0);
+}
+
 /* Maps a file of the session directory if it is new to us. */
 static void rn_ar_consider(struct rn_session *s, const char *name)
 {
 	size_t nl = strlen(name), sl = strlen(RN_ARENA_SUFFIX);
+	size_t ns = strlen(RN_NOTE_SUFFIX);
+	if (nl > ns && !strcmp(name + nl - ns, RN_NOTE_SUFFIX)) {
+		rn_note_consider(s, name);
+		return;
+	}
 	if (nl <= sl || nl >= sizeof((struct rn_ar *)0)->name || strcmp(name + nl - sl, RN_ARENA_SUFFIX))
 		return;
 	for (struct rn_ar *a = s->arenas; a; a = a->next)

@@ -23,6 +23,14 @@ struct rn_stats {
 	uint64_t lost_noring;	/* calls dropped: no free ring */
 	uint64_t corrupt;	/* records or arenas rejected as malformed */
 	uint64_t procs;		/* process images seen */
+	uint64_t untraced;	/* processes and threads that ran untraced */
+};
+
+/* A process (tid 0) or thread that ran untraced, and why. */
+struct rn_untraced {
+	int32_t pid;		/* as it saw itself (or its parent saw it) */
+	int32_t tid;		/* 0: the whole process */
+	const char *why;	/* "cannot create arena: Too many open files" */
 };
 
 struct rn_sink {
@@ -45,6 +53,8 @@ struct rn_sink {
 	 * returns the bytes written, at most cap - 1. Called from the
 	 * drain's thread; a sink with threads of its own locks inside. */
 	size_t (*status)(struct rn_sink *s, char *buf, size_t cap);
+	/* optional: a process or thread that could not be traced */
+	int (*untraced)(struct rn_sink *s, const struct rn_untraced *u);
 	/* called once at the end: print summaries and loss lines, flush */
 	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
 	void (*destroy)(struct rn_sink *s);
@@ -56,7 +66,8 @@ static inline uint64_t rn_stats_lost(const struct rn_stats *st)
 }
 
 /* rn_print_lost: the loss line of the text and summary outputs, when any
- * record was lost. Returns 0 or -EIO. */
+ * record was lost, and the count of what ran untraced, when any did.
+ * Returns 0 or -EIO. */
 int rn_print_lost(FILE *out, const struct rn_stats *st);
 
 #endif

@@ -71,50 +71,65 @@ static uint64_t rn_clock_ns(clockid_t id)
 /* ---------------------------------------------------------------- rings */
 
 /* Takes a FREE ring of arena h for this thread and holds its owner mutex
- * until the thread dies. Returns 0, or -1 when every ring is taken. */
+ * until the thread dies. Rings whose memory an earlier owner reserved are
+ * tried first (no system call); another is reserved before it is used.
+ * Returns 0, -EAGAIN when every ring is taken, or -ENOSPC / -ENOMEM when
+ * the free ones cannot get their memory. */
 static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 {
-	for (uint32_t i = 0; i < h->nrings; i++) {
-		struct rn_ring *r = rn_arena_ring(h, i);
-		uint32_t expect = RN_RING_FREE;
-		if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
-		    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
-			continue;
-		int rc = pthread_mutex_lock(&r->owner);
-		if (rc == EOWNERDEAD)
-			rc = pthread_mutex_consistent(&r->owner);
-		if (rc) {
-			rn_store_release(&r->state, RN_RING_FREE);
-			continue;
+	int rc = -EAGAIN;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < h->nrings; i++) {
+			struct rn_ring *r = rn_arena_ring(h, i);
+			uint32_t expect = RN_RING_FREE;
+			if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
+			    (pass == 0 && !rn_load_relaxed(&r->reserved)) ||
+			    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
+				continue;
+			int e = rn_arena_reserve_ring(h, i);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				rc = e;
+				break;	/* the others would fail alike */
+			}
+			e = pthread_mutex_lock(&r->owner);
+			if (e == EOWNERDEAD)
+				e = pthread_mutex_consistent(&r->owner);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				continue;
+			}
+			r->tid = t->tid;
+			r->claims++;
+			r->t_claim = rn_now();
+			t->prod = (struct rn_prod){
+				.ring = r,
+				.slots = rn_arena_slots(h, i),
+				.mask = h->ring_cap - 1,
+				.tail = r->tail,
+				.head_cache = rn_load_acquire(&r->head),
+			};
+			t->ring_idx = i;
+			/* release: owner lock and tid are visible before ACTIVE */
+			rn_store_release(&r->state, RN_RING_ACTIVE);
+			return 0;
 		}
-		r->tid = t->tid;
-		r->claims++;
-		r->t_claim = rn_now();
-		t->prod = (struct rn_prod){
-			.ring = r,
-			.slots = rn_arena_slots(h, i),
-			.mask = h->ring_cap - 1,
-			.tail = r->tail,
-			.head_cache = rn_load_acquire(&r->head),
-		};
-		t->ring_idx = i;
-		/* release: owner lock and tid are visible before ACTIVE */
-		rn_store_release(&r->state, RN_RING_ACTIVE);
-		return 0;
 	}
-	return -1;
+	return rc;
 }
 
-static int rn_new_arena(struct rn_arena_map *m);
+static int rn_new_arena(struct rn_arena_map *m, uint32_t nrings);
 static void rn_arena_drop(struct rn_arena_map *m);
 static void rn_arena_identify(struct rn_arena_hdr *h);
 
-/* Adds extension arena k (one thread at a time); returns its header. */
-static struct rn_arena_hdr *rn_add_extension(uint32_t k)
+/* Adds extension arena k (one thread at a time); returns its header, or
+ * NULL with *err set. */
+static struct rn_arena_hdr *rn_add_extension(uint32_t k, int *err)
 {
 	struct rn_arena_hdr *main = rn_g.arena.hdr;
 	struct rn_arena_map *m = &rn_g.ext[k];
-	if (rn_new_arena(m))
+	*err = rn_new_arena(m, rn_ext_rings(rn_g.params.nrings, k));
+	if (*err)
 		return NULL;
 	struct rn_arena_hdr *h = m->hdr;
 	rn_arena_identify(h);
@@ -122,7 +137,8 @@ static struct rn_arena_hdr *rn_add_extension(uint32_t k)
 	h->ext_index = k + 1;
 	h->parent_id = main->parent_id;
 	h->state = RN_ARENA_LIVE;
-	if (rn_arena_publish(m)) {
+	*err = rn_arena_publish(m);
+	if (*err) {
 		rn_arena_drop(m);
 		return NULL;
 	}
@@ -132,41 +148,62 @@ static struct rn_arena_hdr *rn_add_extension(uint32_t k)
 }
 
 /* rn_claim_ring: a ring for this thread in the process's arena or one of
- * its extensions, adding an extension when all are taken: a process with
- * more threads than rings still records everything. Returns 0, or -1 when
- * there is no arena or the extensions are exhausted. */
+ * its extensions, adding an extension when all are taken or cannot get
+ * their memory (an extension is made with shorter rings when memory is
+ * short): a process with more threads than rings still records
+ * everything. Returns 0, or -errno: -EAGAIN when the extensions are
+ * exhausted, -ENOSPC / -ENOMEM when no ring can get its memory, or why
+ * no extension could be made. */
 static int rn_claim_ring(struct rn_tls *t)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	if (!h)
-		return -1;
+		return -ENOENT;
 	if (!t->tid)
 		t->tid = (int32_t)rn_sys0(SYS_gettid);
-	if (rn_claim_in(t, h) == 0)
+	int rc = rn_claim_in(t, h);
+	if (rc == 0)
 		return 0;
 	for (;;) {
 		uint32_t n = rn_load_acquire(&rn_g.next_ext);
-		for (uint32_t k = 0; k < n; k++)
-			if (rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k])) == 0)
+		for (uint32_t k = 0; k < n; k++) {
+			int e = rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k]));
+			if (e == 0)
 				return 0;
+			if (e != -EAGAIN)
+				rc = e;
+		}
 		if (n == RN_EXT_ARENAS)
-			return -1;
+			return rc;
 		uint32_t idle = 0;
 		if (rn_cas(&rn_g.ext_busy, &idle, 1)) {
 			struct rn_arena_hdr *x = NULL;
+			int e = 0;
 			if (rn_load_acquire(&rn_g.next_ext) == n)
-				x = rn_add_extension(n);
+				x = rn_add_extension(n, &e);
 			rn_store_release(&rn_g.ext_busy, 0);
-			if (x && rn_claim_in(t, x) == 0)
+			if (x && (e = rn_claim_in(t, x)) == 0)
 				return 0;
 			if (!x && rn_load_acquire(&rn_g.next_ext) == n)
-				return -1;	/* cannot create one */
+				return e;	/* cannot create one */
+			if (e && e != -EAGAIN)
+				rc = e;
 		} else {
 			/* another thread is adding one: rare, and only at thread start */
 			struct timespec ts = { 0, 20000 };
 			rn_sys2(SYS_nanosleep, &ts, 0);
 		}
 	}
+}
+
+/* Says in the session that pid (thread tid, 0: all of it) runs untraced,
+ * and why: err from rn_arena_create, or from rn_claim_ring when 'claim'.
+ * The exporter prints it. */
+static void rn_untraced(int32_t pid, int32_t tid, int claim, int err)
+{
+	enum rn_note_why why = !claim ? RN_NOTE_ARENA
+			       : err == -EAGAIN ? RN_NOTE_NORING : RN_NOTE_RING;
+	rn_arena_note(rn_g.session_dir, pid, tid, why, err);
 }
 
 void rn_thread_claim(void)
@@ -177,8 +214,11 @@ void rn_thread_claim(void)
 	t->prod.ring = NULL;
 	if (!h)
 		return;
-	if (rn_claim_ring(t))
-		rn_fetch_add(&h->lost_noring, 1);
+	int rc = rn_claim_ring(t);
+	if (rc) {
+		/* its calls are counted in lost_noring as they come */
+		rn_untraced(rn_pid, t->tid, 1, rc);
+	}
 	/* only now may the exporter count this thread among the ended ones */
 	__atomic_fetch_sub(&h->starting, 1, __ATOMIC_RELEASE);
 }
@@ -710,10 +750,12 @@ static void rn_arena_drop(struct rn_arena_map *m)
 	rn_arena_unmap(m);
 }
 
-static int rn_new_arena(struct rn_arena_map *m)
+static int rn_new_arena(struct rn_arena_map *m, uint32_t nrings)
 {
+	struct rn_arena_params p = rn_g.params;
+	p.nrings = nrings;
 	for (int tries = 0; tries < 4; tries++) {
-		int rc = rn_arena_create(rn_g.session_dir, &rn_g.params, rn_make_id(), m);
+		int rc = rn_arena_create(rn_g.session_dir, &p, rn_make_id(), m);
 		if (rc != -EEXIST)
 			return rc;
 	}
@@ -757,8 +799,16 @@ void rn_fork_prepare(void)
 	struct rn_tls *t = &rn_t;
 	struct rn_arena_hdr *me = rn_g.arena.hdr;
 	t->pending_child.hdr = NULL;
-	if (!me || rn_new_arena(&t->pending_child))
+	t->pending_err = 0;
+	if (!me)
 		return;
+	int rc = rn_new_arena(&t->pending_child, rn_g.params.nrings);
+	if (rc) {
+		/* the child runs untraced; the parent says so once it knows
+		 * the child's pid (rn_fork_parent_done) */
+		t->pending_err = rc;
+		return;
+	}
 	struct rn_arena_hdr *h = t->pending_child.hdr;
 	h->parent_id = me->id;
 	h->ppid = rn_pid;
@@ -779,6 +829,9 @@ void rn_fork_parent_done(int32_t pid)
 {
 	struct rn_tls *t = &rn_t;
 	struct rn_arena_hdr *h = t->pending_child.hdr;
+	if (!h && t->pending_err && pid > 0)
+		rn_untraced(pid, 0, 0, t->pending_err);
+	t->pending_err = 0;
 	if (h && pid < 0)
 		rn_arena_unlink(&t->pending_child);
 	else if (h)
@@ -801,10 +854,16 @@ static void rn_atfork_child(void)
 	t->busy = 0;
 	t->tid = 0;
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
+	int rc = 0;
 	if (t->pending_child.hdr) {
 		rn_g.arena = t->pending_child;
 		t->pending_child.hdr = NULL;
-	} else if (rn_new_arena(&rn_g.arena) == 0) {
+	} else if (t->pending_err) {
+		/* our parent could not make our arena and says so: trying
+		 * again here would fail alike, or contradict it */
+		rn_g.arena.hdr = NULL;
+		rc = t->pending_err;
+	} else if ((rc = rn_new_arena(&rn_g.arena, rn_g.params.nrings)) == 0) {
 		struct rn_arena_hdr *h = rn_g.arena.hdr;
 		h->parent_id = parent_id;
 		if (old.hdr) {
@@ -816,7 +875,9 @@ static void rn_atfork_child(void)
 			rn_arena_drop(&rn_g.arena);
 	} else {
 		rn_g.arena.hdr = NULL;
+		rn_untraced(rn_pid, 0, 0, rc);
 	}
+	t->pending_err = 0;
 	rn_arena_unmap(&old);
 	/* the parent's extensions are the parent's */
 	for (uint32_t k = 0; k < rn_g.next_ext; k++)
@@ -828,11 +889,19 @@ static void rn_atfork_child(void)
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */
 		rn_arena_identify(h);
-		rn_claim_ring(t);
-		rn_store_release(&h->state, RN_ARENA_LIVE);
-	} else {
-		memset(&rn_g.want, 0, sizeof rn_g.want);
+		rc = rn_claim_ring(t);
+		if (rc) {
+			/* a ring-less arena would look ended at once: run
+			 * untraced, and say so */
+			rn_arena_drop(&rn_g.arena);
+			rn_g.arena.hdr = NULL;
+			rn_untraced(rn_pid, 0, 1, rc);
+		} else {
+			rn_store_release(&h->state, RN_ARENA_LIVE);
+		}
 	}
+	if (!rn_g.arena.hdr)
+		memset(&rn_g.want, 0, sizeof rn_g.want);
 	errno = saved;
 }
 
@@ -892,8 +961,10 @@ static void rn_init(int argc, char **argv, char **envp)
 
 	rn_env_capture(envp);
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
-	if (rn_new_arena(&rn_g.arena)) {
+	int rc = rn_new_arena(&rn_g.arena, rn_g.params.nrings);
+	if (rc) {
 		rn_debug("cannot create the arena: not tracing", dir);
+		rn_untraced(rn_pid, 0, 0, rc);
 		return;
 	}
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
@@ -901,7 +972,15 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_arena_set_argv(h, argc, argv);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */
-	rn_claim_ring(&rn_t);
+	rc = rn_claim_ring(&rn_t);
+	if (rc) {
+		/* a ring-less arena would look ended at once */
+		rn_debug("no ring for the main thread: not tracing", dir);
+		rn_arena_drop(&rn_g.arena);
+		rn_g.arena.hdr = NULL;
+		rn_untraced(rn_pid, 0, 1, rc);
+		return;
+	}
 	h->state = RN_ARENA_LIVE;
 	if (rn_arena_publish(&rn_g.arena)) {
 		/* the ring's mutex is on this thread's robust list now: the

@@ -34,6 +34,8 @@ struct rn_tls {
 	uint32_t ring_idx;
 	int32_t tid;
 	struct rn_arena_map pending_child;	/* fork: the child's arena */
+	int32_t pending_err;	/* fork: why the child's arena could not be
+				 * made (-errno); the child runs untraced */
 	uint64_t vfork_t0;
 	/* records of calls made by signal handlers that interrupted a ring
 	 * write, waiting for the interrupted writer to move them in */

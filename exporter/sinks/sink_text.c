@@ -127,6 +127,17 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	return ferror(st->out) ? -EIO : 0;
 }
 
+static int text_untraced(struct rn_sink *s, const struct rn_untraced *u)
+{
+	struct text_st *st = s->st;
+
+	if (u->tid)
+		fprintf(st->out, "renacer: pid %d thread %d not traced: %s\n", u->pid, u->tid, u->why);
+	else
+		fprintf(st->out, "renacer: pid %d not traced: %s\n", u->pid, u->why);
+	return ferror(st->out) ? -EIO : 0;
+}
+
 static int text_flush(struct rn_sink *s)
 {
 	struct text_st *st = s->st;
@@ -177,6 +188,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 	s->event = text_event;
 	s->proc_start = text_proc_start;
 	s->proc_end = text_proc_end;
+	s->untraced = text_untraced;
 	s->flush = text_flush;
 	s->wants_order = 1;
 	s->finish = text_finish;
