@@ -90,9 +90,14 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 
 	if (dlen + 1 + 16 + sizeof RN_ARENA_SUFFIX > sizeof out->path)
 		return -ENAMETOOLONG;
-	while (cap > RN_RING_CAP_MIN && rn_arena_size(p->nrings, cap, NULL, NULL) > limit)
+	uint32_t nrings = p->nrings;
+	while (cap > RN_RING_CAP_MIN && rn_arena_size(nrings, cap, NULL, NULL) > limit)
 		cap >>= 1;
-	if (rn_arena_size(p->nrings, cap, NULL, NULL) > limit)
+	/* a file of many short rings still too large: fewer rings in it (an
+	 * extension arena; the process adds another when they are taken) */
+	while (nrings > 1 && rn_arena_size(nrings, cap, NULL, NULL) > limit)
+		nrings >>= 1;
+	if (rn_arena_size(nrings, cap, NULL, NULL) > limit)
 		return -EFBIG;
 	rn_hex64(hex, id);
 	memcpy(out->path, dir, dlen);
@@ -115,7 +120,7 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	uint32_t ring0_reserved = 0;
 	int tries = 0;
 	for (;;) {
-		size = rn_arena_size(p->nrings, cap, &rings_off, &data_off);
+		size = rn_arena_size(nrings, cap, &rings_off, &data_off);
 		long rc = rn_sys2(SYS_ftruncate, fd, size);
 		if (rc == 0) {
 			rc = rn_sys4(SYS_fallocate, fd, 0, 0,
@@ -154,14 +159,14 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	h->file_size = size;
 	h->rings_off = rings_off;
 	h->data_off = data_off;
-	h->nrings = p->nrings;
+	h->nrings = nrings;
 	h->ring_cap = cap;
 	h->id = id;
 	h->state = RN_ARENA_PENDING;
 	h->clock = p->clock;
 	h->strsize = p->strsize;
 	h->on_full = p->on_full;
-	for (uint32_t i = 0; i < p->nrings; i++) {
+	for (uint32_t i = 0; i < nrings; i++) {
 		int e = rn_ring_init_owner(rn_arena_ring(h, i));
 		if (e) {
 			rn_sys2(SYS_munmap, m, size);

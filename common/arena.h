@@ -141,7 +141,8 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
  * Reserves the header, control blocks and ring 0. Never grows a file past
  * RLIMIT_FSIZE (that would send SIGXFSZ): when p->ring_cap does not fit
  * the limit, the free space (ENOSPC) or the address space (ENOMEM), the
- * rings are halved down to RN_RING_CAP_MIN; the header says what was made.
+ * rings are halved down to RN_RING_CAP_MIN, then (past RLIMIT_FSIZE) their
+ * number down to one; the header says what was made.
  * Uses raw system calls only and keeps no descriptor open. Returns 0 or
  * -errno (-EFBIG: over RLIMIT_FSIZE even at the smallest); on failure
  * nothing is left behind. */
