@@ -218,9 +218,9 @@ static void rn_on_exit(int status, void *arg)
 
 /* Pages per process_vm_readv: each remote piece stays inside one page,
  * because the call never splits an iovec (a piece crossing into an
- * unmapped page would fail whole). 4 keep the iovecs at 128 bytes of
- * stack. */
-#define RN_SAFE_PIECES 4
+ * unmapped page would fail whole). 2 keep the iovecs at 64 bytes of
+ * stack (RN_STACK_BUDGET): a string rarely spans more than two pages. */
+#define RN_SAFE_PIECES 2
 
 size_t rn_safe_read(void *dst, const void *src, size_t n)
 {
@@ -443,7 +443,10 @@ static void rn_cw_mem(struct rn_cw *w, uint8_t tag, const void *p, uint32_t n, i
 	rn_cw_patch(w, at, tag, got == n ? 0 : RN_ITEM_UNREAD, (uint16_t)got);
 }
 
-static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
+/* noinline, like rn_cw_envp: their frames are never stacked on top of the
+ * string and memory copies' (RN_STACK_BUDGET) */
+static __attribute__((noinline)) void rn_cw_argv(struct rn_cw *w, char *const *argv,
+						  uint32_t strsize)
 {
 	if (!argv) {
 		rn_cw_item(w, RN_ARG_ARGV, RN_ITEM_NULL, 0);
@@ -487,7 +490,7 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 
 /* The number of variables; in safe mode (the kernel has not read envp)
  * counted through fault-safe reads, a few pointers at a time. */
-static void rn_cw_envp(struct rn_cw *w, char *const *envp)
+static __attribute__((noinline)) void rn_cw_envp(struct rn_cw *w, char *const *envp)
 {
 	uint32_t n = 0;
 	if (!envp) {

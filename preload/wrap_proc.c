@@ -289,6 +289,10 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	/* sandboxed: the new thread could not claim a ring without system
 	 * calls; it runs untraced (its calls counted as lost_noring) */
 	struct rn_start *s = rn_g.arena.hdr && !rn_g.sandboxed ? malloc(sizeof *s) : NULL;
+	if (!s && rn_g.sandboxed && rn_want(RN_IDX_pthread_create)) {
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
+		RN_RECORD(pthread_create, ERRNUM, int, real(th, attr, fn, arg), 1);
+	}
 	if (!s)
 		return real(th, attr, fn, arg);
 	s->fn = fn;

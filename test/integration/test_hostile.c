@@ -179,4 +179,40 @@ Test(sandbox, seccomp_with_a_full_ring_in_block_mode_counts_drops)
 	struct out o = same("hostile_seccomp prctl 50000", "--on-full=block -c");
 	unsetenv("RENACER_RING_SIZE");
 	cr_assert(strstr(o.so, "rounds 50000: ENOENT 50000, EBADF 100000, ok 50000"), "%s", o.so);
+	/* every call made is either in the summary or counted as lost:
+	 * 6 per round, and execve, 2 prctl, 2 write, exit_group */
+	unsigned long long total = 0, lost = 0;
+	const char *t = strstr(o.tr, "\n100.00 ");
+	cr_assert_not_null(t, "%s", o.tr);
+	cr_assert_eq(sscanf(t, "\n100.00 %*s %*s %llu", &total), 1, "%s", t);
+	const char *l = strstr(o.tr, " events lost");
+	if (l) {
+		while (l > o.tr && l[-1] != '\n')
+			l--;
+		cr_assert_eq(sscanf(l, "renacer: %llu events lost", &lost), 1, "%s", l);
+	}
+	cr_assert_eq(total + lost, 6ull * 50000 + 6, "made %llu, shown %llu, lost %llu\n%s",
+		     6ull * 50000 + 6, total, lost, o.tr);
+}
+
+Test(sandbox, seccomp_then_a_thread)
+{
+	/* the new thread cannot claim a ring without system calls: it runs
+	 * untraced and its calls are counted */
+	struct out o = same("hostile_seccomp thread 100", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(o.so, "rounds 100: ENOENT 100, EBADF 200, ok 100"), "%s", o.so);
+	cr_assert(strstr(o.tr, "pthread_create(") || strstr(o.tr, "clone3("), "%s", o.tr);
+	cr_assert(strstr(o.tr, "events lost (ring full: 0, signal nesting: 0, no ring: 600)"), "%s",
+		  o.tr);
+}
+
+Test(sandbox, seccomp_then_fork)
+{
+	/* the child could not get an arena without system calls: it runs
+	 * untraced; the parent's fork and wait are recorded */
+	struct out o = same("hostile_seccomp fork 100", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(o.so, "child: ENOENT 100, EBADF 200, ok 100"), "%s", o.so);
+	cr_assert(strstr(o.tr, "wait4("), "%s", o.tr);
 }
