@@ -16,6 +16,8 @@
 
 #include "../common/rawsys.h"
 
+extern char **environ;
+
 #include "shim.h"
 
 #define RN_KEEP_MAX 16
@@ -110,8 +112,43 @@ static void *rn_map(void)
 	return p < 0 && p > -4096 ? NULL : (void *)p;
 }
 
+/* Maps the pool now, while system calls are still allowed: called before
+ * the program installs a seccomp filter. */
+void rn_env_prepare(void)
+{
+	if (__atomic_load_n(&rn_pool, __ATOMIC_ACQUIRE))
+		return;
+	long p = rn_sys6(SYS_mmap, 0, RN_SCRATCH_SIZE * RN_SCRATCH_SLOTS, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0 && p > -4096)
+		return;
+	char *expect = NULL;
+	if (!__atomic_compare_exchange_n(&rn_pool, &expect, (char *)p, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		rn_sys2(SYS_munmap, p, RN_SCRATCH_SIZE * RN_SCRATCH_SLOTS);
+}
+
+/* Sandboxed: no thread id (gettid is a system call), so owners are -1 and
+ * never found stale, and no area is mapped for one call. */
+static struct rn_scratch *rn_scratch_get_sandboxed(void)
+{
+	char *pool = __atomic_load_n(&rn_pool, __ATOMIC_ACQUIRE);
+	for (int i = 0; pool && i < RN_SCRATCH_SLOTS; i++) {
+		int32_t o = 0;
+		if (__atomic_compare_exchange_n(&rn_pool_owner[i], &o, -1, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			struct rn_scratch *sc = (struct rn_scratch *)(pool + (size_t)i * RN_SCRATCH_SIZE);
+			sc->slot = i;
+			return sc;
+		}
+	}
+	return NULL;
+}
+
 static struct rn_scratch *rn_scratch_get(void)
 {
+	if (rn_g.sandboxed)
+		return rn_scratch_get_sandboxed();
 	int32_t tid = (int32_t)rn_sys0(SYS_gettid);
 	char *pool = __atomic_load_n(&rn_pool, __ATOMIC_ACQUIRE);
 	if (!pool) {
@@ -165,11 +202,20 @@ void rn_env_done(void *scratch)
 
 /* --------------------------------------------------- the fixed envp */
 
-/* Reads the program's pointer array into vec, fault-safely: returns the
+/* Reads the program's pointer array into vec, fault-safely (or with plain
+ * loads when 'plain': libc's own environ, once sandboxed): returns the
  * number of variables, or -1 when it is unreadable or too long. */
-static long rn_env_read_vec(char *const *envp, char **vec, size_t cap)
+static long rn_env_read_vec(char *const *envp, char **vec, size_t cap, int plain)
 {
 	size_t n = 0;
+	if (plain) {
+		for (; envp[n]; n++) {
+			if (n == cap)
+				return -1;
+			vec[n] = envp[n];
+		}
+		return (long)n;
+	}
 	for (;;) {
 		size_t chunk = cap - n < 512 ? cap - n : 512;
 		if (!chunk)
@@ -187,8 +233,16 @@ static long rn_env_read_vec(char *const *envp, char **vec, size_t cap)
 /* Reads the first RN_PFX bytes (or up to the string's end) of variables
  * [from, to) into sc->pfx, fault-safely. Returns 0, or -1 when one of them
  * cannot be read. */
-static int rn_env_read_pfx(struct rn_scratch *sc, size_t from, size_t to, long pid)
+static int rn_env_read_pfx(struct rn_scratch *sc, size_t from, size_t to, long pid, int plain)
 {
+	if (plain) {
+		for (size_t i = from; i < to; i++) {
+			size_t len = strnlen(sc->vec[i], RN_PFX - 1);
+			memcpy(sc->pfx[i - from], sc->vec[i], len);
+			sc->pfx[i - from][len] = '\0';
+		}
+		return 0;
+	}
 	size_t want = 0;
 	for (size_t i = from; i < to; i++) {
 		uintptr_t a = (uintptr_t)sc->vec[i];
@@ -217,7 +271,7 @@ static int rn_env_read_pfx(struct rn_scratch *sc, size_t from, size_t to, long p
 
 /* Copies their LD_PRELOAD value after ours ("ours:theirs") into merge;
  * returns 1 when the result should replace theirs. */
-static int rn_env_merge(struct rn_scratch *sc, const char *kv, const char *theirs)
+static int rn_env_merge(struct rn_scratch *sc, const char *kv, const char *theirs, int plain)
 {
 	size_t ml = strlen(kv);
 	if (ml + 2 >= RN_MERGE_MAX)
@@ -226,30 +280,40 @@ static int rn_env_merge(struct rn_scratch *sc, const char *kv, const char *their
 	sc->merge[ml] = ':';
 	char *v = sc->merge + ml + 1;
 	size_t room = RN_MERGE_MAX - ml - 1;
-	size_t got = rn_safe_read(v, theirs + 11, room);
+	size_t got = plain ? strnlen(theirs + 11, room - 1) + 1 : rn_safe_read(v, theirs + 11, room);
+	if (plain)
+		memcpy(v, theirs + 11, got);
 	if (!memchr(v, 0, got))
 		return 0;	/* too long, or unreadable: theirs stays */
 	return !rn_preload_has(v);
 }
 
+/* Once sandboxed, the exec'd image inherits the filter: it is told so by
+ * this variable and starts untraced, making no system call of ours. */
+static char rn_sandboxed_var[] = "RENACER_SANDBOXED=1";
+
 char *const *rn_env_fix(char *const *envp, void **scratch)
 {
 	*scratch = NULL;
-	if (!rn_nkeep || rn_g.sandboxed)
+	/* Sandboxed, only libc's own environ is read (with plain loads: no
+	 * fault-safe read is possible without a system call); any other
+	 * envp is passed on unread. */
+	int plain = rn_g.sandboxed;
+	if (!rn_nkeep || (plain && (!envp || envp != environ)))
 		return envp;
 	struct rn_scratch *sc = rn_scratch_get();
 	if (!sc)
 		return envp;
-	long n = envp ? rn_env_read_vec(envp, sc->vec, RN_VEC_CAP - rn_nkeep - 1) : 0;
+	long n = envp ? rn_env_read_vec(envp, sc->vec, RN_VEC_CAP - rn_nkeep - 2, plain) : 0;
 	if (n < 0)
 		goto pass;
 	long match[RN_KEEP_MAX];
 	for (unsigned k = 0; k < rn_nkeep; k++)
 		match[k] = -1;
-	long pid = rn_sys0(SYS_getpid);
+	long pid = plain ? 0 : rn_sys0(SYS_getpid);
 	for (long from = 0; from < n; from += RN_BATCH) {
 		long to = n - from < RN_BATCH ? n : from + RN_BATCH;
-		if (rn_env_read_pfx(sc, (size_t)from, (size_t)to, pid))
+		if (rn_env_read_pfx(sc, (size_t)from, (size_t)to, pid, plain))
 			goto pass;
 		for (long i = from; i < to; i++)
 			for (unsigned k = 0; k < rn_nkeep; k++) {
@@ -263,10 +327,13 @@ char *const *rn_env_fix(char *const *envp, void **scratch)
 		const char *kv = rn_keep[k];
 		if (match[k] < 0)
 			sc->vec[n++] = (char *)kv;
-		else if (!strncmp(kv, "LD_PRELOAD=", 11) && rn_env_merge(sc, kv, sc->vec[match[k]]))
+		else if (!strncmp(kv, "LD_PRELOAD=", 11) &&
+			 rn_env_merge(sc, kv, sc->vec[match[k]], plain))
 			sc->vec[match[k]] = sc->merge;
 		/* else theirs stays: RENACER_* they set, or ours is in */
 	}
+	if (plain)
+		sc->vec[n++] = rn_sandboxed_var;
 	sc->vec[n] = NULL;
 	*scratch = sc;
 	return sc->vec;

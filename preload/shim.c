@@ -969,6 +969,14 @@ static uint32_t rn_env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t
 
 static void rn_init(int argc, char **argv, char **envp)
 {
+	/* Exec'd by a sandboxed process: the seccomp filter came with us and
+	 * may forbid any system call; this image runs untraced, and this
+	 * check is the only thing the shim does in it. */
+	const char *sb = getenv("RENACER_SANDBOXED");
+	if (sb && sb[0] == '1') {
+		rn_g.sandboxed = 1;
+		return;
+	}
 	const char *dir = getenv("RENACER_SESSION_DIR");
 	const char *dbg = getenv("RENACER_DEBUG");
 	rn_g.debug = dbg && dbg[0] == '1';

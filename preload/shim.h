@@ -205,6 +205,7 @@ void rn_note_exit(int status);		/* the exit status, in the header */
  * refuse. Once sandboxed, envp is passed on unread. */
 char *const *rn_env_fix(char *const *envp, void **scratch);
 void rn_env_done(void *scratch);
+void rn_env_prepare(void);	/* before a seccomp call: map the scratch areas */
 void rn_env_capture(char **envp);
 
 /* This thread's stack bounds for rn_addrlen_before (shim.c). */

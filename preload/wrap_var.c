@@ -106,6 +106,9 @@ RN_EXPORT void *mremap(void *addr, size_t len, size_t newlen, int flags, ...)
  * Returns the previous state. */
 static int rn_sandbox_enter(void)
 {
+	/* the last system call of ours: exec's scratch areas, for later */
+	if (!__atomic_load_n(&rn_g.sandboxed, __ATOMIC_RELAXED) && rn_g.arena.hdr)
+		rn_env_prepare();
 	return __atomic_exchange_n(&rn_g.sandboxed, 1, __ATOMIC_SEQ_CST);
 }
 

@@ -216,3 +216,13 @@ Test(sandbox, seccomp_then_fork)
 	cr_assert(strstr(o.so, "child: ENOENT 100, EBADF 200, ok 100"), "%s", o.so);
 	cr_assert(strstr(o.tr, "wait4("), "%s", o.tr);
 }
+
+Test(sandbox, seccomp_then_exec)
+{
+	/* the new image inherits the filter: it is told so through the
+	 * environment and starts untraced, with no system call of ours */
+	struct out o = same("hostile_seccomp exec 100", NULL);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(o.so, "exec'd: ENOENT 100, EBADF 200, ok 100"), "%s", o.so);
+	cr_assert(strstr(o.tr, "execve("), "%s", o.tr);
+}
