@@ -101,6 +101,27 @@ Test(pointers, invalid_environment_fails_like_untraced)
 	cr_assert(strstr(o.tr, "execve(\"/bin/echo\""), "the good exec is recorded: %s", o.tr);
 }
 
+Test(pointers, the_programs_own_preload_is_kept_after_ours)
+{
+	/* the environment is read fault-safely now: a program's own
+	 * LD_PRELOAD still comes through, after ours */
+	char *cmd;
+	cr_assert(asprintf(&cmd, "timeout -s KILL 60 %s -o /dev/null -- env -i A=1 "
+			   "LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6 /usr/bin/env", RN_EXPORTER) > 0);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	char line[4096];
+	int seen = 0;
+	while (fgets(line, sizeof line, p))
+		if (!strncmp(line, "LD_PRELOAD=", 11)) {
+			cr_assert_str_eq(line, "LD_PRELOAD=" RN_LIBRENACER ":/lib/x86_64-linux-gnu/libm.so.6\n");
+			seen = 1;
+		}
+	cr_assert_eq(pclose(p), 0);
+	cr_assert(seen);
+	free(cmd);
+}
+
 /* ----------------------------------------------------------- small stacks */
 
 Test(stack, execve_from_a_handler_on_an_8k_sigaltstack)
