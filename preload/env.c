@@ -86,11 +86,11 @@ static int rn_preload_has(const char *v)
  * signal handler exec'ing inside an exec wrapper, many threads at once),
  * an area is mapped for the one call. */
 #define RN_SCRATCH_SLOTS 4
-#define RN_SCRATCH_SIZE (128 * 1024)
+#define RN_SCRATCH_SIZE (64 * 1024)
 #define RN_MERGE_MAX 8192	/* our LD_PRELOAD prepended to theirs */
 #define RN_PFX 64		/* bytes of each variable compared with ours */
-#define RN_BATCH 128		/* variables read per system call */
-#define RN_SPAN (32 * 1024)	/* variables close together: read as pages */
+#define RN_BATCH 64		/* variables read per system call */
+#define RN_SPAN (16 * 1024)	/* variables close together: read as pages */
 
 struct rn_scratch {
 	int32_t slot;		/* pool index, or -1: mapped for this call */
@@ -406,3 +406,6 @@ pass:
 	rn_env_done(sc);
 	return envp;
 }
+
+_Static_assert(RN_VEC_CAP >= 4096, "room for 4096 variables");
+_Static_assert(RN_SPAN / 4096 + 1 <= RN_BATCH, "span iovecs fit");
