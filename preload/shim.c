@@ -975,6 +975,10 @@ static void rn_init(int argc, char **argv, char **envp)
 	const char *sb = getenv("RENACER_SANDBOXED");
 	if (sb && sb[0] == '1') {
 		rn_g.sandboxed = 1;
+		/* resolved now, in memory: no wrapper looks one up later */
+		for (unsigned i = 0; i < RN_NFUNCS; i++)
+			if (!rn_real[i])
+				rn_resolve(i);
 		return;
 	}
 	const char *dir = getenv("RENACER_SESSION_DIR");
