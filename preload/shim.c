@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -159,6 +160,10 @@ static int rn_claim_ring(struct rn_tls *t)
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	if (!h)
 		return -ENOENT;
+	/* sandboxed: a claim needs system calls (gettid, maybe a new arena);
+	 * the thread stays untraced, its calls counted as lost_noring */
+	if (rn_g.sandboxed)
+		return -EPERM;
 	if (!t->tid)
 		t->tid = (int32_t)rn_sys0(SYS_gettid);
 	int rc = rn_claim_in(t, h);
@@ -203,6 +208,8 @@ static void rn_untraced(int32_t pid, int32_t tid, int claim, int err)
 {
 	enum rn_note_why why = !claim ? RN_NOTE_ARENA
 			       : err == -EAGAIN ? RN_NOTE_NORING : RN_NOTE_RING;
+	if (rn_g.sandboxed)
+		return;	/* a note is a system call: its calls count as lost */
 	rn_arena_note(rn_g.session_dir, pid, tid, why, err);
 }
 
@@ -252,6 +259,81 @@ static void rn_on_exit(int status, void *arg)
 	errno = saved;
 }
 
+/* -------------------------------------------- the program's memory */
+
+/* Pages per process_vm_readv: each remote piece stays inside one page,
+ * because the call never splits an iovec (a piece crossing into an
+ * unmapped page would fail whole). 2 keep the iovecs at 64 bytes of
+ * stack (RN_STACK_BUDGET): a string rarely spans more than two pages. */
+#define RN_SAFE_PIECES 2
+
+size_t rn_safe_read(void *dst, const void *src, size_t n)
+{
+	if (rn_g.sandboxed)
+		return 0;
+	size_t done = 0;
+	while (done < n) {
+		struct iovec l[RN_SAFE_PIECES], r[RN_SAFE_PIECES];
+		unsigned k = 0;
+		size_t want = 0;
+		for (uintptr_t a = (uintptr_t)src + done; k < RN_SAFE_PIECES && done + want < n; k++) {
+			size_t piece = 4096 - (a & 4095);
+			if (piece > n - done - want)
+				piece = n - done - want;
+			l[k] = (struct iovec){ (char *)dst + done + want, piece };
+			r[k] = (struct iovec){ (void *)a, piece };
+			want += piece;
+			a += piece;
+		}
+		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)l, k, (long)r, k, 0);
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+		if ((size_t)got < want)
+			break;
+	}
+	return done;
+}
+
+uint64_t rn_addrlen_slow(const uint32_t *len)
+{
+	uint32_t v;
+	return rn_safe_read(&v, len, sizeof v) == sizeof v ? RN_ADDRLEN_KNOWN | v : 0;
+}
+
+/* Stack bounds for rn_addrlen_before: the main thread's stack runs from
+ * where the kernel started it (__libc_stack_end) down to its size limit,
+ * a range the kernel keeps free of other mappings. */
+extern void *__libc_stack_end;
+
+void rn_stack_note_main(void)
+{
+	struct rlimit rl;
+	uintptr_t hi = (uintptr_t)__libc_stack_end;
+	uint64_t size = 8u << 20;
+	if (rn_sys2(SYS_getrlimit, RLIMIT_STACK, &rl) == 0 && rl.rlim_cur < (128u << 20))
+		size = rl.rlim_cur;
+	if (!hi || hi < size + 65536)
+		return;
+	rn_t.stack_lo = hi - size + 65536;
+	rn_t.stack_hi = hi;
+}
+
+/* A thread started through our pthread_create: its stack of 'size' bytes
+ * (a guard of 'guard' bytes at the bottom) ends just above its thread
+ * control block; 'hi' is the frame of our start routine, above every frame
+ * of the program's. */
+void rn_stack_note_thread(uintptr_t hi, size_t size, size_t guard)
+{
+	uintptr_t tp = (uintptr_t)pthread_self();
+	uintptr_t margin = guard + 8192;
+	rn_t.stack_lo = rn_t.stack_hi = 0;
+	if (!hi || tp < size || tp - size + margin >= hi)
+		return;
+	rn_t.stack_lo = tp - size + margin;
+	rn_t.stack_hi = hi;
+}
+
 /* ------------------------------------------------------ captured items */
 
 /* Writes continuation bytes after the record slot, wrapping at the ring's
@@ -299,13 +381,10 @@ static uint32_t rn_cw_copy_user(struct rn_cw *w, const void *src, uint32_t n)
 		uint32_t contig;
 		uint8_t *d = rn_cw_at(w, w->off, &contig);
 		uint32_t k = n - done < contig ? n - done : contig;
-		struct iovec l = { d, k }, r = { (char *)src + done, k };
-		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0);
-		if (got <= 0)
-			break;
-		w->off += (uint32_t)got;
-		done += (uint32_t)got;
-		if ((uint32_t)got < k)
+		uint32_t got = (uint32_t)rn_safe_read(d, (const char *)src + done, k);
+		w->off += got;
+		done += got;
+		if (got < k)
 			break;
 	}
 	return done;
@@ -409,7 +488,10 @@ static void rn_cw_mem(struct rn_cw *w, uint8_t tag, const void *p, uint32_t n, i
 	rn_cw_patch(w, at, tag, got == n ? 0 : RN_ITEM_UNREAD, (uint16_t)got);
 }
 
-static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
+/* noinline, like rn_cw_envp: their frames are never stacked on top of the
+ * string and memory copies' (RN_STACK_BUDGET) */
+static __attribute__((noinline)) void rn_cw_argv(struct rn_cw *w, char *const *argv,
+						  uint32_t strsize)
 {
 	if (!argv) {
 		rn_cw_item(w, RN_ARG_ARGV, RN_ITEM_NULL, 0);
@@ -421,11 +503,9 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 	uint32_t budget = RN_STRSIZE_MAX;
 	for (unsigned i = 0;; i++) {
 		const char *s;
-		struct iovec l = { &s, sizeof s }, r = { (void *)(argv + i), sizeof s };
 		if (!w->safe)
 			s = argv[i];	/* the call succeeded: the kernel read it */
-		else if (rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0) !=
-			 sizeof s) {
+		else if (rn_safe_read(&s, argv + i, sizeof s) != sizeof s) {
 			flags |= RN_ITEM_UNREAD;
 			break;
 		}
@@ -453,13 +533,35 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 	rn_cw_patch(w, at, RN_ARG_ARGV, flags, (uint16_t)(w->off - at - 4));
 }
 
-static void rn_cw_envp(struct rn_cw *w, char *const *envp)
+/* The number of variables; in safe mode (the kernel has not read envp)
+ * counted through fault-safe reads, a few pointers at a time. */
+static __attribute__((noinline)) void rn_cw_envp(struct rn_cw *w, char *const *envp)
 {
 	uint32_t n = 0;
-	if (envp)
+	if (!envp) {
+		rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (!w->safe) {
 		while (envp[n])
 			n++;
-	rn_cw_item(w, RN_ARG_ENVP, envp ? 0 : RN_ITEM_NULL, 4);
+	} else {
+		for (;;) {
+			char *chunk[8];
+			size_t got = rn_safe_read(chunk, envp + n, sizeof chunk) / sizeof *chunk;
+			unsigned i = 0;
+			while (i < got && chunk[i])
+				i++;
+			n += i;
+			if (i < got)
+				break;
+			if (got < 8 || n > (1u << 20)) {
+				rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_UNREAD, 0);
+				return;
+			}
+		}
+	}
+	rn_cw_item(w, RN_ARG_ENVP, 0, 4);
 	rn_cw_put(w, &n, 4);
 }
 
@@ -516,10 +618,18 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 			rn_cw_mem(w, (uint8_t)ty, p, next < 128 ? (uint32_t)next : 128, err != EFAULT);
 			break;
 		case RN_ARG_SOCKADDR_OUT: {
+			/* The kernel wrote min(buffer size before the call, the
+			 * address's length) bytes and reports the latter: copy no
+			 * more than the caller's buffer. After a successful call
+			 * the length pointer is the kernel's to vouch for. */
+			uint64_t before = a[RN_ADDRLEN_SLOT];
 			uint32_t len = 0;
 			if (ok && p && next)
 				len = *(const uint32_t *)(uintptr_t)next;
-			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128, ok && next);
+			if (len > (uint32_t)before)
+				len = (uint32_t)before;
+			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128,
+				  ok && next && (before & RN_ADDRLEN_KNOWN));
 			break;
 		}
 		case RN_ARG_PIPEFDS:
@@ -550,7 +660,8 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 static int rn_wait_room(struct rn_prod *p, uint64_t n)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (h->on_full != RN_ON_FULL_BLOCK)
+	/* sandboxed: waiting needs a sleep and a clock; drop and count */
+	if (h->on_full != RN_ON_FULL_BLOCK || rn_g.sandboxed)
 		return 0;
 	for (;;) {
 		/* An exporter that has not looked at this arena yet gets a
@@ -800,7 +911,7 @@ void rn_fork_prepare(void)
 	struct rn_arena_hdr *me = rn_g.arena.hdr;
 	t->pending_child.hdr = NULL;
 	t->pending_err = 0;
-	if (!me)
+	if (!me || rn_g.sandboxed)
 		return;
 	int rc = rn_new_arena(&t->pending_child, rn_g.params.nrings);
 	if (rc) {
@@ -853,6 +964,15 @@ static void rn_atfork_child(void)
 	t->prod.ring = NULL;
 	t->busy = 0;
 	t->tid = 0;
+	if (rn_g.sandboxed) {
+		/* no system call of ours: the child runs untraced, its
+		 * parent's mappings left as they are (no second producer:
+		 * it writes nothing) */
+		memset(&rn_g.want, 0, sizeof rn_g.want);
+		rn_g.arena.hdr = NULL;
+		errno = saved;
+		return;
+	}
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
 	int rc = 0;
 	if (t->pending_child.hdr) {
@@ -917,6 +1037,18 @@ static void rn_env_bad(const char *name, const char *value, const char *why)
 static void rn_init(int argc, char **argv, char **envp)
 {
 	struct rn_settings set;
+	/* Exec'd by a sandboxed process: the seccomp filter came with us and
+	 * may forbid any system call; this image runs untraced, and this
+	 * check is the only thing the shim does in it. */
+	const char *sb = getenv("RENACER_SANDBOXED");
+	if (sb && sb[0] == '1') {
+		rn_g.sandboxed = 1;
+		/* resolved now, in memory: no wrapper looks one up later */
+		for (unsigned i = 0; i < RN_NFUNCS; i++)
+			if (!rn_real[i])
+				rn_resolve(i);
+		return;
+	}
 	const char *dbg = getenv("RENACER_DEBUG");
 	rn_g.debug = dbg && dbg[0] == '1';	/* before the others: it says why they fail */
 	rn_settings_read(&set, getenv, rn_env_bad);
@@ -960,6 +1092,7 @@ static void rn_init(int argc, char **argv, char **envp)
 		rn_filter_all(&want);
 
 	rn_env_capture(envp);
+	rn_stack_note_main();
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
 	int rc = rn_new_arena(&rn_g.arena, rn_g.params.nrings);
 	if (rc) {
