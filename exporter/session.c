@@ -581,6 +581,12 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 			return 0;	/* its main arena is not live yet */
 	}
 	rn_ar_identify(s, a);
+	/* A newer image of the same pid in the same namespace proves the old
+	 * one is over, whatever its rings' owner words say (an exec the shim
+	 * did not see, from a thread whose id the kernel changed). */
+	struct rn_ar *old = h->ext_of || !h->pidns ? NULL : rn_old_image(s, a);
+	if (old)
+		old->superseded = 1;
 	a->state = RN_AR_LIVE;
 	a->started = 1;
 	s->stats.procs++;
@@ -654,6 +660,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 {
 	struct rn_arena_hdr *h = a->hdr;
 	int alive = 0;
+	int superseded = a->main ? a->main->superseded : a->superseded;
 	for (uint32_t i = 0; i < a->nrings; i++) {
 		struct rn_ring *r = rn_arena_ring(h, i);
 		struct rn_thr *t = &a->thr[i];
@@ -661,7 +668,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		if (st == RN_RING_ACTIVE) {
 			if (!t->tid)
 				t->tid = r->tid;
-			if (rn_ring_owner(r) == RN_OWNER_ALIVE)
+			if (rn_ring_owner(r) == RN_OWNER_ALIVE && !superseded)
 				alive = 1;
 			else
 				rn_thread_ended(s, a, i);
@@ -680,7 +687,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	}
 	if (alive)
 		return 0;
-	if (rn_load_acquire(&h->starting)) {
+	if (rn_load_acquire(&h->starting) && !superseded) {
 		/* a new thread has not claimed its ring yet */
 		int pa = rn_pid_alive(s, h, h->pid);
 		if (pa > 0 || (pa < 0 && rn_since(now, a->first_seen_ns) < 10 * RN_GRACE_NS))

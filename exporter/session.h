@@ -56,6 +56,7 @@ struct rn_ar {
 	int started;		/* proc_start sent */
 	int execd;		/* ended by a successful exec */
 	int exec_seen;		/* our exec was recorded by the image before */
+	int superseded;		/* a newer image of our pid exists: we ended */
 	int gone;		/* ended this pass: announce, then free */
 	unsigned tried;		/* pass in which a start was last tried */
 	int all_dead;		/* no ring of this file has a live owner */

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,38 @@ void rn_note_exit(int status)
 		return;
 	h->exit_code = status & 0xff;
 	rn_store_release(&h->exited, 1);
+}
+
+/* Exec from a thread that is not the thread-group leader. The kernel
+ * first ends every other thread and gives the exec'ing one the leader's id
+ * (de_thread), and only then walks its robust list (exec_mmap), where it
+ * marks owner-dead only the mutexes whose word holds the task's id - now
+ * the leader's. Our ring's word still holds our old id, so the end of this
+ * image would never be seen. Just before the exec we put the leader's id
+ * (our pid) in the word: nobody else ever locks it, the exporter only
+ * reads it. Returns 1 when it did so; rn_exec_back puts our id back when
+ * the exec failed. */
+int rn_exec_enter(void)
+{
+	struct rn_tls *t = &rn_t;
+	if (!t->prod.ring || !t->tid || t->tid == rn_pid || t->busy == RN_BUSY_VFORK)
+		return 0;
+	uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+	if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		return 0;
+	__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)rn_pid, __ATOMIC_RELEASE);
+	return 1;
+}
+
+void rn_exec_back(int handed)
+{
+	struct rn_tls *t = &rn_t;
+	if (!handed || !t->prod.ring)
+		return;
+	uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+	__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)t->tid, __ATOMIC_RELEASE);
 }
 
 /* on_exit handler: sees the status main returned or exit() was given. */

@@ -150,6 +150,8 @@ void rn_fork_parent_done(int32_t pid);	/* after fork() in the parent */
 void rn_thread_claim(void);		/* new thread: claim a ring now */
 void rn_thread_starting(int delta);	/* a thread is being created */
 void rn_note_exit(int status);		/* the exit status, in the header */
+int rn_exec_enter(void);		/* just before exec: see shim.c */
+void rn_exec_back(int handed);		/* the exec failed: undo rn_exec_enter */
 
 /* Environment for exec (env.c): envp with LD_PRELOAD and RENACER_*
  * restored. Uses only the caller's buffers; never allocates. */

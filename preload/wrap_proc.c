@@ -114,8 +114,10 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 		t0_ = rn_now();                                                     \
 		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
 	}                                                                           \
+	int h_ = rn_exec_enter();                                                   \
 	int r_ = CALL;                                                              \
 	int e_ = errno;                                                             \
+	rn_exec_back(h_);                                                           \
 	if (want_)                                                                  \
 		rn_emit_slow(RN_IDX_##func, t0_, rn_now(), r_, e_, a_, RN_REC_AFTER_NORET); \
 	errno = e_;                                                                 \

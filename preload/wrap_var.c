@@ -118,6 +118,15 @@ RN_EXPORT long syscall(long nr, ...)
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
 	long (*real)(long, ...) = rn_real_get(RN_IDX_syscall);
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		/* the end of this image must be seen even from a thread */
+		int h = rn_exec_enter();
+		long r = real(nr, a1, a2, a3, a4, a5, a6);
+		int e = errno;
+		rn_exec_back(h);
+		errno = e;
+		return r;
+	}
 	if (!rn_want(RN_IDX_syscall) || rn_syscall_passthrough(nr))
 		return real(nr, a1, a2, a3, a4, a5, a6);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4),
