@@ -193,7 +193,7 @@ void rn_thread_starting(int delta)
 void rn_note_exit(int status)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (!h || rn_t.busy == RN_BUSY_VFORK)
+	if (!h || rn_t.busy == RN_BUSY_VFORK || rn_t.busy == RN_BUSY_SHARED)
 		return;
 	h->exit_code = status & 0xff;
 	rn_store_release(&h->exited, 1);
@@ -211,7 +211,8 @@ void rn_note_exit(int status)
 int rn_exec_enter(void)
 {
 	struct rn_tls *t = &rn_t;
-	if (!t->prod.ring || !t->tid || t->tid == rn_pid || t->busy == RN_BUSY_VFORK)
+	if (!t->prod.ring || !t->tid || t->tid == rn_pid || t->busy == RN_BUSY_VFORK ||
+	    t->busy == RN_BUSY_SHARED)
 		return 0;
 	uint32_t *w = (uint32_t *)&t->prod.ring->owner;
 	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
@@ -820,10 +821,12 @@ void rn_fork_parent_done(int32_t pid)
 	rn_arena_unmap(&t->pending_child);
 }
 
-/* Child side of fork(): a MAP_SHARED ring inherited from the parent would
- * have two producers, so the child switches to the arena the parent made
- * for it (or a new one when fork bypassed our wrapper). */
-static void rn_atfork_child(void)
+/* Child side of fork(), and of every other way of making a process that
+ * copies our memory (_Fork, clone without CLONE_VM, raw fork and clone
+ * system calls): a MAP_SHARED ring inherited from the parent would have
+ * two producers, so the child switches to the arena the parent made for
+ * it (or a new one when the parent made none). */
+void rn_fork_child(void)
 {
 	int saved = errno;
 	struct rn_tls *t = &rn_t;
@@ -866,6 +869,51 @@ static void rn_atfork_child(void)
 		memset(&rn_g.want, 0, sizeof rn_g.want);
 	}
 	errno = saved;
+}
+
+/* A copy of our memory made without glibc's _Fork (clone(), raw fork and
+ * clone system calls) starts with glibc's robust list still holding the
+ * parent's mutexes, unregistered with the kernel (a new task has none),
+ * and glibc's idea of our thread id still the parent's. Locking the
+ * ring's owner mutex then would link it to the parent's entries (in an
+ * arena the child has unmapped) and store the parent's id, so the kernel
+ * would never mark it owner-dead. The parent notes where its list head is
+ * (get_robust_list); the child empties and registers it as _Fork does,
+ * claims its ring, and puts its real id in the owner word. */
+void rn_raw_fork_prepare(void)
+{
+	void *head = NULL;
+	size_t len = 0;
+	if (rn_sys3(SYS_get_robust_list, 0, &head, &len) != 0 || len != 3 * sizeof(void *))
+		head = NULL;
+	rn_t.robust_head = head;
+	rn_fork_prepare();
+}
+
+void rn_raw_fork_child(void)
+{
+	struct rn_tls *t = &rn_t;
+	void **head = t->robust_head;
+	if (!head) {
+		/* cannot hold a robust mutex here: stay untraced */
+		if (t->pending_child.hdr) {
+			rn_arena_unlink(&t->pending_child);
+			rn_arena_unmap(&t->pending_child);
+		}
+		t->prod.ring = NULL;
+		t->busy = RN_BUSY_VFORK;
+		return;
+	}
+	head[0] = head;		/* list: empty */
+	head[2] = NULL;		/* list_op_pending */
+	rn_sys2(SYS_set_robust_list, head, 3 * sizeof(void *));
+	rn_fork_child();
+	if (t->prod.ring) {
+		uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+		uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+		__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)t->tid,
+				 __ATOMIC_RELEASE);
+	}
 }
 
 /* ----------------------------------------------------------- start-up */
@@ -965,7 +1013,7 @@ static void rn_init(int argc, char **argv, char **envp)
 		uint64_t a[RN_MAX_ARGS] = { (uintptr_t)h->exe, (uintptr_t)argv, (uintptr_t)envp };
 		rn_emit_slow(RN_IDX_execve, now, now, 0, 0, a, RN_REC_EXEC_START);
 	}
-	pthread_atfork(NULL, NULL, rn_atfork_child);
+	pthread_atfork(NULL, NULL, rn_fork_child);
 	on_exit(rn_on_exit, NULL);
 	/* last: from here on, wrappers record */
 	rn_g.want = want;

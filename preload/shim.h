@@ -41,10 +41,14 @@ struct rn_tls {
 	uint32_t stash_busy;	/* a handler is writing into the stash */
 	struct rn_rec stash[RN_STASH_SLOTS];
 	uint64_t exec_t0;
+	void *robust_head;	/* glibc's robust list head of this thread, taken
+				 * before a raw fork for the child to reset */
 };
 
 #define RN_BUSY_WRITE 1		/* inside rn_emit: a nested call is dropped */
 #define RN_BUSY_VFORK 2		/* vfork child borrowing this thread: untraced */
+#define RN_BUSY_SHARED 3	/* thread state shared with a CLONE_VM child
+				 * running beside it: untraced from then on */
 
 extern __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 
@@ -147,6 +151,9 @@ void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a);
 /* Process lifecycle, in shim.c. */
 void rn_fork_prepare(void);		/* before fork(): child's arena */
 void rn_fork_parent_done(int32_t pid);	/* after fork() in the parent */
+void rn_fork_child(void);		/* first thing in a forked child */
+void rn_raw_fork_prepare(void);		/* before a copy glibc's _Fork does not make */
+void rn_raw_fork_child(void);		/* first thing in such a copy */
 void rn_thread_claim(void);		/* new thread: claim a ring now */
 void rn_thread_starting(int delta);	/* a thread is being created */
 void rn_note_exit(int status);		/* the exit status, in the header */

@@ -104,3 +104,47 @@ Test(procs, a_thread_that_execs_ends_its_image_and_its_exec_is_shown)
 		cr_assert_eq(count_of(t.se, "renacer"), 0, "%s", t.se);
 	}
 }
+
+/* Lines of the text trace that match re (extended, one line each). */
+static unsigned lines_matching(const char *text, const char *re)
+{
+	regex_t r;
+	cr_assert_eq(regcomp(&r, re, REG_EXTENDED | REG_NOSUB), 0, "%s", re);
+	unsigned n = 0;
+	char *copy = strdup(text), *save = NULL;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		n += regexec(&r, l, 0, NULL, 0) == 0;
+	free(copy);
+	regfree(&r);
+	return n;
+}
+
+Test(procs, children_made_without_fork_trace_into_rings_of_their_own)
+{
+	const char *modes[] = { "_Fork", "clone", "sysfork", "sysclone", "clone3" };
+	for (unsigned m = 0; m < sizeof modes / sizeof *modes; m++) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, PROG("rawfork") " %s", modes[m]);
+		struct out u = sh(cmd);
+		cr_assert_eq(u.status, 0, "%s untraced: %d", modes[m], u.status);
+		snprintf(cmd, sizeof cmd, RN TXT " -e trace=close -- " PROG("rawfork") " %s", modes[m]);
+		struct out t = sh(cmd);
+		ASSERT_RETURNED(t);
+		cr_assert_eq(t.status, 0, "%s traced: %d: %s", modes[m], t.status, t.se);
+		int child = 0, parent = 0;
+		cr_assert_eq(sscanf(t.so, "child %d\nparent %d\n", &child, &parent), 2, "%s: %s",
+			     modes[m], t.so);
+		char re[128];
+		/* every call of the child under its own pid, none lost */
+		snprintf(re, sizeof re, "^\\[pid +%d\\] close\\(1[0-9]{4}\\) ", child);
+		cr_assert_eq(lines_matching(t.tr, re), 300, "%s: child's calls under pid %d:\n%s",
+			     modes[m], child, t.tr);
+		cr_assert_eq(lines_matching(t.tr, "close\\(1[0-9]{4}\\) "), 300, "%s", modes[m]);
+		/* every call of the parent, none under the child's pid */
+		cr_assert_eq(lines_matching(t.tr, "close\\(2[0-9]{4}\\) "), 300, "%s", modes[m]);
+		snprintf(re, sizeof re, "^\\[pid +%d\\] close\\(2", child);
+		cr_assert_eq(lines_matching(t.tr, re), 0, "%s", modes[m]);
+		cr_assert_eq(count_of(t.se, "renacer"), 0, "%s: %s", modes[m], t.se);
+		cr_assert_eq(count_of(t.tr, "lost"), 0, "%s: %s", modes[m], t.tr);
+	}
+}
