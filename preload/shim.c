@@ -671,6 +671,7 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 		return;
 	}
+	t->stash_sp = rn_sp();
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
@@ -688,6 +689,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
+	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (!t->prod.ring) {
@@ -713,6 +715,36 @@ lost_noring:
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 out:
 	rn_write_end(t);
+}
+
+/* A signal handler that interrupted a ring write (or a stash write) and
+ * now longjmps to a frame above where that write began abandons it: the
+ * writer will never clear busy, and the thread would never be traced
+ * again. Nothing half written is visible (the tail is published only
+ * after the whole record, stash_n only after the stash record), so we
+ * count the abandoned record as lost to signal nesting, hand over what
+ * handlers stashed, and clear the flags. A longjmp that stays inside the
+ * handler (a target below the write) changes nothing.
+ * env is glibc's x86-64 jmp_buf: the stack pointer is word 6, mangled
+ * with the pointer guard (%fs:0x30) as PTR_MANGLE does. */
+void rn_longjmp_check(const void *env)
+{
+	struct rn_tls *t = &rn_t;
+	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE))
+		return;
+	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
+	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
+	sp = ((sp >> 0x11) | (sp << (64 - 0x11))) ^ guard;
+	if (t->stash_busy && sp > t->stash_sp) {
+		t->stash_busy = 0;
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+	}
+	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		rn_write_end(t);
+	}
 }
 
 void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)

@@ -41,6 +41,10 @@ struct rn_tls {
 	uint32_t stash_busy;	/* a handler is writing into the stash */
 	struct rn_rec stash[RN_STASH_SLOTS];
 	uint64_t exec_t0;
+	/* stack pointer where the current ring write (busy) and stash write
+	 * (stash_busy) began: a longjmp to a frame above it abandons it */
+	uintptr_t busy_sp;
+	uintptr_t stash_sp;
 	void *robust_head;	/* glibc's robust list head of this thread, taken
 				 * before a raw fork for the child to reset */
 };
@@ -85,6 +89,14 @@ static inline __attribute__((always_inline)) int rn_want(unsigned idx)
 	return (int)((rn_g.want.bits[idx >> 6] >> (idx & 63)) & 1);
 }
 
+/* The stack pointer, one instruction: where a write began. */
+static inline __attribute__((always_inline)) uintptr_t rn_sp(void)
+{
+	uintptr_t sp;
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	return sp;
+}
+
 static inline __attribute__((always_inline)) uint64_t rn_now(void)
 {
 	if (rn_likely(rn_g.use_tsc))
@@ -100,6 +112,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		    const uint64_t *a, unsigned flags);
 void rn_write_done(void);
+void rn_longjmp_check(const void *env);	/* before a longjmp: see shim.c */
 
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */
@@ -115,6 +128,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
+	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	/* a signal handler running after this point sees busy set */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -139,6 +153,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a signal handler stashed a record while we wrote: hand it over */
 	if (rn_unlikely(t->stash_n)) {
+		t->busy_sp = rn_sp();
 		t->busy = RN_BUSY_WRITE;
 		rn_write_done();
 	}

@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -390,3 +391,22 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	errno = e;
 	return r;
 }
+
+/* ---------------------------------------------------------- longjmp */
+
+/* Never recorded: they only make sure a jump out of a signal handler that
+ * interrupted one of our ring writes leaves this thread traced (see
+ * rn_longjmp_check). */
+#define RN_LONGJMP_WRAPPER(func)                                                    \
+	RN_EXPORT void func(struct __jmp_buf_tag env[1], int val)                  \
+	{                                                                           \
+		void (*real)(struct __jmp_buf_tag *, int) = rn_real_get(RN_IDX_##func); \
+		rn_longjmp_check(env);                                              \
+		real(env, val);                                                     \
+		__builtin_unreachable();                                            \
+	}
+
+RN_LONGJMP_WRAPPER(longjmp)
+RN_LONGJMP_WRAPPER(_longjmp)
+RN_LONGJMP_WRAPPER(siglongjmp)
+RN_LONGJMP_WRAPPER(__longjmp_chk)

@@ -148,3 +148,19 @@ Test(procs, children_made_without_fork_trace_into_rings_of_their_own)
 		cr_assert_eq(count_of(t.tr, "lost"), 0, "%s: %s", modes[m], t.tr);
 	}
 }
+
+Test(procs, a_longjmp_out_of_a_handler_leaves_the_thread_traced)
+{
+	struct out u = sh(PROG("sigjump"));
+	cr_assert_eq(u.status, 0);
+	cr_assert_str_eq(u.so, "jumped: yes\n");
+	/* the timer lands in the shim's record writes thousands of times */
+	struct out t = sh(RN TXT " -e trace=access,close -- " PROG("sigjump"));
+	ASSERT_RETURNED(t);
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_str_eq(t.so, u.so);
+	cr_assert_eq(lines_matching(t.tr, "close\\(30[0-9]{3}\\) += -1 EBADF"), 100,
+		     "calls after the jumps are missing: %s", t.se);
+	cr_assert_gt(lines_matching(t.tr, "^access\\(\"/nonexistent/renacer-sigjump\", F_OK\\)"), 0);
+	cr_assert_eq(count_of(t.se, "corrupt"), 0, "%s", t.se);
+}
