@@ -21,6 +21,7 @@
 #include <dirent.h>
 
 #include "run.h"
+#include "session.h"
 
 static volatile sig_atomic_t rn_stop;
 static volatile pid_t rn_child;
@@ -119,6 +120,13 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 	setenv("RENACER_ON_FULL", o->on_full ? "block" : "drop", 1);
 	rn_setenv_u("RENACER_RING_SIZE", o->ring_size);
 	rn_setenv_u("RENACER_RINGS", o->rings);
+	/* processes in another pid namespace tell the exporter their pid */
+	struct stat st;
+	char ns[32];
+	if (stat("/proc/self/ns/pid", &st) == 0) {
+		snprintf(ns, sizeof ns, "%llu", (unsigned long long)st.st_ino);
+		setenv("RENACER_PIDNS", ns, 1);
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	execvp(o->argv[0], o->argv);
@@ -177,6 +185,12 @@ int rn_launch(const struct rn_opts *o)
 		}
 	}
 	fflush(NULL);
+	/* before any traced process can start: processes in a child pid
+	 * namespace announce themselves on it (the exporter's forks inherit
+	 * it; the program does not, it is close-on-exec) */
+	if (rn_session_pids_socket(dir) < 0 && !o->quiet)
+		fprintf(stderr, "renacer: no pid socket in %s; pids in other namespaces are shown as "
+			"they see them\n", dir);
 	int ctl_w = -1;
 	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
 	if (exporter < 0) {

@@ -57,6 +57,14 @@ struct rn_ar {
 	int execd;		/* ended by a successful exec */
 	int exec_seen;		/* our exec was recorded by the image before */
 	int superseded;		/* a newer image of our pid exists: we ended */
+	int32_t inner_pid;	/* hdr->pid at identification: the pid as the
+				 * process sees it (proc.pid is ours) */
+	uint64_t pidns;		/* hdr->pidns at identification */
+	struct rn_pend *exec_pend;	/* our exec, succeeded (its thread ended):
+					 * shown once the new image is seen */
+	struct rn_thr exec_thr;	/* that thread's id and last call end */
+	uint64_t exec_since;	/* mono ns the exec was found to succeed */
+	uint64_t next_t0;	/* superseded: the new image's start, in ticks */
 	int gone;		/* ended this pass: announce, then free */
 	unsigned tried;		/* pass in which a start was last tried */
 	int all_dead;		/* no ring of this file has a live owner */
@@ -76,6 +84,27 @@ struct rn_execwait {
 
 #define RN_EXECWAIT_MAX 256
 
+/* What a process in another pid namespace told us (RN_PIDS_SOCKET): its
+ * pid as it sees it, and as we do. Kept after its arena is gone, for the
+ * return values of fork and wait that name it. */
+struct rn_pidmap {
+	uint64_t arena_id;
+	uint64_t pidns;
+	int32_t inner;
+	int32_t outer;
+};
+
+#define RN_PIDMAP_MAX 4096
+
+/* A fork of another namespace waiting for its child's pid (session.c). */
+struct rn_held {
+	struct rn_event ev;
+	struct rn_ar *m;	/* the maker's main arena */
+	int reaped;		/* the maker waited for the child: no note comes */
+};
+
+#define RN_HELD_MAX 256
+
 struct rn_evkey {
 	uint64_t t;
 	uint32_t i;
@@ -93,6 +122,12 @@ struct rn_session {
 	unsigned nsinks;
 	struct rn_stats stats;
 	struct rn_execwait execwait[RN_EXECWAIT_MAX];
+	int pidsock;		/* listening RN_PIDS_SOCKET, -1 if none */
+	struct rn_pidmap *pidmap;	/* RN_PIDMAP_MAX, oldest overwritten */
+	size_t npidmap;		/* entries ever added */
+	struct rn_held held[RN_HELD_MAX];
+	unsigned nheld;
+	int closing;		/* rn_session_close: hold nothing */
 	unsigned nexecwait;
 	uint64_t last_scan_ns;
 	uint64_t last_live_ns;
@@ -115,6 +150,11 @@ struct rn_session {
 	uint8_t *scratch;
 	size_t scratch_used, scratch_cap;
 };
+
+/* rn_session_pids_socket: make the listening RN_PIDS_SOCKET in dir before
+ * any traced process can start; a session opened later in this process
+ * (or a fork of it) uses it. Returns the descriptor or -errno. */
+int rn_session_pids_socket(const char *dir);
 
 /* rn_session_open: read dir (which must exist). Returns 0 or -errno. */
 int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,

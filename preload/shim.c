@@ -16,8 +16,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include "../common/rawsys.h"
 
@@ -800,6 +802,31 @@ static void rn_arena_identify(struct rn_arena_hdr *h)
 	h->exe[n > 0 ? n : 0] = '\0';
 }
 
+/* Tells the exporter our pid as its namespace sees it when ours is
+ * another (see RN_PIDS_SOCKET): a process in a child pid namespace
+ * cannot know that number itself. Four system calls at start, only in
+ * such processes; a failure only leaves the exporter showing our own
+ * view of the pid. */
+static void rn_announce(const struct rn_arena_hdr *h)
+{
+	if (h->pidns && h->pidns == rn_g.launcher_pidns)
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t dl = strlen(rn_g.session_dir);
+	if (dl + 1 + sizeof RN_PIDS_SOCKET > sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, rn_g.session_dir, dl);
+	sa.sun_path[dl] = '/';
+	memcpy(sa.sun_path + dl + 1, RN_PIDS_SOCKET, sizeof RN_PIDS_SOCKET);
+	long fd = rn_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	struct rn_pid_note n = { h->id, h->pidns, h->pid, 0 };
+	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0)
+		rn_sys3(SYS_write, fd, &n, sizeof n);
+	rn_sys1(SYS_close, fd);
+}
+
 static void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv)
 {
 	uint32_t used = 0, n = 0;
@@ -895,6 +922,7 @@ void rn_fork_child(void)
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */
 		rn_arena_identify(h);
+		rn_announce(h);
 		rn_claim_ring(t);
 		rn_store_release(&h->state, RN_ARENA_LIVE);
 	} else {
@@ -998,6 +1026,8 @@ static void rn_init(int argc, char **argv, char **envp)
 					  RN_RING_CAP_MIN, RN_RING_CAP_MAX, 1);
 	rn_g.params.strsize = rn_env_u32("RENACER_STRSIZE", RN_STRSIZE_DEFAULT, 0,
 					 RN_STRSIZE_MAX, 0);
+	const char *ns = getenv("RENACER_PIDNS");
+	rn_g.launcher_pidns = ns ? strtoull(ns, NULL, 10) : 0;
 	const char *onfull = getenv("RENACER_ON_FULL");
 	rn_g.params.on_full = onfull && !strcmp(onfull, "block") ? RN_ON_FULL_BLOCK
 								   : RN_ON_FULL_DROP;
@@ -1023,6 +1053,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	rn_arena_identify(h);
+	rn_announce(h);
 	rn_arena_set_argv(h, argc, argv);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */

@@ -69,6 +69,7 @@ struct rn_global {
 	uint32_t ext_busy;	/* a thread is creating an extension */
 	struct rn_arena_params params;
 	char session_dir[RN_ARENA_PATH_MAX - 32];
+	uint64_t launcher_pidns;	/* RENACER_PIDNS: the exporter's, 0 unknown */
 	int debug;
 };
 

@@ -199,6 +199,8 @@ RN_EXPORT long syscall(long nr, ...)
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
 	long (*real)(long, ...) = rn_real_get(RN_IDX_syscall);
+	if (nr == SYS_exit_group)
+		rn_note_exit((int)a1);	/* the status, for the process's end */
 	if (nr == SYS_execve || nr == SYS_execveat) {
 		/* the end of this image must be seen even from a thread */
 		int h = rn_exec_enter();

@@ -164,3 +164,80 @@ Test(procs, a_longjmp_out_of_a_handler_leaves_the_thread_traced)
 	cr_assert_gt(lines_matching(t.tr, "^access\\(\"/nonexistent/renacer-sigjump\", F_OK\\)"), 0);
 	cr_assert_eq(count_of(t.se, "corrupt"), 0, "%s", t.se);
 }
+
+/* The pids the text trace shows: from "[pid N]" prefixes. */
+static unsigned pids_of(const char *tr, int *pids, unsigned cap)
+{
+	unsigned n = 0;
+	for (const char *p = tr; (p = strstr(p, "[pid ")); p += 5) {
+		int pid = atoi(p + 5);
+		unsigned k = 0;
+		while (k < n && pids[k] != pid)
+			k++;
+		if (k == n && n < cap)
+			pids[n++] = pid;
+	}
+	return n;
+}
+
+Test(procs, a_tree_in_a_pid_namespace_shows_pids_as_the_launcher_sees_them)
+{
+	/* two namespaces, each with its own pid 1, each a three-process tree */
+	const char *prog = "unshare -pf " PROG("nstree") "; unshare -pf " PROG("nstree");
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "sh -c \"%s\"", prog);
+	struct out u = sh(cmd);
+	cr_assert_eq(u.status, 0, "%s", u.se);
+	cr_assert_str_eq(u.so, "tree done: 0 0\ntree done: 0 0\n");
+	snprintf(cmd, sizeof cmd, RN TXT " -e trace=process,close -- sh -c \"%s\"", prog);
+	struct out t = sh(cmd);
+	ASSERT_RETURNED(t);
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_str_eq(t.so, u.so);
+	/* no process of ours is pid 1 in the launcher's namespace */
+	cr_assert_eq(lines_matching(t.tr, "^\\[pid +1\\] "), 0, "namespace pids shown:\n%s", t.tr);
+	/* every child a fork or clone names has lines under that pid */
+	int pids[64];
+	unsigned np = pids_of(t.tr, pids, 64);
+	unsigned forks = 0;
+	char *copy = strdup(t.tr), *save = NULL;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		const char *c = strstr(l, "clone() ");
+		if (!c)
+			c = strstr(l, "vfork() ");
+		if (!c || !strstr(c, "= "))
+			continue;
+		int child = atoi(strstr(c, "= ") + 2);
+		unsigned k = 0;
+		while (k < np && pids[k] != child)
+			k++;
+		cr_assert_lt(k, np, "fork returned %d, no line of that pid:\n%s", child, t.tr);
+		forks++;
+	}
+	free(copy);
+	/* sh's two children (or one and an exec), 3 forks in each namespace */
+	cr_assert_geq(forks, 7, "%s", t.tr);
+	/* successful execs show their result */
+	cr_assert_eq(lines_matching(t.tr, "execve\\(.*= \\?$"), 0, "%s", t.tr);
+	cr_assert_eq(lines_matching(t.tr, "execve\\(\"/proc/self/exe\", \\[.*\"leaf\"\\].* = 0$"), 2,
+		     "%s", t.tr);
+	/* each process distinct: every end under a pid of its own */
+	int ends[64];
+	unsigned ne = 0;
+	for (const char *p = t.tr; (p = strstr(p, "+++ exited with")); p++) {
+		const char *b = p;
+		while (b > t.tr && b[-1] != '\n')
+			b--;
+		cr_assert(!strncmp(b, "[pid ", 5), "%s", t.tr);
+		int pid = atoi(b + 5);
+		for (unsigned k = 0; k < ne; k++)
+			cr_assert_neq(ends[k], pid, "two ends under pid %d:\n%s", pid, t.tr);
+		if (ne < 64)
+			ends[ne++] = pid;
+	}
+	/* sh, and per namespace: unshare, its pid 1, /bin/true (the leaf
+	 * ends with a bare exit_group: no status, but renacer-run returned) */
+	cr_assert_geq(ne, 6, "%s", t.tr);
+	fprintf(stderr, "pid namespace tree: renacer-run returned in %.3f s (untraced %.3f s)\n",
+		t.secs, u.secs);
+}
