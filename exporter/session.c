@@ -70,6 +70,41 @@ int rn_session_pids_socket(const char *dir)
 	return fd;
 }
 
+/* The first process of a pid namespace announced itself: a namespace
+ * inode is reused once the namespace is gone, so every process we knew
+ * in one with that inode has ended and its pids mean nothing any more. */
+static void rn_pidns_restarted(struct rn_session *s, uint64_t pidns, uint64_t id)
+{
+	size_t n = s->npidmap < RN_PIDMAP_MAX ? s->npidmap : RN_PIDMAP_MAX;
+	for (size_t k = 0; k < n; k++)
+		if (s->pidmap[k].pidns == pidns)
+			s->pidmap[k].inner = 0;	/* by arena id only */
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (!a->main && a->state == RN_AR_LIVE && a->pidns == pidns && a->proc.arena_id != id)
+			a->superseded = 1;
+}
+
+/* Reads the note on connection c from pid (as we see it). Returns 1 when
+ * it is not there yet (c stays open), 0 when c was read and closed. */
+static int rn_read_note(struct rn_session *s, int c, int32_t pid)
+{
+	struct rn_pid_note n;
+	ssize_t r = recv(c, &n, sizeof n, MSG_DONTWAIT | MSG_PEEK);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 1;
+	if (r > 0 && r < (ssize_t)sizeof n)
+		return 1;	/* the rest is on its way */
+	if (r == (ssize_t)sizeof n && recv(c, &n, sizeof n, MSG_DONTWAIT) == (ssize_t)sizeof n &&
+	    n.pid > 0) {
+		if (n.pid == 1 && (n.flags & RN_NOTE_FORKED))
+			rn_pidns_restarted(s, n.pidns, n.arena_id);
+		s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
+			(struct rn_pidmap){ n.arena_id, n.pidns, n.pid, pid };
+	}
+	close(c);
+	return 0;
+}
+
 /* Takes every note waiting on the pids socket (RN_PIDS_SOCKET). A note
  * is sent before its arena is published or adopted, so an arena that
  * starts after this call finds its note here. */
@@ -77,19 +112,30 @@ static void rn_accept_pids(struct rn_session *s)
 {
 	if (s->pidsock < 0 || !s->pidmap)
 		return;
+	/* connections accepted before their sender wrote: read now */
+	for (unsigned i = 0; i < s->nnotes;) {
+		if (rn_read_note(s, s->notes[i].fd, s->notes[i].pid))
+			i++;
+		else
+			s->notes[i] = s->notes[--s->nnotes];
+	}
 	for (;;) {
 		int c = accept4(s->pidsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c < 0)
 			return;
 		struct ucred cr;
 		socklen_t cl = sizeof cr;
-		struct rn_pid_note n;
-		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && cr.pid > 0 &&
-		    rn_owner_ok(s, cr.uid) && recv(c, &n, sizeof n, MSG_DONTWAIT) == (ssize_t)sizeof n &&
-		    n.pid > 0)
-			s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
-				(struct rn_pidmap){ n.arena_id, n.pidns, n.pid, cr.pid };
-		close(c);
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.pid <= 0 ||
+		    !rn_owner_ok(s, cr.uid)) {
+			close(c);
+			continue;
+		}
+		if (!rn_read_note(s, c, cr.pid))
+			continue;
+		if (s->nnotes < RN_NOTES_WAIT_MAX)
+			s->notes[s->nnotes++] = (struct rn_note_wait){ c, cr.pid };
+		else
+			close(c);	/* its sender is between connect and write */
 	}
 }
 
@@ -589,12 +635,14 @@ static void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit
  * noticed), or NULL. */
 static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar *a)
 {
+	struct rn_ar *best = NULL;
 	for (struct rn_ar *b = s->arenas; b; b = b->next)
 		if (b != a && !b->main && b->state == RN_AR_LIVE && b->hdr->ext_of == 0 &&
 		    b->inner_pid == a->hdr->pid && b->pidns == a->hdr->pidns &&
-		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns)
-			return (struct rn_ar *)b;
-	return NULL;
+		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns &&
+		    (!best || b->hdr->t0_mono_ns > best->hdr->t0_mono_ns))
+			best = b;	/* the latest: an older one is a dead pid's */
+	return best;
 }
 
 static int rn_has_pending_exec(const struct rn_ar *b)
@@ -640,8 +688,14 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	a->inner_pid = h->pid;
 	a->pidns = h->pidns;
 	if (!s->pidns || h->pidns != s->pidns) {
-		/* another namespace: pids as we see them, when told */
+		/* another namespace: pids as we see them, when told (the
+		 * note was sent before the arena was published or adopted,
+		 * which we have seen: it is queued if not taken yet) */
 		int32_t o = rn_pidmap_by_id(s, h->id);
+		if (o <= 0) {
+			rn_accept_pids(s);
+			o = rn_pidmap_by_id(s, h->id);
+		}
 		if (o > 0)
 			p->pid = o;
 		o = rn_pidmap_by_inner(s, h->pidns, h->ppid);
@@ -1220,6 +1274,8 @@ void rn_session_close(struct rn_session *s)
 	free(s->keys);
 	free(s->scratch);
 	free(s->pidmap);
+	for (unsigned i = 0; i < s->nnotes; i++)
+		close(s->notes[i].fd);
 	if (s->pidsock >= 0)
 		close(s->pidsock);
 	rn_pids_fd = -1;

@@ -96,6 +96,14 @@ struct rn_pidmap {
 
 #define RN_PIDMAP_MAX 4096
 
+/* A connection on the pids socket whose note was not written yet. */
+struct rn_note_wait {
+	int fd;
+	int32_t pid;		/* the sender, as we see it */
+};
+
+#define RN_NOTES_WAIT_MAX 64
+
 /* A fork of another namespace waiting for its child's pid (session.c). */
 struct rn_held {
 	struct rn_event ev;
@@ -125,6 +133,8 @@ struct rn_session {
 	int pidsock;		/* listening RN_PIDS_SOCKET, -1 if none */
 	struct rn_pidmap *pidmap;	/* RN_PIDMAP_MAX, oldest overwritten */
 	size_t npidmap;		/* entries ever added */
+	struct rn_note_wait notes[RN_NOTES_WAIT_MAX];
+	unsigned nnotes;
 	struct rn_held held[RN_HELD_MAX];
 	unsigned nheld;
 	int closing;		/* rn_session_close: hold nothing */

@@ -807,7 +807,7 @@ static void rn_arena_identify(struct rn_arena_hdr *h)
  * cannot know that number itself. Four system calls at start, only in
  * such processes; a failure only leaves the exporter showing our own
  * view of the pid. */
-static void rn_announce(const struct rn_arena_hdr *h)
+static void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
 {
 	if (h->pidns && h->pidns == rn_g.launcher_pidns)
 		return;
@@ -821,7 +821,7 @@ static void rn_announce(const struct rn_arena_hdr *h)
 	long fd = rn_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
-	struct rn_pid_note n = { h->id, h->pidns, h->pid, 0 };
+	struct rn_pid_note n = { h->id, h->pidns, h->pid, flags };
 	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0)
 		rn_sys3(SYS_write, fd, &n, sizeof n);
 	rn_sys1(SYS_close, fd);
@@ -873,10 +873,16 @@ void rn_fork_parent_done(int32_t pid)
 	struct rn_arena_hdr *h = t->pending_child.hdr;
 	if (h && pid < 0)
 		rn_arena_unlink(&t->pending_child);
-	else if (h)
+	else if (h) {
 		/* lets the exporter tell a child that died before adopting its
-		 * arena from one that is about to; the child writes the same */
-		rn_store_relaxed(&h->pid, pid);
+		 * arena from one that is about to. Only while the child has not
+		 * written its own (it may already have): in a new pid namespace
+		 * it sees another number, and the exporter needs the pid and
+		 * namespace it wrote together */
+		int32_t none = 0;
+		__atomic_compare_exchange_n(&h->pid, &none, pid, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
 	rn_arena_unmap(&t->pending_child);
 }
 
@@ -922,7 +928,7 @@ void rn_fork_child(void)
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */
 		rn_arena_identify(h);
-		rn_announce(h);
+		rn_announce(h, RN_NOTE_FORKED);
 		rn_claim_ring(t);
 		rn_store_release(&h->state, RN_ARENA_LIVE);
 	} else {
@@ -1053,7 +1059,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	rn_arena_identify(h);
-	rn_announce(h);
+	rn_announce(h, 0);
 	rn_arena_set_argv(h, argc, argv);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */
