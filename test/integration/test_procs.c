@@ -86,8 +86,8 @@ static int matches(const char *text, const char *re)
 
 Test(procs, a_thread_that_execs_ends_its_image_and_its_exec_is_shown)
 {
-	const char *modes[] = { "", " raw" };
-	for (unsigned m = 0; m < 2; m++) {
+	const char *modes[] = { "", " raw", " fail" };
+	for (unsigned m = 0; m < 3; m++) {
 		char cmd[512];
 		snprintf(cmd, sizeof cmd, PROG("threadexec") "%s", modes[m]);
 		struct out u = sh(cmd);
@@ -100,6 +100,9 @@ Test(procs, a_thread_that_execs_ends_its_image_and_its_exec_is_shown)
 		if (m == 0)	/* the libc exec is the shim's to record */
 			cr_assert(matches(t.tr, "execve\\(\"/bin/echo\", \\[\"/bin/echo\", \"after exec"),
 				  "exec line missing: %s", t.tr);
+		if (m == 2)	/* a failed exec: the thread goes on and is seen */
+			cr_assert(matches(t.tr, "execve\\(\"/nonexistent/renacer-threadexec\", .* = -1 ENOENT"),
+				  "%s", t.tr);
 		cr_assert(matches(t.tr, "\\+\\+\\+ exited with 0 \\+\\+\\+"), "%s", t.tr);
 		cr_assert_eq(count_of(t.se, "renacer"), 0, "%s", t.se);
 	}

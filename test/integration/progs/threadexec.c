@@ -2,21 +2,27 @@
  * main thread waits in pause(): the kernel ends every other thread and the
  * exec'ing one takes the main thread's id. Prints one line before, echo
  * one after. "threadexec raw" makes the exec with a bare syscall
- * instruction, past every libc entry point. */
+ * instruction, past every libc entry point; "threadexec fail" execs a
+ * path that does not exist, and the process then ends normally. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
-static int raw;
+static int raw, fail;
 
 static void *run(void *p)
 {
 	(void)p;
 	char *args[] = { "/bin/echo", "after exec from a thread", NULL };
-	if (raw) {
+	if (fail) {
+		execv("/nonexistent/renacer-threadexec", args);
+		printf("after exec from a thread\n");
+		exit(0);
+	} else if (raw) {
 		long ret;
 		__asm__ volatile("syscall"
 				 : "=a"(ret)
@@ -31,6 +37,7 @@ static void *run(void *p)
 int main(int argc, char **argv)
 {
 	raw = argc > 1 && !strcmp(argv[1], "raw");
+	fail = argc > 1 && !strcmp(argv[1], "fail");
 	printf("before exec\n");
 	fflush(stdout);
 	pthread_t t;
