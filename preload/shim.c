@@ -661,6 +661,9 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 		    const uint64_t *a, unsigned flags)
 {
 	struct rn_tls *t = &rn_t;
+	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
+		/* a thread whose state a CLONE_VM child shares: counted */
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 	if (t->busy != RN_BUSY_WRITE)
 		return;		/* a vfork child on its parent's thread: untraced */
 	uint32_t bound;

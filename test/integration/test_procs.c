@@ -150,6 +150,13 @@ Test(procs, children_made_without_fork_trace_into_rings_of_their_own)
 		cr_assert_eq(count_of(t.se, "renacer"), 0, "%s: %s", modes[m], t.se);
 		cr_assert_eq(count_of(t.tr, "lost"), 0, "%s: %s", modes[m], t.tr);
 	}
+	/* a child sharing our memory and thread (posix_spawn's way) is
+	 * untraced: none of its calls lands in the parent's ring */
+	struct out t = sh(RN TXT " -e trace=close -- " PROG("rawfork") " vmclone");
+	ASSERT_RETURNED(t);
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_eq(lines_matching(t.tr, "close\\(1[0-9]{4}\\) "), 0, "%s", t.tr);
+	cr_assert_eq(lines_matching(t.tr, "close\\(2[0-9]{4}\\) "), 300, "%s", t.tr);
 }
 
 Test(procs, a_longjmp_out_of_a_handler_leaves_the_thread_traced)

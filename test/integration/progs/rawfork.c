@@ -1,7 +1,9 @@
 /* rawfork MODE: makes a child without glibc's fork(): MODE is _Fork,
  * clone (libc clone() without CLONE_VM), sysfork (syscall(SYS_fork)),
  * sysclone (syscall(SYS_clone, SIGCHLD, 0)) or clone3 (syscall(SYS_clone3)
- * with no stack). Parent and child then each make 300 failing close()
+ * with no stack), or vmclone (clone(CLONE_VM|CLONE_VFORK), the way
+ * posix_spawn does: the child shares our memory and, until it ends, our
+ * thread; it prints nothing). Parent and child then each make 300 failing close()
  * calls at the same time (the child on fds 10000.., the parent on
  * 20000..), and print "parent PID" / "child PID" on stdout. */
 #include <linux/sched.h>
@@ -33,6 +35,13 @@ static int child(void *arg)
 	return 0;
 }
 
+static int quiet_child(void *arg)
+{
+	(void)arg;
+	calls(10000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "_Fork";
@@ -44,6 +53,13 @@ int main(int argc, char **argv)
 		size_t sz = 256 * 1024;
 		char *stack = malloc(sz);
 		pid = clone(child, stack + sz, SIGCHLD, NULL);
+		if (pid > 0)
+			goto parent;
+		return 2;
+	} else if (!strcmp(mode, "vmclone")) {
+		size_t sz = 256 * 1024;
+		char *stack = malloc(sz);
+		pid = clone(quiet_child, stack + sz, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
 		if (pid > 0)
 			goto parent;
 		return 2;
