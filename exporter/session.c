@@ -966,7 +966,8 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		}
 	if (s->nexecwait < RN_EXECWAIT_MAX)
 		s->execwait[s->nexecwait++] = (struct rn_execwait){
-			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id
+			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id,
+			a->proc.pid != a->inner_pid ? a->proc.pid : 0
 		};
 }
 
@@ -1157,6 +1158,8 @@ size_t rn_session_pass(struct rn_session *s)
 		int alive = -1;
 		if (w->pidns == s->pidns && s->pidns)
 			alive = kill(w->pid, 0) == 0 || errno == EPERM;
+		else if (w->outer > 0)	/* another namespace: the pid it told us */
+			alive = kill(w->outer, 0) == 0 || errno == EPERM;
 		int expired = alive == 0 || (alive < 0 && rn_since(now, w->since_ns) > RN_GRACE_NS);
 		if (expired && !scanned) {
 			rn_scan_dir(s);

@@ -80,6 +80,7 @@ struct rn_execwait {
 	uint32_t gen;		/* exec generation of the new image */
 	uint64_t since_ns;
 	uint64_t arena_id;	/* the image that exec'd */
+	int32_t outer;		/* its pid as we see it, when it told us, or 0 */
 };
 
 #define RN_EXECWAIT_MAX 256
