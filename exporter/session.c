@@ -1223,9 +1223,13 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 		return -ENOMEM;
 	}
 	/* the launcher made it before the program started; a daemon now */
-	s->pidsock = rn_pids_fd >= 0 ? rn_pids_fd : rn_session_pids_socket(dir);
-	if (s->pidsock < 0)
-		s->pidsock = -1;
+	s->pidsock = rn_pids_fd;
+	if (s->pidsock < 0) {
+		s->pidsock = rn_session_pids_socket(dir);
+		s->pidsock_owned = s->pidsock >= 0;	/* removed at close */
+		if (s->pidsock < 0)
+			s->pidsock = -1;
+	}
 	rn_clock_init(&s->clock);
 	rn_scan_dir(s);
 	return 0;
@@ -1281,6 +1285,8 @@ void rn_session_close(struct rn_session *s)
 		close(s->notes[i].fd);
 	if (s->pidsock >= 0)
 		close(s->pidsock);
+	if (s->pidsock_owned)
+		unlinkat(s->dirfd, RN_PIDS_SOCKET, 0);
 	rn_pids_fd = -1;
 	close(s->dirfd);
 }

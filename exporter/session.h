@@ -132,6 +132,7 @@ struct rn_session {
 	struct rn_stats stats;
 	struct rn_execwait execwait[RN_EXECWAIT_MAX];
 	int pidsock;		/* listening RN_PIDS_SOCKET, -1 if none */
+	int pidsock_owned;	/* made by this session (daemon): removed at close */
 	struct rn_pidmap *pidmap;	/* RN_PIDMAP_MAX, oldest overwritten */
 	size_t npidmap;		/* entries ever added */
 	struct rn_note_wait notes[RN_NOTES_WAIT_MAX];
