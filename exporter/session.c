@@ -495,6 +495,26 @@ static void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr
 
 static void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit);
 
+/* Thread t's exec succeeded (its thread ended, or the new image is here):
+ * the record moves to its process's exec_pend, shown with its result once
+ * the new image is seen (rn_exec_shown). */
+static void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_ar *m = a->main ? a->main : a;
+	m->execd = 1;
+	if (m->exec_pend) {	/* two execs at once: the other one's result is unknown */
+		rn_queue_pend(s, a, t, &t->pend_exec);
+		return;
+	}
+	m->exec_pend = t->pend_exec;
+	m->exec_thr = *t;
+	m->exec_thr.pend_exec = m->exec_thr.pend_exit = NULL;
+	m->exec_since = rn_mono_ns();
+	t->pend_exec = NULL;
+	if (m->superseded)	/* the new image is known already */
+		rn_exec_shown(s, m, m->next_t0);
+}
+
 /* The thread of ring i has ended: read what it left, show its held
  * exec/exit, and give the ring back for another thread. */
 static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
@@ -504,23 +524,8 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE)
 		rn_drain_ring(s, a, t);
 	rn_account_lost(s, a, t, r);
-	if (t->pend_exec) {
-		/* the exec never came back: it succeeded and replaced us. Its
-		 * result is shown once the new image is seen (rn_exec_shown) */
-		struct rn_ar *m = a->main ? a->main : a;
-		m->execd = 1;
-		if (!m->exec_pend) {
-			m->exec_pend = t->pend_exec;
-			m->exec_thr = *t;
-			m->exec_thr.pend_exec = m->exec_thr.pend_exit = NULL;
-			m->exec_since = rn_mono_ns();
-			if (m->superseded)	/* the new image is known already */
-				rn_exec_shown(s, m, m->next_t0);
-			t->pend_exec = NULL;
-		} else {
-			rn_queue_pend(s, a, t, &t->pend_exec);
-		}
-	}
+	if (t->pend_exec)	/* the exec never came back: it replaced us */
+		rn_exec_succeeded(s, a, t);
 	rn_queue_pend(s, a, t, &t->pend_exit);
 	/* the head is published with the others at the end of the pass, once
 	 * the sinks have written these records out */
@@ -884,7 +889,17 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	if (old) {
 		old->superseded = 1;
 		old->next_t0 = a->hdr->clock == old->clock ? a->hdr->t0_ticks : 0;
-		/* the exec that made us succeeded: its result is 0 */
+		/* the exec that made us succeeded, whether or not its thread's
+		 * end was noticed yet: shown now, with its result, before our
+		 * own calls (its ring is read first, unless the drain is held) */
+		for (uint32_t i = 0; i < old->nrings && !old->exec_pend && !s->holding; i++) {
+			struct rn_thr *t = &old->thr[i];
+			if (rn_load_relaxed(&t->cons.ring->state) == RN_RING_FREE)
+				continue;
+			rn_drain_ring(s, old, t);
+			if (t->pend_exec)
+				rn_exec_succeeded(s, old, t);
+		}
 		if (old->exec_pend || rn_has_pending_exec(old))
 			a->exec_seen = 1;
 		rn_exec_shown(s, old, old->next_t0);
@@ -1065,6 +1080,7 @@ size_t rn_session_pass(struct rn_session *s)
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
 			hold = 1;
+	s->holding = hold;
 	rn_start_waiting(s, now);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state != RN_AR_LIVE)

@@ -140,6 +140,7 @@ struct rn_session {
 	struct rn_held held[RN_HELD_MAX];
 	unsigned nheld;
 	int closing;		/* rn_session_close: hold nothing */
+	int holding;		/* this pass: a sink holds the drain */
 	unsigned nexecwait;
 	uint64_t last_scan_ns;
 	uint64_t last_live_ns;
