@@ -81,6 +81,24 @@ struct rn_arena_hdr {
 	uint32_t argv_len;	/* bytes used in argv */
 };
 
+/* A process in a pid namespace other than the launcher's tells the
+ * exporter, at start, which arena is its: it connects to this socket in
+ * the session directory and sends one struct rn_pid_note. The kernel
+ * gives the exporter the sender's pid as the exporter's own namespace
+ * sees it (SO_PEERCRED), even once the sender is gone. */
+#define RN_PIDS_SOCKET "pids"
+
+struct rn_pid_note {
+	uint64_t arena_id;
+	uint64_t pidns;		/* the sender's pid namespace inode */
+	int32_t pid;		/* the sender's pid, as it sees it */
+	uint32_t flags;		/* RN_NOTE_* */
+};
+
+#define RN_NOTE_FORKED 1	/* sent by a fork child as it adopts its arena:
+				 * pid 1 so marked starts a new namespace (whose
+				 * inode may be a dead one's, reused) */
+
 #define RN_ARENA_HDR_PAGE 4096u
 _Static_assert(sizeof(struct rn_arena_hdr) <= RN_ARENA_HDR_PAGE, "header fits a page");
 

@@ -21,20 +21,22 @@ void rn_settings_default(struct rn_settings *s)
 #define RN_SK_DEF_U32(def) (def)
 #define RN_SK_DEF_POW2(def) (def)
 #define RN_SK_DEF_CHOICE(def) (def)
+#define RN_SK_DEF_ID64(def) (def)
 #define RN_SETTING(id, field, kind, def, lo, hi, choices, doc) s->field = RN_SK_DEF_##kind(def);
 #include "settings.def"
 #undef RN_SETTING
 }
 
-/* A decimal without sign or spaces, at most 10 digits; -1 otherwise. */
+/* A decimal without sign or spaces that fits 64 bits; -1 otherwise. */
 static int rn_dec(const char *v, uint64_t *out)
 {
 	uint64_t n = 0;
 	unsigned i = 0;
 	for (; v[i]; i++) {
-		if (v[i] < '0' || v[i] > '9' || i == 10)
+		uint64_t d = (uint64_t)(v[i] - '0');
+		if (v[i] < '0' || v[i] > '9' || n > (UINT64_MAX - d) / 10)
 			return -1;
-		n = n * 10 + (uint64_t)(v[i] - '0');
+		n = n * 10 + d;
 	}
 	*out = n;
 	return i ? 0 : -1;
@@ -47,10 +49,10 @@ static int rn_streq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Appends the decimal v at out; returns the bytes written (at most 10). */
-static unsigned rn_u32_text(char *out, uint32_t v)
+/* Appends the decimal v at out; returns the bytes written (at most 20). */
+static unsigned rn_u64_text(char *out, uint64_t v)
 {
-	char tmp[10];
+	char tmp[20];
 	unsigned t = 0, i = 0;
 	do
 		tmp[t++] = (char)('0' + v % 10);
@@ -76,9 +78,9 @@ static char rn_why[96];
 static const char *rn_range_why(uint32_t lo, uint32_t hi)
 {
 	unsigned n = rn_cat(rn_why, "out of range ");
-	n += rn_u32_text(rn_why + n, lo);
+	n += rn_u64_text(rn_why + n, lo);
 	n += rn_cat(rn_why + n, "..");
-	n += rn_u32_text(rn_why + n, hi);
+	n += rn_u64_text(rn_why + n, hi);
 	rn_why[n] = '\0';
 	return rn_why;
 }
@@ -128,6 +130,12 @@ int rn_setting_set(struct rn_settings *s, enum rn_setting_id id, const char *v, 
 			}
 		}
 		break;
+	case RN_SK_ID64:
+		if (rn_dec(v, &n)) {
+			*why = "expected a non-negative integer";
+			return -1;
+		}
+		break;
 	case RN_SK_U32:
 	case RN_SK_POW2:
 		if (rn_dec(v, &n)) {
@@ -160,6 +168,7 @@ int rn_setting_set(struct rn_settings *s, enum rn_setting_id id, const char *v, 
 #define RN_SK_SET_U32(field) s->field = (uint32_t)n
 #define RN_SK_SET_POW2(field) s->field = (uint32_t)n
 #define RN_SK_SET_CHOICE(field) s->field = (uint32_t)n
+#define RN_SK_SET_ID64(field) s->field = n
 #define RN_SETTING(id, field, kind, def, lo, hi, choices, doc) \
 	case RN_SET_##id:                                      \
 		RN_SK_SET_##kind(field);                       \
@@ -193,13 +202,14 @@ const char *rn_setting_choice(enum rn_setting_id id, uint32_t v)
 const char *rn_setting_text(const struct rn_settings *s, enum rn_setting_id id, char *buf,
 			    size_t cap)
 {
-	uint32_t n = 0;
+	uint64_t n = 0;
 	switch (id) {
 #define RN_SK_GET_STR(field) return s->field
 #define RN_SK_GET_TRACE(field) return s->field
 #define RN_SK_GET_U32(field) n = s->field
 #define RN_SK_GET_POW2(field) n = s->field
 #define RN_SK_GET_CHOICE(field) return rn_setting_choice(id, s->field)
+#define RN_SK_GET_ID64(field) if (!(n = s->field)) return NULL
 #define RN_SETTING(id, field, kind, def, lo, hi, choices, doc) \
 	case RN_SET_##id:                                      \
 		RN_SK_GET_##kind(field);                       \
@@ -209,8 +219,8 @@ const char *rn_setting_text(const struct rn_settings *s, enum rn_setting_id id, 
 	default:
 		return NULL;
 	}
-	if (cap < 11)
+	if (cap < 21)
 		return NULL;
-	buf[rn_u32_text(buf, n)] = '\0';
+	buf[rn_u64_text(buf, n)] = '\0';
 	return buf;
 }

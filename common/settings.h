@@ -14,7 +14,7 @@
 #include "arena.h"
 #include "record.h"
 
-enum rn_setting_kind { RN_SK_STR, RN_SK_TRACE, RN_SK_U32, RN_SK_POW2, RN_SK_CHOICE };
+enum rn_setting_kind { RN_SK_STR, RN_SK_TRACE, RN_SK_U32, RN_SK_POW2, RN_SK_CHOICE, RN_SK_ID64 };
 
 enum rn_setting_id {
 #define RN_SETTING(id, field, kind, def, lo, hi, choices, doc) RN_SET_##id,
@@ -38,6 +38,7 @@ extern const struct rn_setting_info rn_setting_info[RN_NSETTINGS];
 #define RN_SK_TYPE_U32 uint32_t
 #define RN_SK_TYPE_POW2 uint32_t
 #define RN_SK_TYPE_CHOICE uint32_t
+#define RN_SK_TYPE_ID64 uint64_t
 
 /* The values; strings point into the environment (or argv) they came
  * from, NULL when unset. */
@@ -65,7 +66,8 @@ typedef void rn_warn_fn(const char *name, const char *value, const char *why);
 void rn_settings_read(struct rn_settings *s, rn_getenv_fn *get, rn_warn_fn *warn);
 
 /* rn_setting_text: setting id of s as the environment carries it, NULL
- * when unset (a NULL string). Numbers are written into buf. */
+ * when unset (a NULL string, a 0 ID64). Numbers are written into buf,
+ * which needs 21 bytes. */
 const char *rn_setting_text(const struct rn_settings *s, enum rn_setting_id id, char *buf,
 			    size_t cap);
 

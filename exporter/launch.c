@@ -21,6 +21,7 @@
 #include <dirent.h>
 
 #include "run.h"
+#include "session.h"
 
 static volatile sig_atomic_t rn_stop;
 static volatile pid_t rn_child;
@@ -103,11 +104,15 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 			_exit(127);
 	}
 	setenv("LD_PRELOAD", pre ? pre : lib, 1);
-	/* the shim reads back exactly what the options settled */
+	/* the shim reads back exactly what the options settled; processes in
+	 * another pid namespace tell the exporter their pid (RENACER_PIDNS) */
 	struct rn_settings set = o->shim;
 	set.session_dir = dir;
+	struct stat st;
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		set.pidns = (uint64_t)st.st_ino;
 	for (unsigned i = 0; i < RN_NSETTINGS; i++) {
-		char num[16];
+		char num[24];
 		const char *v = rn_setting_text(&set, (enum rn_setting_id)i, num, sizeof num);
 		if (v)
 			setenv(rn_setting_info[i].env, v, 1);
@@ -175,6 +180,12 @@ int rn_launch(const struct rn_opts *o)
 		}
 	}
 	fflush(NULL);
+	/* before any traced process can start: processes in a child pid
+	 * namespace announce themselves on it (the exporter's forks inherit
+	 * it; the program does not, it is close-on-exec) */
+	if (rn_session_pids_socket(dir) < 0 && !o->quiet)
+		fprintf(stderr, "renacer: no pid socket in %s; pids in other namespaces are shown as "
+			"they see them\n", dir);
 	int ctl_w = -1;
 	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
 	if (exporter < 0) {

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "decode/decode.h"
@@ -42,6 +45,224 @@ static uint64_t rn_since(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
+/* -------------------------------------------------------------- pid map */
+
+static int rn_owner_ok(const struct rn_session *s, uint32_t uid);
+
+static int rn_pids_fd = -1;	/* made by the launcher before any process */
+
+int rn_session_pids_socket(const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir, RN_PIDS_SOCKET) >=
+	    (int)sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);	/* left by an exporter that died: the directory is ours */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 4096)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	rn_pids_fd = fd;
+	return fd;
+}
+
+/* The first process of a pid namespace announced itself: a namespace
+ * inode is reused once the namespace is gone, so every process we knew
+ * in one with that inode has ended and its pids mean nothing any more. */
+static void rn_pidns_restarted(struct rn_session *s, uint64_t pidns, uint64_t id)
+{
+	size_t n = s->npidmap < RN_PIDMAP_MAX ? s->npidmap : RN_PIDMAP_MAX;
+	for (size_t k = 0; k < n; k++)
+		if (s->pidmap[k].pidns == pidns)
+			s->pidmap[k].inner = 0;	/* by arena id only */
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (!a->main && a->state == RN_AR_LIVE && a->pidns == pidns && a->proc.arena_id != id)
+			a->superseded = 1;
+}
+
+/* Reads the note on connection c from pid (as we see it). Returns 1 when
+ * it is not there yet (c stays open), 0 when c was read and closed. */
+static int rn_read_note(struct rn_session *s, int c, int32_t pid)
+{
+	struct rn_pid_note n;
+	ssize_t r = recv(c, &n, sizeof n, MSG_DONTWAIT | MSG_PEEK);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 1;
+	if (r > 0 && r < (ssize_t)sizeof n)
+		return 1;	/* the rest is on its way */
+	if (r == (ssize_t)sizeof n && recv(c, &n, sizeof n, MSG_DONTWAIT) == (ssize_t)sizeof n &&
+	    n.pid > 0) {
+		if (n.pid == 1 && (n.flags & RN_NOTE_FORKED))
+			rn_pidns_restarted(s, n.pidns, n.arena_id);
+		s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
+			(struct rn_pidmap){ n.arena_id, n.pidns, n.pid, pid };
+	}
+	close(c);
+	return 0;
+}
+
+/* Takes every note waiting on the pids socket (RN_PIDS_SOCKET). A note
+ * is sent before its arena is published or adopted, so an arena that
+ * starts after this call finds its note here. */
+static void rn_accept_pids(struct rn_session *s)
+{
+	if (s->pidsock < 0 || !s->pidmap)
+		return;
+	/* connections accepted before their sender wrote: read now */
+	for (unsigned i = 0; i < s->nnotes;) {
+		if (rn_read_note(s, s->notes[i].fd, s->notes[i].pid))
+			i++;
+		else
+			s->notes[i] = s->notes[--s->nnotes];
+	}
+	for (;;) {
+		int c = accept4(s->pidsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0)
+			return;
+		struct ucred cr;
+		socklen_t cl = sizeof cr;
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.pid <= 0 ||
+		    !rn_owner_ok(s, cr.uid)) {
+			close(c);
+			continue;
+		}
+		if (!rn_read_note(s, c, cr.pid))
+			continue;
+		if (s->nnotes < RN_NOTES_WAIT_MAX)
+			s->notes[s->nnotes++] = (struct rn_note_wait){ c, cr.pid };
+		else
+			close(c);	/* its sender is between connect and write */
+	}
+}
+
+/* Our view of the pid of the process that sent a note for arena id, or 0. */
+static int32_t rn_pidmap_by_id(const struct rn_session *s, uint64_t id)
+{
+	size_t n = s->npidmap < RN_PIDMAP_MAX ? s->npidmap : RN_PIDMAP_MAX;
+	for (size_t k = 0; k < n; k++) {
+		const struct rn_pidmap *m = &s->pidmap[(s->npidmap - 1 - k) % RN_PIDMAP_MAX];
+		if (m->arena_id == id)
+			return m->outer;
+	}
+	return 0;
+}
+
+/* Our view of pid 'inner' of namespace pidns, newest note first, or 0. */
+static int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t inner)
+{
+	size_t n = s->npidmap < RN_PIDMAP_MAX ? s->npidmap : RN_PIDMAP_MAX;
+	for (size_t k = 0; inner > 0 && k < n; k++) {
+		const struct rn_pidmap *m = &s->pidmap[(s->npidmap - 1 - k) % RN_PIDMAP_MAX];
+		if (m->pidns == pidns && m->inner == inner)
+			return m->outer;
+	}
+	return 0;
+}
+
+/* Calls whose return value (and, for waits, first argument) is a pid. */
+static int rn_names_pid(const struct rn_event *ev, int *arg0)
+{
+	*arg0 = 0;
+	switch (ev->fn) {
+	case RN_IDX_fork: case RN_IDX_vfork: case RN_IDX__Fork: case RN_IDX_clone:
+	case RN_IDX_wait:
+		return 1;
+	case RN_IDX_waitpid: case RN_IDX_wait4:
+		*arg0 = 1;
+		return 1;
+	case RN_IDX_syscall:
+		*arg0 = ev->arg[0] == SYS_wait4;
+		return ev->arg[0] == SYS_fork || ev->arg[0] == SYS_vfork ||
+		       ev->arg[0] == SYS_clone || ev->arg[0] == SYS_clone3 || *arg0;
+	default:
+		return 0;
+	}
+}
+
+/* Pids a process of another namespace names, as we see them. Returns 1
+ * when the return value is a pid we do not know (yet). */
+static int rn_translate_pids(const struct rn_session *s, const struct rn_ar *m,
+			     struct rn_event *ev)
+{
+	int arg0;
+	if ((m->pidns && m->pidns == s->pidns) || !rn_names_pid(ev, &arg0))
+		return 0;
+	int32_t o;
+	int unknown = 0;
+	if (!ev->err && ev->ret > 0 && !(ev->flags & RN_EV_UNFINISHED)) {
+		if ((o = rn_pidmap_by_inner(s, m->pidns, (int32_t)ev->ret)) > 0)
+			ev->ret = o;
+		else
+			unknown = 1;
+	}
+	uint32_t a = ev->fn == RN_IDX_syscall;
+	if (arg0 && (int64_t)ev->arg[a] > 0 &&
+	    (o = rn_pidmap_by_inner(s, m->pidns, (int32_t)ev->arg[a])) > 0)
+		ev->arg[a] = (uint64_t)o;
+	return unknown;
+}
+
+/* The main arena whose process an event belongs to. */
+static struct rn_ar *rn_ev_arena(const struct rn_session *s, const struct rn_event *ev)
+{
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (!a->main && &a->proc == ev->proc)
+			return a;
+	return NULL;
+}
+
+/* Calls that make a child and carry nothing but scalars: one can wait. */
+static int rn_makes_child(const struct rn_event *ev)
+{
+	int arg0;
+	return rn_names_pid(ev, &arg0) && !arg0 && ev->fn != RN_IDX_wait;
+}
+
+/* Pids named by processes of other namespaces, as we see them. A fork
+ * made there returns before its child told us its pid (the child does
+ * so first thing, before it runs the program): the call is held until
+ * the note comes, the child is reaped without one (an untraced child),
+ * or the maker ends; then it is shown, late rather than wrong. Notes
+ * are taken first: one sent before a record was written is here. */
+static void rn_translate_pass(struct rn_session *s)
+{
+	rn_accept_pids(s);
+	size_t w = 0, nev = s->nev;
+	for (size_t r = 0; r < nev; r++) {
+		struct rn_event *ev = &s->evs[r];
+		int arg0;
+		struct rn_ar *m = rn_names_pid(ev, &arg0) ? rn_ev_arena(s, ev) : NULL;
+		if (m && rn_translate_pids(s, m, ev)) {
+			if (rn_makes_child(ev) && s->nheld < RN_HELD_MAX) {
+				s->held[s->nheld++] = (struct rn_held){ *ev, m, 0 };
+				continue;
+			}
+			if (!rn_makes_child(ev))	/* reaped without a note */
+				for (unsigned h = 0; h < s->nheld; h++)
+					if (s->held[h].m == m && s->held[h].ev.ret == ev->ret)
+						s->held[h].reaped = 1;
+		}
+		if (w != r)
+			s->evs[w] = *ev;
+		w++;
+	}
+	s->nev = w;
+	for (unsigned h = 0; h < s->nheld && s->nev < s->evcap;) {
+		struct rn_held *x = &s->held[h];
+		if (rn_translate_pids(s, x->m, &x->ev) && !x->reaped && !x->m->gone &&
+		    !x->m->all_dead && !s->closing) {
+			h++;
+			continue;
+		}
+		s->evs[s->nev++] = x->ev;
+		*x = s->held[--s->nheld];
+	}
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 static void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
@@ -65,8 +286,11 @@ static int rn_key_cmp(const void *x, const void *y)
 static void rn_drop_known_execs(struct rn_session *s);
 
 /* Sends the pass's events, in start-time order, to every sink. */
+static void rn_translate_pass(struct rn_session *s);
+
 static void rn_flush_events(struct rn_session *s)
 {
+	rn_translate_pass(s);
 	rn_drop_known_execs(s);
 	int order = 0;
 	for (unsigned i = 0; i < s->nsinks; i++)
@@ -109,8 +333,10 @@ static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	struct rn_event *ev = &s->evs[s->nev];
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
-	ev->proc = a->main ? &a->main->proc : &a->proc;
-	ev->tid = t->tid;
+	const struct rn_ar *m = a->main ? a->main : a;
+	ev->proc = &m->proc;
+	/* the main thread's id is the pid: shown as we see it */
+	ev->tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
 	ev->flags = evflags;
 	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
@@ -267,6 +493,28 @@ static void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr
 	}
 }
 
+static void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit);
+
+/* Thread t's exec succeeded (its thread ended, or the new image is here):
+ * the record moves to its process's exec_pend, shown with its result once
+ * the new image is seen (rn_exec_shown). */
+static void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_ar *m = a->main ? a->main : a;
+	m->execd = 1;
+	if (m->exec_pend) {	/* two execs at once: the other one's result is unknown */
+		rn_queue_pend(s, a, t, &t->pend_exec);
+		return;
+	}
+	m->exec_pend = t->pend_exec;
+	m->exec_thr = *t;
+	m->exec_thr.pend_exec = m->exec_thr.pend_exit = NULL;
+	m->exec_since = rn_mono_ns();
+	t->pend_exec = NULL;
+	if (m->superseded)	/* the new image is known already */
+		rn_exec_shown(s, m, m->next_t0);
+}
+
 /* The thread of ring i has ended: read what it left, show its held
  * exec/exit, and give the ring back for another thread. */
 static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
@@ -276,11 +524,8 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE)
 		rn_drain_ring(s, a, t);
 	rn_account_lost(s, a, t, r);
-	if (t->pend_exec) {
-		/* the exec never came back: it succeeded and replaced us */
-		a->execd = 1;
-		rn_queue_pend(s, a, t, &t->pend_exec);
-	}
+	if (t->pend_exec)	/* the exec never came back: it replaced us */
+		rn_exec_succeeded(s, a, t);
 	rn_queue_pend(s, a, t, &t->pend_exit);
 	/* the head is published with the others at the end of the pass, once
 	 * the sinks have written these records out */
@@ -295,9 +540,15 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 
 /* ---------------------------------------------------------------- arenas */
 
-static int rn_pid_alive(const struct rn_session *s, const struct rn_arena_hdr *h, int32_t pid)
+/* Is the process of arena a (pid as its namespace sees it) alive: 1 or
+ * 0, -1 when we cannot tell. In another namespace, the pid its note
+ * gave us (a pid namespace's processes are all visible from ours). */
+static int rn_pid_alive(const struct rn_session *s, const struct rn_ar *a, int32_t pid)
 {
-	if (pid <= 0 || h->pidns != s->pidns || !s->pidns)
+	const struct rn_arena_hdr *h = a->hdr;
+	if (!s->pidns || h->pidns != s->pidns)
+		pid = rn_pidmap_by_id(s, h->id);
+	if (pid <= 0)
 		return -1;	/* cannot tell from here */
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
@@ -311,6 +562,7 @@ static void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file)
 		}
 		free(a->thr);
 	}
+	free(a->exec_pend);
 	if (a->hdr)
 		munmap(a->hdr, a->size);
 	if (unlink_file)
@@ -357,16 +609,45 @@ static const char *rn_ar_validate(struct rn_ar *a)
 	return NULL;
 }
 
+/* Shows the exec held in a->exec_pend: succeeded, ending at clock ticks
+ * t_exit (0: when it began), or with an unknown result (UINT64_MAX). */
+static void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit)
+{
+	struct rn_pend *p = a->exec_pend;
+	if (!p)
+		return;
+	if (t_exit == UINT64_MAX) {
+		rn_queue_pend(s, a, &a->exec_thr, &a->exec_pend);
+		return;
+	}
+	uint8_t *ext = rn_scratch(s, p->ext_len);
+	if (!ext) {
+		rn_flush_events(s);
+		ext = rn_scratch(s, p->ext_len);
+	}
+	memcpy(ext, p->ext, p->ext_len);
+	p->rec.t_exit = t_exit > p->rec.t_enter ? t_exit : p->rec.t_enter;
+	p->rec.ret = 0;
+	p->rec.err = 0;
+	p->rec.flags = 0;
+	if (rn_queue(s, a, &a->exec_thr, &p->rec, ext, p->ext_len, 0))
+		s->stats.corrupt++;
+	free(p);
+	a->exec_pend = NULL;
+}
+
 /* The previous image of a's pid, still being read (its end not yet
  * noticed), or NULL. */
 static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar *a)
 {
+	struct rn_ar *best = NULL;
 	for (struct rn_ar *b = s->arenas; b; b = b->next)
 		if (b != a && !b->main && b->state == RN_AR_LIVE && b->hdr->ext_of == 0 &&
-		    b->proc.pid == a->hdr->pid && b->hdr->pidns == a->hdr->pidns &&
-		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns)
-			return (struct rn_ar *)b;
-	return NULL;
+		    b->inner_pid == a->hdr->pid && b->pidns == a->hdr->pidns &&
+		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns &&
+		    (!best || b->hdr->t0_mono_ns > best->hdr->t0_mono_ns))
+			best = b;	/* the latest: an older one is a dead pid's */
+	return best;
 }
 
 static int rn_has_pending_exec(const struct rn_ar *b)
@@ -409,6 +690,26 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	struct rn_proc *p = &a->proc;
 	p->pid = h->pid;
 	p->ppid = h->ppid;
+	a->inner_pid = h->pid;
+	a->pidns = h->pidns;
+	if (!s->pidns || h->pidns != s->pidns) {
+		/* another namespace: pids as we see them, when told (the
+		 * note was sent before the arena was published or adopted,
+		 * which we have seen: it is queued if not taken yet) */
+		int32_t o = rn_pidmap_by_id(s, h->id);
+		if (o <= 0) {
+			rn_accept_pids(s);
+			o = rn_pidmap_by_id(s, h->id);
+		}
+		if (o > 0)
+			p->pid = o;
+		o = rn_pidmap_by_inner(s, h->pidns, h->ppid);
+		for (const struct rn_ar *b = s->arenas; !o && h->parent_id && b; b = b->next)
+			if (b != a && b->started && b->proc.arena_id == h->parent_id)
+				o = b->proc.pid;
+		if (o > 0)
+			p->ppid = o;
+	}
 	p->arena_id = h->id;
 	p->parent_arena_id = h->parent_id;
 	p->creator_tid = h->creator_tid;
@@ -618,7 +919,7 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {
 		/* a fork child that has not run yet, or never will */
 		int32_t pid = rn_load_relaxed(&h->pid);
-		int alive = rn_pid_alive(s, h, pid);
+		int alive = rn_pid_alive(s, a, pid);
 		if (alive == 0 || (alive < 0 && rn_since(now, a->first_seen_ns) > RN_GRACE_NS && pid))
 			return 1;
 		if (!pid && rn_since(now, a->first_seen_ns) > 10 * RN_GRACE_NS)
@@ -639,6 +940,28 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 			return 0;	/* its main arena is not live yet */
 	}
 	rn_ar_identify(s, a);
+	/* A newer image of the same pid in the same namespace proves the old
+	 * one is over, whatever its rings' owner words say (an exec the shim
+	 * did not see, from a thread whose id the kernel changed). */
+	struct rn_ar *old = h->ext_of || !h->pidns ? NULL : rn_old_image(s, a);
+	if (old) {
+		old->superseded = 1;
+		old->next_t0 = a->hdr->clock == old->clock ? a->hdr->t0_ticks : 0;
+		/* the exec that made us succeeded, whether or not its thread's
+		 * end was noticed yet: shown now, with its result, before our
+		 * own calls (its ring is read first, unless the drain is held) */
+		for (uint32_t i = 0; i < old->nrings && !old->exec_pend && !s->holding; i++) {
+			struct rn_thr *t = &old->thr[i];
+			if (rn_load_relaxed(&t->cons.ring->state) == RN_RING_FREE)
+				continue;
+			rn_drain_ring(s, old, t);
+			if (t->pend_exec)
+				rn_exec_succeeded(s, old, t);
+		}
+		if (old->exec_pend || rn_has_pending_exec(old))
+			a->exec_seen = 1;
+		rn_exec_shown(s, old, old->next_t0);
+	}
 	a->state = RN_AR_LIVE;
 	a->started = 1;
 	s->stats.procs++;
@@ -669,10 +992,23 @@ static int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_
 	       !s->root_done;
 }
 
+/* An image whose exec succeeded ends once the new image is seen (whose
+ * start shows the exec's result) or can no longer come: its pid is gone
+ * (or, when we cannot tell, a grace period passed). */
+static int rn_exec_awaits_image(const struct rn_session *s, const struct rn_ar *a, uint64_t now)
+{
+	if (!a->exec_pend)
+		return 0;
+	int alive = rn_pid_alive(s, a, a->inner_pid);
+	return alive > 0 || (alive < 0 && rn_since(now, a->exec_since) < RN_GRACE_NS);
+}
+
 /* The process image is over: every thread that held a ring is gone. */
 static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 {
 	const struct rn_arena_hdr *h = a->hdr;
+	if (a->exec_pend)	/* no new image seen: result unknown */
+		rn_exec_shown(s, a, UINT64_MAX);
 	if (rn_load_acquire(&h->exited)) {
 		a->proc.exit_code = h->exit_code;
 		a->proc.has_exit = 1;
@@ -703,7 +1039,8 @@ static void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		}
 	if (s->nexecwait < RN_EXECWAIT_MAX)
 		s->execwait[s->nexecwait++] = (struct rn_execwait){
-			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id
+			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id,
+			a->proc.pid != a->inner_pid ? a->proc.pid : 0
 		};
 }
 
@@ -712,6 +1049,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 {
 	struct rn_arena_hdr *h = a->hdr;
 	int alive = 0;
+	int superseded = a->main ? a->main->superseded : a->superseded;
 	for (uint32_t i = 0; i < a->nrings; i++) {
 		struct rn_ring *r = rn_arena_ring(h, i);
 		struct rn_thr *t = &a->thr[i];
@@ -719,7 +1057,7 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		if (st == RN_RING_ACTIVE) {
 			if (!t->tid)
 				t->tid = r->tid;
-			if (rn_ring_owner(r) == RN_OWNER_ALIVE)
+			if (rn_ring_owner(r) == RN_OWNER_ALIVE && !superseded)
 				alive = 1;
 			else
 				rn_thread_ended(s, a, i);
@@ -738,9 +1076,9 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	}
 	if (alive)
 		return 0;
-	if (rn_load_acquire(&h->starting)) {
+	if (rn_load_acquire(&h->starting) && !superseded && !rn_load_acquire(&h->exited)) {
 		/* a new thread has not claimed its ring yet */
-		int pa = rn_pid_alive(s, h, h->pid);
+		int pa = rn_pid_alive(s, a, h->pid);
 		if (pa > 0 || (pa < 0 && rn_since(now, a->first_seen_ns) < 10 * RN_GRACE_NS))
 			return 0;
 	}
@@ -784,6 +1122,7 @@ size_t rn_session_pass(struct rn_session *s)
 	size_t n = 0;
 	s->pressed = 0;
 	rn_clock_refresh(&s->clock);
+	rn_accept_pids(s);
 	rn_maybe_scan(s);
 	/* after discovery: no arena is younger than 'now' */
 	uint64_t now = rn_mono_ns();
@@ -799,6 +1138,7 @@ size_t rn_session_pass(struct rn_session *s)
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
 			hold = 1;
+	s->holding = hold;
 	rn_start_waiting(s, now);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state != RN_AR_LIVE)
@@ -829,6 +1169,7 @@ size_t rn_session_pass(struct rn_session *s)
 		 * it and die): start those before announcing the end, so a
 		 * child is never announced after its parent is gone. */
 		if (died) {
+			rn_accept_pids(s);
 			rn_scan_dir(s);
 			rn_start_waiting(s, now);
 		}
@@ -841,6 +1182,8 @@ size_t rn_session_pass(struct rn_session *s)
 			if (a->main)
 				continue;
 			if (a->all_dead && a->state == RN_AR_LIVE && rn_ar_awaits_root_status(s, a))
+				a->all_dead = 0;
+			if (a->all_dead && a->state == RN_AR_LIVE && rn_exec_awaits_image(s, a, now))
 				a->all_dead = 0;
 			if (a->all_dead) {
 				if (a->state == RN_AR_LIVE)
@@ -856,6 +1199,12 @@ size_t rn_session_pass(struct rn_session *s)
 				x->gone = 1;
 	}
 	rn_flush_events(s);
+	/* a held fork of a process that ended is shown before it goes */
+	for (unsigned h = 0; h < s->nheld; h++)
+		if (s->held[h].m->gone) {
+			rn_flush_events(s);
+			h = (unsigned)-1;
+		}
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
 		struct rn_ar *a = *pp;
 		if (!a->gone) {
@@ -883,6 +1232,8 @@ size_t rn_session_pass(struct rn_session *s)
 		int alive = -1;
 		if (w->pidns == s->pidns && s->pidns)
 			alive = kill(w->pid, 0) == 0 || errno == EPERM;
+		else if (w->outer > 0)	/* another namespace: the pid it told us */
+			alive = kill(w->outer, 0) == 0 || errno == EPERM;
 		int expired = alive == 0 || (alive < 0 && rn_since(now, w->since_ns) > RN_GRACE_NS);
 		if (expired && !scanned) {
 			rn_scan_dir(s);
@@ -939,12 +1290,22 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->keys = calloc(s->evcap, sizeof *s->keys);
 	s->scratch_cap = 2u << 20;
 	s->scratch = malloc(s->scratch_cap);
-	if (!s->evs || !s->keys || !s->scratch) {
+	s->pidmap = calloc(RN_PIDMAP_MAX, sizeof *s->pidmap);
+	if (!s->evs || !s->keys || !s->scratch || !s->pidmap) {
 		free(s->evs);
 		free(s->keys);
 		free(s->scratch);
+		free(s->pidmap);
 		close(s->dirfd);
 		return -ENOMEM;
+	}
+	/* the launcher made it before the program started; a daemon now */
+	s->pidsock = rn_pids_fd;
+	if (s->pidsock < 0) {
+		s->pidsock = rn_session_pids_socket(dir);
+		s->pidsock_owned = s->pidsock >= 0;	/* removed at close */
+		if (s->pidsock < 0)
+			s->pidsock = -1;
 	}
 	rn_clock_init(&s->clock);
 	rn_scan_dir(s);
@@ -974,6 +1335,7 @@ size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap)
 
 void rn_session_close(struct rn_session *s)
 {
+	s->closing = 1;	/* nothing is held past the last flush */
 	rn_scan_dir(s);
 	rn_session_pass(s);
 	/* read what is left everywhere, end what has ended, then free: an
@@ -1016,5 +1378,13 @@ void rn_session_close(struct rn_session *s)
 	free(s->evs);
 	free(s->keys);
 	free(s->scratch);
+	free(s->pidmap);
+	for (unsigned i = 0; i < s->nnotes; i++)
+		close(s->notes[i].fd);
+	if (s->pidsock >= 0)
+		close(s->pidsock);
+	if (s->pidsock_owned)
+		unlinkat(s->dirfd, RN_PIDS_SOCKET, 0);
+	rn_pids_fd = -1;
 	close(s->dirfd);
 }

@@ -56,6 +56,15 @@ struct rn_ar {
 	int started;		/* proc_start sent */
 	int execd;		/* ended by a successful exec */
 	int exec_seen;		/* our exec was recorded by the image before */
+	int superseded;		/* a newer image of our pid exists: we ended */
+	int32_t inner_pid;	/* hdr->pid at identification: the pid as the
+				 * process sees it (proc.pid is ours) */
+	uint64_t pidns;		/* hdr->pidns at identification */
+	struct rn_pend *exec_pend;	/* our exec, succeeded (its thread ended):
+					 * shown once the new image is seen */
+	struct rn_thr exec_thr;	/* that thread's id and last call end */
+	uint64_t exec_since;	/* mono ns the exec was found to succeed */
+	uint64_t next_t0;	/* superseded: the new image's start, in ticks */
 	int gone;		/* ended this pass: announce, then free */
 	unsigned tried;		/* pass in which a start was last tried */
 	int all_dead;		/* no ring of this file has a live owner */
@@ -71,9 +80,39 @@ struct rn_execwait {
 	uint32_t gen;		/* exec generation of the new image */
 	uint64_t since_ns;
 	uint64_t arena_id;	/* the image that exec'd */
+	int32_t outer;		/* its pid as we see it, when it told us, or 0 */
 };
 
 #define RN_EXECWAIT_MAX 256
+
+/* What a process in another pid namespace told us (RN_PIDS_SOCKET): its
+ * pid as it sees it, and as we do. Kept after its arena is gone, for the
+ * return values of fork and wait that name it. */
+struct rn_pidmap {
+	uint64_t arena_id;
+	uint64_t pidns;
+	int32_t inner;
+	int32_t outer;
+};
+
+#define RN_PIDMAP_MAX 4096
+
+/* A connection on the pids socket whose note was not written yet. */
+struct rn_note_wait {
+	int fd;
+	int32_t pid;		/* the sender, as we see it */
+};
+
+#define RN_NOTES_WAIT_MAX 64
+
+/* A fork of another namespace waiting for its child's pid (session.c). */
+struct rn_held {
+	struct rn_event ev;
+	struct rn_ar *m;	/* the maker's main arena */
+	int reaped;		/* the maker waited for the child: no note comes */
+};
+
+#define RN_HELD_MAX 256
 
 struct rn_evkey {
 	uint64_t t;
@@ -92,6 +131,16 @@ struct rn_session {
 	unsigned nsinks;
 	struct rn_stats stats;
 	struct rn_execwait execwait[RN_EXECWAIT_MAX];
+	int pidsock;		/* listening RN_PIDS_SOCKET, -1 if none */
+	int pidsock_owned;	/* made by this session (daemon): removed at close */
+	struct rn_pidmap *pidmap;	/* RN_PIDMAP_MAX, oldest overwritten */
+	size_t npidmap;		/* entries ever added */
+	struct rn_note_wait notes[RN_NOTES_WAIT_MAX];
+	unsigned nnotes;
+	struct rn_held held[RN_HELD_MAX];
+	unsigned nheld;
+	int closing;		/* rn_session_close: hold nothing */
+	int holding;		/* this pass: a sink holds the drain */
 	unsigned nexecwait;
 	uint64_t last_scan_ns;
 	uint64_t last_live_ns;
@@ -143,6 +192,11 @@ void rn_session_status(const struct rn_session *s, struct rn_session_status *out
  * callbacks), concatenated into buf as JSON members. Returns the bytes
  * written. */
 size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap);
+
+/* rn_session_pids_socket: make the listening RN_PIDS_SOCKET in dir before
+ * any traced process can start; a session opened later in this process
+ * (or a fork of it) uses it. Returns the descriptor or -errno. */
+int rn_session_pids_socket(const char *dir);
 
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
  * ended threads and processes. Returns the number of records read; sets

@@ -12,12 +12,15 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include "../common/rawsys.h"
 #include "../common/settings.h"
@@ -240,10 +243,43 @@ void rn_thread_starting(int delta)
 void rn_note_exit(int status)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (!h || rn_t.busy == RN_BUSY_VFORK)
+	if (!h || rn_t.busy == RN_BUSY_VFORK || rn_t.busy == RN_BUSY_SHARED)
 		return;
 	h->exit_code = status & 0xff;
 	rn_store_release(&h->exited, 1);
+}
+
+/* Exec from a thread that is not the thread-group leader. The kernel
+ * first ends every other thread and gives the exec'ing one the leader's id
+ * (de_thread), and only then walks its robust list (exec_mmap), where it
+ * marks owner-dead only the mutexes whose word holds the task's id - now
+ * the leader's. Our ring's word still holds our old id, so the end of this
+ * image would never be seen. Just before the exec we put the leader's id
+ * (our pid) in the word: nobody else ever locks it, the exporter only
+ * reads it. Returns 1 when it did so; rn_exec_back puts our id back when
+ * the exec failed. */
+int rn_exec_enter(void)
+{
+	struct rn_tls *t = &rn_t;
+	if (!t->prod.ring || !t->tid || t->tid == rn_pid || t->busy == RN_BUSY_VFORK ||
+	    t->busy == RN_BUSY_SHARED)
+		return 0;
+	uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+	if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		return 0;
+	__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)rn_pid, __ATOMIC_RELEASE);
+	return 1;
+}
+
+void rn_exec_back(int handed)
+{
+	struct rn_tls *t = &rn_t;
+	if (!handed || !t->prod.ring)
+		return;
+	uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+	uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+	__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)t->tid, __ATOMIC_RELEASE);
 }
 
 /* on_exit handler: sees the status main returned or exit() was given. */
@@ -777,6 +813,9 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 		    const uint64_t *a, unsigned flags)
 {
 	struct rn_tls *t = &rn_t;
+	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
+		/* a thread whose state a CLONE_VM child shares: counted */
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 	if (t->busy != RN_BUSY_WRITE)
 		return;		/* a vfork child on its parent's thread: untraced */
 	uint32_t bound;
@@ -789,6 +828,7 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 		return;
 	}
+	t->stash_sp = rn_sp();
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
@@ -806,6 +846,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
+	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (!t->prod.ring) {
@@ -831,6 +872,36 @@ lost_noring:
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 out:
 	rn_write_end(t);
+}
+
+/* A signal handler that interrupted a ring write (or a stash write) and
+ * now longjmps to a frame above where that write began abandons it: the
+ * writer will never clear busy, and the thread would never be traced
+ * again. Nothing half written is visible (the tail is published only
+ * after the whole record, stash_n only after the stash record), so we
+ * count the abandoned record as lost to signal nesting, hand over what
+ * handlers stashed, and clear the flags. A longjmp that stays inside the
+ * handler (a target below the write) changes nothing.
+ * env is glibc's x86-64 jmp_buf: the stack pointer is word 6, mangled
+ * with the pointer guard (%fs:0x30) as PTR_MANGLE does. */
+void rn_longjmp_check(const void *env)
+{
+	struct rn_tls *t = &rn_t;
+	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE))
+		return;
+	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
+	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
+	sp = ((sp >> 0x11) | (sp << (64 - 0x11))) ^ guard;
+	if (t->stash_busy && sp > t->stash_sp) {
+		t->stash_busy = 0;
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+	}
+	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		rn_write_end(t);
+	}
 }
 
 void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
@@ -886,6 +957,31 @@ static void rn_arena_identify(struct rn_arena_hdr *h)
 		h->pidns = st.st_ino;
 	long n = rn_sys3(SYS_readlink, "/proc/self/exe", h->exe, sizeof h->exe - 1);
 	h->exe[n > 0 ? n : 0] = '\0';
+}
+
+/* Tells the exporter our pid as its namespace sees it when ours is
+ * another (see RN_PIDS_SOCKET): a process in a child pid namespace
+ * cannot know that number itself. Four system calls at start, only in
+ * such processes; a failure only leaves the exporter showing our own
+ * view of the pid. */
+static void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
+{
+	if (h->pidns && h->pidns == rn_g.launcher_pidns)
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t dl = strlen(rn_g.session_dir);
+	if (dl + 1 + sizeof RN_PIDS_SOCKET > sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, rn_g.session_dir, dl);
+	sa.sun_path[dl] = '/';
+	memcpy(sa.sun_path + dl + 1, RN_PIDS_SOCKET, sizeof RN_PIDS_SOCKET);
+	long fd = rn_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	struct rn_pid_note n = { h->id, h->pidns, h->pid, flags };
+	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0)
+		rn_sys3(SYS_write, fd, &n, sizeof n);
+	rn_sys1(SYS_close, fd);
 }
 
 static void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv)
@@ -945,17 +1041,25 @@ void rn_fork_parent_done(int32_t pid)
 	t->pending_err = 0;
 	if (h && pid < 0)
 		rn_arena_unlink(&t->pending_child);
-	else if (h)
+	else if (h) {
 		/* lets the exporter tell a child that died before adopting its
-		 * arena from one that is about to; the child writes the same */
-		rn_store_relaxed(&h->pid, pid);
+		 * arena from one that is about to. Only while the child has not
+		 * written its own (it may already have): in a new pid namespace
+		 * it sees another number, and the exporter needs the pid and
+		 * namespace it wrote together */
+		int32_t none = 0;
+		__atomic_compare_exchange_n(&h->pid, &none, pid, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
 	rn_arena_unmap(&t->pending_child);
 }
 
-/* Child side of fork(): a MAP_SHARED ring inherited from the parent would
- * have two producers, so the child switches to the arena the parent made
- * for it (or a new one when fork bypassed our wrapper). */
-static void rn_atfork_child(void)
+/* Child side of fork(), and of every other way of making a process that
+ * copies our memory (_Fork, clone without CLONE_VM, raw fork and clone
+ * system calls): a MAP_SHARED ring inherited from the parent would have
+ * two producers, so the child switches to the arena the parent made for
+ * it (or a new one when the parent made none). */
+void rn_fork_child(void)
 {
 	int saved = errno;
 	struct rn_tls *t = &rn_t;
@@ -1009,6 +1113,7 @@ static void rn_atfork_child(void)
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */
 		rn_arena_identify(h);
+		rn_announce(h, RN_NOTE_FORKED);
 		rc = rn_claim_ring(t);
 		if (rc) {
 			/* a ring-less arena would look ended at once: run
@@ -1023,6 +1128,51 @@ static void rn_atfork_child(void)
 	if (!rn_g.arena.hdr)
 		memset(&rn_g.want, 0, sizeof rn_g.want);
 	errno = saved;
+}
+
+/* A copy of our memory made without glibc's _Fork (clone(), raw fork and
+ * clone system calls) starts with glibc's robust list still holding the
+ * parent's mutexes, unregistered with the kernel (a new task has none),
+ * and glibc's idea of our thread id still the parent's. Locking the
+ * ring's owner mutex then would link it to the parent's entries (in an
+ * arena the child has unmapped) and store the parent's id, so the kernel
+ * would never mark it owner-dead. The parent notes where its list head is
+ * (get_robust_list); the child empties and registers it as _Fork does,
+ * claims its ring, and puts its real id in the owner word. */
+void rn_raw_fork_prepare(void)
+{
+	void *head = NULL;
+	size_t len = 0;
+	if (rn_sys3(SYS_get_robust_list, 0, &head, &len) != 0 || len != 3 * sizeof(void *))
+		head = NULL;
+	rn_t.robust_head = head;
+	rn_fork_prepare();
+}
+
+void rn_raw_fork_child(void)
+{
+	struct rn_tls *t = &rn_t;
+	void **head = t->robust_head;
+	if (!head) {
+		/* cannot hold a robust mutex here: stay untraced */
+		if (t->pending_child.hdr) {
+			rn_arena_unlink(&t->pending_child);
+			rn_arena_unmap(&t->pending_child);
+		}
+		t->prod.ring = NULL;
+		t->busy = RN_BUSY_VFORK;
+		return;
+	}
+	head[0] = head;		/* list: empty */
+	head[2] = NULL;		/* list_op_pending */
+	rn_sys2(SYS_set_robust_list, head, 3 * sizeof(void *));
+	rn_fork_child();
+	if (t->prod.ring) {
+		uint32_t *w = (uint32_t *)&t->prod.ring->owner;
+		uint32_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+		__atomic_store_n(w, (v & ~(uint32_t)FUTEX_TID_MASK) | (uint32_t)t->tid,
+				 __ATOMIC_RELEASE);
+	}
 }
 
 /* ----------------------------------------------------------- start-up */
@@ -1081,6 +1231,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_g.params.ring_cap = set.ring_size;
 	rn_g.params.strsize = set.strsize;
 	rn_g.params.on_full = set.on_full;
+	rn_g.launcher_pidns = set.pidns;
 	rn_g.use_tsc = rn_tsc_invariant() && set.clock == 0;
 	rn_g.params.clock = rn_g.use_tsc ? RN_CLOCK_TSC : RN_CLOCK_MONO;
 
@@ -1102,6 +1253,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	rn_arena_identify(h);
+	rn_announce(h, 0);
 	rn_arena_set_argv(h, argc, argv);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */
@@ -1132,7 +1284,7 @@ static void rn_init(int argc, char **argv, char **envp)
 		uint64_t a[RN_MAX_ARGS] = { (uintptr_t)h->exe, (uintptr_t)argv, (uintptr_t)envp };
 		rn_emit_slow(RN_IDX_execve, now, now, 0, 0, a, RN_REC_EXEC_START);
 	}
-	pthread_atfork(NULL, NULL, rn_atfork_child);
+	pthread_atfork(NULL, NULL, rn_fork_child);
 	on_exit(rn_on_exit, NULL);
 	/* last: from here on, wrappers record */
 	rn_g.want = want;

@@ -54,10 +54,18 @@ struct rn_tls {
 	/* this thread's stack, where known ([lo, hi) readable when the
 	 * stack pointer is inside it); 0, 0 when unknown */
 	uintptr_t stack_lo, stack_hi;
+	/* stack pointer where the current ring write (busy) and stash write
+	 * (stash_busy) began: a longjmp to a frame above it abandons it */
+	uintptr_t busy_sp;
+	uintptr_t stash_sp;
+	void *robust_head;	/* glibc's robust list head of this thread, taken
+				 * before a raw fork for the child to reset */
 };
 
 #define RN_BUSY_WRITE 1		/* inside rn_emit: a nested call is dropped */
 #define RN_BUSY_VFORK 2		/* vfork child borrowing this thread: untraced */
+#define RN_BUSY_SHARED 3	/* thread state shared with a CLONE_VM child
+				 * running beside it: untraced from then on */
 
 extern __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 
@@ -74,6 +82,7 @@ struct rn_global {
 	uint32_t ext_busy;	/* a thread is creating an extension */
 	struct rn_arena_params params;
 	char session_dir[RN_ARENA_PATH_MAX - 32];
+	uint64_t launcher_pidns;	/* RENACER_PIDNS: the exporter's, 0 unknown */
 	int debug;
 	/* The program installed a seccomp filter (or tried to): from then on
 	 * the shim makes no system call of its own in this process. Set
@@ -96,6 +105,14 @@ static inline __attribute__((always_inline)) void *rn_real_get(unsigned idx)
 static inline __attribute__((always_inline)) int rn_want(unsigned idx)
 {
 	return (int)((rn_g.want.bits[idx >> 6] >> (idx & 63)) & 1);
+}
+
+/* The stack pointer, one instruction: where a write began. */
+static inline __attribute__((always_inline)) uintptr_t rn_sp(void)
+{
+	uintptr_t sp;
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	return sp;
 }
 
 static inline __attribute__((always_inline)) uint64_t rn_now(void)
@@ -144,6 +161,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		    const uint64_t *a, unsigned flags);
 void rn_write_done(void);
+void rn_longjmp_check(const void *env);	/* before a longjmp: see shim.c */
 
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */
@@ -159,6 +177,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
+	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	/* a signal handler running after this point sees busy set */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -183,6 +202,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a signal handler stashed a record while we wrote: hand it over */
 	if (rn_unlikely(t->stash_n)) {
+		t->busy_sp = rn_sp();
 		t->busy = RN_BUSY_WRITE;
 		rn_write_done();
 	}
@@ -195,9 +215,14 @@ void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a);
 /* Process lifecycle, in shim.c. */
 void rn_fork_prepare(void);		/* before fork(): child's arena */
 void rn_fork_parent_done(int32_t pid);	/* after fork() in the parent */
+void rn_fork_child(void);		/* first thing in a forked child */
+void rn_raw_fork_prepare(void);		/* before a copy glibc's _Fork does not make */
+void rn_raw_fork_child(void);		/* first thing in such a copy */
 void rn_thread_claim(void);		/* new thread: claim a ring now */
 void rn_thread_starting(int delta);	/* a thread is being created */
 void rn_note_exit(int status);		/* the exit status, in the header */
+int rn_exec_enter(void);		/* just before exec: see shim.c */
+void rn_exec_back(int handed);		/* the exec failed: undo rn_exec_enter */
 
 /* Environment for exec (env.c): envp with LD_PRELOAD and RENACER_*
  * restored, built in a scratch area taken for the call (never on the

@@ -9,6 +9,8 @@
  * far as the program can see.
  */
 #include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,6 +38,98 @@ RN_EXPORT pid_t fork(void)
 	if (rn_want(RN_IDX_fork)) {
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX_fork, 1, t0, t1, r, r < 0 ? e : 0, a);
+	}
+	errno = e;
+	return r;
+}
+
+/* _Fork is fork without the atfork handlers (glibc's fork calls it
+ * directly, not through us): the child adopts its arena itself. */
+RN_EXPORT pid_t _Fork(void)
+{
+	pid_t (*real)(void) = rn_real_get(RN_IDX__Fork);
+	if (!rn_g.arena.hdr)
+		return real();
+	rn_fork_prepare();
+	uint64_t t0 = rn_now();
+	pid_t r = real();
+	if (r == 0) {
+		rn_fork_child();
+		return 0;
+	}
+	uint64_t t1 = rn_now();
+	int e = errno;
+	rn_fork_parent_done(r);
+	if (rn_want(RN_IDX__Fork)) {
+		uint64_t a[RN_MAX_ARGS] = { 0 };
+		rn_emit(RN_IDX__Fork, 1, t0, t1, r, r < 0 ? e : 0, a);
+	}
+	errno = e;
+	return r;
+}
+
+/* ---------------------------------------------------------------- clone */
+
+/* What the child of clone() does before the program's function: adopt an
+ * arena of its own (a copy of our memory), or stay untraced (it shares
+ * our memory; its thread state is its own, or is ours and already marked
+ * by the parent). Kept at the top of the child's stack: with CLONE_VM the
+ * parent's frame may be gone before the child reads it. */
+struct rn_clone_start {
+	int (*fn)(void *);
+	void *arg;
+	int forklike;
+	int own_tls;
+};
+
+static int rn_clone_child(void *p)
+{
+	struct rn_clone_start s = *(struct rn_clone_start *)p;
+	if (s.forklike)
+		rn_raw_fork_child();
+	else if (s.own_tls)
+		rn_t.busy = RN_BUSY_VFORK;	/* a thread we cannot watch end */
+	return s.fn(s.arg);
+}
+
+RN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	int (*real)(int (*)(void *), void *, int, void *, ...) = rn_real_get(RN_IDX_clone);
+	if (!rn_g.arena.hdr || !fn || !stack)
+		return real(fn, stack, flags, arg, ptid, tls, ctid);
+	struct rn_tls *t = &rn_t;
+	int vm = (flags & CLONE_VM) != 0, own_tls = (flags & CLONE_SETTLS) != 0;
+	struct rn_clone_start *s = (struct rn_clone_start *)(((uintptr_t)stack - sizeof *s) & ~(uintptr_t)15);
+	*s = (struct rn_clone_start){ fn, arg, !vm, own_tls };
+	uint32_t busy = t->busy;
+	if (!vm)
+		rn_raw_fork_prepare();
+	else if (!own_tls)
+		/* the child runs on this thread's state: nothing it calls may
+		 * reach our ring. With CLONE_VFORK we wait for it to exec or
+		 * exit; without, it runs beside us and the state stays marked:
+		 * this thread is untraced from now on (the call is counted) */
+		t->busy = (flags & CLONE_VFORK) ? RN_BUSY_VFORK : RN_BUSY_SHARED;
+	uint64_t t0 = rn_now();
+	int r = real(rn_clone_child, (void *)s, flags, (void *)s, ptid, tls, ctid);
+	uint64_t t1 = rn_now();
+	int e = errno;
+	if (!vm)
+		rn_fork_parent_done(r);
+	if (t->busy == RN_BUSY_SHARED && r > 0) {
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+	} else {
+		t->busy = busy;
+		if (rn_want(RN_IDX_clone)) {
+			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(fn), RN_PRE(stack), RN_PRE(flags), RN_PRE(arg) };
+			rn_emit(RN_IDX_clone, 1, t0, t1, r, r < 0 ? e : 0, a_);
+		}
 	}
 	errno = e;
 	return r;
@@ -122,8 +216,10 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 		t0_ = rn_now();                                                     \
 		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
 	}                                                                           \
+	int h_ = rn_exec_enter();                                                   \
 	int r_ = CALL;                                                              \
 	int e_ = errno;                                                             \
+	rn_exec_back(h_);                                                           \
 	if (want_)                                                                  \
 		rn_emit_slow(RN_IDX_##func, t0_, rn_now(), r_, e_, a_, RN_REC_AFTER_NORET); \
 	rn_env_done(sc_);                                                           \
@@ -323,3 +419,22 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	errno = e;
 	return r;
 }
+
+/* ---------------------------------------------------------- longjmp */
+
+/* Never recorded: they only make sure a jump out of a signal handler that
+ * interrupted one of our ring writes leaves this thread traced (see
+ * rn_longjmp_check). */
+#define RN_LONGJMP_WRAPPER(func)                                                    \
+	RN_EXPORT void func(struct __jmp_buf_tag env[1], int val)                  \
+	{                                                                           \
+		void (*real)(struct __jmp_buf_tag *, int) = rn_real_get(RN_IDX_##func); \
+		rn_longjmp_check(env);                                              \
+		real(env, val);                                                     \
+		__builtin_unreachable();                                            \
+	}
+
+RN_LONGJMP_WRAPPER(longjmp)
+RN_LONGJMP_WRAPPER(_longjmp)
+RN_LONGJMP_WRAPPER(siglongjmp)
+RN_LONGJMP_WRAPPER(__longjmp_chk)

@@ -9,11 +9,14 @@
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/rawsys.h"
 #include "wrap.h"
 
 /* open(2) reads its mode only when the flags create a file. */
@@ -140,6 +143,88 @@ RN_EXPORT int prctl(int option, ...)
 	return r;
 }
 
+/* Raw system calls that make a process (fork, clone, clone3). The child
+ * must never write into our ring:
+ *  - a copy of our memory that returns here (no CLONE_VM, no new stack)
+ *    adopts an arena of its own, as after fork();
+ *  - a copy that starts on a new stack never runs our code: it inherits
+ *    this thread's state marked untraced, so it never writes at all;
+ *  - a child sharing our memory and our thread state (CLONE_VM without
+ *    CLONE_SETTLS) finds the state marked; with CLONE_VFORK we wait for
+ *    it and clear the mark, without it this thread stays untraced;
+ *  - vfork-like children that return here on our own stack, and threads
+ *    with their own state, pass through as before.
+ * The parent records the call. Returns 1 and sets *ret when it made the
+ * call, 0 when the caller should pass it through. */
+#define RN_CLONE_ARGS_STACK 40	/* offsetof(struct clone_args, stack) */
+
+static int rn_syscall_newproc(long nr, long a1, long a2, long a3, long a4, long a5, long a6,
+			      long (*real)(long, ...), long *ret)
+{
+	uint64_t flags, stack;
+	if (nr == SYS_fork) {
+		flags = 0;
+		stack = 0;
+	} else if (nr == SYS_clone) {
+		flags = (uint64_t)a1;
+		stack = (uint64_t)a2;
+	} else if (nr == SYS_clone3 && !rn_g.sandboxed) {
+		uint64_t ca[6];
+		struct iovec l = { ca, sizeof ca }, r = { (void *)a1, sizeof ca };
+		/* the program's pointer, not yet vouched for by the kernel */
+		if ((unsigned long)a2 < sizeof ca ||
+		    rn_sys6(SYS_process_vm_readv, rn_sys0(SYS_getpid), (long)&l, 1, (long)&r, 1, 0) !=
+			    (long)sizeof ca)
+			return 0;
+		flags = ca[0];
+		stack = ca[RN_CLONE_ARGS_STACK / 8];
+	} else {
+		return 0;
+	}
+	struct rn_tls *t = &rn_t;
+	int vm = (flags & CLONE_VM) != 0;
+	if (!rn_g.arena.hdr || (vm && (!stack || (flags & CLONE_SETTLS))))
+		return 0;
+	if (rn_g.sandboxed && (vm || stack))
+		return 0;	/* cannot be told apart without system calls: as before */
+	uint32_t busy = t->busy;
+	int forklike = !vm && !stack;
+	if (forklike && rn_g.sandboxed)
+		t->busy = RN_BUSY_VFORK;	/* sandboxed: the child stays untraced */
+	else if (forklike)
+		rn_raw_fork_prepare();
+	else if (!vm || (flags & CLONE_VFORK))
+		t->busy = RN_BUSY_VFORK;
+	else
+		t->busy = RN_BUSY_SHARED;
+	uint64_t t0 = rn_now();
+	long r = real(nr, a1, a2, a3, a4, a5, a6);
+	if (r == 0) {
+		/* only a copy of our memory on our own stack gets here */
+		if (forklike && !rn_g.sandboxed)
+			rn_raw_fork_child();
+		*ret = 0;
+		return 1;
+	}
+	uint64_t t1 = rn_now();
+	int e = errno;
+	if (forklike && !rn_g.sandboxed)
+		rn_fork_parent_done((int32_t)r);
+	if (t->busy == RN_BUSY_SHARED && r > 0) {
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+	} else {
+		t->busy = busy;
+		if (rn_want(RN_IDX_syscall)) {
+			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3),
+						     RN_PRE(a4), RN_PRE(a5) };
+			rn_emit(RN_IDX_syscall, 0, t0, t1, r, r == -1 ? e : 0, a_);
+		}
+	}
+	errno = e;
+	*ret = r;
+	return 1;
+}
+
 /* Raw system calls that change the process or its stack cannot return
  * through a C frame of ours (clone with a new stack, vfork sharing it) or
  * never return (exit, exec): they pass through untraced. */
@@ -180,6 +265,21 @@ RN_EXPORT long syscall(long nr, ...)
 		errno = e;
 		return r;
 	}
+	if (nr == SYS_exit_group)
+		rn_note_exit((int)a1);	/* the status, for the process's end */
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		/* the end of this image must be seen even from a thread */
+		int h = rn_exec_enter();
+		long r = real(nr, a1, a2, a3, a4, a5, a6);
+		int e = errno;
+		rn_exec_back(h);
+		errno = e;
+		return r;
+	}
+	long pr;
+	if ((nr == SYS_fork || nr == SYS_clone || nr == SYS_clone3) &&
+	    rn_syscall_newproc(nr, a1, a2, a3, a4, a5, a6, real, &pr))
+		return pr;
 	if (!rn_want(RN_IDX_syscall) || rn_syscall_passthrough(nr))
 		return real(nr, a1, a2, a3, a4, a5, a6);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4),

@@ -20,6 +20,9 @@ static void range(const struct rn_setting_info *in, enum rn_setting_id id)
 		printf("%u..%u%s | %u", in->lo, in->hi, in->kind == RN_SK_POW2 ? ", a power of two" : "",
 		       in->def);
 		break;
+	case RN_SK_ID64:
+		printf("a number | unset");
+		break;
 	case RN_SK_CHOICE:
 		for (uint32_t v = 0; rn_setting_choice(id, v); v++)
 			printf("%s`%s`", v ? ", " : "", rn_setting_choice(id, v));

@@ -10,7 +10,7 @@
 
 static const char *env_of(const struct rn_settings *s, const char *name)
 {
-	static char bufs[RN_NSETTINGS][16];
+	static char bufs[RN_NSETTINGS][24];
 	for (unsigned i = 0; i < RN_NSETTINGS; i++)
 		if (!strcmp(rn_setting_info[i].env, name))
 			return rn_setting_text(s, (enum rn_setting_id)i, bufs[i], sizeof bufs[i]);
@@ -65,6 +65,8 @@ static char *get_bad(const char *name)
 static void refused(const char *name, const char *value, const char *why)
 {
 	struct rn_settings s, def;
+	memset(&s, 0, sizeof s);	/* padding too: compared whole below */
+	memset(&def, 0, sizeof def);
 	rn_settings_default(&def);
 	bad_name = name;
 	bad_value = value;
@@ -80,7 +82,8 @@ Test(settings, bad_values_keep_the_default_and_say_why)
 	refused("RENACER_RING_SIZE", "1000", "not a power of two");
 	refused("RENACER_RING_SIZE", "16", "out of range 1024..");
 	refused("RENACER_STRSIZE", "-5", "non-negative integer");
-	refused("RENACER_STRSIZE", "99999999999", "non-negative integer");
+	refused("RENACER_STRSIZE", "99999999999", "out of range 0..4096");
+	refused("RENACER_PIDNS", "99999999999999999999", "non-negative integer");
 	refused("RENACER_STRSIZE", "5000", "out of range 0..4096");
 	refused("RENACER_ON_FULL", "maybe", "expected drop or block");
 	refused("RENACER_CLOCK", "hpet", "expected tsc or monotonic");
