@@ -8,6 +8,7 @@
 #ifndef RN_TEXTBUF_H
 #define RN_TEXTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -54,5 +55,7 @@ static inline void rn_tb_str(struct rn_tb *b, const char *s)
  * short names: longer text goes through rn_tb_mem). */
 __attribute__((format(printf, 2, 3)))
 void rn_tb_fmt(struct rn_tb *b, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
+void rn_tb_vfmt(struct rn_tb *b, const char *fmt, va_list ap);
 
 #endif
