@@ -9,11 +9,12 @@
 #include "fmt_priv.h"
 
 #include <fcntl.h>
+#include <string.h>
 
 static void put_errno(struct rn_tb *b, int e)
 {
 	const char *n = rn_errno_name(e);
-	const char *d = rn_errno_desc(e);
+	const char *d = n ? strerrordesc_np(e) : NULL;
 	if (n)
 		rn_tb_fmt(b, "-1 %s (%s)", n, d ? d : "Unknown error");
 	else

@@ -17,6 +17,14 @@ struct rn_sysent {
 
 const char *rn_xlat_name(const struct rn_xlat *t, size_t n, uint64_t v)
 {
+	/* Most tables of values (errnos, signals, families) are listed in
+	 * order with a few holes: look where v would be first. */
+	if (n && v >= t[0].val && v - t[0].val < n) {
+		size_t g = (size_t)(v - t[0].val);
+		for (size_t i = g + 1; i-- > 0 && g - i <= 2;)
+			if (t[i].val == v)
+				return t[i].name;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (t[i].val == v)
 			return t[i].name;
