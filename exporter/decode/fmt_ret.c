@@ -25,7 +25,18 @@ static void put_errno(struct rn_tb *b, int e)
  * F_GETFD's 0 as a plain 0). Returns 0 when the command returns a number. */
 static int put_fcntl_ret(struct rn_tb *b, const struct rn_event *ev)
 {
-	uint64_t cmd = ev->arg[1];
+	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	uint64_t cmd = UINT64_MAX;
+	/* the command is the row's FCNTL argument, wherever it sits */
+	for (unsigned i = 0, k = 0; i < fi->ntypes && i < RN_MAX_TYPES && k < RN_MAX_ARGS; i++) {
+		if (rn_arg_is_implied(fi->types[i]))
+			continue;
+		if (fi->types[i] == RN_ARG_FCNTL) {
+			cmd = (uint32_t)ev->arg[k];
+			break;
+		}
+		k++;
+	}
 	if (cmd != F_GETFL && !(cmd == F_GETFD && ev->ret))
 		return 0;
 	rn_tb_fmt(b, "%#llx (flags ", (unsigned long long)ev->ret);
