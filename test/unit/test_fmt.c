@@ -437,6 +437,28 @@ Test(fmt, exec_argv_envp)
 	cr_assert_str_eq(args_of(&v), "\"/bin/ls\", [\"l\"]..., 0x7ffc0100 /* 37 vars */");
 }
 
+/* fcntl's F_GETFL and F_GETFD results are flags, as strace shows them;
+ * other commands return a number. */
+Test(fmt, fcntl_flag_returns)
+{
+	struct rn_event ev = ev_new(RN_IDX_fcntl);
+	ev.arg[0] = 3;
+	ev.arg[1] = F_GETFL;
+	ev.ret = 0x8002;
+	cr_assert_str_eq(ret_of(&ev), "0x8002 (flags O_RDWR|O_LARGEFILE)");
+	ev.arg[1] = F_GETFD;
+	ev.ret = FD_CLOEXEC;
+	cr_assert_str_eq(ret_of(&ev), "0x1 (flags FD_CLOEXEC)");
+	ev.ret = 0;
+	cr_assert_str_eq(ret_of(&ev), "0");
+	ev.arg[1] = F_DUPFD_CLOEXEC;
+	ev.ret = 10;
+	cr_assert_str_eq(ret_of(&ev), "10");
+	ev.ret = -1;
+	ev.err = EBADF;
+	cr_assert_str_eq(ret_of(&ev), "-1 EBADF (Bad file descriptor)");
+}
+
 Test(fmt, small_scalars)
 {
 	struct rn_event ev = ev_new(RN_IDX_fcntl);
