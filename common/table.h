@@ -23,6 +23,17 @@ enum rn_arg {
 	RN_ARG_SOCKTYPE, RN_ARG_SHUT, RN_ARG_SIG, RN_ARG_WAITOPTS,
 	RN_ARG_WHENCE, RN_ARG_FCNTL, RN_ARG_EPOLLOP, RN_ARG_CLOCKID,
 	RN_ARG_SYSNO,
+	/* flag words whose names depend on the call, said here so the
+	 * decoder never compares syscall names */
+	RN_ARG_FDFLAGS,		/* O_ flags of a new descriptor (dup3, pipe2) */
+	RN_ARG_SOCKFLAGS,	/* SOCK_CLOEXEC|SOCK_NONBLOCK (accept4) */
+	RN_ARG_EFDFLAGS,	/* EFD_ flags (eventfd) */
+	RN_ARG_EPOLLFLAGS,	/* EPOLL_CLOEXEC (epoll_create1) */
+	RN_ARG_REMOVEDIR_FLAGS,	/* AT_ flags where 0x200 is AT_REMOVEDIR (unlinkat) */
+	RN_ARG_EACCESS_FLAGS,	/* AT_ flags where 0x200 is AT_EACCESS (faccessat) */
+	RN_ARG_TIMERFLAGS,	/* TIMER_ABSTIME (clock_nanosleep) */
+	RN_ARG_SOCKPROTO,	/* protocol, named by the preceding SOCKFAM */
+	RN_ARG_FCNTLARG,	/* fcntl's third argument, read by the preceding FCNTL */
 	RN_ARG_SKIP,		/* consumed, never printed (fortify buffer sizes) */
 	RN_ARG_FILEP,		/* FILE *: recorded as its fd, taken before the call */
 	RN_ARG_DIRP,		/* DIR *: recorded as its fd, taken before the call */
@@ -58,9 +69,10 @@ enum rn_class {
 	RN_CLASS_POLL = 1u << 8,
 };
 
-/* How the return value reads. */
+/* How the return value reads. ADDR and FCNTL fail as NEG1 does; ADDR
+ * prints as an address (mmap), FCNTL as the flags F_GETFL/F_GETFD return. */
 enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
-	      RN_RET_VOID, RN_RET_NORET };
+	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL };
 
 #define RN_MAX_TYPES 8
 #define RN_MAX_ARGS 8

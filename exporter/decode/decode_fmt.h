@@ -1,5 +1,9 @@
 /* decode_fmt.h: strace-style text for one decoded call, shared by every sink.
  *
+ * The code is split by job: fmt_args.c (arguments), fmt_capture.c
+ * (captured bytes), fmt_ret.c (return values), names.c (generated name
+ * tables), escape.c (UTF-8 and escaping), textbuf.h (the bounded writer).
+ *
  * Everything here writes into caller buffers with a hard capacity: it always
  * NUL-terminates, never writes past cap, never allocates and never trusts the
  * bytes of a capture (they come from the traced program). It must never
@@ -12,6 +16,9 @@
 #include <stdint.h>
 
 #include "../event.h"
+/* the sinks print names and escape text with these too */
+#include "escape.h"
+#include "names.h"
 
 /* The argument list as strace prints it, without the parentheses:
  * AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC. Returns the length written
@@ -28,20 +35,6 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev);
  * until the next call from the same thread. */
 const char *rn_fmt_sysname(const struct rn_event *ev);
 
-/* x86-64 system call number -> name and argument count; NULL / -1 when
- * unknown. */
-const char *rn_sysno_name(uint64_t nr);
-int rn_sysno_nargs(uint64_t nr);
-
-/* ENOENT for 2, ...; NULL when the value has no name. */
-const char *rn_errno_name(int e);
-
-/* rn_signal_name: SIGTERM etc. for 1..31; NULL when unknown. */
-const char *rn_signal_name(int sig);
-/* glibc's message for the value ("No such file or directory"); NULL when
- * unknown. Fixed text: never depends on the locale. */
-const char *rn_errno_desc(int e);
-
 /* Walks the printed arguments one at a time, for sinks that keep them
  * apart (JSON). rn_fmt_args is this iterator joined with ", ". */
 struct rn_fmt_iter {
@@ -53,18 +46,13 @@ struct rn_fmt_iter {
 	int64_t fcntl_cmd;	/* last FCNTL value seen, -1 before */
 	int64_t family;		/* last SOCKFAM value seen, -1 before */
 	int fmode_creat;	/* an FMODE that creates: 0666 still to print */
+	uint8_t has_oflags;	/* the row has OFLAGS: a MODE shows only if they create */
+	uint8_t raw;		/* the row's first type is SYSNO: syscall(2) */
 };
 
 void rn_fmt_iter_init(struct rn_fmt_iter *it, const struct rn_event *ev);
 /* Writes the next printed argument into buf (NUL-terminated, cut at cap)
  * and its length into *len. Returns 1 when it wrote one, 0 at the end. */
 int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len);
-
-/* JSON string body (no surrounding quotes) for n raw bytes: ", \ and
- * control characters escaped, valid UTF-8 kept, every byte of an invalid
- * sequence written as \u00XX, so the result is always valid JSON and valid
- * UTF-8. Never cuts an escape or a character in half; returns the length
- * written (< cap), NUL-terminated. */
-size_t rn_json_escape(char *buf, size_t cap, const uint8_t *s, size_t n);
 
 #endif

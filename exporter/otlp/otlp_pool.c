@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../decode/escape.h"
+
 /* A text buffer larger than this is freed on release: one long argv must
  * not pin memory in every span it ever passed through. */
 #define RN_TEXT_KEEP 8192u
@@ -70,39 +72,18 @@ int rn_span_text(struct rn_span *sp, const void *s, size_t n, struct rn_sref *r)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 when invalid. */
-static size_t rn_utf8_len(const uint8_t *s, size_t n)
+/* Span text drops NULs (the text is also read as C strings); every other
+ * byte is valid or not as the one validator (escape.h) says. */
+static size_t span_utf8_len(const uint8_t *s, size_t n)
 {
-	uint8_t c = s[0];
-	size_t len;
-	uint32_t min, cp;
-	if (c < 0x80)
-		return c ? 1 : 0;
-	if ((c & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = c & 0x1f;
-	else if ((c & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = c & 0x0f;
-	else if ((c & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	return s[0] ? rn_utf8_len(s, n) : 0;
 }
 
 int rn_span_text_utf8(struct rn_span *sp, const void *src, size_t n, struct rn_sref *r)
 {
 	const uint8_t *s = src;
 	size_t i = 0, ok;
-	while (i < n && (ok = rn_utf8_len(s + i, n - i)) > 0)
+	while (i < n && (ok = span_utf8_len(s + i, n - i)) > 0)
 		i += ok;
 	if (i == n)
 		return rn_span_text(sp, s, n, r);	/* the usual case */
@@ -117,7 +98,7 @@ int rn_span_text_utf8(struct rn_span *sp, const void *src, size_t n, struct rn_s
 		return -ENOMEM;
 	char *o = sp->text + r->off;
 	for (i = 0; i < n;) {
-		ok = rn_utf8_len(s + i, n - i);
+		ok = span_utf8_len(s + i, n - i);
 		if (ok) {
 			memcpy(o, s + i, ok);
 			o += ok;

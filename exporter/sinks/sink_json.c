@@ -14,6 +14,7 @@
 
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
+#include "../decode/textbuf.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */
@@ -26,43 +27,37 @@ struct json_st {
 	FILE *out;
 	char *arg;
 	char *line;
-	size_t len;
+	struct rn_tb tb;	/* the line being built, over line[LINE_CAP] */
 };
 
 static void put(struct json_st *st, const char *s, size_t n)
 {
-	if (st->len + n >= LINE_CAP)
-		n = LINE_CAP - 1 - st->len;
-	memcpy(st->line + st->len, s, n);
-	st->len += n;
+	rn_tb_mem(&st->tb, s, n);
 }
 
 static void puts_(struct json_st *st, const char *s)
 {
-	put(st, s, strlen(s));
+	rn_tb_str(&st->tb, s);
 }
 
 __attribute__((format(printf, 2, 3)))
 static void putf(struct json_st *st, const char *fmt, ...)
 {
-	char tmp[128];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	rn_tb_vfmt(&st->tb, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		put(st, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* A quoted JSON string; cut (on a character boundary) rather than leave
  * no room for what follows. */
 static void put_jstr(struct json_st *st, const uint8_t *s, size_t n)
 {
-	size_t room = LINE_CAP - st->len;
+	size_t room = LINE_CAP - st->tb.len;
 
 	put(st, "\"", 1);
 	if (room > RESERVE + 2)
-		st->len += rn_json_escape(st->line + st->len, room - RESERVE - 1, s, n);
+		st->tb.len += rn_json_escape(st->line + st->tb.len, room - RESERVE - 1, s, n);
 	put(st, "\"", 1);
 }
 
@@ -75,7 +70,7 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	const struct rn_fn_info *fi = ev->fn < RN_NFUNCS ? &rn_fns[ev->fn] : NULL;
 	const char *sys = rn_fmt_sysname(ev);
 
-	st->len = 0;
+	rn_tb_init(&st->tb, st->line, LINE_CAP);
 	putf(st, "{\"ts\":%llu,\"pid\":%d,\"tid\":%d,\"syscall\":",
 	     (unsigned long long)ev->t_enter_ns, pid, ev->tid ? ev->tid : pid);
 	put_jstr(st, (const uint8_t *)sys, strlen(sys));
@@ -124,7 +119,7 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		break;
 	}
 	puts_(st, "}\n");
-	if (fwrite(st->line, 1, st->len, st->out) != st->len)
+	if (fwrite(st->line, 1, st->tb.len, st->out) != st->tb.len)
 		return -EIO;
 	return 0;
 }

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "../../common/record.h"
@@ -326,6 +328,44 @@ Test(fmt, wait_status)
 	cr_assert_str_eq(args_of(&w), "-1, NULL, 0, 0");
 }
 
+/* The kernel's other two wait states, decided as strace decides them
+ * (the <sys/wait.h> macros): 0xffff once printed as stopped by signal 255. */
+Test(fmt, wait_status_stopped_continued)
+{
+	int32_t st = (SIGTSTP << 8) | 0x7f;
+	struct rn_event ev = ev_new(RN_IDX_wait4);
+	ev.arg[0] = 1240;
+	ev.arg[1] = 0x7ffc0000;
+	ev.arg[2] = 2 | 8;
+	cap_set(&ev, 1, &st, sizeof st, 0);
+	cr_assert_str_eq(args_of(&ev), "1240, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGTSTP}], "
+			 "WSTOPPED|WCONTINUED, NULL");
+	int32_t cont = 0xffff;
+	cap_set(&ev, 1, &cont, sizeof cont, 0);
+	cr_assert_str_eq(args_of(&ev), "1240, [{WIFCONTINUED(s)}], WSTOPPED|WCONTINUED, NULL");
+}
+
+/* syscall(2) records five arguments after the number: a call the kernel
+ * gives six says so, and one that returns an address prints it in hex. */
+Test(fmt, syscall_six_args_and_address)
+{
+	struct rn_event ev = ev_new(RN_IDX_syscall);
+	ev.arg[0] = SYS_mmap;
+	ev.arg[1] = 0;
+	ev.arg[2] = 8192;
+	ev.arg[3] = 3;
+	ev.arg[4] = 0x22;
+	ev.arg[5] = (uint64_t)-1;
+	ev.ret = 0x7f0000001000;
+	cr_assert_str_eq(rn_fmt_sysname(&ev), "mmap");
+	cr_assert_str_eq(args_of(&ev), "0, 0x2000, 0x3, 0x22, 0xffffffffffffffff, ...");
+	cr_assert_str_eq(ret_of(&ev), "0x7f0000001000");
+	ev.arg[0] = SYS_getrandom;	/* three arguments: no ... */
+	ev.ret = 16;
+	cr_assert_str_eq(args_of(&ev), "0, 0x2000, 0x3");
+	cr_assert_str_eq(ret_of(&ev), "16");
+}
+
 Test(fmt, fopen_mode_as_open_flags)
 {
 	struct rn_event ev = ev_new(RN_IDX_fopen);
@@ -395,6 +435,28 @@ Test(fmt, exec_argv_envp)
 	/* a length that runs past the payload is cut, never read beyond */
 	cap_set(&v, 1, av, 3, 0);
 	cr_assert_str_eq(args_of(&v), "\"/bin/ls\", [\"l\"]..., 0x7ffc0100 /* 37 vars */");
+}
+
+/* fcntl's F_GETFL and F_GETFD results are flags, as strace shows them;
+ * other commands return a number. */
+Test(fmt, fcntl_flag_returns)
+{
+	struct rn_event ev = ev_new(RN_IDX_fcntl);
+	ev.arg[0] = 3;
+	ev.arg[1] = F_GETFL;
+	ev.ret = 0x8002;
+	cr_assert_str_eq(ret_of(&ev), "0x8002 (flags O_RDWR|O_LARGEFILE)");
+	ev.arg[1] = F_GETFD;
+	ev.ret = FD_CLOEXEC;
+	cr_assert_str_eq(ret_of(&ev), "0x1 (flags FD_CLOEXEC)");
+	ev.ret = 0;
+	cr_assert_str_eq(ret_of(&ev), "0");
+	ev.arg[1] = F_DUPFD_CLOEXEC;
+	ev.ret = 10;
+	cr_assert_str_eq(ret_of(&ev), "10");
+	ev.ret = -1;
+	ev.err = EBADF;
+	cr_assert_str_eq(ret_of(&ev), "-1 EBADF (Bad file descriptor)");
 }
 
 Test(fmt, small_scalars)

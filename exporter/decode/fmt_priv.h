@@ -1,0 +1,28 @@
+/* fmt_priv.h: what the formatter files (fmt_args.c, fmt_capture.c,
+ * fmt_ret.c) share. Private to exporter/decode/: sinks use decode_fmt.h. */
+#ifndef RN_FMT_PRIV_H
+#define RN_FMT_PRIV_H
+
+#include <stdint.h>
+
+#include "../../common/record.h"
+#include "decode_fmt.h"
+#include "names.h"
+#include "textbuf.h"
+
+/* open(2) flags: the access mode by name, then the other bits. */
+void rn_put_oflags(struct rn_tb *b, uint64_t v);
+/* An address family: AF_INET, or the number with AF_??? */
+void rn_put_family(struct rn_tb *b, unsigned fam);
+/* An address: NULL for 0, else hex. */
+void rn_put_ptr(struct rn_tb *b, uint64_t v);
+/* hex, 0 for 0 */
+void rn_put_hex(struct rn_tb *b, uint64_t v);
+
+/* A captured argument of type t (rn_arg_is_capture(t)): its bytes when the
+ * shim copied them and the call did not fail on an output, else the
+ * pointer v. have: the call argument exists. */
+void rn_put_capture(struct rn_fmt_iter *it, struct rn_tb *b, unsigned t,
+		    const struct rn_capture *c, int have, uint64_t v);
+
+#endif
