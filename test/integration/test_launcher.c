@@ -1,0 +1,259 @@
+/* test_launcher.c: renacer-run behaves like the shell running the program
+ * itself: the program inherits the dispositions and signal mask renacer-run
+ * was given, gets the signals sent to renacer-run, and renacer-run ends as
+ * the program did; a closed stderr pipe or a kill -9 of renacer-run leaves
+ * no session directory behind; the default OTLP file is private, appears
+ * only after the program started and follows no planted link. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RN RN_EXPORTER
+#define PROG(name) RN_PROGS_DIR "/" name
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	do {
+		if (n + 4096 >= cap)
+			buf = realloc(buf, cap = cap * 2 + 8192);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Waits until path exists (want 1) or is gone (want 0); 0 on time out. */
+static int wait_path(const char *path, int want, int timeout_ms)
+{
+	for (long long end = now_ms() + timeout_ms; now_ms() < end; usleep(10000))
+		if ((access(path, F_OK) == 0) == want)
+			return 1;
+	return (access(path, F_OK) == 0) == want;
+}
+
+/* Waits for pid with a time limit; kills it with SIGKILL when it is over
+ * (then returns -1). */
+static int wait_child(pid_t pid, int timeout_ms)
+{
+	int st;
+	for (long long end = now_ms() + timeout_ms; now_ms() < end; usleep(10000)) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			return st;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* How the child is started: dispositions and mask as a shell (or nohup)
+ * would leave them, output to files. */
+struct how {
+	const int *ignore;	/* 0-terminated */
+	const int *block;	/* 0-terminated */
+	const char *out, *err;	/* NULL: /dev/null */
+	const char *cwd;
+	const char *plant_otlp_link;	/* symlink renacer-<pid>.otlp.jsonl to this */
+};
+
+static pid_t start(char *const argv[], const struct how *h)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid)
+		return pid;
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	sigset_t m;
+	sigemptyset(&m);
+	for (const int *s = h->block; s && *s; s++)
+		sigaddset(&m, *s);
+	for (int s = 1; s < 32; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	for (const int *s = h->ignore; s && *s; s++)
+		signal(*s, SIG_IGN);
+	sigprocmask(SIG_SETMASK, &m, NULL);
+	int in = open("/dev/null", O_RDONLY);
+	int out = open(h->out ? h->out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int err = open(h->err ? h->err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(120);
+	if (h->cwd && chdir(h->cwd))
+		_exit(121);
+	if (h->plant_otlp_link) {
+		char name[64];
+		snprintf(name, sizeof name, "renacer-%d.otlp.jsonl", (int)getpid());
+		if (symlink(h->plant_otlp_link, name))
+			_exit(122);
+	}
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/rn-launch-XXXXXX");
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p;
+	cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+static void rm_tree(const char *dir)
+{
+	char *cmd;
+	cr_assert(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* ------------------------------------------------------------- signals */
+
+/* sigdisp's report, run alone and under renacer-run, started the same way */
+static void same_dispositions(const struct how *h0)
+{
+	char *d = tmpdir();
+	struct how h = *h0;
+	h.out = path_in(d, "plain");
+	char *plain[] = { PROG("sigdisp"), NULL };
+	cr_assert_eq(wait_child(start(plain, &h), 30000), 0);
+	h.out = path_in(d, "traced");
+	char *traced[] = { RN, "-o", "/dev/null", "--", PROG("sigdisp"), NULL };
+	cr_assert_eq(wait_child(start(traced, &h), 30000), 0);
+	char *a = slurp(path_in(d, "plain")), *b = slurp(path_in(d, "traced"));
+	cr_assert(a && b && *a);
+	cr_assert_str_eq(b, a, "traced:\n%s\nalone:\n%s", b, a);
+	rm_tree(d);
+}
+
+Test(launcher, inherited_ignored_signals_and_mask_reach_the_program)
+{
+	/* nohup and a shell's background jobs: SIGINT/SIGQUIT (and SIGHUP)
+	 * ignored; a blocked mask passed on by the parent */
+	const int ign[] = { SIGINT, SIGQUIT, 0 }, blk[] = { SIGUSR1, SIGTERM, 0 };
+	same_dispositions(&(struct how){ .ignore = ign, .block = blk });
+	const int ign2[] = { SIGHUP, SIGPIPE, SIGCHLD, SIGTERM, 0 }, blk2[] = { SIGINT, SIGPIPE, 0 };
+	same_dispositions(&(struct how){ .ignore = ign2, .block = blk2 });
+	same_dispositions(&(struct how){ 0 });
+}
+
+static void signal_reaches_program(int sig)
+{
+	char *d = tmpdir();
+	char *ready = path_in(d, "ready"), *out = path_in(d, "out");
+	char *argv[] = { RN, "-o", "/dev/null", "--", PROG("sigreport"), ready, NULL };
+	pid_t pid = start(argv, &(struct how){ .out = out });
+	cr_assert(wait_path(ready, 1, 30000), "the program did not start");
+	cr_assert_eq(kill(pid, sig), 0);
+	int st = wait_child(pid, 30000);
+	cr_assert_neq(st, -1, "%s: renacer-run did not end (the program never got it)", strsignal(sig));
+	char *said = slurp(out), want[64];
+	snprintf(want, sizeof want, "got %s\n", strsignal(sig));
+	cr_assert_str_eq(said, want);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == sig,
+		  "renacer-run ends as the program did (killed by %s), not with status %d",
+		  strsignal(sig), WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+	rm_tree(d);
+}
+
+Test(launcher, sigint_to_renacer_run_reaches_the_program)
+{
+	signal_reaches_program(SIGINT);
+}
+
+Test(launcher, sigterm_to_renacer_run_reaches_the_program)
+{
+	signal_reaches_program(SIGTERM);
+}
+
+Test(launcher, sighup_to_renacer_run_reaches_the_program)
+{
+	signal_reaches_program(SIGHUP);
+}
+
+Test(launcher, sigquit_to_renacer_run_reaches_the_program)
+{
+	signal_reaches_program(SIGQUIT);
+}
+
+static void assert_session_removed(const char *marker)
+{
+	char *dir = slurp(marker);
+	cr_assert(dir && *dir == '/', "no session directory in %s: %s", marker, dir ? dir : "");
+	*strchr(dir, '\n') = '\0';
+	cr_assert(wait_path(dir, 0, 30000), "session directory %s left behind", dir);
+}
+
+Test(launcher, a_closed_stderr_pipe_harms_neither_renacer_run_nor_the_program)
+{
+	char *d = tmpdir(), *cmd;
+	cr_assert(asprintf(&cmd,
+			   "cd %s && timeout -s KILL 60 bash -c '(" RN " -- " PROG("pipereader")
+			   " marker; echo $? >rc) 2>&1 | head -2 >/dev/null'",
+			   d) > 0);
+	cr_assert_eq(system(cmd), 0);
+	char *rc = slurp(path_in(d, "rc"));
+	cr_assert_not_null(rc);
+	cr_assert_str_eq(rc, "0\n", "renacer-run did not exit like the program");
+	assert_session_removed(path_in(d, "marker"));
+	rm_tree(d);
+}
+
+Test(launcher, killed_renacer_run_leaves_no_session_directory)
+{
+	char *d = tmpdir();
+	char *info = path_in(d, "info"), *go = path_in(d, "go"), *done = path_in(d, "done");
+	char *trace = path_in(d, "trace");
+	char *argv[] = { RN, "-e", "trace=openat", "-o", trace, "--", PROG("waitgo"), info, go,
+			 done, NULL };
+	pid_t pid = start(argv, &(struct how){ 0 });
+	cr_assert(wait_path(info, 1, 30000), "the program did not start");
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	cr_assert_eq(wait_child(pid, 30000), SIGKILL);
+	close(open(go, O_WRONLY | O_CREAT, 0600));
+	cr_assert(wait_path(done, 1, 30000), "the program did not go on without renacer-run");
+	assert_session_removed(info);
+	/* the exporter drained what the program wrote before it cleaned up */
+	char *t = slurp(trace);
+	cr_assert_eq(count_of(t, "\"/dev/null\""), 100, "%s", t);
+	rm_tree(d);
+}
