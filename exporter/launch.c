@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "otlp/otlp_file.h"
 #include "run.h"
 
 static volatile sig_atomic_t rn_stop;
@@ -326,6 +327,8 @@ int rn_launch(const struct rn_opts *o)
 			exit(2);
 		}
 	}
+	if (o->otlp.file_is_default)
+		rn_otlp_file_share();	/* one default OTLP file across exporter restarts */
 	fflush(NULL);
 	int ctl_w = -1;
 	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);

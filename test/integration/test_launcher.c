@@ -257,3 +257,73 @@ Test(launcher, killed_renacer_run_leaves_no_session_directory)
 	cr_assert_eq(count_of(t, "\"/dev/null\""), 100, "%s", t);
 	rm_tree(d);
 }
+
+/* ------------------------------------------------------- the OTLP file */
+
+/* the one renacer-*.otlp.jsonl regular file in dir, or NULL */
+static char *otlp_file_in(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	cr_assert_not_null(dp);
+	char *found = NULL;
+	struct dirent *e;
+	struct stat st;
+	while ((e = readdir(dp))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "renacer-", 8) || n < 19 || strcmp(e->d_name + n - 11, ".otlp.jsonl"))
+			continue;
+		char *p = path_in(dir, e->d_name);
+		cr_assert_eq(lstat(p, &st), 0);
+		if (S_ISREG(st.st_mode)) {
+			cr_assert_null(found, "two OTLP files: %s and %s", found, p);
+			found = p;
+		}
+	}
+	closedir(dp);
+	return found;
+}
+
+Test(otlp_file, default_file_is_private_and_unseen_by_the_program)
+{
+	char *d = tmpdir(), *w = path_in(d, "cwd");
+	cr_assert_eq(mkdir(w, 0755), 0);
+	char *out = path_in(d, "out"), *err = path_in(d, "err");
+	char *argv[] = { RN, "--", PROG("lscwd"), NULL };
+	int st = wait_child(start(argv, &(struct how){ .out = out, .err = err, .cwd = w }), 30000);
+	cr_assert_eq(st, 0, "%s", slurp(err));
+	cr_assert_str_eq(slurp(out), "", "the program saw a file of renacer's in its cwd");
+	char *f = otlp_file_in(w);
+	cr_assert_not_null(f, "no OTLP file: %s", slurp(err));
+	struct stat sb;
+	cr_assert_eq(stat(f, &sb), 0);
+	cr_assert_eq(sb.st_mode & 077, 0, "%s has mode %o", f, sb.st_mode & 0777);
+	cr_assert_gt(sb.st_size, 0);
+	cr_assert(strstr(slurp(err), f), "stderr names the file: %s", slurp(err));
+	rm_tree(d);
+}
+
+Test(otlp_file, a_planted_link_at_the_default_name_is_not_followed)
+{
+	char *d = tmpdir(), *w = path_in(d, "cwd"), *target = path_in(d, "precious");
+	cr_assert_eq(mkdir(w, 0755), 0);
+	FILE *t = fopen(target, "w");
+	fputs("precious\n", t);
+	fclose(t);
+	char *out = path_in(d, "out"), *err = path_in(d, "err");
+	char *argv[] = { RN, "--", PROG("lscwd"), NULL };
+	pid_t pid = start(argv, &(struct how){ .out = out, .err = err, .cwd = w, .plant_otlp_link = target });
+	int st = wait_child(pid, 30000);
+	cr_assert_eq(st, 0, "%s", slurp(err));
+	cr_assert_str_eq(slurp(target), "precious\n", "the link was followed");
+	char name[64];
+	snprintf(name, sizeof name, "renacer-%d.otlp.jsonl", (int)pid);
+	struct stat sb;
+	cr_assert_eq(lstat(path_in(w, name), &sb), 0);
+	cr_assert(S_ISLNK(sb.st_mode), "the planted link was replaced");
+	char *f = otlp_file_in(w);
+	cr_assert_not_null(f, "no OTLP file under another name: %s", slurp(err));
+	cr_assert_eq(stat(f, &sb), 0);
+	cr_assert_eq(sb.st_mode & 077, 0, "%s has mode %o", f, sb.st_mode & 0777);
+	cr_assert(strstr(slurp(err), f), "stderr names the file: %s", slurp(err));
+	rm_tree(d);
+}
