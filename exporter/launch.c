@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "elf.h"
+#include "libdir.h"
 #include "otlp/otlp_file.h"
 #include "run.h"
 
@@ -177,6 +179,7 @@ static int rn_make_session(char *dir, size_t cap)
 
 static void rn_remove_session(const char *dir)
 {
+	rn_libdir_remove(dir);
 	DIR *d = opendir(dir);
 	if (d) {
 		struct dirent *e;
@@ -195,16 +198,18 @@ static void rn_setenv_u(const char *name, unsigned v)
 	setenv(name, buf, 1);
 }
 
+/* LD_PRELOAD for the program: the ASan runtime first when it links one
+ * (ASan aborts unless its runtime is the first object loaded), then ours,
+ * then whatever the user preloads. */
 static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, const char *dir,
-						      const char *lib)
+						      const char *lib, const char *asan)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *pre = NULL;
-	if (old && *old) {
-		if (asprintf(&pre, "%s:%s", lib, old) < 0)
-			_exit(127);
-	}
-	setenv("LD_PRELOAD", pre ? pre : lib, 1);
+	if (asprintf(&pre, "%s%s%s%s%s", asan, *asan ? ":" : "", lib, old && *old ? ":" : "",
+		     old && *old ? old : "") < 0)
+		_exit(127);
+	setenv("LD_PRELOAD", pre, 1);
 	setenv("RENACER_SESSION_DIR", dir, 1);
 	if (o->filter_spec)
 		setenv("RENACER_TRACE", o->filter_spec, 1);
@@ -267,13 +272,14 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 
 /* Starts the program; its pid and pidfd are published for rn_forward.
  * Returns the pid, or -1 (reported). */
-static pid_t rn_start_program(const struct rn_opts *o, const char *dir, const char *lib, int ctl_w)
+static pid_t rn_start_program(const struct rn_opts *o, const char *dir, const char *lib,
+				const char *asan, int ctl_w)
 {
 	sigset_t old;
 	pid_t pid = rn_fork_blocked(&old);
 	if (pid == 0) {
 		close(ctl_w);
-		rn_exec_program(o, dir, lib);
+		rn_exec_program(o, dir, lib, asan);
 	}
 	if (pid > 0) {
 		/* unreaped, so pid is the program's: the pidfd can only ever
@@ -327,6 +333,14 @@ int rn_launch(const struct rn_opts *o)
 			exit(2);
 		}
 	}
+	/* The library under a plain name in the session, and what the
+	 * program's ELF says about how it will load (libdir.c, elf.c). */
+	char pre[PATH_MAX + 32], exe[PATH_MAX];
+	struct rn_elf elf = { 0 };
+	if (rn_libdir_make(dir, lib, pre, sizeof pre))
+		snprintf(pre, sizeof pre, "%s", lib);
+	if (rn_elf_find(o->argv[0], exe, sizeof exe) == 0)
+		rn_elf_read(exe, &elf);
 	if (o->otlp.file_is_default)
 		rn_otlp_file_share();	/* one default OTLP file across exporter restarts */
 	fflush(NULL);
@@ -337,7 +351,15 @@ int rn_launch(const struct rn_opts *o)
 		return 1;
 	}
 
-	pid_t prog = rn_start_program(o, dir, lib, ctl_w);
+	pid_t prog = rn_start_program(o, dir, pre, elf.asan, ctl_w);
+	if (prog > 0 && elf.is_elf && (elf.is_static || elf.is_32)) {
+		/* No record will ever come from this image, so the exporter has
+		 * nothing of it to write: the one line is ours, written now,
+		 * before the exporter can write anything about this run. */
+		fprintf(out, "renacer: pid %d: %s, not traced\n", (int)prog,
+			elf.is_static ? "statically linked" : "32-bit program");
+		fflush(out);
+	}
 	int status = 0, rc = 1, prog_done = 0, restarts = 0;
 	if (prog < 0) {
 		prog_done = 1;

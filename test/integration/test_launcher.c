@@ -327,3 +327,72 @@ Test(otlp_file, a_planted_link_at_the_default_name_is_not_followed)
 	cr_assert(strstr(slurp(err), f), "stderr names the file: %s", slurp(err));
 	rm_tree(d);
 }
+
+/* ----------------------------------------------------- other processes */
+
+/* runs argv alone and under renacer-run (trace to a file): same stdout,
+ * same stderr byte for byte, same status; returns the trace */
+static char *same_run(char *const prog[], const char *env_lib)
+{
+	char *d = tmpdir();
+	struct how h = { .out = path_in(d, "o1"), .err = path_in(d, "e1") };
+	int st1 = wait_child(start(prog, &h), 30000);
+	char *argv[16] = { RN, "-o", path_in(d, "trace"), "--" };
+	unsigned n = 4;
+	for (unsigned i = 0; prog[i] && n < 15; i++)
+		argv[n++] = prog[i];
+	argv[n] = NULL;
+	if (env_lib)
+		setenv("RENACER_LIB", env_lib, 1);
+	h.out = path_in(d, "o2");
+	h.err = path_in(d, "e2");
+	int st2 = wait_child(start(argv, &h), 30000);
+	unsetenv("RENACER_LIB");
+	char *o1 = slurp(path_in(d, "o1")), *o2 = slurp(path_in(d, "o2"));
+	char *e1 = slurp(path_in(d, "e1")), *e2 = slurp(path_in(d, "e2"));
+	cr_assert_eq(st2, st1, "status %d traced, %d alone; stderr: %s", st2, st1, e2);
+	cr_assert_str_eq(o2, o1);
+	cr_assert_str_eq(e2, e1, "the program's stderr changed under renacer-run");
+	char *t = slurp(path_in(d, "trace"));
+	rm_tree(d);
+	return t;
+}
+
+Test(other, an_asan_program_runs_unchanged_and_traced)
+{
+	char *prog[] = { PROG("asanprog"), NULL };
+	char *t = same_run(prog, NULL);
+	cr_assert(strstr(t, "\"/dev/null\""), "not traced: %s", t);
+}
+
+Test(other, a_32_bit_program_keeps_its_stderr_and_is_noted)
+{
+	/* libc.so.6 of libc6-i386 is a runnable 32-bit program (it prints its
+	 * version), needing no 32-bit compiler */
+	if (access("/lib32/libc.so.6", X_OK))
+		cr_skip_test("no 32-bit libc here (package libc6-i386)");
+	char *prog[] = { "/lib32/libc.so.6", NULL };
+	char *t = same_run(prog, NULL);
+	cr_assert_eq(count_of(t, "32-bit program, not traced\n"), 1, "%s", t);
+}
+
+Test(other, a_library_path_with_a_space_keeps_stderr_clean)
+{
+	char *d = tmpdir(), *sp = path_in(d, "with space"), *cmd;
+	cr_assert_eq(mkdir(sp, 0755), 0);
+	cr_assert(asprintf(&cmd, "cp '%s' '%s/'", RN_LIBRENACER, sp) > 0);
+	cr_assert_eq(system(cmd), 0);
+	char *lib = path_in(sp, "librenacer.so");
+	char *prog[] = { PROG("asanprog"), NULL };
+	char *t = same_run(prog, lib);
+	cr_assert(strstr(t, "\"/dev/null\""), "not traced: %s", t);
+	rm_tree(d);
+}
+
+Test(other, a_static_program_is_noted_once)
+{
+	char *prog[] = { PROG("sigdisp_static"), NULL };
+	char *t = same_run(prog, NULL);
+	cr_assert_eq(count_of(t, "statically linked, not traced\n"), 1, "%s", t);
+	cr_assert_eq(strncmp(t, "renacer: pid ", 13), 0, "%s", t);
+}
