@@ -210,6 +210,7 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 		     old && *old ? old : "") < 0)
 		_exit(127);
 	setenv("LD_PRELOAD", pre, 1);
+	setenv("RENACER_PRELOAD", lib, 1);	/* what the exec wrappers put back */
 	setenv("RENACER_SESSION_DIR", dir, 1);
 	if (o->filter_spec)
 		setenv("RENACER_TRACE", o->filter_spec, 1);

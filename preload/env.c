@@ -48,8 +48,18 @@ void rn_env_capture(char **envp)
 		name[nl] = '\0';
 		rn_keep_add(name, eq + 1);
 	}
-	if (rn_libpath)
+	/* renacer-run names us with $LIB, so that each exec'd image's loader
+	 * picks its own ABI's directory (a 32-bit one finds a silent no-op):
+	 * put back that form, not the path this loader expanded it to */
+	for (char **e = envp; e && *e; e++)
+		if (!strncmp(*e, "RENACER_PRELOAD=", 16) && (*e)[16] == '/')
+			rn_libpath = *e + 16;
+	if (rn_libpath) {
+		unsigned before = rn_nkeep;
 		rn_keep_add("LD_PRELOAD", rn_libpath);
+		/* our copy: the program may rewrite its environment */
+		rn_libpath = rn_nkeep > before ? rn_keep[before] + 11 : NULL;
+	}
 }
 
 /* Does the LD_PRELOAD value 'v' already name our library? */

@@ -374,6 +374,11 @@ Test(other, a_32_bit_program_keeps_its_stderr_and_is_noted)
 	char *prog[] = { "/lib32/libc.so.6", NULL };
 	char *t = same_run(prog, NULL);
 	cr_assert_eq(count_of(t, "32-bit program, not traced\n"), 1, "%s", t);
+	/* started by a traced program with an emptied environment: the exec
+	 * wrapper puts LD_PRELOAD back, and must put back the $LIB form */
+	char *sh[] = { "/bin/sh", "-c", "env -i /lib32/libc.so.6", NULL };
+	t = same_run(sh, NULL);
+	cr_assert(strstr(t, "exit_group"), "%s", t);
 }
 
 Test(other, a_library_path_with_a_space_keeps_stderr_clean)
