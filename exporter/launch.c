@@ -348,7 +348,7 @@ int rn_launch(const struct rn_opts *o)
 	int ctl_w = -1;
 	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
 	if (exporter < 0) {
-		rmdir(dir);
+		rn_remove_session(dir);
 		return 1;
 	}
 
@@ -357,9 +357,10 @@ int rn_launch(const struct rn_opts *o)
 		/* No record will ever come from this image, so the exporter has
 		 * nothing of it to write: the one line is ours, written now,
 		 * before the exporter can write anything about this run. */
-		fprintf(out, "renacer: pid %d: %s, not traced\n", (int)prog,
+		FILE *note = o->format == RN_FMT_JSON && !o->summary ? stderr : out;	/* JSON stays JSON */
+		fprintf(note, "renacer: pid %d: %s, not traced\n", (int)prog,
 			elf.is_static ? "statically linked" : "32-bit program");
-		fflush(out);
+		fflush(note);
 	}
 	int status = 0, rc = 1, prog_done = 0, restarts = 0;
 	if (prog < 0) {
