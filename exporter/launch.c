@@ -57,22 +57,34 @@ static sigset_t rn_orig_mask;
  * reaped, so the handler can never signal a reused pid. */
 static volatile sig_atomic_t rn_prog_pid;
 static volatile sig_atomic_t rn_prog_pidfd = -1;
+static volatile sig_atomic_t rn_prog_reaped;
+/* The exporter, likewise, while it is an unreaped child. */
+static volatile sig_atomic_t rn_exp_pid;
+static volatile sig_atomic_t rn_exp_pidfd = -1;
+
+static void rn_pidfd_signal(int pidfd, pid_t pid, int sig)
+{
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	else
+		kill(pid, sig);	/* unreaped: the pid is still ours */
+}
 
 /* A signal sent to renacer-run goes to the program; it decides. Not one
  * the terminal sent to the whole foreground group (the program got it
- * too), nor one the program sent (kill(-1, SIGTERM) must not come back). */
+ * too), nor one the program sent (kill(-1, SIGTERM) must not come back).
+ * Once the program has ended, renacer-run only waits for what it left
+ * running: the signal then ends that wait (the exporter drains what is
+ * there and stops), and renacer-run exits as the program did. */
 static void rn_forward(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	int saved = errno;
-	pid_t prog = (pid_t)rn_prog_pid;
-	int pfd = (int)rn_prog_pidfd;
-	if (prog > 0 && si->si_code <= 0 && si->si_pid != prog) {
-		if (pfd >= 0)
-			syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
-		else
-			kill(prog, sig);	/* unreaped: the pid is still ours */
-	}
+	pid_t prog = (pid_t)rn_prog_pid, exp = (pid_t)rn_exp_pid;
+	if (prog > 0 && si->si_code <= 0 && si->si_pid != prog)
+		rn_pidfd_signal((int)rn_prog_pidfd, prog, sig);
+	else if (rn_prog_reaped && exp > 0)
+		rn_pidfd_signal((int)rn_exp_pidfd, exp, SIGTERM);
 	errno = saved;
 }
 
@@ -259,6 +271,10 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 			rn_remove_session(dir);
 		_exit(rc);
 	}
+	if (pid > 0) {
+		rn_exp_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		rn_exp_pid = pid;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
@@ -308,8 +324,16 @@ static pid_t rn_reap(int *st)
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	if (si.si_pid == (pid_t)rn_prog_pid)
+	if (si.si_pid == (pid_t)rn_prog_pid) {
 		rn_prog_pid = 0;	/* the pidfd stays open: it names the dead program */
+		rn_prog_reaped = 1;
+	}
+	if (si.si_pid == (pid_t)rn_exp_pid) {
+		rn_exp_pid = 0;
+		if (rn_exp_pidfd >= 0)
+			close(rn_exp_pidfd);
+		rn_exp_pidfd = -1;
+	}
 	pid_t w = waitpid(si.si_pid, st, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return w;
