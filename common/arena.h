@@ -6,9 +6,13 @@
  *   data_off    nrings x ring_cap x struct rn_rec (slots)
  * The file is created 0600 with O_EXCL|O_NOFOLLOW in the session directory
  * under a temporary name, sized once and never resized, and renamed to
- * <id>.arena once its header is complete; pages are touched only as rings fill, so an
- * unused ring costs no memory. The creator writes magic last (release); the
- * exporter treats everything in it as untrusted.
+ * <id>.arena once its header is complete. Memory is reserved before it is
+ * used: the header, the control blocks and ring 0 when the file is made,
+ * every other ring when a thread claims it (rn_arena_reserve_ring), so a
+ * full tmpfs is an error code at creation or claim, never a SIGBUS on a
+ * store; a ring nobody claimed costs address space only. The creator
+ * writes magic last (release); the exporter treats everything in it as
+ * untrusted.
  */
 #ifndef RN_ARENA_H
 #define RN_ARENA_H
@@ -24,9 +28,14 @@
 #define RN_ARENA_SUFFIX ".arena"
 #define RN_ARENA_TMP_SUFFIX ".tmp"
 
-#define RN_RINGS_DEFAULT 64u
+/* One ring in a process's first arena: most processes have one thread,
+ * and a small mapping keeps a program near its RLIMIT_AS fitting. More
+ * threads get extension arenas, each twice the rings of the one before
+ * (rn_ext_rings), up to RN_EXT_RINGS_MAX rings each. */
+#define RN_RINGS_DEFAULT 1u
 #define RN_EXT_ARENAS 64u	/* extension arenas a process may add when
 				 * more threads are alive than it has rings */
+#define RN_EXT_RINGS_MAX 64u
 #define RN_RINGS_MAX 4096u
 #define RN_RING_CAP_DEFAULT 16384u	/* records: 1 MiB per ring */
 #define RN_RING_CAP_MIN 1024u
@@ -107,6 +116,16 @@ static inline size_t rn_arena_size(uint32_t nrings, uint32_t cap, uint64_t *ring
 	return d + (uint64_t)nrings * cap * RN_REC_SIZE;
 }
 
+/* Rings of extension arena k (0-based) of a process whose arenas start
+ * with 'base' rings: doubling, so a process with many threads needs few
+ * files and mappings. */
+static inline uint32_t rn_ext_rings(uint32_t base, uint32_t k)
+{
+	uint32_t cap = base > RN_EXT_RINGS_MAX ? base : RN_EXT_RINGS_MAX;
+	uint64_t n = (uint64_t)base << (k < 16 ? k + 1 : 16);
+	return n < cap ? (uint32_t)n : cap;
+}
+
 static inline struct rn_ring *rn_arena_ring(const struct rn_arena_hdr *h, uint32_t i)
 {
 	return (struct rn_ring *)((char *)h + h->rings_off) + i;
@@ -119,10 +138,38 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
 
 /* rn_arena_create: create, size and map a new arena file in dir, with every
  * ring FREE and state PENDING; magic is not yet set (rn_arena_publish).
+ * Reserves the header, control blocks and ring 0. Never grows a file past
+ * RLIMIT_FSIZE (that would send SIGXFSZ): when p->ring_cap does not fit
+ * the limit, the free space (ENOSPC) or the address space (ENOMEM), the
+ * rings are halved down to RN_RING_CAP_MIN, then (past RLIMIT_FSIZE) their
+ * number down to one; the header says what was made.
  * Uses raw system calls only and keeps no descriptor open. Returns 0 or
- * -errno; on failure nothing is left behind. */
+ * -errno (-EFBIG: over RLIMIT_FSIZE even at the smallest); on failure
+ * nothing is left behind. */
 int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t id,
 		    struct rn_arena_map *out);
+
+/* rn_arena_reserve_ring: allocate ring i's slots in the file before its
+ * first use (MADV_POPULATE_WRITE: no descriptor needed). Returns 0, or
+ * -ENOSPC / -ENOMEM when the memory is not there (what was allocated is
+ * given back); 0 without reserving on kernels before 5.14. */
+int rn_arena_reserve_ring(struct rn_arena_hdr *h, uint32_t i);
+
+/* A process or thread that cannot be traced runs untraced and leaves an
+ * empty file <pid>.<tid>.<why>.<errno>.untraced in the session directory
+ * (made with mknod: it needs no descriptor and no space, so it works at
+ * RLIMIT_NOFILE, RLIMIT_FSIZE and on a full tmpfs). tid is 0 for a whole
+ * process. The exporter prints "renacer: pid N not traced: ...", counts it
+ * and removes the file. */
+#define RN_NOTE_SUFFIX ".untraced"
+enum rn_note_why {
+	RN_NOTE_ARENA = 1,	/* the arena could not be made (errno says why) */
+	RN_NOTE_RING = 2,	/* no memory for a ring (ENOSPC, ENOMEM) */
+	RN_NOTE_NORING = 3,	/* every ring and extension arena taken */
+};
+
+/* rn_arena_note: leave that file in dir. Returns 0 or -errno. */
+int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why why, int err);
 
 /* rn_arena_publish: store magic (release) and rename the file from its
  * temporary name to <id>.arena, where the exporter looks. Returns 0 or

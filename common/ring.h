@@ -32,6 +32,8 @@ struct rn_ring {
 	_Alignas(64) uint64_t tail;	/* next slot the producer writes */
 	uint64_t lost;		/* records dropped because the ring was full */
 	uint64_t nested;	/* records dropped: signal handler mid-write */
+	uint32_t reserved;	/* 1: the slots' memory is allocated in the
+				 * file (rn_arena_reserve_ring); shim only */
 	/* written by the consumer only */
 	_Alignas(64) uint64_t head;	/* next slot the consumer reads */
 	/* ownership: the producer thread holds 'owner' from claim to death;

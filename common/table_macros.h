@@ -24,6 +24,21 @@
 #define RN_CAPS_8(a, ...) (RN_IS_CAP(a) | RN_CAPS_7(__VA_ARGS__))
 #define RN_IS_CAP(t) (RN_ARG_##t >= RN_ARG_CAPTURE_FIRST && RN_ARG_##t <= RN_ARG_CAPTURE_LAST)
 
+/* RN_ANY_T(P, (a, b, ...)): P(a) | P(b) | ..., at compile time (up to 8) */
+#define RN_ANY_0(P) 0
+#define RN_ANY_1(P, a) (P(a))
+#define RN_ANY_2(P, a, ...) (P(a) | RN_ANY_1(P, __VA_ARGS__))
+#define RN_ANY_3(P, a, ...) (P(a) | RN_ANY_2(P, __VA_ARGS__))
+#define RN_ANY_4(P, a, ...) (P(a) | RN_ANY_3(P, __VA_ARGS__))
+#define RN_ANY_5(P, a, ...) (P(a) | RN_ANY_4(P, __VA_ARGS__))
+#define RN_ANY_6(P, a, ...) (P(a) | RN_ANY_5(P, __VA_ARGS__))
+#define RN_ANY_7(P, a, ...) (P(a) | RN_ANY_6(P, __VA_ARGS__))
+#define RN_ANY_8(P, a, ...) (P(a) | RN_ANY_7(P, __VA_ARGS__))
+#define RN_ANY(P, ...) RN_CAPS_CAT(RN_ANY_, RN_NARGS(__VA_ARGS__))(P, ##__VA_ARGS__)
+#define RN_ANY_T(P, tup) RN_ANY_T_(P, RN_UNPAREN tup)
+#define RN_ANY_T_(P, ...) RN_ANY(P, __VA_ARGS__)
+#define RN_IS_SAOUT(t) (RN_ARG_##t == RN_ARG_SOCKADDR_OUT)
+
 #define RN_PFX_0()
 #define RN_PFX_1(a) RN_ARG_##a
 #define RN_PFX_2(a, ...) RN_ARG_##a, RN_PFX_1(__VA_ARGS__)

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "otlp/otlp_sink.h"
 #include "session.h"
 
 struct rn_control {
@@ -52,23 +51,21 @@ int rn_control_fd(const struct rn_control *c)
 
 static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 {
-	unsigned live = 0, waiting = 0;
-	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
-		live += a->state == RN_AR_LIVE && !a->main;
-		waiting += a->state == RN_AR_WAITING;
-	}
-	const struct rn_stats *st = &s->stats;
-	char otlp[384];
-	rn_sink_otlp_status(s->sinks, s->nsinks, otlp, sizeof otlp);
+	struct rn_session_status ss;
+	rn_session_status(s, &ss);
+	const struct rn_stats *st = &ss.stats;
+	char sinks[512];
+	rn_session_sink_status(s, sinks, sizeof sinks);
 	return snprintf(buf, cap,
 			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
 			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
-			"\"processes_live\":%u,\"arenas_waiting\":%u%s}",
+			"\"processes_live\":%u,\"arenas_waiting\":%u,\"untraced\":%llu%s}",
 			(unsigned long long)st->events,
 			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
 			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
 			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
-			(unsigned long long)st->procs, live, waiting, otlp);
+			(unsigned long long)st->procs, ss.procs_live, ss.arenas_waiting,
+			(unsigned long long)st->untraced, sinks);
 }
 
 void rn_control_serve(struct rn_control *c, const struct rn_session *s,

@@ -203,13 +203,6 @@ static void rn_remove_session(const char *dir)
 	rmdir(dir);
 }
 
-static void rn_setenv_u(const char *name, unsigned v)
-{
-	char buf[16];
-	snprintf(buf, sizeof buf, "%u", v);
-	setenv(name, buf, 1);
-}
-
 /* LD_PRELOAD for the program: the ASan runtime first when it links one
  * (ASan aborts unless its runtime is the first object loaded), then ours,
  * then whatever the user preloads. */
@@ -223,15 +216,17 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 		_exit(127);
 	setenv("LD_PRELOAD", pre, 1);
 	setenv("RENACER_PRELOAD", lib, 1);	/* what the exec wrappers put back */
-	setenv("RENACER_SESSION_DIR", dir, 1);
-	if (o->filter_spec)
-		setenv("RENACER_TRACE", o->filter_spec, 1);
-	else
-		unsetenv("RENACER_TRACE");
-	rn_setenv_u("RENACER_STRSIZE", o->strsize);
-	setenv("RENACER_ON_FULL", o->on_full ? "block" : "drop", 1);
-	rn_setenv_u("RENACER_RING_SIZE", o->ring_size);
-	rn_setenv_u("RENACER_RINGS", o->rings);
+	/* the shim reads back exactly what the options settled */
+	struct rn_settings set = o->shim;
+	set.session_dir = dir;
+	for (unsigned i = 0; i < RN_NSETTINGS; i++) {
+		char num[16];
+		const char *v = rn_setting_text(&set, (enum rn_setting_id)i, num, sizeof num);
+		if (v)
+			setenv(rn_setting_info[i].env, v, 1);
+		else
+			unsetenv(rn_setting_info[i].env);
+	}
 	rn_signals_restore();
 	execvp(o->argv[0], o->argv);
 	fprintf(stderr, "renacer: cannot run '%s': %s\n", o->argv[0], strerror(errno));
@@ -263,6 +258,9 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGTERM, rn_on_stop);
+		/* a trace file past RLIMIT_FSIZE is a write error we report,
+		 * not our death (only here: the program must not inherit it) */
+		signal(SIGXFSZ, SIG_IGN);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(ctl[1]);
 		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
@@ -459,6 +457,7 @@ int rn_daemon(const struct rn_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed output is an error, not a death */
+	signal(SIGXFSZ, SIG_IGN);	/* a full trace file is a write error */
 	FILE *out = stderr;
 	if (o->output) {
 		out = fopen(o->output, "we");

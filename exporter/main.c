@@ -25,6 +25,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.replay_dir)
-		return rn_otlp_replay(&o);
+		return rn_otlp_replay(&o.otlp, o.replay_dir);
 	return o.session_dir ? rn_daemon(&o) : rn_launch(&o);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../common/arena.h"
+#include "../common/filter.h"
 #include "../common/record.h"
 
 const char rn_opts_usage[] =
@@ -86,10 +87,8 @@ const char rn_opts_usage[] =
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
-	"Environment (for the traced program; renacer-run sets them):\n"
-	"  RENACER_SESSION_DIR, RENACER_TRACE, RENACER_STRSIZE, RENACER_ON_FULL,\n"
-	"  RENACER_RING_SIZE (records per ring, power of two), RENACER_RINGS,\n"
-	"  RENACER_DEBUG=1 (the shim explains on stderr why it is not tracing)\n"
+	"Environment of the traced programs (renacer-run sets them; docs/SETTINGS.md):\n"
+	"  @SETTINGS@\n"
 	"OpenTelemetry: OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,COMPRESSION,TIMEOUT,\n"
 	"  PROTOCOL,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_SERVICE_NAME,\n"
 	"  OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,\n"
@@ -107,18 +106,15 @@ static int rn_bad_opt(struct rn_perr *e, const char *opt, const char *val, const
 {
 	if (val)
 		snprintf(e->msg, e->cap, "%s: invalid value '%.200s': %s", opt, val, why);
-	else
+	else if (opt)
 		snprintf(e->msg, e->cap, "%s: %s", opt, why);
+	else
+		snprintf(e->msg, e->cap, "%s", why);
 	/* a value with a newline must not make a second line */
 	for (char *c = e->msg; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
 	return RN_OPTS_ERROR;
-}
-
-void rn_env_warn(const char *name, const char *value, const char *why)
-{
-	fprintf(stderr, "renacer: warning: %s='%s' ignored: %s\n", name, value, why);
 }
 
 /* Parses a decimal in [lo, hi]; returns 0, or -1 with *why set. */
@@ -167,14 +163,15 @@ static int rn_set_filter(struct rn_perr *e, struct rn_opts *o, const char *opt, 
 	unsigned badlen;
 	if (strncmp(spec, "trace=", 6) && strchr(spec, '='))
 		return rn_bad_opt(e, opt, spec, "only trace=SET is supported");
-	if (rn_filter_parse(&o->filter, spec, &bad, &badlen)) {
+	struct rn_filter f;
+	if (rn_filter_parse(&f, spec, &bad, &badlen)) {
 		char what[128];
 		if (!badlen)
 			return rn_bad_opt(e, opt, spec, "empty set");
 		snprintf(what, sizeof what, "unknown syscall or class '%.*s'", (int)(badlen > 64 ? 64 : badlen), bad);
 		return rn_bad_opt(e, opt, spec, what);
 	}
-	o->filter_spec = spec;
+	o->shim.trace = spec;
 	return 0;
 }
 
@@ -228,48 +225,8 @@ static int rn_set_redact(struct rn_perr *e, struct rn_opts *o, const char *arg)
 /* Environment defaults, read before the command line so options win. */
 static void rn_opts_env(struct rn_opts *o)
 {
-	const char *v, *why;
-	uint32_t n;
-	if ((v = getenv("RENACER_STRSIZE")) && *v) {
-		if (rn_parse_u32(v, 0, RN_STRSIZE_MAX, &n, &why))
-			rn_env_warn("RENACER_STRSIZE", v, why);
-		else
-			o->strsize = n;
-	}
-	if ((v = getenv("RENACER_ON_FULL")) && *v) {
-		if (!strcmp(v, "drop"))
-			o->on_full = RN_ON_FULL_DROP;
-		else if (!strcmp(v, "block"))
-			o->on_full = RN_ON_FULL_BLOCK;
-		else
-			rn_env_warn("RENACER_ON_FULL", v, "expected drop or block");
-	}
-	if ((v = getenv("RENACER_RING_SIZE")) && *v) {
-		if (rn_parse_u32(v, RN_RING_CAP_MIN, RN_RING_CAP_MAX, &n, &why))
-			rn_env_warn("RENACER_RING_SIZE", v, why);
-		else if (n & (n - 1))
-			rn_env_warn("RENACER_RING_SIZE", v, "not a power of two");
-		else
-			o->ring_size = n;
-	}
-	if ((v = getenv("RENACER_RINGS")) && *v) {
-		if (rn_parse_u32(v, 1, RN_RINGS_MAX, &n, &why))
-			rn_env_warn("RENACER_RINGS", v, why);
-		else
-			o->rings = n;
-	}
+	rn_settings_read(&o->shim, getenv, rn_env_warn);
 	rn_otlp_env_read(&o->otlp);
-	if ((v = getenv("RENACER_TRACE")) && *v) {
-		const char *bad;
-		unsigned badlen;
-		struct rn_filter f;
-		if (rn_filter_parse(&f, v, &bad, &badlen))
-			rn_env_warn("RENACER_TRACE", v, "unknown syscall or class");
-		else {
-			o->filter = f;
-			o->filter_spec = v;
-		}
-	}
 }
 
 enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OTLP_PROTOCOL,
@@ -277,6 +234,70 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
        OPT_REDACT };
+
+/* The modes of a run, and which options mean something in each: an
+ * option given where it means nothing is refused, never ignored. */
+enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 };
+#define RN_M_TRACE (RN_M_RUN | RN_M_DAEMON)	/* options of the exporter that drains */
+
+static unsigned rn_opt_modes(int c)
+{
+	switch (c) {
+	case 'e': case 's': case OPT_ON_FULL:
+		return RN_M_RUN;	/* settings of the traced programs */
+	case OPT_STATUS:
+		return RN_M_STATUS;
+	case OPT_SESSION_DIR:
+		return RN_M_DAEMON;
+	case OPT_REPLAY:
+		return RN_M_REPLAY;
+	case OPT_OTLP_ENDPOINT: case OPT_OTLP_PROTOCOL: case OPT_OTLP_COMPRESSION:
+	case OPT_OTLP_TIMEOUT: case 'q':
+		return RN_M_TRACE | RN_M_REPLAY;
+	default:
+		return RN_M_TRACE;
+	}
+}
+
+/* Why an option means nothing in a mode, for the error line. */
+static const char *rn_mode_why(unsigned mode)
+{
+	switch (mode) {
+	case RN_M_DAEMON:
+		return "has no effect with --session-dir: the traced programs' own RENACER_* "
+		       "variables decide it";
+	case RN_M_STATUS:
+		return "has no effect with --status";
+	case RN_M_REPLAY:
+		return "has no effect with --replay";
+	default:
+		return "has no effect without a program to run";
+	}
+}
+
+#define RN_GIVEN_MAX 64
+
+/* An option as given, for rn_check_modes. */
+struct rn_given {
+	int c;
+	const char *name;	/* "-e", or a long option's name without -- */
+};
+
+/* Refuses the first option given that means nothing in o's mode. */
+static int rn_check_modes(struct rn_perr *e, const struct rn_opts *o, const struct rn_given *given,
+			  unsigned n)
+{
+	unsigned mode = o->status_dir ? RN_M_STATUS : o->replay_dir ? RN_M_REPLAY
+			: o->session_dir ? RN_M_DAEMON : RN_M_RUN;
+	for (unsigned i = 0; i < n; i++) {
+		if (rn_opt_modes(given[i].c) & mode)
+			continue;
+		char name[40];
+		snprintf(name, sizeof name, "%s%s", given[i].c >= 256 ? "--" : "", given[i].name);
+		return rn_bad_opt(e, name, NULL, rn_mode_why(mode));
+	}
+	return 0;
+}
 
 #define RN_OTLP_MS_MAX 3600000u
 #define RN_OTLP_SPANS_MAX 1000000u
@@ -422,9 +443,104 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 		if (!(flags & RN_OPTS_NO_FILES) && (stat(o->replay_dir, &st) || !S_ISDIR(st.st_mode)))
 			return rn_bad_opt(e, "--replay", o->replay_dir, "not a directory");
 	}
-	if (o->spool_dir && !(flags & RN_OPTS_NO_FILES) && stat(o->spool_dir, &st) == 0 &&
+	if (o->otlp.spool_dir && !(flags & RN_OPTS_NO_FILES) && stat(o->otlp.spool_dir, &st) == 0 &&
 	    !S_ISDIR(st.st_mode))
-		return rn_bad_opt(e, "--spool-dir", o->spool_dir, "not a directory");
+		return rn_bad_opt(e, "--spool-dir", o->otlp.spool_dir, "not a directory");
+	return 0;
+}
+
+/* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
+ * when its value is bad (e says why), 1 when c is not one of them. */
+static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
+{
+	const char *why;
+	int rc;
+	switch (c) {
+	case 'o':
+		if (!*arg)
+			return rn_bad_opt(e, "-o", arg, "empty file name");
+		o->output = arg;
+		break;
+	case 'c':
+		o->summary = 1;
+		break;
+	case 'C':
+		o->summary_too = 1;
+		break;
+	case 'S':
+		if (rn_parse_sortby(arg, &o->sortby))
+			return rn_bad_opt(e, "-S", arg,
+					  "expected time, calls, errors, name, avg-time, max-time or nothing");
+		break;
+	case 'e':
+		if ((rc = rn_set_filter(e, o, "-e", arg)))
+			return rc;
+		break;
+	case 's':
+		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
+			return rn_bad_opt(e, "-s", arg, why);
+		break;
+	case 't':
+		if (o->tstamp < RN_TS_TTT)
+			o->tstamp++;
+		break;
+	case 'T':
+		o->durations = 1;
+		break;
+	case 'f':
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case OPT_FORMAT:
+		o->format_set = 1;
+		if (!strcmp(arg, "text"))
+			o->format = RN_FMT_TEXT;
+		else if (!strcmp(arg, "json"))
+			o->format = RN_FMT_JSON;
+		else
+			return rn_bad_opt(e, "--format", arg, "expected text or json");
+		break;
+	case OPT_ON_FULL:
+		if (rn_setting_set(&o->shim, RN_SET_ON_FULL, arg, &why))
+			return rn_bad_opt(e, "--on-full", arg, why);
+		break;
+	case OPT_SESSION_DIR:
+		if (!*arg)
+			return rn_bad_opt(e, "--session-dir", arg, "empty directory name");
+		o->session_dir = arg;
+		break;
+	case OPT_STATUS:
+		if (!*arg)
+			return rn_bad_opt(e, "--status", arg, "empty directory name");
+		o->status_dir = arg;
+		break;
+	case OPT_SPOOL_DIR:
+		if (!*arg)
+			return rn_bad_opt(e, "--spool-dir", arg, "empty directory name");
+		o->otlp.spool_dir = arg;
+		break;
+	case OPT_SPOOL_MAX:
+		/* 0: no spool; at most 1 TiB */
+		if (rn_parse_u32(arg, 0, 1u << 20, &o->otlp.spool_max_mb, &why))
+			return rn_bad_opt(e, "--spool-max-mb", arg, why);
+		break;
+	case OPT_REPLAY:
+		if (!*arg)
+			return rn_bad_opt(e, "--replay", arg, "empty directory name");
+		o->replay_dir = arg;
+		break;
+	case OPT_ALLOW_UID:
+		if ((rc = rn_set_allow_uids(e, o, arg)))
+			return rc;
+		break;
+	case OPT_REDACT:
+		if ((rc = rn_set_redact(e, o, arg)))
+			return rc;
+		break;
+	default:
+		return c >= OPT_OTLP_ENDPOINT && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
+	}
 	return 0;
 }
 
@@ -462,107 +578,25 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	if (cap)
 		msg[0] = '\0';
 	memset(o, 0, sizeof *o);
-	o->strsize = RN_STRSIZE_DEFAULT;
-	o->ring_size = RN_RING_CAP_DEFAULT;
-	o->rings = RN_RINGS_DEFAULT;
-	o->spool_max_mb = RN_SPOOL_MB_DEFAULT;
-	rn_filter_all(&o->filter);
+	o->otlp.spool_max_mb = RN_SPOOL_MB_DEFAULT;
 	rn_opts_env(o);
 
 	opterr = 0;
 	optind = 0;	/* glibc: a full reset, also of a cluster left half read */
-	int c, rc;
+	int c, rc, li;
 	char optname[3] = "-?";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, NULL)) != -1) {
-		const char *why;
+	/* the options given, checked against the mode once it is known */
+	struct rn_given given[RN_GIVEN_MAX];
+	unsigned ngiven = 0;
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
+		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
+			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
+			given[ngiven].c = c;
+			given[ngiven++].name = c >= 256 ? longopts[li].name : sn ? sn - 1 : "?";
+		}
 		switch (c) {
-		case 'o':
-			if (!*optarg)
-				return rn_bad_opt(&e, "-o", optarg, "empty file name");
-			o->output = optarg;
-			break;
-		case 'c':
-			o->summary = 1;
-			break;
-		case 'C':
-			o->summary_too = 1;
-			break;
-		case 'S':
-			if (rn_parse_sortby(optarg, &o->sortby))
-				return rn_bad_opt(&e, "-S", optarg,
-						  "expected time, calls, errors, name, avg-time, max-time or nothing");
-			break;
-		case 'e':
-			if ((rc = rn_set_filter(&e, o, "-e", optarg)))
-				return rc;
-			break;
-		case 's':
-			if (rn_parse_u32(optarg, 0, RN_STRSIZE_MAX, &o->strsize, &why))
-				return rn_bad_opt(&e, "-s", optarg, why);
-			break;
-		case 't':
-			if (o->tstamp < RN_TS_TTT)
-				o->tstamp++;
-			break;
-		case 'T':
-			o->durations = 1;
-			break;
-		case 'f':
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case OPT_FORMAT:
-			o->format_set = 1;
-			if (!strcmp(optarg, "text"))
-				o->format = RN_FMT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->format = RN_FMT_JSON;
-			else
-				return rn_bad_opt(&e, "--format", optarg, "expected text or json");
-			break;
-		case OPT_ON_FULL:
-			if (!strcmp(optarg, "drop"))
-				o->on_full = RN_ON_FULL_DROP;
-			else if (!strcmp(optarg, "block"))
-				o->on_full = RN_ON_FULL_BLOCK;
-			else
-				return rn_bad_opt(&e, "--on-full", optarg, "expected drop or block");
-			break;
-		case OPT_SESSION_DIR:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--session-dir", optarg, "empty directory name");
-			o->session_dir = optarg;
-			break;
-		case OPT_STATUS:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--status", optarg, "empty directory name");
-			o->status_dir = optarg;
-			break;
-		case OPT_SPOOL_DIR:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--spool-dir", optarg, "empty directory name");
-			o->spool_dir = optarg;
-			break;
-		case OPT_SPOOL_MAX:
-			/* 0: no spool; at most 1 TiB */
-			if (rn_parse_u32(optarg, 0, 1u << 20, &o->spool_max_mb, &why))
-				return rn_bad_opt(&e, "--spool-max-mb", optarg, why);
-			break;
-		case OPT_REPLAY:
-			if (!*optarg)
-				return rn_bad_opt(&e, "--replay", optarg, "empty directory name");
-			o->replay_dir = optarg;
-			break;
-		case OPT_ALLOW_UID:
-			if ((rc = rn_set_allow_uids(&e, o, optarg)))
-				return rc;
-			break;
-		case OPT_REDACT:
-			if ((rc = rn_set_redact(&e, o, optarg)))
-				return rc;
-			break;
 		case 'h':
 			return RN_OPTS_HELP;
 		case 'V':
@@ -571,11 +605,12 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 			return rn_bad_opt(&e, optopt && optopt < 256 ? optname : argv[optind - 1], NULL,
 					  "missing argument");
 		default:
-			rc = c >= OPT_OTLP_ENDPOINT ? rn_otlp_opt(&e, o, c, optarg) : 0;
-			if (rc < 0)
-				return rc;
-			if (rc)
+			rc = rn_one_opt(&e, o, c, optarg);
+			if (rc <= 0) {
+				if (rc)
+					return rc;
 				break;
+			}
 			if (optopt && optopt < 256)
 				return rn_bad_opt(&e, optname, NULL, "unknown option");
 			return rn_bad_opt(&e, argv[optind - 1], NULL, "unknown option");
@@ -588,10 +623,14 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	if (o->status_dir && (o->argv || o->session_dir))
 		return rn_bad_opt(&e, "--status", o->status_dir, "takes no program and no --session-dir");
 	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir)
-		return rn_bad_opt(&e, "renacer", NULL,
+		return rn_bad_opt(&e, NULL, NULL,
 				  "no program to run (usage: renacer-run [options] -- program [args])");
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
+	if ((rc = rn_check_modes(&e, o, given, ngiven)))
+		return rc;
+	o->otlp.quiet = o->quiet;
+	o->otlp.program = o->argv ? o->argv[0] : NULL;
 	if ((rc = rn_otlp_finish_opts(&e, o, flags)))
 		return rc;
 	return rn_spool_finish_opts(&e, o, flags);
@@ -603,9 +642,21 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 	switch (rn_opts_parse_r(o, argc, argv, 0, msg, sizeof msg)) {
 	case RN_OPTS_OK:
 		return;
-	case RN_OPTS_HELP:
-		fputs(rn_opts_usage, stdout);
+	case RN_OPTS_HELP: {
+		/* the variables' names come from the table they are read with */
+		char names[512];
+		size_t n = 0, line = 0;
+		for (unsigned i = 0; i < RN_NSETTINGS && n < sizeof names; i++) {
+			int wrap = line > 50;
+			int k = snprintf(names + n, sizeof names - n, "%s%s", !i ? "" : wrap ? ",\n  " : ", ",
+					 rn_setting_info[i].env);
+			line = wrap ? (size_t)k - 4 : line + (size_t)k;
+			n += (size_t)k;
+		}
+		const char *at = strstr(rn_opts_usage, "@SETTINGS@");
+		printf("%.*s%s%s", (int)(at - rn_opts_usage), rn_opts_usage, names, at + 10);
 		exit(0);
+	}
 	case RN_OPTS_VERSION:
 		printf("renacer %s\n", RENACER_VERSION);
 		exit(0);

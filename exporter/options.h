@@ -9,16 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/filter.h"
+#include "../common/settings.h"
 #include "otlp/otlp_env.h"
+#include "sinks/sinks.h"
+#include "warn.h"
 
 #define RN_ALLOW_UIDS_MAX 32
 #define RN_SPOOL_MB_DEFAULT 256
 
 enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
-enum rn_tstamp { RN_TS_NONE, RN_TS_T, RN_TS_TT, RN_TS_TTT };
-enum rn_sortby { RN_SORT_TIME, RN_SORT_CALLS, RN_SORT_ERRORS, RN_SORT_NAME,
-		 RN_SORT_NOTHING, RN_SORT_MAX, RN_SORT_AVG };
 
 struct rn_opts {
 	const char *output;	/* -o FILE, NULL for stderr */
@@ -28,22 +27,17 @@ struct rn_opts {
 	enum rn_format format;	/* --format */
 	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
 	int durations;		/* -T */
-	uint32_t strsize;	/* -s */
-	int on_full;		/* enum rn_on_full */
-	struct rn_filter filter;	/* -e trace= */
-	const char *filter_spec;	/* as given, passed to the shim */
+	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
+	 * environment's values otherwise (common/settings.def) */
+	struct rn_settings shim;
 	const char *session_dir;	/* --session-dir: exporter mode */
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */
-	uint32_t ring_size;	/* RENACER_RING_SIZE, records per ring */
-	uint32_t rings;		/* RENACER_RINGS, rings per process */
 	int format_set;		/* --format was given */
 	struct rn_otlp_opts otlp;	/* OpenTelemetry export (otlp_env.h) */
 
 	/* reliability and security (docs/RELIABILITY.md, docs/SECURITY.md) */
-	const char *spool_dir;	/* --spool-dir, NULL: the default */
-	uint32_t spool_max_mb;	/* --spool-max-mb, 0: no spool */
 	const char *replay_dir;	/* --replay: send a spool, then exit */
 	uint32_t allow_uids[RN_ALLOW_UIDS_MAX];	/* --allow-uid: arena owners we read */
 	unsigned nallow_uids;
@@ -74,10 +68,8 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv);
 int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, char *msg,
 		    size_t cap);
 
-/* rn_opts_usage: the --help text. */
+/* rn_opts_usage: the --help text; rn_opts_parse puts the RENACER_*
+ * names (common/settings.def) in place of @SETTINGS@. */
 extern const char rn_opts_usage[];
-
-/* rn_env_warn: one warning line for a bad environment value. */
-void rn_env_warn(const char *name, const char *value, const char *why);
 
 #endif

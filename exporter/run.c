@@ -14,7 +14,7 @@
 #include "otlp/otlp_sink.h"
 #include "redact.h"
 #include "session.h"
-#include "sink.h"
+#include "sinks/sinks.h"
 
 /* Rest between passes: short enough that a ring of the default size
  * cannot fill meanwhile at a few million calls a second. */
@@ -46,14 +46,16 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
+	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too };
+	const struct rn_summary_opts summary = { o->sortby, o->summary_too };
 	if (!o->summary)
-		rc = o->format == RN_FMT_JSON ? rn_sink_json_new(&sinks[n++], out, o)
-					      : rn_sink_text_new(&sinks[n++], out, o);
+		rc = o->format == RN_FMT_JSON ? rn_sink_json_new(&sinks[n++], out)
+					      : rn_sink_text_new(&sinks[n++], out, &text);
 	if (!rc && (o->summary || o->summary_too))
-		rc = rn_sink_summary_new(&sinks[n++], out, o);
+		rc = rn_sink_summary_new(&sinks[n++], out, &summary);
 	const char *what = "the output";
 	if (!rc && o->otlp.enabled) {
-		rc = rn_sink_otlp_new(&sinks[n], o);
+		rc = rn_sink_otlp_new(&sinks[n], &o->otlp);
 		if (!rc)
 			n++;
 		else
@@ -72,7 +74,11 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	if (o->redact_re && (rc = rn_redact_new(&redact, o->redact_re)))
 		fprintf(stderr, "renacer: --redact-paths: %s\n", strerror(-rc));
 	struct rn_session s;
-	if (!rc && (rc = rn_session_open(&s, dir, sinks, n)))
+	const struct rn_session_cfg cfg = {
+		.sinks = sinks, .nsinks = n, .keep_files = ctl_fd < 0,
+		.allow_uids = o->allow_uids, .nallow_uids = o->nallow_uids, .redact = redact,
+	};
+	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
 	if (rc) {
 		for (unsigned i = 0; i < n; i++)
@@ -81,11 +87,6 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		rn_redact_free(redact);
 		return 1;
 	}
-	s.keep_files = ctl_fd < 0;
-	s.allow_uids = o->allow_uids;
-	s.nallow_uids = o->nallow_uids;
-	s.redact = redact;
-	s.last_scan_ns = 0;	/* the first pass rescans with these */
 	struct rn_control *control = NULL;
 	if (rn_control_open(&control, dir) && !o->quiet)
 		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);

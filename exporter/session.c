@@ -458,10 +458,68 @@ static int rn_owner_ok(const struct rn_session *s, uint32_t uid)
 	return 0;
 }
 
+/* Parses a decimal field of a note's name ending at '.'; NULL if bad. */
+static const char *rn_note_field(const char *p, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+	while (*p >= '0' && *p <= '9' && p - start < 10)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == start || *p != '.' || v > INT32_MAX)
+		return NULL;
+	*out = (uint32_t)v;
+	return p + 1;
+}
+
+/* A "not traced" note (arena.h, RN_NOTE_SUFFIX): tell the sinks, count
+ * it, remove it. Its name is all it says; a malformed one is ignored. */
+static void rn_note_consider(struct rn_session *s, const char *name)
+{
+	struct stat st;
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+	    !rn_owner_ok(s, st.st_uid))
+		return;
+	uint32_t pid, tid, why, err;
+	const char *p = name;
+	if (!(p = rn_note_field(p, &pid)) || !(p = rn_note_field(p, &tid)) ||
+	    !(p = rn_note_field(p, &why)) || !(p = rn_note_field(p, &err)) ||
+	    strcmp(p - 1, RN_NOTE_SUFFIX))
+		return;
+	char text[160];
+	switch (why) {
+	case RN_NOTE_ARENA:
+		snprintf(text, sizeof text, "cannot create arena: %s%s", strerror((int)err),
+			 err == EFBIG ? " (RLIMIT_FSIZE, ulimit -f)" : "");
+		break;
+	case RN_NOTE_RING:
+		if (err == ENOSPC)
+			snprintf(text, sizeof text, "no space for ring memory");
+		else
+			snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
+		break;
+	case RN_NOTE_NORING:
+		snprintf(text, sizeof text, "every ring is taken");
+		break;
+	default:
+		return;
+	}
+	struct rn_untraced u = { (int32_t)pid, (int32_t)tid, text };
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].untraced)
+			s->sinks[i].untraced(&s->sinks[i], &u);
+	s->stats.untraced++;
+	unlinkat(s->dirfd, name, 0);
+}
+
 /* Maps a file of the session directory if it is new to us. */
 static void rn_ar_consider(struct rn_session *s, const char *name)
 {
 	size_t nl = strlen(name), sl = strlen(RN_ARENA_SUFFIX);
+	size_t ns = strlen(RN_NOTE_SUFFIX);
+	if (nl > ns && !strcmp(name + nl - ns, RN_NOTE_SUFFIX)) {
+		rn_note_consider(s, name);
+		return;
+	}
 	if (nl <= sl || nl >= sizeof((struct rn_ar *)0)->name || strcmp(name + nl - sl, RN_ARENA_SUFFIX))
 		return;
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
@@ -859,13 +917,16 @@ void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
 	poll(&p, 1, timeout_ms);
 }
 
-int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
-		    unsigned nsinks)
+int rn_session_open(struct rn_session *s, const char *dir, const struct rn_session_cfg *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->dir = dir;
-	s->sinks = sinks;
-	s->nsinks = nsinks;
+	s->sinks = cfg->sinks;
+	s->nsinks = cfg->nsinks;
+	s->keep_files = cfg->keep_files;
+	s->allow_uids = cfg->allow_uids;
+	s->nallow_uids = cfg->nallow_uids;
+	s->redact = cfg->redact;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
@@ -888,6 +949,27 @@ int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks
 	rn_clock_init(&s->clock);
 	rn_scan_dir(s);
 	return 0;
+}
+
+void rn_session_status(const struct rn_session *s, struct rn_session_status *out)
+{
+	memset(out, 0, sizeof *out);
+	out->stats = s->stats;
+	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
+		out->procs_live += a->state == RN_AR_LIVE && !a->main;
+		out->arenas_waiting += a->state == RN_AR_WAITING;
+	}
+}
+
+size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < s->nsinks && n + 1 < cap; i++)
+		if (s->sinks[i].status)
+			n += s->sinks[i].status(&s->sinks[i], buf + n, cap - n);
+	return n;
 }
 
 void rn_session_close(struct rn_session *s)

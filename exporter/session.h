@@ -102,8 +102,8 @@ struct rn_session {
 	int root_done;		/* the launcher said the program is gone */
 	int pressed;		/* the last pass found a ring a quarter full */
 	unsigned pass_no;
+	/* from struct rn_session_cfg */
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */
-	/* set by the caller after rn_session_open (then force a rescan) */
 	const uint32_t *allow_uids;	/* --allow-uid: owners read besides uid */
 	unsigned nallow_uids;
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
@@ -115,9 +115,34 @@ struct rn_session {
 	size_t scratch_used, scratch_cap;
 };
 
-/* rn_session_open: read dir (which must exist). Returns 0 or -errno. */
-int rn_session_open(struct rn_session *s, const char *dir, struct rn_sink *sinks,
-		    unsigned nsinks);
+/* How a session is read and where its events go; what the pointers
+ * point at must outlive the session. */
+struct rn_session_cfg {
+	struct rn_sink *sinks;
+	unsigned nsinks;
+	int keep_files;		/* leave live arenas at close (--session-dir) */
+	const uint32_t *allow_uids;	/* --allow-uid: owners read besides ours */
+	unsigned nallow_uids;
+	struct rn_redact *redact;	/* --redact-paths, NULL: none */
+};
+
+/* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or
+ * -errno. */
+int rn_session_open(struct rn_session *s, const char *dir, const struct rn_session_cfg *cfg);
+
+/* What the control plane reports of a session. */
+struct rn_session_status {
+	struct rn_stats stats;
+	unsigned procs_live;	/* process images being drained */
+	unsigned arenas_waiting;	/* arenas not started yet */
+};
+
+void rn_session_status(const struct rn_session *s, struct rn_session_status *out);
+
+/* rn_session_sink_status: every sink's own figures (their status
+ * callbacks), concatenated into buf as JSON members. Returns the bytes
+ * written. */
+size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap);
 
 /* rn_session_pass: one round: pick up new arenas, drain every ring, notice
  * ended threads and processes. Returns the number of records read; sets

@@ -15,8 +15,6 @@
 
 #include "event.h"
 
-struct rn_opts;
-
 /* Losses and counters over the whole session, reported at the end. */
 struct rn_stats {
 	uint64_t events;	/* calls decoded */
@@ -25,6 +23,14 @@ struct rn_stats {
 	uint64_t lost_noring;	/* calls dropped: no free ring */
 	uint64_t corrupt;	/* records or arenas rejected as malformed */
 	uint64_t procs;		/* process images seen */
+	uint64_t untraced;	/* processes and threads that ran untraced */
+};
+
+/* A process (tid 0) or thread that ran untraced, and why. */
+struct rn_untraced {
+	int32_t pid;		/* as it saw itself (or its parent saw it) */
+	int32_t tid;		/* 0: the whole process */
+	const char *why;	/* "cannot create arena: Too many open files" */
 };
 
 struct rn_sink {
@@ -42,6 +48,13 @@ struct rn_sink {
 	 * drain calls it before telling the rings the records are consumed,
 	 * so a crash of the exporter loses no record it already took */
 	int (*flush)(struct rn_sink *s);
+	/* optional: the sink's own figures for the control plane's status,
+	 * as JSON members each led by a comma (",\"otlp_spooled\":3");
+	 * returns the bytes written, at most cap - 1. Called from the
+	 * drain's thread; a sink with threads of its own locks inside. */
+	size_t (*status)(struct rn_sink *s, char *buf, size_t cap);
+	/* optional: a process or thread that could not be traced */
+	int (*untraced)(struct rn_sink *s, const struct rn_untraced *u);
 	/* called once at the end: print summaries and loss lines, flush */
 	int (*finish)(struct rn_sink *s, const struct rn_stats *stats);
 	void (*destroy)(struct rn_sink *s);
@@ -53,13 +66,8 @@ static inline uint64_t rn_stats_lost(const struct rn_stats *st)
 }
 
 /* rn_print_lost: the loss line of the text and summary outputs, when any
- * record was lost. Returns 0 or -EIO. */
+ * record was lost, and the count of what ran untraced, when any did.
+ * Returns 0 or -EIO. */
 int rn_print_lost(FILE *out, const struct rn_stats *st);
-
-/* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned by
- * the caller. */
-int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
-int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
-int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o);
 
 #endif

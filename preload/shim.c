@@ -15,10 +15,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "../common/rawsys.h"
+#include "../common/settings.h"
 
 __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 struct rn_global rn_g;
@@ -70,50 +72,65 @@ static uint64_t rn_clock_ns(clockid_t id)
 /* ---------------------------------------------------------------- rings */
 
 /* Takes a FREE ring of arena h for this thread and holds its owner mutex
- * until the thread dies. Returns 0, or -1 when every ring is taken. */
+ * until the thread dies. Rings whose memory an earlier owner reserved are
+ * tried first (no system call); another is reserved before it is used.
+ * Returns 0, -EAGAIN when every ring is taken, or -ENOSPC / -ENOMEM when
+ * the free ones cannot get their memory. */
 static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 {
-	for (uint32_t i = 0; i < h->nrings; i++) {
-		struct rn_ring *r = rn_arena_ring(h, i);
-		uint32_t expect = RN_RING_FREE;
-		if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
-		    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
-			continue;
-		int rc = pthread_mutex_lock(&r->owner);
-		if (rc == EOWNERDEAD)
-			rc = pthread_mutex_consistent(&r->owner);
-		if (rc) {
-			rn_store_release(&r->state, RN_RING_FREE);
-			continue;
+	int rc = -EAGAIN;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < h->nrings; i++) {
+			struct rn_ring *r = rn_arena_ring(h, i);
+			uint32_t expect = RN_RING_FREE;
+			if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
+			    (pass == 0 && !rn_load_relaxed(&r->reserved)) ||
+			    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
+				continue;
+			int e = rn_arena_reserve_ring(h, i);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				rc = e;
+				break;	/* the others would fail alike */
+			}
+			e = pthread_mutex_lock(&r->owner);
+			if (e == EOWNERDEAD)
+				e = pthread_mutex_consistent(&r->owner);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				continue;
+			}
+			r->tid = t->tid;
+			r->claims++;
+			r->t_claim = rn_now();
+			t->prod = (struct rn_prod){
+				.ring = r,
+				.slots = rn_arena_slots(h, i),
+				.mask = h->ring_cap - 1,
+				.tail = r->tail,
+				.head_cache = rn_load_acquire(&r->head),
+			};
+			t->ring_idx = i;
+			/* release: owner lock and tid are visible before ACTIVE */
+			rn_store_release(&r->state, RN_RING_ACTIVE);
+			return 0;
 		}
-		r->tid = t->tid;
-		r->claims++;
-		r->t_claim = rn_now();
-		t->prod = (struct rn_prod){
-			.ring = r,
-			.slots = rn_arena_slots(h, i),
-			.mask = h->ring_cap - 1,
-			.tail = r->tail,
-			.head_cache = rn_load_acquire(&r->head),
-		};
-		t->ring_idx = i;
-		/* release: owner lock and tid are visible before ACTIVE */
-		rn_store_release(&r->state, RN_RING_ACTIVE);
-		return 0;
 	}
-	return -1;
+	return rc;
 }
 
-static int rn_new_arena(struct rn_arena_map *m);
+static int rn_new_arena(struct rn_arena_map *m, uint32_t nrings);
 static void rn_arena_drop(struct rn_arena_map *m);
 static void rn_arena_identify(struct rn_arena_hdr *h);
 
-/* Adds extension arena k (one thread at a time); returns its header. */
-static struct rn_arena_hdr *rn_add_extension(uint32_t k)
+/* Adds extension arena k (one thread at a time); returns its header, or
+ * NULL with *err set. */
+static struct rn_arena_hdr *rn_add_extension(uint32_t k, int *err)
 {
 	struct rn_arena_hdr *main = rn_g.arena.hdr;
 	struct rn_arena_map *m = &rn_g.ext[k];
-	if (rn_new_arena(m))
+	*err = rn_new_arena(m, rn_ext_rings(rn_g.params.nrings, k));
+	if (*err)
 		return NULL;
 	struct rn_arena_hdr *h = m->hdr;
 	rn_arena_identify(h);
@@ -121,7 +138,8 @@ static struct rn_arena_hdr *rn_add_extension(uint32_t k)
 	h->ext_index = k + 1;
 	h->parent_id = main->parent_id;
 	h->state = RN_ARENA_LIVE;
-	if (rn_arena_publish(m)) {
+	*err = rn_arena_publish(m);
+	if (*err) {
 		rn_arena_drop(m);
 		return NULL;
 	}
@@ -131,41 +149,68 @@ static struct rn_arena_hdr *rn_add_extension(uint32_t k)
 }
 
 /* rn_claim_ring: a ring for this thread in the process's arena or one of
- * its extensions, adding an extension when all are taken: a process with
- * more threads than rings still records everything. Returns 0, or -1 when
- * there is no arena or the extensions are exhausted. */
+ * its extensions, adding an extension when all are taken or cannot get
+ * their memory (an extension is made with shorter rings when memory is
+ * short): a process with more threads than rings still records
+ * everything. Returns 0, or -errno: -EAGAIN when the extensions are
+ * exhausted, -ENOSPC / -ENOMEM when no ring can get its memory, or why
+ * no extension could be made. */
 static int rn_claim_ring(struct rn_tls *t)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
 	if (!h)
-		return -1;
+		return -ENOENT;
+	/* sandboxed: a claim needs system calls (gettid, maybe a new arena);
+	 * the thread stays untraced, its calls counted as lost_noring */
+	if (rn_g.sandboxed)
+		return -EPERM;
 	if (!t->tid)
 		t->tid = (int32_t)rn_sys0(SYS_gettid);
-	if (rn_claim_in(t, h) == 0)
+	int rc = rn_claim_in(t, h);
+	if (rc == 0)
 		return 0;
 	for (;;) {
 		uint32_t n = rn_load_acquire(&rn_g.next_ext);
-		for (uint32_t k = 0; k < n; k++)
-			if (rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k])) == 0)
+		for (uint32_t k = 0; k < n; k++) {
+			int e = rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k]));
+			if (e == 0)
 				return 0;
+			if (e != -EAGAIN)
+				rc = e;
+		}
 		if (n == RN_EXT_ARENAS)
-			return -1;
+			return rc;
 		uint32_t idle = 0;
 		if (rn_cas(&rn_g.ext_busy, &idle, 1)) {
 			struct rn_arena_hdr *x = NULL;
+			int e = 0;
 			if (rn_load_acquire(&rn_g.next_ext) == n)
-				x = rn_add_extension(n);
+				x = rn_add_extension(n, &e);
 			rn_store_release(&rn_g.ext_busy, 0);
-			if (x && rn_claim_in(t, x) == 0)
+			if (x && (e = rn_claim_in(t, x)) == 0)
 				return 0;
 			if (!x && rn_load_acquire(&rn_g.next_ext) == n)
-				return -1;	/* cannot create one */
+				return e;	/* cannot create one */
+			if (e && e != -EAGAIN)
+				rc = e;
 		} else {
 			/* another thread is adding one: rare, and only at thread start */
 			struct timespec ts = { 0, 20000 };
 			rn_sys2(SYS_nanosleep, &ts, 0);
 		}
 	}
+}
+
+/* Says in the session that pid (thread tid, 0: all of it) runs untraced,
+ * and why: err from rn_arena_create, or from rn_claim_ring when 'claim'.
+ * The exporter prints it. */
+static void rn_untraced(int32_t pid, int32_t tid, int claim, int err)
+{
+	enum rn_note_why why = !claim ? RN_NOTE_ARENA
+			       : err == -EAGAIN ? RN_NOTE_NORING : RN_NOTE_RING;
+	if (rn_g.sandboxed)
+		return;	/* a note is a system call: its calls count as lost */
+	rn_arena_note(rn_g.session_dir, pid, tid, why, err);
 }
 
 void rn_thread_claim(void)
@@ -176,8 +221,11 @@ void rn_thread_claim(void)
 	t->prod.ring = NULL;
 	if (!h)
 		return;
-	if (rn_claim_ring(t))
-		rn_fetch_add(&h->lost_noring, 1);
+	int rc = rn_claim_ring(t);
+	if (rc) {
+		/* its calls are counted in lost_noring as they come */
+		rn_untraced(rn_pid, t->tid, 1, rc);
+	}
 	/* only now may the exporter count this thread among the ended ones */
 	__atomic_fetch_sub(&h->starting, 1, __ATOMIC_RELEASE);
 }
@@ -209,6 +257,81 @@ static void rn_on_exit(int status, void *arg)
 		rn_emit_noret(RN_IDX_exit, rn_now(), a);
 	}
 	errno = saved;
+}
+
+/* -------------------------------------------- the program's memory */
+
+/* Pages per process_vm_readv: each remote piece stays inside one page,
+ * because the call never splits an iovec (a piece crossing into an
+ * unmapped page would fail whole). 2 keep the iovecs at 64 bytes of
+ * stack (RN_STACK_BUDGET): a string rarely spans more than two pages. */
+#define RN_SAFE_PIECES 2
+
+size_t rn_safe_read(void *dst, const void *src, size_t n)
+{
+	if (rn_g.sandboxed)
+		return 0;
+	size_t done = 0;
+	while (done < n) {
+		struct iovec l[RN_SAFE_PIECES], r[RN_SAFE_PIECES];
+		unsigned k = 0;
+		size_t want = 0;
+		for (uintptr_t a = (uintptr_t)src + done; k < RN_SAFE_PIECES && done + want < n; k++) {
+			size_t piece = 4096 - (a & 4095);
+			if (piece > n - done - want)
+				piece = n - done - want;
+			l[k] = (struct iovec){ (char *)dst + done + want, piece };
+			r[k] = (struct iovec){ (void *)a, piece };
+			want += piece;
+			a += piece;
+		}
+		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)l, k, (long)r, k, 0);
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+		if ((size_t)got < want)
+			break;
+	}
+	return done;
+}
+
+uint64_t rn_addrlen_slow(const uint32_t *len)
+{
+	uint32_t v;
+	return rn_safe_read(&v, len, sizeof v) == sizeof v ? RN_ADDRLEN_KNOWN | v : 0;
+}
+
+/* Stack bounds for rn_addrlen_before: the main thread's stack runs from
+ * where the kernel started it (__libc_stack_end) down to its size limit,
+ * a range the kernel keeps free of other mappings. */
+extern void *__libc_stack_end;
+
+void rn_stack_note_main(void)
+{
+	struct rlimit rl;
+	uintptr_t hi = (uintptr_t)__libc_stack_end;
+	uint64_t size = 8u << 20;
+	if (rn_sys2(SYS_getrlimit, RLIMIT_STACK, &rl) == 0 && rl.rlim_cur < (128u << 20))
+		size = rl.rlim_cur;
+	if (!hi || hi < size + 65536)
+		return;
+	rn_t.stack_lo = hi - size + 65536;
+	rn_t.stack_hi = hi;
+}
+
+/* A thread started through our pthread_create: its stack of 'size' bytes
+ * (a guard of 'guard' bytes at the bottom) ends just above its thread
+ * control block; 'hi' is the frame of our start routine, above every frame
+ * of the program's. */
+void rn_stack_note_thread(uintptr_t hi, size_t size, size_t guard)
+{
+	uintptr_t tp = (uintptr_t)pthread_self();
+	uintptr_t margin = guard + 8192;
+	rn_t.stack_lo = rn_t.stack_hi = 0;
+	if (!hi || tp < size || tp - size + margin >= hi)
+		return;
+	rn_t.stack_lo = tp - size + margin;
+	rn_t.stack_hi = hi;
 }
 
 /* ------------------------------------------------------ captured items */
@@ -258,13 +381,10 @@ static uint32_t rn_cw_copy_user(struct rn_cw *w, const void *src, uint32_t n)
 		uint32_t contig;
 		uint8_t *d = rn_cw_at(w, w->off, &contig);
 		uint32_t k = n - done < contig ? n - done : contig;
-		struct iovec l = { d, k }, r = { (char *)src + done, k };
-		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0);
-		if (got <= 0)
-			break;
-		w->off += (uint32_t)got;
-		done += (uint32_t)got;
-		if ((uint32_t)got < k)
+		uint32_t got = (uint32_t)rn_safe_read(d, (const char *)src + done, k);
+		w->off += got;
+		done += got;
+		if (got < k)
 			break;
 	}
 	return done;
@@ -368,7 +488,10 @@ static void rn_cw_mem(struct rn_cw *w, uint8_t tag, const void *p, uint32_t n, i
 	rn_cw_patch(w, at, tag, got == n ? 0 : RN_ITEM_UNREAD, (uint16_t)got);
 }
 
-static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
+/* noinline, like rn_cw_envp: their frames are never stacked on top of the
+ * string and memory copies' (RN_STACK_BUDGET) */
+static __attribute__((noinline)) void rn_cw_argv(struct rn_cw *w, char *const *argv,
+						  uint32_t strsize)
 {
 	if (!argv) {
 		rn_cw_item(w, RN_ARG_ARGV, RN_ITEM_NULL, 0);
@@ -380,11 +503,9 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 	uint32_t budget = RN_STRSIZE_MAX;
 	for (unsigned i = 0;; i++) {
 		const char *s;
-		struct iovec l = { &s, sizeof s }, r = { (void *)(argv + i), sizeof s };
 		if (!w->safe)
 			s = argv[i];	/* the call succeeded: the kernel read it */
-		else if (rn_sys6(SYS_process_vm_readv, rn_pid, (long)&l, 1, (long)&r, 1, 0) !=
-			 sizeof s) {
+		else if (rn_safe_read(&s, argv + i, sizeof s) != sizeof s) {
 			flags |= RN_ITEM_UNREAD;
 			break;
 		}
@@ -412,13 +533,35 @@ static void rn_cw_argv(struct rn_cw *w, char *const *argv, uint32_t strsize)
 	rn_cw_patch(w, at, RN_ARG_ARGV, flags, (uint16_t)(w->off - at - 4));
 }
 
-static void rn_cw_envp(struct rn_cw *w, char *const *envp)
+/* The number of variables; in safe mode (the kernel has not read envp)
+ * counted through fault-safe reads, a few pointers at a time. */
+static __attribute__((noinline)) void rn_cw_envp(struct rn_cw *w, char *const *envp)
 {
 	uint32_t n = 0;
-	if (envp)
+	if (!envp) {
+		rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (!w->safe) {
 		while (envp[n])
 			n++;
-	rn_cw_item(w, RN_ARG_ENVP, envp ? 0 : RN_ITEM_NULL, 4);
+	} else {
+		for (;;) {
+			char *chunk[8];
+			size_t got = rn_safe_read(chunk, envp + n, sizeof chunk) / sizeof *chunk;
+			unsigned i = 0;
+			while (i < got && chunk[i])
+				i++;
+			n += i;
+			if (i < got)
+				break;
+			if (got < 8 || n > (1u << 20)) {
+				rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_UNREAD, 0);
+				return;
+			}
+		}
+	}
+	rn_cw_item(w, RN_ARG_ENVP, 0, 4);
 	rn_cw_put(w, &n, 4);
 }
 
@@ -475,10 +618,18 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 			rn_cw_mem(w, (uint8_t)ty, p, next < 128 ? (uint32_t)next : 128, err != EFAULT);
 			break;
 		case RN_ARG_SOCKADDR_OUT: {
+			/* The kernel wrote min(buffer size before the call, the
+			 * address's length) bytes and reports the latter: copy no
+			 * more than the caller's buffer. After a successful call
+			 * the length pointer is the kernel's to vouch for. */
+			uint64_t before = a[RN_ADDRLEN_SLOT];
 			uint32_t len = 0;
 			if (ok && p && next)
 				len = *(const uint32_t *)(uintptr_t)next;
-			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128, ok && next);
+			if (len > (uint32_t)before)
+				len = (uint32_t)before;
+			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128,
+				  ok && next && (before & RN_ADDRLEN_KNOWN));
 			break;
 		}
 		case RN_ARG_PIPEFDS:
@@ -509,7 +660,8 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 static int rn_wait_room(struct rn_prod *p, uint64_t n)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (h->on_full != RN_ON_FULL_BLOCK)
+	/* sandboxed: waiting needs a sleep and a clock; drop and count */
+	if (h->on_full != RN_ON_FULL_BLOCK || rn_g.sandboxed)
 		return 0;
 	for (;;) {
 		/* An exporter that has not looked at this arena yet gets a
@@ -709,10 +861,12 @@ static void rn_arena_drop(struct rn_arena_map *m)
 	rn_arena_unmap(m);
 }
 
-static int rn_new_arena(struct rn_arena_map *m)
+static int rn_new_arena(struct rn_arena_map *m, uint32_t nrings)
 {
+	struct rn_arena_params p = rn_g.params;
+	p.nrings = nrings;
 	for (int tries = 0; tries < 4; tries++) {
-		int rc = rn_arena_create(rn_g.session_dir, &rn_g.params, rn_make_id(), m);
+		int rc = rn_arena_create(rn_g.session_dir, &p, rn_make_id(), m);
 		if (rc != -EEXIST)
 			return rc;
 	}
@@ -756,8 +910,16 @@ void rn_fork_prepare(void)
 	struct rn_tls *t = &rn_t;
 	struct rn_arena_hdr *me = rn_g.arena.hdr;
 	t->pending_child.hdr = NULL;
-	if (!me || rn_new_arena(&t->pending_child))
+	t->pending_err = 0;
+	if (!me || rn_g.sandboxed)
 		return;
+	int rc = rn_new_arena(&t->pending_child, rn_g.params.nrings);
+	if (rc) {
+		/* the child runs untraced; the parent says so once it knows
+		 * the child's pid (rn_fork_parent_done) */
+		t->pending_err = rc;
+		return;
+	}
 	struct rn_arena_hdr *h = t->pending_child.hdr;
 	h->parent_id = me->id;
 	h->ppid = rn_pid;
@@ -778,6 +940,9 @@ void rn_fork_parent_done(int32_t pid)
 {
 	struct rn_tls *t = &rn_t;
 	struct rn_arena_hdr *h = t->pending_child.hdr;
+	if (!h && t->pending_err && pid > 0)
+		rn_untraced(pid, 0, 0, t->pending_err);
+	t->pending_err = 0;
 	if (h && pid < 0)
 		rn_arena_unlink(&t->pending_child);
 	else if (h)
@@ -799,11 +964,26 @@ static void rn_atfork_child(void)
 	t->prod.ring = NULL;
 	t->busy = 0;
 	t->tid = 0;
+	if (rn_g.sandboxed) {
+		/* no system call of ours: the child runs untraced, its
+		 * parent's mappings left as they are (no second producer:
+		 * it writes nothing) */
+		memset(&rn_g.want, 0, sizeof rn_g.want);
+		rn_g.arena.hdr = NULL;
+		errno = saved;
+		return;
+	}
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
+	int rc = 0;
 	if (t->pending_child.hdr) {
 		rn_g.arena = t->pending_child;
 		t->pending_child.hdr = NULL;
-	} else if (rn_new_arena(&rn_g.arena) == 0) {
+	} else if (t->pending_err) {
+		/* our parent could not make our arena and says so: trying
+		 * again here would fail alike, or contradict it */
+		rn_g.arena.hdr = NULL;
+		rc = t->pending_err;
+	} else if ((rc = rn_new_arena(&rn_g.arena, rn_g.params.nrings)) == 0) {
 		struct rn_arena_hdr *h = rn_g.arena.hdr;
 		h->parent_id = parent_id;
 		if (old.hdr) {
@@ -815,7 +995,9 @@ static void rn_atfork_child(void)
 			rn_arena_drop(&rn_g.arena);
 	} else {
 		rn_g.arena.hdr = NULL;
+		rn_untraced(rn_pid, 0, 0, rc);
 	}
+	t->pending_err = 0;
 	rn_arena_unmap(&old);
 	/* the parent's extensions are the parent's */
 	for (uint32_t k = 0; k < rn_g.next_ext; k++)
@@ -827,36 +1009,51 @@ static void rn_atfork_child(void)
 	if (h) {
 		h->starting = 0;	/* only this thread exists in the child */
 		rn_arena_identify(h);
-		rn_claim_ring(t);
-		rn_store_release(&h->state, RN_ARENA_LIVE);
-	} else {
-		memset(&rn_g.want, 0, sizeof rn_g.want);
+		rc = rn_claim_ring(t);
+		if (rc) {
+			/* a ring-less arena would look ended at once: run
+			 * untraced, and say so */
+			rn_arena_drop(&rn_g.arena);
+			rn_g.arena.hdr = NULL;
+			rn_untraced(rn_pid, 0, 1, rc);
+		} else {
+			rn_store_release(&h->state, RN_ARENA_LIVE);
+		}
 	}
+	if (!rn_g.arena.hdr)
+		memset(&rn_g.want, 0, sizeof rn_g.want);
 	errno = saved;
 }
 
 /* ----------------------------------------------------------- start-up */
 
-static uint32_t rn_env_u32(const char *name, uint32_t def, uint32_t lo, uint32_t hi, int pow2)
+/* A bad RENACER_* value keeps its default; said only with RENACER_DEBUG=1. */
+static void rn_env_bad(const char *name, const char *value, const char *why)
 {
-	const char *s = getenv(name);
-	if (!s || !*s)
-		return def;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*end || v < lo || v > hi || (pow2 && (v & (v - 1))) || s[0] == '-') {
-		rn_debug("bad value, using the default", name);
-		return def;
-	}
-	return (uint32_t)v;
+	(void)value;
+	rn_debug(why, name);
 }
 
 static void rn_init(int argc, char **argv, char **envp)
 {
-	const char *dir = getenv("RENACER_SESSION_DIR");
+	struct rn_settings set;
+	/* Exec'd by a sandboxed process: the seccomp filter came with us and
+	 * may forbid any system call; this image runs untraced, and this
+	 * check is the only thing the shim does in it. */
+	const char *sb = getenv("RENACER_SANDBOXED");
+	if (sb && sb[0] == '1') {
+		rn_g.sandboxed = 1;
+		/* resolved now, in memory: no wrapper looks one up later */
+		for (unsigned i = 0; i < RN_NFUNCS; i++)
+			if (!rn_real[i])
+				rn_resolve(i);
+		return;
+	}
 	const char *dbg = getenv("RENACER_DEBUG");
-	rn_g.debug = dbg && dbg[0] == '1';
-	if (!dir || !*dir) {
+	rn_g.debug = dbg && dbg[0] == '1';	/* before the others: it says why they fail */
+	rn_settings_read(&set, getenv, rn_env_bad);
+	const char *dir = set.session_dir;
+	if (!dir) {
 		rn_debug("RENACER_SESSION_DIR is not set: not tracing", NULL);
 		return;
 	}
@@ -880,32 +1077,27 @@ static void rn_init(int argc, char **argv, char **envp)
 		if (!rn_real[i])
 			rn_resolve(i);
 
-	rn_g.params.nrings = rn_env_u32("RENACER_RINGS", RN_RINGS_DEFAULT, 1, RN_RINGS_MAX, 0);
-	rn_g.params.ring_cap = rn_env_u32("RENACER_RING_SIZE", RN_RING_CAP_DEFAULT,
-					  RN_RING_CAP_MIN, RN_RING_CAP_MAX, 1);
-	rn_g.params.strsize = rn_env_u32("RENACER_STRSIZE", RN_STRSIZE_DEFAULT, 0,
-					 RN_STRSIZE_MAX, 0);
-	const char *onfull = getenv("RENACER_ON_FULL");
-	rn_g.params.on_full = onfull && !strcmp(onfull, "block") ? RN_ON_FULL_BLOCK
-								   : RN_ON_FULL_DROP;
-	const char *clk = getenv("RENACER_CLOCK");
-	rn_g.use_tsc = rn_tsc_invariant() && !(clk && !strcmp(clk, "monotonic"));
+	rn_g.params.nrings = set.rings;
+	rn_g.params.ring_cap = set.ring_size;
+	rn_g.params.strsize = set.strsize;
+	rn_g.params.on_full = set.on_full;
+	rn_g.use_tsc = rn_tsc_invariant() && set.clock == 0;
 	rn_g.params.clock = rn_g.use_tsc ? RN_CLOCK_TSC : RN_CLOCK_MONO;
 
+	/* validated by rn_settings_read: NULL (all) or a set that parses */
 	struct rn_filter want;
-	const char *spec = getenv("RENACER_TRACE");
 	const char *bad;
 	unsigned badlen;
-	if (!spec || !*spec || rn_filter_parse(&want, spec, &bad, &badlen)) {
-		if (spec && *spec)
-			rn_debug("bad RENACER_TRACE, tracing everything", spec);
+	if (!set.trace || rn_filter_parse(&want, set.trace, &bad, &badlen))
 		rn_filter_all(&want);
-	}
 
 	rn_env_capture(envp);
+	rn_stack_note_main();
 	rn_pid = (int32_t)rn_sys0(SYS_getpid);
-	if (rn_new_arena(&rn_g.arena)) {
+	int rc = rn_new_arena(&rn_g.arena, rn_g.params.nrings);
+	if (rc) {
 		rn_debug("cannot create the arena: not tracing", dir);
+		rn_untraced(rn_pid, 0, 0, rc);
 		return;
 	}
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
@@ -913,7 +1105,15 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_arena_set_argv(h, argc, argv);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */
-	rn_claim_ring(&rn_t);
+	rc = rn_claim_ring(&rn_t);
+	if (rc) {
+		/* a ring-less arena would look ended at once */
+		rn_debug("no ring for the main thread: not tracing", dir);
+		rn_arena_drop(&rn_g.arena);
+		rn_g.arena.hdr = NULL;
+		rn_untraced(rn_pid, 0, 1, rc);
+		return;
+	}
 	h->state = RN_ARENA_LIVE;
 	if (rn_arena_publish(&rn_g.arena)) {
 		/* the ring's mutex is on this thread's robust list now: the

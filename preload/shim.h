@@ -25,6 +25,14 @@
 
 #define RN_STASH_SLOTS 16u
 
+/* Stack budget: a wrapper adds at most this many bytes of stack to what the
+ * libc function it wraps uses, on every path (captures, slow path, exec and
+ * spawn environments included), so programs on small stacks (8 KiB
+ * sigaltstacks, PTHREAD_STACK_MIN threads, clone children) run traced.
+ * Large buffers live in a scratch pool (env.c), never on the stack.
+ * Checked by test_hostile's stack/every_wrapper_class_stays_within_the_budget. */
+#define RN_STACK_BUDGET 1024
+
 /* Per-thread state, initial-exec TLS: reading it never calls
  * __tls_get_addr (which may allocate). */
 struct rn_tls {
@@ -34,6 +42,8 @@ struct rn_tls {
 	uint32_t ring_idx;
 	int32_t tid;
 	struct rn_arena_map pending_child;	/* fork: the child's arena */
+	int32_t pending_err;	/* fork: why the child's arena could not be
+				 * made (-errno); the child runs untraced */
 	uint64_t vfork_t0;
 	/* records of calls made by signal handlers that interrupted a ring
 	 * write, waiting for the interrupted writer to move them in */
@@ -41,6 +51,9 @@ struct rn_tls {
 	uint32_t stash_busy;	/* a handler is writing into the stash */
 	struct rn_rec stash[RN_STASH_SLOTS];
 	uint64_t exec_t0;
+	/* this thread's stack, where known ([lo, hi) readable when the
+	 * stack pointer is inside it); 0, 0 when unknown */
+	uintptr_t stack_lo, stack_hi;
 };
 
 #define RN_BUSY_WRITE 1		/* inside rn_emit: a nested call is dropped */
@@ -62,6 +75,10 @@ struct rn_global {
 	struct rn_arena_params params;
 	char session_dir[RN_ARENA_PATH_MAX - 32];
 	int debug;
+	/* The program installed a seccomp filter (or tried to): from then on
+	 * the shim makes no system call of its own in this process. Set
+	 * before the program's seccomp call, read on every slow path. */
+	int sandboxed;
 };
 
 extern struct rn_global rn_g;
@@ -88,6 +105,37 @@ static inline __attribute__((always_inline)) uint64_t rn_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* rn_safe_read: copies up to n bytes of the program's memory at src to
+ * dst without ever faulting; returns the bytes copied (it stops at the
+ * first unreadable page). Makes system calls: 0 once sandboxed. */
+size_t rn_safe_read(void *dst, const void *src, size_t n);
+
+/* Where the pre-call value of an address-length argument is kept: the last
+ * argument slot, unused by every row (at most 7 arguments). Bit 32 set:
+ * known; the low 32 bits: the caller's buffer size before the call. */
+#define RN_ADDRLEN_SLOT (RN_MAX_ARGS - 1)
+#define RN_ADDRLEN_KNOWN (1ull << 32)
+
+uint64_t rn_addrlen_slow(const uint32_t *len);
+
+/* The caller's address-buffer size before an accept/recvfrom-like call
+ * (SOCKADDR_OUT): the kernel writes at most that many bytes, whatever the
+ * length it reports. Read with a plain load when the pointer is on this
+ * thread's own stack above the stack pointer (mapped: the stack grew
+ * through it), else fault-safe on the slow path. 0 when there is no
+ * buffer or it cannot be read. */
+static inline __attribute__((always_inline)) uint64_t rn_addrlen_before(const void *sa,
+									  const uint32_t *len)
+{
+	if (!sa || !len)
+		return 0;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), p = (uintptr_t)len;
+	const struct rn_tls *t = &rn_t;
+	if (rn_likely(sp >= t->stack_lo && sp <= p && p + 4 <= t->stack_hi))
+		return RN_ADDRLEN_KNOWN | *len;
+	return rn_addrlen_slow(len);
 }
 
 /* Slow paths, in shim.c. */
@@ -152,11 +200,19 @@ void rn_thread_starting(int delta);	/* a thread is being created */
 void rn_note_exit(int status);		/* the exit status, in the header */
 
 /* Environment for exec (env.c): envp with LD_PRELOAD and RENACER_*
- * restored. Uses only the caller's buffers; never allocates. */
-#define RN_ENV_STACK 1024
-char *const *rn_env_fix(char *const *envp, char **vec, unsigned veccap, char *buf,
-			unsigned bufcap);
+ * restored, built in a scratch area taken for the call (never on the
+ * stack, never malloc). rn_env_fix returns the envp to pass; *scratch is
+ * what rn_env_done gives back after the call. The program's envp is read
+ * fault-safely: an unreadable one is passed on as it is, for the kernel to
+ * refuse. Once sandboxed, envp is passed on unread. */
+char *const *rn_env_fix(char *const *envp, void **scratch);
+void rn_env_done(void *scratch);
+void rn_env_prepare(void);	/* before a seccomp call: map the scratch areas */
 void rn_env_capture(char **envp);
+
+/* This thread's stack bounds for rn_addrlen_before (shim.c). */
+void rn_stack_note_main(void);
+void rn_stack_note_thread(uintptr_t hi, size_t size, size_t guard);
 
 #pragma GCC visibility pop
 

@@ -38,6 +38,25 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_ERR_FILEP(r, e) (e)
 #define RN_ERR_DIRP(r, e) (e)
 
+/* rn_addrlen_pre: for a row with an output address (SOCKADDR_OUT, its
+ * length pointer the next argument), keeps the caller's buffer size from
+ * before the call in a[RN_ADDRLEN_SLOT]. */
+static inline __attribute__((always_inline)) void rn_addrlen_pre(unsigned idx, uint64_t *a)
+{
+	const struct rn_fn_info *fi = &rn_fns[idx];
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		if (rn_arg_is_implied(fi->types[i]))
+			continue;
+		if (fi->types[i] == RN_ARG_SOCKADDR_OUT && k + 1 < RN_ADDRLEN_SLOT) {
+			a[RN_ADDRLEN_SLOT] = rn_addrlen_before((const void *)(uintptr_t)a[k],
+							       (const uint32_t *)(uintptr_t)a[k + 1]);
+			return;
+		}
+		k++;
+	}
+}
+
 /* RN_RECORD: make the call 'callexpr' (returning rtype into r_) between two
  * clock reads and record it with the arguments in a_. errno is the real
  * call's on return. Declares r_ and returns it. */

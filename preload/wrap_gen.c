@@ -36,6 +36,10 @@
 		typedef rtype(*real_t) proto;                                       \
 		real_t real = (real_t)rn_real_get(RN_IDX_##func);                   \
 		uint64_t a_[RN_MAX_ARGS] = { RN_MAPT(RN_PRE, call) };               \
+		if (RN_ANY_T(RN_IS_SAOUT, types)) {                                 \
+			_Static_assert(RN_NARGS call < RN_MAX_ARGS, "addrlen slot");  \
+			rn_addrlen_pre(RN_IDX_##func, a_);                           \
+		}                                                                   \
 		RN_RECORD(func, ret, rtype, real call, !(RN_CAPS_ types) && RN_NARGS call <= 4); \
 	}                                                                           \
 	static __attribute__((noinline, cold)) rtype rn_unresolved_##func proto    \

@@ -85,14 +85,23 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 		int (*real)(pid_t *, const char *, const posix_spawn_file_actions_t *, \
 			    const posix_spawnattr_t *, char *const[], char *const[]) = \
 			rn_real_get(RN_IDX_##func);                                 \
-		char *vec_[RN_ENV_STACK];                                           \
-		char buf_[4096];                                                    \
-		char *const *env = rn_env_fix(envp, vec_, RN_ENV_STACK, buf_, sizeof buf_); \
-		if (!rn_want(RN_IDX_##func))                                        \
-			return real(pid, path, fa, attr, argv, env);                \
+		void *sc_;                                                          \
+		char *const *env = rn_env_fix(envp, &sc_);                          \
+		if (!rn_want(RN_IDX_##func)) {                                      \
+			int r_ = real(pid, path, fa, attr, argv, env);              \
+			rn_env_done(sc_);                                           \
+			return r_;                                                  \
+		}                                                                   \
 		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(pid), RN_PRE(path), RN_PRE(fa), \
 					     RN_PRE(attr), RN_PRE(argv), RN_PRE(env) }; \
-		RN_RECORD(func, ERRNUM, int, real(pid, path, fa, attr, argv, env), 0); \
+		uint64_t t0_ = rn_now();                                            \
+		int r_ = real(pid, path, fa, attr, argv, env);                      \
+		uint64_t t1_ = rn_now();                                            \
+		int e_ = errno;                                                     \
+		rn_emit(RN_IDX_##func, 0, t0_, t1_, r_, r_, a_);                    \
+		rn_env_done(sc_);                                                   \
+		errno = e_;                                                         \
+		return r_;                                                          \
 	}
 
 RN_SPAWN_WRAPPER(posix_spawn)
@@ -104,9 +113,8 @@ RN_SPAWN_WRAPPER(posix_spawnp)
  * it with our environment restored, and records the failure if it comes
  * back. */
 #define RN_EXEC_BODY(func, first, argv, envp, CALL)                                 \
-	char *vec_[RN_ENV_STACK];                                                   \
-	char buf_[4096];                                                            \
-	char *const *env_ = rn_env_fix((envp), vec_, RN_ENV_STACK, buf_, sizeof buf_); \
+	void *sc_;                                                                  \
+	char *const *env_ = rn_env_fix((envp), &sc_);                               \
 	int want_ = rn_want(RN_IDX_##func);                                         \
 	uint64_t a_[RN_MAX_ARGS] = { (uint64_t)(intptr_t)(first), (uintptr_t)(argv), (uintptr_t)env_ }; \
 	uint64_t t0_ = 0;                                                           \
@@ -118,6 +126,7 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 	int e_ = errno;                                                             \
 	if (want_)                                                                  \
 		rn_emit_slow(RN_IDX_##func, t0_, rn_now(), r_, e_, a_, RN_REC_AFTER_NORET); \
+	rn_env_done(sc_);                                                           \
 	errno = e_;                                                                 \
 	return r_
 
@@ -258,6 +267,7 @@ RN_EXIT_WRAPPER(_Exit)
 struct rn_start {
 	void *(*fn)(void *);
 	void *arg;
+	size_t stack, guard;	/* the thread's stack size and guard */
 };
 
 /* First code of every new thread: claim its ring before the program's
@@ -266,6 +276,7 @@ static void *rn_thread_start(void *p)
 {
 	struct rn_start s = *(struct rn_start *)p;
 	free(p);
+	rn_stack_note_thread((uintptr_t)__builtin_frame_address(0), s.stack, s.guard);
 	rn_thread_claim();
 	return s.fn(s.arg);
 }
@@ -275,11 +286,28 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 {
 	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
 		rn_real_get(RN_IDX_pthread_create);
-	struct rn_start *s = rn_g.arena.hdr ? malloc(sizeof *s) : NULL;
+	/* sandboxed: the new thread could not claim a ring without system
+	 * calls; it runs untraced (its calls counted as lost_noring) */
+	struct rn_start *s = rn_g.arena.hdr && !rn_g.sandboxed ? malloc(sizeof *s) : NULL;
+	if (!s && rn_g.sandboxed && rn_want(RN_IDX_pthread_create)) {
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
+		RN_RECORD(pthread_create, ERRNUM, int, real(th, attr, fn, arg), 1);
+	}
 	if (!s)
 		return real(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	pthread_attr_t def;
+	const pthread_attr_t *sa = attr;
+	s->stack = s->guard = 0;
+	if (!sa && pthread_getattr_default_np(&def) == 0)
+		sa = &def;
+	if (sa) {
+		pthread_attr_getstacksize(sa, &s->stack);
+		pthread_attr_getguardsize(sa, &s->guard);
+	}
+	if (sa == &def)
+		pthread_attr_destroy(&def);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
 	rn_thread_starting(1);
 	uint64_t t0 = rn_now();

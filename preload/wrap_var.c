@@ -1,11 +1,15 @@
 /* wrap_var.c: hand-written wrappers for the variadic entry points (open
- * family, fcntl, ioctl, mremap, syscall): they read their optional argument
- * the way glibc does, then record like every other wrapper (RN_RECORD).
+ * family, fcntl, ioctl, mremap, prctl, syscall): they read their optional
+ * argument the way glibc does, then record like every other wrapper
+ * (RN_RECORD). prctl and syscall also notice a seccomp filter being
+ * installed (rn_g.sandboxed).
  */
 #define _LARGEFILE64_SOURCE
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -95,6 +99,47 @@ RN_EXPORT void *mremap(void *addr, size_t len, size_t newlen, int flags, ...)
 	RN_RECORD(mremap, NEG1, void *, real(addr, len, newlen, flags, newaddr), 0);
 }
 
+/* A seccomp filter may forbid any system call the shim would make of its
+ * own, from the moment it is installed (the wrapper records the call after
+ * it): so the shim stops making them before the program's call, and starts
+ * again only if the call failed and the process was not sandboxed before.
+ * Returns the previous state. */
+static int rn_sandbox_enter(void)
+{
+	/* the last system call of ours: exec's scratch areas, for later */
+	if (!__atomic_load_n(&rn_g.sandboxed, __ATOMIC_RELAXED) && rn_g.arena.hdr)
+		rn_env_prepare();
+	return __atomic_exchange_n(&rn_g.sandboxed, 1, __ATOMIC_SEQ_CST);
+}
+
+static void rn_sandbox_settle(int was, int failed)
+{
+	if (failed && !was)
+		__atomic_store_n(&rn_g.sandboxed, 0, __ATOMIC_SEQ_CST);
+}
+
+RN_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long);
+	unsigned long a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+	va_end(ap);
+	int (*real)(int, ...) = rn_real_get(RN_IDX_prctl);
+	int was = option == PR_SET_SECCOMP ? rn_sandbox_enter() : 1;
+	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(option), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4), RN_PRE(a5) };
+	int want = rn_want(RN_IDX_prctl);
+	uint64_t t0 = want ? rn_now() : 0;
+	int r = real(option, a2, a3, a4, a5);
+	uint64_t t1 = want ? rn_now() : 0;
+	int e = errno;
+	rn_sandbox_settle(was, r == -1);
+	if (want)
+		rn_emit(RN_IDX_prctl, 0, t0, t1, r, r == -1 ? e : 0, a_);
+	errno = e;
+	return r;
+}
+
 /* Raw system calls that change the process or its stack cannot return
  * through a C frame of ours (clone with a new stack, vfork sharing it) or
  * never return (exit, exec): they pass through untraced. */
@@ -118,6 +163,23 @@ RN_EXPORT long syscall(long nr, ...)
 	long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
 	va_end(ap);
 	long (*real)(long, ...) = rn_real_get(RN_IDX_syscall);
+	if (rn_unlikely((nr == SYS_seccomp && (a1 == SECCOMP_SET_MODE_STRICT ||
+					       a1 == SECCOMP_SET_MODE_FILTER)) ||
+			(nr == SYS_prctl && a1 == PR_SET_SECCOMP))) {
+		int was = rn_sandbox_enter();
+		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3),
+					     RN_PRE(a4), RN_PRE(a5) };
+		int want = rn_want(RN_IDX_syscall);
+		uint64_t t0 = want ? rn_now() : 0;
+		long r = real(nr, a1, a2, a3, a4, a5, a6);
+		uint64_t t1 = want ? rn_now() : 0;
+		int e = errno;
+		rn_sandbox_settle(was, r == -1);
+		if (want)
+			rn_emit(RN_IDX_syscall, 0, t0, t1, r, r == -1 ? e : 0, a_);
+		errno = e;
+		return r;
+	}
 	if (!rn_want(RN_IDX_syscall) || rn_syscall_passthrough(nr))
 		return real(nr, a1, a2, a3, a4, a5, a6);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4),

@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../options.h"
+#include "../warn.h"
 
 const struct rn_otlp_tuning rn_perf_presets[3] = {
 	[RN_PERF_BALANCED] = { 1024, 512, 1000, 2048 },

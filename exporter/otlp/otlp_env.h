@@ -55,6 +55,10 @@ struct rn_otlp_opts {
 	int pool_disable;	/* --span-pool-disable: malloc/free each span */
 	int capture_argv;	/* process.command_args on process spans */
 	const char *cert, *client_cert, *client_key;
+	const char *spool_dir;	/* --spool-dir, NULL: the default */
+	uint32_t spool_max_mb;	/* --spool-max-mb, 0: no spool */
+	int quiet;		/* -q: no notes on stderr */
+	const char *program;	/* the program renacer-run starts, NULL: none */
 
 	/* resource */
 	const char *service_name;	/* OTEL_SERVICE_NAME, NULL if unset */

@@ -4,21 +4,18 @@
 #define RN_OTLP_SINK_H
 
 #include "../sink.h"
+#include "otlp_env.h"
 
-/* rn_sink_otlp_new: the sink for o->otlp (which must be enabled and must
- * outlive the sink). Returns 0, or -errno when the file cannot be opened
- * or memory or the sender thread cannot be had. */
-int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o);
+/* rn_sink_otlp_new: the sink for x (which must be enabled and must
+ * outlive the sink). Its status callback gives the delivery figures.
+ * Returns 0, or -errno when the file cannot be opened or memory or the
+ * sender thread cannot be had. */
+int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x);
 
-/* rn_sink_otlp_status: the OTLP figures of the otlp sink among
- * sinks[0..n) as JSON members (",\"otlp_spooled\":N,..."), for the
- * exporter's status; "" when no otlp sink runs. Takes the sink's lock. */
-void rn_sink_otlp_status(const struct rn_sink *sinks, unsigned n, char *buf, size_t cap);
-
-/* rn_otlp_replay: --replay: send every batch spooled in o->replay_dir,
- * oldest first, to o->otlp's endpoint, removing each one acknowledged;
- * stops at the first that cannot be delivered. Prints one line of what
- * it did. Returns 0 when nothing is left in the spool, else 1. */
-int rn_otlp_replay(const struct rn_opts *o);
+/* rn_otlp_replay: --replay: send every batch spooled in dir, oldest
+ * first, to x's endpoint, removing each one acknowledged; stops at the
+ * first that cannot be delivered. Prints one line of what it did.
+ * Returns 0 when nothing is left in the spool, else 1. */
+int rn_otlp_replay(const struct rn_otlp_opts *x, const char *dir);
 
 #endif

@@ -32,7 +32,6 @@
 #include <time.h>
 #include <curl/curl.h>
 
-#include "../options.h"
 #include "otlp_encode.h"
 #include "otlp_file.h"
 #include "otlp_http.h"
@@ -647,15 +646,16 @@ static void otlp_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
+static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap);
+
+int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x)
 {
-	const struct rn_otlp_opts *x = &o->otlp;
 	struct otlp_st *st = calloc(1, sizeof *st);
 	int rc = -ENOMEM;
 	if (!st)
 		return -ENOMEM;
 	st->x = x;
-	st->quiet = o->quiet;
+	st->quiet = x->quiet;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -671,7 +671,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
 		goto fail_pool;
 	if (rn_otlp_model_init(&st->model, &st->pool, x, otlp_enqueue, st))
 		goto fail;
-	rn_otlp_resource_build(&st->res, x, o->argv ? o->argv[0] : NULL);
+	rn_otlp_resource_build(&st->res, x, x->program);
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
 	if (x->file && !x->file_is_default) {
@@ -694,16 +694,16 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
 		}
 		/* the spool: made on disk only when a batch first needs it */
 		char def[4096];
-		const char *dir = o->spool_dir;
-		st->spool_max_mb = o->spool_max_mb;
-		if (!dir && o->spool_max_mb && rn_spool_default_dir(def, sizeof def) == 0)
+		const char *dir = x->spool_dir;
+		st->spool_max_mb = x->spool_max_mb;
+		if (!dir && x->spool_max_mb && rn_spool_default_dir(def, sizeof def) == 0)
 			dir = def;
-		if (dir && o->spool_max_mb &&
-		    rn_spool_writer(&st->spool, dir, (uint64_t)o->spool_max_mb << 20)) {
+		if (dir && x->spool_max_mb &&
+		    rn_spool_writer(&st->spool, dir, (uint64_t)x->spool_max_mb << 20)) {
 			rc = -ENOMEM;
 			goto fail;
 		}
-		if (!dir && o->spool_max_mb)
+		if (!dir && x->spool_max_mb)
 			snprintf(st->spool_error, sizeof st->spool_error,
 				 "no spool: HOME is not set; use --spool-dir");
 	}
@@ -719,6 +719,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o)
 	s->proc_end = otlp_proc_end;
 	s->ready = otlp_ready;
 	s->finish = otlp_finish;
+	s->status = otlp_status;
 	return 0;
 fail:
 	rn_span_pool_destroy(&st->pool);
@@ -743,32 +744,25 @@ fail_pool:
 
 /* ------------------------------------------------------------ figures */
 
-void rn_sink_otlp_status(const struct rn_sink *sinks, unsigned n, char *buf, size_t cap)
+static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap)
 {
-	if (cap)
-		buf[0] = '\0';
-	for (unsigned i = 0; i < n; i++) {
-		if (sinks[i].destroy != otlp_destroy || !sinks[i].st)
-			continue;
-		struct otlp_st *st = sinks[i].st;
-		pthread_mutex_lock(&st->mu);
-		snprintf(buf, cap,
+	struct otlp_st *st = s->st;
+	pthread_mutex_lock(&st->mu);
+	int n = snprintf(buf, cap,
 			 ",\"otlp_delivered\":%" PRIu64 ",\"otlp_dropped_queue\":%" PRIu64
 			 ",\"otlp_spooled\":%" PRIu64 ",\"otlp_spool_pending\":%" PRIu64
 			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
 			 ",\"otlp_failed\":%" PRIu64,
 			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
 			 st->spool_dropped, st->rejected, st->failed);
-		pthread_mutex_unlock(&st->mu);
-		return;
-	}
+	pthread_mutex_unlock(&st->mu);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 /* ------------------------------------------------------------ replay */
 
-int rn_otlp_replay(const struct rn_opts *o)
+int rn_otlp_replay(const struct rn_otlp_opts *o, const char *dir)
 {
-	const char *dir = o->replay_dir;
 	struct rn_spool *sp;
 	unsigned busy;
 	int rc = rn_spool_reader(&sp, dir, &busy);
@@ -804,7 +798,7 @@ int rn_otlp_replay(const struct rn_opts *o)
 			break;
 		}
 		if (!h[it.json]) {
-			*x = o->otlp;
+			*x = *o;
 			x->protocol = it.json ? RN_OTLP_JSON : RN_OTLP_PROTOBUF;
 			if ((rc = rn_otlp_http_new(&h[it.json], x))) {
 				rn_spool_item_free(&it);
@@ -814,7 +808,7 @@ int rn_otlp_replay(const struct rn_opts *o)
 		}
 		struct rn_otlp_result res;
 		rn_otlp_http_export(h[it.json], it.body, it.len,
-				    mono_ns() + (uint64_t)o->otlp.export_timeout_ms * 1000000ull, &never,
+				    mono_ns() + (uint64_t)o->export_timeout_ms * 1000000ull, &never,
 				    &res);
 		if (res.outcome == RN_OTLP_OK) {
 			rn_spool_done(sp, &it);
@@ -836,7 +830,7 @@ int rn_otlp_replay(const struct rn_opts *o)
 	}
 	size_t left = total - sent;
 	fprintf(stderr, "renacer: replay: %zu of %zu batches (%" PRIu64 " spans) delivered to %s",
-		sent, total, spans, o->otlp.endpoint);
+		sent, total, spans, o->endpoint);
 	if (rejected)
 		fprintf(stderr, ", %" PRIu64 " spans rejected by the receiver", rejected);
 	if (left)

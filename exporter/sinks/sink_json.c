@@ -5,7 +5,7 @@
  * rn_json_escape and a line is built whole before it is written. It must
  * never emit a cut or unbalanced object, and never exit on output errors.
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */
@@ -149,6 +148,17 @@ static int json_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	return 0;
 }
 
+static int json_untraced(struct rn_sink *s, const struct rn_untraced *u)
+{
+	struct json_st *st = s->st;
+
+	/* 'why' is our own text (a fixed phrase and strerror): no escaping */
+	if (fprintf(st->out, "{\"event\":\"untraced\",\"pid\":%d,\"tid\":%d,\"reason\":\"%s\"}\n",
+		    u->pid, u->tid, u->why) < 0)
+		return -EIO;
+	return 0;
+}
+
 static int json_flush(struct rn_sink *s)
 {
 	struct json_st *st = s->st;
@@ -167,6 +177,8 @@ static int json_finish(struct rn_sink *s, const struct rn_stats *stats)
 				(unsigned long long)lost, (unsigned long long)stats->lost_full,
 				(unsigned long long)stats->lost_nested,
 				(unsigned long long)stats->lost_noring);
+		if (stats->untraced)
+			fprintf(st->out, "{\"untraced\":%llu}\n", (unsigned long long)stats->untraced);
 	}
 	if (fflush(st->out) || ferror(st->out))
 		return -EIO;
@@ -185,11 +197,10 @@ static void json_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_json_new(struct rn_sink *s, FILE *out)
 {
 	struct json_st *st = calloc(1, sizeof *st);
 
-	(void)o;
 	if (!st)
 		return -ENOMEM;
 	st->arg = malloc(ARG_CAP);
@@ -207,6 +218,7 @@ int rn_sink_json_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	s->event = json_event;
 	s->proc_start = json_proc_start;
 	s->proc_end = json_proc_end;
+	s->untraced = json_untraced;
 	s->flush = json_flush;
 	s->wants_order = 1;
 	s->finish = json_finish;

@@ -5,14 +5,13 @@
  * is allocated per event, only once per distinct name. It must never keep
  * per-call data and never print before finish().
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* Log-linear buckets: values below 2^SUB_BITS ns exactly, above that
  * 2^SUB_BITS buckets per power of two (each under 3.2% wide, so the
@@ -21,6 +20,9 @@
 #define SUB (1u << SUB_BITS)
 #define EXP_MAX 44
 #define NBUCKETS (SUB + (EXP_MAX - SUB_BITS) * SUB)
+
+/* "not traced" lines kept for the end; past that, only counted. */
+#define SUM_NOTES 32
 
 /* Distinct names kept; past that, calls go to one "?other" row. */
 #define MAX_NAMES 512
@@ -45,6 +47,11 @@ struct sum_st {
 	struct sum_ent ent[MAX_NAMES];
 	struct sum_ent total;
 	int other;		/* index + 1 of the ?other row */
+	/* "not traced" notes, printed after the table (the text sink of -C
+	 * prints them as they come instead) */
+	int notes_elsewhere;
+	unsigned nnotes;
+	struct { int32_t pid, tid; char why[120]; } notes[SUM_NOTES];
 };
 
 static unsigned bucket_of(uint64_t v)
@@ -257,6 +264,14 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 	fputs(dashes, st->out);
 	snprintf(st->total.name, sizeof st->total.name, "total");
 	print_row(st->out, &st->total, st->total.total_ns, 1);
+	for (unsigned i = 0; i < st->nnotes; i++) {
+		if (st->notes[i].tid)
+			fprintf(st->out, "renacer: pid %d thread %d not traced: %s\n", st->notes[i].pid,
+				st->notes[i].tid, st->notes[i].why);
+		else
+			fprintf(st->out, "renacer: pid %d not traced: %s\n", st->notes[i].pid,
+				st->notes[i].why);
+	}
 	if (stats)
 		rn_print_lost(st->out, stats);
 	if (fflush(st->out) || ferror(st->out))
@@ -264,17 +279,32 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 	return 0;
 }
 
+static int sum_untraced(struct rn_sink *s, const struct rn_untraced *u)
+{
+	struct sum_st *st = s->st;
+
+	if (st->notes_elsewhere || st->nnotes == SUM_NOTES)
+		return 0;	/* the count line still says how many */
+	st->notes[st->nnotes].pid = u->pid;
+	st->notes[st->nnotes].tid = u->tid;
+	snprintf(st->notes[st->nnotes].why, sizeof st->notes[0].why, "%s", u->why);
+	st->nnotes++;
+	return 0;
+}
+
 int rn_print_lost(FILE *out, const struct rn_stats *st)
 {
 	uint64_t lost = rn_stats_lost(st);
-	if (!lost)
-		return 0;
-	return fprintf(out, "renacer: %llu events lost (ring full: %llu, signal nesting: %llu, "
-			    "no ring: %llu)\n",
-		       (unsigned long long)lost, (unsigned long long)st->lost_full,
-		       (unsigned long long)st->lost_nested, (unsigned long long)st->lost_noring) < 0
-		       ? -EIO
-		       : 0;
+	if (lost && fprintf(out, "renacer: %llu events lost (ring full: %llu, signal nesting: %llu, "
+				 "no ring: %llu)\n",
+			    (unsigned long long)lost, (unsigned long long)st->lost_full,
+			    (unsigned long long)st->lost_nested,
+			    (unsigned long long)st->lost_noring) < 0)
+		return -EIO;
+	if (st->untraced && fprintf(out, "renacer: %llu processes or threads not traced\n",
+				    (unsigned long long)st->untraced) < 0)
+		return -EIO;
+	return 0;
 }
 
 static void sum_destroy(struct rn_sink *s)
@@ -290,7 +320,7 @@ static void sum_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_opts *o)
 {
 	struct sum_st *st = calloc(1, sizeof *st);
 
@@ -302,12 +332,14 @@ int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	}
 	st->out = out;
 	st->sortby = o ? o->sortby : RN_SORT_TIME;
+	st->notes_elsewhere = o ? o->notes_elsewhere : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "summary";
 	s->st = st;
 	s->event = sum_event;
 	s->proc_start = sum_proc;
 	s->proc_end = sum_proc;
+	s->untraced = sum_untraced;
 	s->finish = sum_finish;
 	s->destroy = sum_destroy;
 	return 0;

@@ -5,7 +5,7 @@
  * write a partial line for one event, and never exit on an output error:
  * it reports -errno to the caller.
  */
-#include "../sink.h"
+#include "sinks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "../decode/decode_fmt.h"
-#include "../options.h"
 
 /* Captures after one record are at most RN_EXT_MAX bytes, and strace
  * escaping at most quadruples a byte: this always holds the arguments. */
@@ -128,6 +127,17 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	return ferror(st->out) ? -EIO : 0;
 }
 
+static int text_untraced(struct rn_sink *s, const struct rn_untraced *u)
+{
+	struct text_st *st = s->st;
+
+	if (u->tid)
+		fprintf(st->out, "renacer: pid %d thread %d not traced: %s\n", u->pid, u->tid, u->why);
+	else
+		fprintf(st->out, "renacer: pid %d not traced: %s\n", u->pid, u->why);
+	return ferror(st->out) ? -EIO : 0;
+}
+
 static int text_flush(struct rn_sink *s)
 {
 	struct text_st *st = s->st;
@@ -157,7 +167,7 @@ static void text_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
-int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
+int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 {
 	struct text_st *st = calloc(1, sizeof *st);
 
@@ -171,13 +181,14 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_opts *o)
 	st->out = out;
 	st->tstamp = o ? o->tstamp : RN_TS_NONE;
 	st->durations = o ? o->durations : 0;
-	st->summary_follows = o ? o->summary_too : 0;
+	st->summary_follows = o ? o->summary_follows : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;
 	s->event = text_event;
 	s->proc_start = text_proc_start;
 	s->proc_end = text_proc_end;
+	s->untraced = text_untraced;
 	s->flush = text_flush;
 	s->wants_order = 1;
 	s->finish = text_finish;

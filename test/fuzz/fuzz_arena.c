@@ -11,7 +11,7 @@
 #include "../../common/arena.h"
 #include "../../exporter/options.h"
 #include "../../exporter/session.h"
-#include "../../exporter/sink.h"
+#include "../../exporter/sinks/sinks.h"
 
 static char dir[] = "/tmp/rn-fuzz-XXXXXX";
 static struct rn_opts opts;
@@ -24,7 +24,6 @@ static void setup(void)
 	if (!mkdtemp(dir))
 		abort();
 	null = fopen("/dev/null", "w");
-	opts.strsize = RN_STRSIZE_DEFAULT;
 	opts.tstamp = RN_TS_TTT;
 }
 
@@ -78,11 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rn_arena_unmap(&m);
 
 	struct rn_sink sinks[3];
-	rn_sink_text_new(&sinks[0], null, &opts);
-	rn_sink_json_new(&sinks[1], null, &opts);
-	rn_sink_summary_new(&sinks[2], null, &opts);
+	rn_sink_text_new(&sinks[0], null, &(struct rn_text_opts){ opts.tstamp, opts.durations, 0 });
+	rn_sink_json_new(&sinks[1], null);
+	rn_sink_summary_new(&sinks[2], null, NULL);
 	struct rn_session s;
-	if (rn_session_open(&s, dir, sinks, 3) == 0) {
+	if (rn_session_open(&s, dir, &(struct rn_session_cfg){ .sinks = sinks, .nsinks = 3 }) == 0) {
 		rn_session_pass(&s);
 		rn_session_close(&s);
 	}

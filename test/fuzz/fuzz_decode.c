@@ -9,7 +9,7 @@
 #include "../../exporter/decode/decode.h"
 #include "../../exporter/decode/decode_fmt.h"
 #include "../../exporter/options.h"
-#include "../../exporter/sink.h"
+#include "../../exporter/sinks/sinks.h"
 
 static struct rn_sink sinks[3];
 static struct rn_proc proc = { .pid = 42, .ppid = 1, .exe = "/bin/fuzz" };
@@ -21,13 +21,12 @@ static void setup(void)
 		return;
 	done = 1;
 	static struct rn_opts o;
-	o.strsize = RN_STRSIZE_DEFAULT;
 	o.tstamp = RN_TS_TT;
 	o.durations = 1;
 	FILE *null = fopen("/dev/null", "w");
-	rn_sink_text_new(&sinks[0], null, &o);
-	rn_sink_json_new(&sinks[1], null, &o);
-	rn_sink_summary_new(&sinks[2], null, &o);
+	rn_sink_text_new(&sinks[0], null, &(struct rn_text_opts){ o.tstamp, o.durations, 0 });
+	rn_sink_json_new(&sinks[1], null);
+	rn_sink_summary_new(&sinks[2], null, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* one line, naming something */
 		break;
 	case RN_OPTS_OK:
-		if (o.otlp.tune.batch > o.otlp.tune.queue || o.strsize > RN_STRSIZE_MAX ||
+		if (o.otlp.tune.batch > o.otlp.tune.queue || o.shim.strsize > RN_STRSIZE_MAX ||
 		    o.nallow_uids > RN_ALLOW_UIDS_MAX ||
 		    (!o.argv && !o.session_dir && !o.status_dir && !o.replay_dir))
 			abort();

@@ -308,7 +308,8 @@ Test(load, no_arena_is_left_behind)
 	char *t = tmpfile_path();
 	char *cmd;
 	cr_assert(asprintf(&cmd,
-			   RN " --session-dir %s --format json -o %s -e trace=openat & exporter=$!; "
+			   RN " --session-dir %s --format json -o %s & exporter=$!; "
+			   "export RENACER_TRACE=openat; "
 			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/proctree 50 && "
 			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/threads1000 100 && "
 			   "n=0; while ls %s | grep -q -e arena -e tmp && [ $n -lt 1000 ]; do sleep 0.01; "

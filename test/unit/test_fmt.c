@@ -16,7 +16,7 @@
 #include "../../common/record.h"
 #include "../../exporter/decode/decode_fmt.h"
 #include "../../exporter/options.h"
-#include "../../exporter/sink.h"
+#include "../../exporter/sinks/sinks.h"
 
 static struct rn_proc proc1 = { .pid = 1234 };
 static struct rn_proc proc2 = { .pid = 1240 };
@@ -551,7 +551,7 @@ Test(text, line_alignment_and_ret)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
+	struct rn_text_opts o;
 	char want[512];
 
 	memset(&o, 0, sizeof o);
@@ -584,7 +584,7 @@ Test(text, pid_prefix_timestamps_durations_exit_and_loss)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
+	struct rn_text_opts o;
 	char want[1024], l[256];
 
 	setenv("TZ", "UTC", 1);
@@ -632,7 +632,7 @@ Test(text, ttt_and_t)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
+	struct rn_text_opts o;
 	char want[256];
 
 	setenv("TZ", "UTC", 1);
@@ -666,11 +666,9 @@ Test(json, event_lines)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
 
-	memset(&o, 0, sizeof o);
 	out_open(&c);
-	cr_assert_eq(rn_sink_json_new(&s, c.f, &o), 0);
+	cr_assert_eq(rn_sink_json_new(&s, c.f), 0);
 
 	static const char path[] = "/tmp/\xff\"q\"";
 	struct rn_event ev = ev_new(RN_IDX_fopen);
@@ -758,7 +756,7 @@ Test(summary, percentiles_and_table)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
+	struct rn_summary_opts o;
 	struct row r;
 
 	memset(&o, 0, sizeof o);
@@ -821,7 +819,7 @@ Test(summary, sort_by_name_and_calls)
 {
 	struct cap_out c;
 	struct rn_sink s;
-	struct rn_opts o;
+	struct rn_summary_opts o;
 
 	memset(&o, 0, sizeof o);
 	o.sortby = RN_SORT_NAME;

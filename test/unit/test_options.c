@@ -36,6 +36,29 @@ Test(options, bad_values_exit_2_naming_the_option)
 	bad_option("", "program");
 }
 
+Test(options, errors_say_what_is_allowed)
+{
+	struct result r = run(NULL, "-s 5000 -- true");
+	cr_assert(strstr(r.err, "0..4096"), "the range is not given: %s", r.err);
+	r = run(NULL, "");
+	cr_assert(!strstr(r.err, "renacer: renacer:"), "doubled prefix: %s", r.err);
+	r = run("RENACER_RING_SIZE=1000", "-c -o /dev/null -- true");
+	cr_assert(strstr(r.err, "not a power of two"), "%s", r.err);
+}
+
+/* An option that means nothing in a mode is refused there, never ignored:
+ * -e given to a --session-dir exporter used to be accepted and dropped. */
+Test(options, options_that_mean_nothing_in_a_mode_are_refused)
+{
+	bad_option("--session-dir /tmp -e trace=read", "-e");
+	bad_option("--session-dir /tmp -s 10", "-s");
+	bad_option("--session-dir /tmp --on-full=block", "--on-full");
+	bad_option("--status /tmp -c", "-c");
+	bad_option("--status /tmp --otlp-endpoint http://127.0.0.1:1/v1/traces", "--otlp-endpoint");
+	bad_option("--replay /tmp -o trace.txt", "-o");
+	bad_option("--replay /tmp --format json", "--format");
+}
+
 Test(options, unwritable_output_is_an_error)
 {
 	struct result r = run(NULL, "-o /nonexistent-dir/trace.txt -- true");
