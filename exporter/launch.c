@@ -42,10 +42,10 @@ static void rn_on_stop(int sig)
 }
 
 /* The signals a shell's job gets from kill(1) and which renacer-run passes
- * on to the program. SIGPIPE and SIGCHLD are the launcher's own changes:
- * all six are put back in the program before its exec. */
+ * on to the program. SIGPIPE, SIGCHLD and SIGXFSZ are the launcher's own
+ * changes: all seven are put back in the program before its exec. */
 static const int rn_fwd_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-static const int rn_own_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD };
+static const int rn_own_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGXFSZ };
 #define RN_NOWN (sizeof rn_own_sigs / sizeof rn_own_sigs[0])
 
 /* What renacer-run was given, put back in each child before exec. */
@@ -100,6 +100,7 @@ static void rn_signals_setup(void)
 		sigaction(rn_own_sigs[i], NULL, &rn_orig_act[i]);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGXFSZ, SIG_IGN);	/* under ulimit -f a file of ours fails, we do not die */
 	struct sigaction sa = { .sa_sigaction = rn_forward, .sa_flags = SA_SIGINFO | SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	for (unsigned i = 0; i < 4; i++) {

@@ -2,8 +2,8 @@
  * it. LD_PRELOAD splits at spaces and colons, and a loader that cannot
  * load an entry (missing, or another ABI: a 32-bit program) prints an
  * "ERROR: ld.so: object ... cannot be preloaded" line on the program's
- * stderr, which must stay the program's own. So the library is linked (or
- * copied) into the private session directory under a plain name, at
+ * stderr, which must stay the program's own. So the library is linked
+ * into the private session directory under a plain name, at
  * rt/$LIB/librenacer.so, where $LIB is the loader's own library directory
  * name: the native loader finds the library; a 32-bit loader finds, in its
  * own $LIB directories, a no-op 32-bit object that it loads silently, and
@@ -19,7 +19,6 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,26 +110,14 @@ static int rn_mkdirs(const char *base, const char *rel)
 	}
 }
 
+/* A hard link where the library is on the same file system, else a
+ * symbolic link to it: nothing is copied (no RLIMIT_FSIZE, no /dev/shm
+ * space), and the link is in a directory only the user can write. */
 static int rn_copy(const char *from, const char *to)
 {
-	if (link(from, to) == 0)
+	if (link(from, to) == 0 || symlink(from, to) == 0)
 		return 0;
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
-	struct stat st;
-	if (in < 0 || fstat(in, &st))
-		rc = -errno;
-	else if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500)) < 0)
-		rc = -errno;
-	for (off_t off = 0; !rc && off < st.st_size;) {
-		ssize_t n = sendfile(out, in, &off, (size_t)(st.st_size - off));
-		if (n <= 0)
-			rc = n ? -errno : -EIO;
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) && !rc)
-		rc = -errno;
-	return rc;
+	return -errno;
 }
 
 static int rn_write_noop32(const char *path)
