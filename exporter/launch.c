@@ -4,7 +4,12 @@
  * like the program did.
  *
  * The program gets the environment the shim needs and nothing else from
- * us: no descriptor of ours survives its exec.
+ * us: no descriptor of ours survives its exec, and it starts with the
+ * dispositions and signal mask renacer-run was given, as if a shell had
+ * started it. Signals are only ever sent to the program while it is an
+ * unreaped child of ours (through its pidfd), never to a pid that could
+ * have been reused. renacer-run never dies of SIGPIPE: a reader of its
+ * stderr that goes away must not orphan the program or the session.
  */
 #include "launch.h"
 
@@ -15,16 +20,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
 
+#include "elf.h"
+#include "libdir.h"
+#include "otlp/otlp_file.h"
 #include "run.h"
 #include "session.h"
 
 static volatile sig_atomic_t rn_stop;
-static volatile pid_t rn_child;
 
 static void rn_on_stop(int sig)
 {
@@ -32,11 +42,111 @@ static void rn_on_stop(int sig)
 	rn_stop = 1;
 }
 
-/* SIGTERM/SIGHUP to renacer-run go to the program; it decides. */
-static void rn_forward(int sig)
+/* The signals a shell's job gets from kill(1) and which renacer-run passes
+ * on to the program. SIGPIPE, SIGCHLD and SIGXFSZ are the launcher's own
+ * changes: all seven are put back in the program before its exec. */
+static const int rn_fwd_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int rn_own_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGXFSZ };
+#define RN_NOWN (sizeof rn_own_sigs / sizeof rn_own_sigs[0])
+
+/* What renacer-run was given, put back in each child before exec. */
+static struct sigaction rn_orig_act[RN_NOWN];
+static sigset_t rn_orig_mask;
+
+/* The program while it is an unreaped child: its pid and pidfd (-1 when
+ * the kernel has none). Cleared, with the signals blocked, before it is
+ * reaped, so the handler can never signal a reused pid. */
+static volatile sig_atomic_t rn_prog_pid;
+static volatile sig_atomic_t rn_prog_pidfd = -1;
+static volatile sig_atomic_t rn_prog_reaped;
+/* The exporter, likewise, while it is an unreaped child. */
+static volatile sig_atomic_t rn_exp_pid;
+static volatile sig_atomic_t rn_exp_pidfd = -1;
+
+static void rn_pidfd_signal(int pidfd, pid_t pid, int sig)
 {
-	if (rn_child > 0)
-		kill(rn_child, sig);
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	else
+		kill(pid, sig);	/* unreaped: the pid is still ours */
+}
+
+/* A signal sent to renacer-run goes to the program; it decides. Not one
+ * the terminal sent to the whole foreground group (the program got it
+ * too), nor one the program sent (kill(-1, SIGTERM) must not come back).
+ * Once the program has ended, renacer-run only waits for what it left
+ * running: the signal then ends that wait (the exporter drains what is
+ * there and stops), and renacer-run exits as the program did. */
+static void rn_forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	int saved = errno;
+	pid_t prog = (pid_t)rn_prog_pid, exp = (pid_t)rn_exp_pid;
+	if (prog > 0 && si->si_code <= 0 && si->si_pid != prog)
+		rn_pidfd_signal((int)rn_prog_pidfd, prog, sig);
+	else if (rn_prog_reaped && exp > 0)
+		rn_pidfd_signal((int)rn_exp_pidfd, exp, SIGTERM);
+	errno = saved;
+}
+
+/* Remembers what renacer-run was given, then: no death by SIGPIPE (a write
+ * to a closed pipe is an error to handle), SIGCHLD default so we can wait,
+ * and the forwarded signals caught, except those we were given ignored: a
+ * shell's background job or nohup keeps them ignored, and so does the
+ * program. */
+static void rn_signals_setup(void)
+{
+	sigprocmask(SIG_BLOCK, NULL, &rn_orig_mask);
+	for (unsigned i = 0; i < RN_NOWN; i++)
+		sigaction(rn_own_sigs[i], NULL, &rn_orig_act[i]);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGXFSZ, SIG_IGN);	/* under ulimit -f a file of ours fails, we do not die */
+	struct sigaction sa = { .sa_sigaction = rn_forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < 4; i++) {
+		struct sigaction cur;
+		sigaction(rn_fwd_sigs[i], NULL, &cur);
+		if (cur.sa_handler != SIG_IGN)
+			sigaction(rn_fwd_sigs[i], &sa, NULL);
+	}
+}
+
+/* In a child before exec: the dispositions and mask renacer-run was given.
+ * Called with every signal blocked, so no handler of ours runs here. */
+static void rn_signals_restore(void)
+{
+	for (unsigned i = 0; i < RN_NOWN; i++)
+		sigaction(rn_own_sigs[i], &rn_orig_act[i], NULL);
+	sigprocmask(SIG_SETMASK, &rn_orig_mask, NULL);
+}
+
+/* fork with every signal blocked: the child sets its own dispositions
+ * before any handler can run in it. *old gets the parent's mask back. */
+static pid_t rn_fork_blocked(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+	return fork();
+}
+
+/* After the program died of sig and everything is cleaned up: die of the
+ * same signal, as a shell's `exec` would have, so that our parent (a
+ * shell loop stopping on SIGINT, a supervisor) sees what happened. No core
+ * dump of ours: the program wrote its own. Returns if the signal did not
+ * kill us (SIGCHLD and the like). */
+static void rn_die_like(int sig)
+{
+	struct rlimit none = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0);
+	signal(sig, SIG_DFL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
 }
 
 /* librenacer.so next to us (build tree) or in ../lib/renacer (installed),
@@ -83,6 +193,7 @@ static int rn_make_session(char *dir, size_t cap)
 
 static void rn_remove_session(const char *dir)
 {
+	rn_libdir_remove(dir);
 	DIR *d = opendir(dir);
 	if (d) {
 		struct dirent *e;
@@ -94,20 +205,24 @@ static void rn_remove_session(const char *dir)
 	rmdir(dir);
 }
 
+/* LD_PRELOAD for the program: the ASan runtime first when it links one
+ * (ASan aborts unless its runtime is the first object loaded), then ours,
+ * then whatever the user preloads. */
 static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, const char *dir,
-						      const char *lib)
+						      const char *lib, const char *asan)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *pre = NULL;
-	if (old && *old) {
-		if (asprintf(&pre, "%s:%s", lib, old) < 0)
-			_exit(127);
-	}
-	setenv("LD_PRELOAD", pre ? pre : lib, 1);
+	if (asprintf(&pre, "%s%s%s%s%s", asan, *asan ? ":" : "", lib, old && *old ? ":" : "",
+		     old && *old ? old : "") < 0)
+		_exit(127);
+	setenv("LD_PRELOAD", pre, 1);
 	/* the shim reads back exactly what the options settled; processes in
-	 * another pid namespace tell the exporter their pid (RENACER_PIDNS) */
+	 * another pid namespace tell the exporter their pid (RENACER_PIDNS);
+	 * exec wrappers put back the library as RENACER_PRELOAD says */
 	struct rn_settings set = o->shim;
 	set.session_dir = dir;
+	set.preload = lib;
 	struct stat st;
 	if (stat("/proc/self/ns/pid", &st) == 0)
 		set.pidns = (uint64_t)st.st_ino;
@@ -119,8 +234,7 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 		else
 			unsetenv(rn_setting_info[i].env);
 	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
+	rn_signals_restore();
 	execvp(o->argv[0], o->argv);
 	fprintf(stderr, "renacer: cannot run '%s': %s\n", o->argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -129,7 +243,14 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 #define RN_EXPORTER_RESTARTS 5
 
 /* Forks the exporter loop for dir; *ctl_w gets the write end of its
- * control pipe. Returns its pid, or -1 (reported). */
+ * control pipe. Returns its pid, or -1 (reported).
+ *
+ * The exporter ignores what the terminal sends the foreground group
+ * (Ctrl-C, Ctrl-\\, hangup are for the program: it keeps draining until
+ * the program is gone) and SIGPIPE (inherited). When it ends because
+ * every traced process did and the control pipe reached EOF, it removes
+ * the session directory itself: renacer-run may be gone (kill -9) and the
+ * session must not outlive the run. */
 static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *out, int *ctl_w)
 {
 	int ctl[2];
@@ -137,33 +258,96 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 		fprintf(stderr, "renacer: pipe: %s\n", strerror(errno));
 		return -1;
 	}
-	pid_t pid = fork();
+	sigset_t old;
+	pid_t pid = rn_fork_blocked(&old);
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, rn_on_stop);
+		/* a trace file past RLIMIT_FSIZE is a write error we report,
+		 * not our death (only here: the program must not inherit it) */
+		signal(SIGXFSZ, SIG_IGN);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(ctl[1]);
+		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
+		int rc = rn_run(o, dir, out, ctl[0], &rn_stop);
+		if (rc == 0 && !rn_stop)
+			rn_remove_session(dir);
+		_exit(rc);
+	}
+	if (pid > 0) {
+		rn_exp_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		rn_exp_pid = pid;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
 		close(ctl[0]);
 		close(ctl[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		/* Ctrl-C is for the program: keep draining until it is gone. */
-		signal(SIGINT, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
-		signal(SIGTERM, rn_on_stop);
-		/* a trace file past RLIMIT_FSIZE is a write error we report,
-		 * not our death (only here: the program must not inherit it) */
-		signal(SIGXFSZ, SIG_IGN);
-		close(ctl[1]);
-		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-		_exit(rn_run(o, dir, out, ctl[0], &rn_stop));
-	}
 	close(ctl[0]);
 	*ctl_w = ctl[1];
 	return pid;
 }
 
+/* Starts the program; its pid and pidfd are published for rn_forward.
+ * Returns the pid, or -1 (reported). */
+static pid_t rn_start_program(const struct rn_opts *o, const char *dir, const char *lib,
+				const char *asan, int ctl_w)
+{
+	sigset_t old;
+	pid_t pid = rn_fork_blocked(&old);
+	if (pid == 0) {
+		close(ctl_w);
+		rn_exec_program(o, dir, lib, asan);
+	}
+	if (pid > 0) {
+		/* unreaped, so pid is the program's: the pidfd can only ever
+		 * name it */
+		rn_prog_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (rn_prog_pidfd >= 0)
+			fcntl(rn_prog_pidfd, F_SETFD, FD_CLOEXEC);
+		rn_prog_pid = pid;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
+	return pid;
+}
+
+/* Waits for any child to end and reaps it; *st gets its wait status.
+ * When it is the program, forwarding stops before the reap: from then on
+ * its pid may name another process. Returns the pid, or -1 (errno). */
+static pid_t rn_reap(int *st)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0)
+		return -1;
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (si.si_pid == (pid_t)rn_prog_pid) {
+		rn_prog_pid = 0;	/* the pidfd stays open: it names the dead program */
+		rn_prog_reaped = 1;
+	}
+	if (si.si_pid == (pid_t)rn_exp_pid) {
+		rn_exp_pid = 0;
+		if (rn_exp_pidfd >= 0)
+			close(rn_exp_pidfd);
+		rn_exp_pidfd = -1;
+	}
+	pid_t w = waitpid(si.si_pid, st, 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return w;
+}
+
 int rn_launch(const struct rn_opts *o)
 {
 	char lib[PATH_MAX], dir[PATH_MAX];
+	rn_signals_setup();
 	if (rn_find_lib(lib, sizeof lib))
 		return 1;
 	if (rn_make_session(dir, sizeof dir)) {
@@ -179,6 +363,16 @@ int rn_launch(const struct rn_opts *o)
 			exit(2);
 		}
 	}
+	/* The library under a plain name in the session, and what the
+	 * program's ELF says about how it will load (libdir.c, elf.c). */
+	char pre[PATH_MAX + 32], exe[PATH_MAX];
+	struct rn_elf elf = { 0 };
+	if (rn_libdir_make(dir, lib, pre, sizeof pre))
+		snprintf(pre, sizeof pre, "%s", lib);
+	if (rn_elf_find(o->argv[0], exe, sizeof exe) == 0)
+		rn_elf_read(exe, &elf);
+	if (o->otlp.file_is_default)
+		rn_otlp_file_share();	/* one default OTLP file across exporter restarts */
 	fflush(NULL);
 	/* before any traced process can start: processes in a child pid
 	 * namespace announce themselves on it (the exporter's forks inherit
@@ -189,42 +383,39 @@ int rn_launch(const struct rn_opts *o)
 	int ctl_w = -1;
 	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
 	if (exporter < 0) {
-		rmdir(dir);
+		rn_remove_session(dir);
 		return 1;
 	}
 
-	pid_t prog = fork();
-	if (prog == 0) {
-		close(ctl_w);
-		rn_exec_program(o, dir, lib);
+	pid_t prog = rn_start_program(o, dir, pre, elf.asan, ctl_w);
+	if (prog > 0 && elf.is_elf && (elf.is_static || elf.is_32)) {
+		/* No record will ever come from this image, so the exporter has
+		 * nothing of it to write: the one line is ours, written now,
+		 * before the exporter can write anything about this run. */
+		FILE *note = o->format == RN_FMT_JSON && !o->summary ? stderr : out;	/* JSON stays JSON */
+		fprintf(note, "renacer: pid %d: %s, not traced\n", (int)prog,
+			elf.is_static ? "statically linked" : "32-bit program");
+		fflush(note);
 	}
 	int status = 0, rc = 1, prog_done = 0, restarts = 0;
 	if (prog < 0) {
-		fprintf(stderr, "renacer: fork: %s\n", strerror(errno));
 		prog_done = 1;
 		close(ctl_w);
 		ctl_w = -1;
 	} else {
-		rn_child = prog;
 		dprintf(ctl_w, "root %d\n", (int)prog);
-		struct sigaction sa = { .sa_handler = rn_forward };
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
 	}
 	/* Wait for both. The records of a dead exporter wait in the rings: a
 	 * new one picks them up where it stopped. */
 	while (exporter > 0) {
 		int st;
-		pid_t w = waitpid(-1, &st, 0);
+		pid_t w = rn_reap(&st);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (w == prog && !WIFSTOPPED(st)) {
+		if (w == prog) {
 			status = st;
 			prog_done = 1;
 			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -255,16 +446,20 @@ int rn_launch(const struct rn_opts *o)
 			}
 		}
 	}
-	if (!prog_done && prog > 0) {
-		while (waitpid(prog, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	while (!prog_done && prog > 0) {
+		pid_t w = rn_reap(&status);
+		if (w == prog || (w < 0 && errno != EINTR)) {
+			prog_done = 1;
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
 	}
 	if (ctl_w >= 0)
 		close(ctl_w);
 	if (out != stderr)
 		fclose(out);
 	rn_remove_session(dir);
+	if (prog > 0 && WIFSIGNALED(status))
+		rn_die_like(WTERMSIG(status));
 	return rc;
 }
 
@@ -274,6 +469,7 @@ int rn_daemon(const struct rn_opts *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a closed output is an error, not a death */
 	signal(SIGXFSZ, SIG_IGN);	/* a full trace file is a write error */
 	FILE *out = stderr;
 	if (o->output) {

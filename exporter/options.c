@@ -397,6 +397,13 @@ static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned fl
 		return rn_bad_opt(e, bad, NULL, why);
 	if (!x->enabled || !x->file || (flags & RN_OPTS_NO_FILES))
 		return 0;
+	/* The default file is made new, with the first spans (otlp_file.c):
+	 * only the directory is asked about now, and nothing at the name is
+	 * touched (it may be a planted link). */
+	if (x->file_is_default && faccessat(AT_FDCWD, ".", W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	if (x->file_is_default)
+		goto no_default;
 	/* Can it be written? Asked without leaving a file behind: a run that
 	 * never starts (a later error, a missing program) must not leave an
 	 * empty trace file; the sink creates it when it starts. */
@@ -412,6 +419,7 @@ static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned fl
 	}
 	if (!x->file_is_default)
 		return rn_bad_opt(e, "--otlp-file", x->file, strerror(errno));
+no_default:
 	/* our own choice of file: say so, and go on without it */
 	fprintf(stderr, "renacer: warning: cannot write %s in the current directory: %s; "
 		"no OTLP file\n", x->file, strerror(errno));

@@ -26,6 +26,10 @@ static char rn_keep_buf[8192];
 static char *rn_keep[RN_KEEP_MAX];	/* "NAME=value" */
 static unsigned rn_nkeep;
 static const char *rn_libpath;		/* our own path, as loaded */
+/* With RENACER_PRELOAD: the path this loader expanded it to, and that
+ * LD_PRELOAD entry, for images exec'd in a sandbox (see rn_env_undst). */
+static char rn_libreal[4096 + 11] = "LD_PRELOAD=";
+static int rn_has_real;
 
 static void rn_keep_add(const char *name, const char *value)
 {
@@ -58,8 +62,23 @@ void rn_env_capture(char **envp)
 		name[nl] = '\0';
 		rn_keep_add(name, eq + 1);
 	}
-	if (rn_libpath)
+	/* renacer-run names us with $LIB, so that each exec'd image's loader
+	 * picks its own ABI's directory (a 32-bit one finds a silent no-op):
+	 * put back that form, not the path this loader expanded it to */
+	for (char **e = envp; e && *e; e++)
+		if (!strncmp(*e, "RENACER_PRELOAD=", 16) && (*e)[16] == '/') {
+			if (rn_libpath && strlen(rn_libpath) < sizeof rn_libreal - 11) {
+				strcpy(rn_libreal + 11, rn_libpath);
+				rn_has_real = 1;
+			}
+			rn_libpath = *e + 16;
+		}
+	if (rn_libpath) {
+		unsigned before = rn_nkeep;
 		rn_keep_add("LD_PRELOAD", rn_libpath);
+		/* our copy: the program may rewrite its environment */
+		rn_libpath = rn_nkeep > before ? rn_keep[before] + 11 : NULL;
+	}
 }
 
 /* Does the LD_PRELOAD value 'v' already name our library? */
@@ -353,6 +372,24 @@ static int rn_env_merge(struct rn_scratch *sc, const char *kv, const char *their
 	return !rn_preload_has(v);
 }
 
+/* Sandboxed (plain reads only): their LD_PRELOAD value with our $LIB
+ * form replaced by the path it expanded to here, into merge. A $LIB in
+ * LD_PRELOAD makes the new image's loader call readlink(/proc/self/exe),
+ * a system call the program's filter need not allow; the new image runs
+ * untraced anyway. Returns 1 when merge should replace theirs. */
+static int rn_env_undst(struct rn_scratch *sc, const char *theirs)
+{
+	const char *v = theirs + 11, *hit = strstr(v, rn_libpath);
+	size_t ll = strlen(rn_libpath), rl = strlen(rn_libreal);
+	if (!rn_has_real || !hit || strlen(theirs) - ll + rl >= RN_MERGE_MAX)
+		return 0;
+	size_t pre = (size_t)(hit - theirs);
+	memcpy(sc->merge, theirs, pre);
+	memcpy(sc->merge + pre, rn_libreal + 11, rl - 11);
+	strcpy(sc->merge + pre + rl - 11, hit + ll);
+	return 1;
+}
+
 /* Once sandboxed, the exec'd image inherits the filter: it is told so by
  * this variable and starts untraced, making no system call of ours. */
 static char rn_sandboxed_var[] = "RENACER_SANDBOXED=1";
@@ -390,10 +427,12 @@ char *const *rn_env_fix(char *const *envp, void **scratch)
 	}
 	for (unsigned k = 0; k < rn_nkeep; k++) {
 		const char *kv = rn_keep[k];
+		int ours = !strncmp(kv, "LD_PRELOAD=", 11);
 		if (match[k] < 0)
-			sc->vec[n++] = (char *)kv;
-		else if (!strncmp(kv, "LD_PRELOAD=", 11) &&
-			 rn_env_merge(sc, kv, sc->vec[match[k]], plain))
+			sc->vec[n++] = ours && plain && rn_has_real ? rn_libreal : (char *)kv;
+		else if (ours && plain && rn_env_undst(sc, sc->vec[match[k]]))
+			sc->vec[match[k]] = sc->merge;
+		else if (ours && rn_env_merge(sc, kv, sc->vec[match[k]], plain))
 			sc->vec[match[k]] = sc->merge;
 		/* else theirs stays: RENACER_* they set, or ours is in */
 	}

@@ -33,6 +33,7 @@
 #include <curl/curl.h>
 
 #include "otlp_encode.h"
+#include "otlp_file.h"
 #include "otlp_http.h"
 #include "otlp_model.h"
 #include "otlp_spool.h"
@@ -370,6 +371,29 @@ static void otlp_post(struct otlp_st *st, struct rn_span *const *vec, size_t n)
 	otlp_count(st, &r, n, 0);
 }
 
+/* The --otlp-file file, or the default one, made with the first spans
+ * (otlp_file.c says why); NULL when it cannot be had (counted as a file
+ * error, reported at the end). Sender thread only. */
+static FILE *otlp_file(struct otlp_st *st)
+{
+	if (st->file || !st->x->file_is_default || st->file_error)
+		return st->file;
+	int fd = rn_otlp_file_open_default(st->x->file, st->path, sizeof st->path);
+	if (fd < 0 || !(st->file = fdopen(fd, "a"))) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(st->path, sizeof st->path, "%s", st->x->file);
+		pthread_mutex_lock(&st->mu);
+		st->file_error = 1;
+		pthread_mutex_unlock(&st->mu);
+		return NULL;
+	}
+	char abs[PATH_MAX];
+	if (realpath(st->path, abs))
+		snprintf(st->path, sizeof st->path, "%s", abs);
+	return st->file;
+}
+
 static void otlp_write_file(struct otlp_st *st, size_t n)
 {
 	struct rn_otlp_batch b = { st->model.trace_id, st->x->has_parent ? st->x->trace_state : NULL,
@@ -396,7 +420,7 @@ static void otlp_export(struct otlp_st *st, struct rn_span *list, size_t n)
 		pthread_mutex_unlock(&st->mu);
 		return;
 	}
-	if (st->file)
+	if (st->x->file && otlp_file(st))
 		otlp_write_file(st, n);
 	if (st->http)
 		otlp_post(st, st->vec, n);
@@ -530,7 +554,7 @@ static void otlp_report(struct otlp_st *st)
 		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans delivered to %s\n", st->delivered,
 			x->endpoint);
 	}
-	if (st->file) {
+	if (st->file || st->file_error) {
 		if (st->file_error)
 			fprintf(stderr, "renacer: OTLP: cannot write %s: the file is incomplete\n",
 				st->path);
@@ -650,7 +674,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x)
 	rn_otlp_resource_build(&st->res, x, x->program);
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
-	if (x->file) {
+	if (x->file && !x->file_is_default) {
 		st->file = fopen(x->file, "we");
 		if (!st->file) {
 			rc = -errno;
