@@ -9,28 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct out {
-	int status;		/* exit status, or 128+signal */
-	char *so, *se;		/* the program's stdout and stderr */
-	char *tr;		/* the trace (traced runs) */
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	do {
-		if (n + 4096 >= cap)
-			buf = realloc(buf, cap = cap * 2 + 8192);
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#include "runner.h"
 
 /* Runs PROGS_DIR/cmd, traced (with renacer-run's options 'opts') or not,
  * with a time limit; the trace goes to a file of its own. */
@@ -51,7 +30,7 @@ static struct out run(const char *cmd, int traced, const char *opts)
 	int st = system(full);
 	free(full);
 	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se),
-			 slurp(tr) };
+			 slurp(tr), 0 };
 	unlink(so);
 	unlink(se);
 	unlink(tr);
@@ -68,14 +47,6 @@ static struct out same(const char *cmd, const char *opts)
 	cr_assert_str_eq(b.so, a.so, "%s: stdout differs\ntraced:\n%s\nuntraced:\n%s", cmd, b.so, a.so);
 	cr_assert_str_eq(b.se, a.se, "%s: stderr differs", cmd);
 	return b;
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
 }
 
 /* ------------------------------------------ pointers and lengths handed in */

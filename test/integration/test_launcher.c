@@ -18,34 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runner.h"
+
 #define RN RN_EXPORTER
 #define PROG(name) RN_PROGS_DIR "/" name
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	do {
-		if (n + 4096 >= cap)
-			buf = realloc(buf, cap = cap * 2 + 8192);
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static long long now_ms(void)
 {

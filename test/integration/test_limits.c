@@ -19,13 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runner.h"
+
 #define RN RN_EXPORTER
 #define PROG(name) RN_PROGS_DIR "/" name
-
-struct out {
-	int status;		/* exit status, or 128+signal */
-	char *so, *se, *tr;	/* stdout, stderr, what was written to fd 3 */
-};
 
 /* Runs 'sh -c cmd' with one resource limit set (resource < 0: none), its
  * stdout, stderr and fd 3 read through pipes (so a file size limit
@@ -92,7 +89,7 @@ static struct out run_limited(const char *cmd, int resource, rlim_t limit)
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		cr_assert_eq(errno, EINTR);
-	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL, NULL };
+	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL, NULL, 0 };
 	char **dst[3] = { &o.so, &o.se, &o.tr };
 	for (int i = 0; i < 3; i++) {
 		if (!buf[i])
@@ -106,14 +103,6 @@ static struct out run_limited(const char *cmd, int resource, rlim_t limit)
 static struct out run(const char *cmd)
 {
 	return run_limited(cmd, -1, 0);
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
 }
 
 /* The first number matched by the first group of re in text, or -1. */

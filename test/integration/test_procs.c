@@ -12,70 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct out {
-	int status;		/* exit status, or 128+signal */
-	char *so, *se;		/* stdout, stderr */
-	char *tr;		/* what the command wrote to fd 3 (-o /dev/fd/3) */
-	double secs;		/* wall time of the whole command */
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	do {
-		if (n + 4096 >= cap)
-			buf = realloc(buf, cap = cap * 2 + 8192);
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Runs a shell command line, killed after 60 s, capturing its output. */
-static struct out sh(const char *cmd)
-{
-	char so[] = "/tmp/rn-procs-oXXXXXX", se[] = "/tmp/rn-procs-eXXXXXX";
-	char tr[] = "/tmp/rn-procs-rXXXXXX";
-	close(mkstemp(so));
-	close(mkstemp(se));
-	close(mkstemp(tr));
-	char *full;
-	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>%s 3>%s", cmd, so,
-			   se, tr) > 0);
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	int st = system(full);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	free(full);
-	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se),
-			 slurp(tr), (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9 };
-	unlink(so);
-	unlink(se);
-	unlink(tr);
-	return o;
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-static int matches(const char *text, const char *re)
-{
-	regex_t r;
-	cr_assert_eq(regcomp(&r, re, REG_EXTENDED | REG_NEWLINE), 0, "%s", re);
-	int m = regexec(&r, text, 0, NULL, 0) == 0;
-	regfree(&r);
-	return m;
-}
+#include "runner.h"
 
 #define RN RN_EXPORTER
 #define TXT " -o /dev/fd/3"

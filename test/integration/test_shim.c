@@ -12,66 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct out {
-	int status;		/* exit status, or 128+signal */
-	char *so, *se;		/* stdout, stderr */
-	char *tr;		/* what the command wrote to fd 3 (-o /dev/fd/3) */
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-	do {
-		if (n + 4096 >= cap)
-			buf = realloc(buf, cap = cap * 2 + 8192);
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Runs a shell command line, with a time limit, capturing its output. */
-static struct out sh(const char *cmd)
-{
-	char so[] = "/tmp/rn-shim-oXXXXXX", se[] = "/tmp/rn-shim-eXXXXXX";
-	char tr[] = "/tmp/rn-shim-rXXXXXX";
-	close(mkstemp(so));
-	close(mkstemp(se));
-	close(mkstemp(tr));
-	char *full;
-	cr_assert(asprintf(&full, "timeout -s KILL 60 sh -c '%s' </dev/null >%s 2>%s 3>%s", cmd, so, se,
-			   tr) > 0);
-	int st = system(full);
-	free(full);
-	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se),
-			 slurp(tr) };
-	unlink(so);
-	unlink(se);
-	unlink(tr);
-	return o;
-}
-
-static unsigned count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-static int matches(const char *text, const char *re)
-{
-	regex_t r;
-	cr_assert_eq(regcomp(&r, re, REG_EXTENDED | REG_NEWLINE), 0, "%s", re);
-	int m = regexec(&r, text, 0, NULL, 0) == 0;
-	regfree(&r);
-	return m;
-}
+#include "runner.h"
 
 #define RN RN_EXPORTER
 /* text trace to fd 3, apart from the program's own stderr */
@@ -212,17 +153,6 @@ Test(shim, refuses_a_session_directory_others_can_write)
 	cr_assert_str_eq(o.so, "ok\n0\n", "no arena may be written there: %s", o.so);
 	cr_assert(strstr(o.se, "not private"), "%s", o.se);
 	rmdir(dir);
-}
-
-/* Counts lines of a file that contain every one of the given strings. */
-static unsigned lines_with(const char *path, const char *a, const char *b)
-{
-	char *t = slurp(path);
-	unsigned n = 0;
-	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
-		n += strstr(line, a) && (!b || strstr(line, b));
-	free(t);
-	return n;
 }
 
 static char *tmpfile_path(void)

@@ -9,27 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runner.h"
+
 struct result {
 	int status;
 	char *out, *err, *files;
 };
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return strdup("");
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *m = open_memstream(&buf, &n);
-	char tmp[8192];
-	size_t k;
-	while ((k = fread(tmp, 1, sizeof tmp, f)))
-		fwrite(tmp, 1, k, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
 
 /* Runs one corpus script in a fresh directory, traced or not; the files it
  * leaves are summarised by name and content hash (archives and git's files
