@@ -197,17 +197,25 @@ Test(launcher, a_signal_after_the_program_ended_stops_waiting_for_what_it_left)
 	 * waits: renacer-run waits for it, until it is told to stop */
 	char *d = tmpdir(), *cmd;
 	char *info = path_in(d, "info"), *go = path_in(d, "go"), *done = path_in(d, "done");
-	cr_assert(asprintf(&cmd, "(trap \"\" INT TERM HUP; exec %s %s %s %s) & exit 3",
-			   PROG("waitgo"), info, go, done) > 0);
+	char *shpid = path_in(d, "shpid");
+	cr_assert(asprintf(&cmd, "echo $$ >%s; (trap \"\" INT TERM HUP; exec %s %s %s %s) & exit 3",
+			   shpid, PROG("waitgo"), info, go, done) > 0);
 	char *argv[] = { RN, "-o", "/dev/null", "--", "/bin/sh", "-c", cmd, NULL };
 	pid_t pid = start(argv, &(struct how){ 0 });
 	cr_assert(wait_path(info, 1, 30000), "the program did not start");
+	/* the signal is for after the program ended: wait until renacer-run
+	 * has reaped it (before that, it goes to the program) */
+	char *text = slurp(shpid), proc[64];
+	snprintf(proc, sizeof proc, "/proc/%d", atoi(text));
+	free(text);
+	cr_assert(wait_path(proc, 0, 30000), "the program did not end");
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	int st = wait_child(pid, 20000);
 	close(open(go, O_WRONLY | O_CREAT, 0600));
 	cr_assert(wait_path(done, 1, 30000), "the left child was harmed");
 	cr_assert_neq(st, -1, "renacer-run kept waiting after SIGTERM");
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+	free(shpid);
 	rm_tree(d);
 }
 
