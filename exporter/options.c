@@ -48,8 +48,9 @@ const char rn_opts_usage[] =
 	"  -f                 follow children (always on; accepted for strace habits)\n"
 	"\n"
 	"Capture:\n"
-	"  --on-full=POLICY   when a ring is full: drop (default; counted and reported)\n"
-	"                     or block (wait for the exporter: lossless)\n"
+	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
+	"                     exporter is alive; lossless) or drop (never wait;\n"
+	"                     counted and reported)\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
 	"                     (or a 'stop' request on its control socket)\n"
 	"  --status DIR       print the figures of the exporter draining DIR (JSON)\n"
@@ -458,6 +459,9 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	o->ring_size = RN_RING_CAP_DEFAULT;
 	o->rings = RN_RINGS_DEFAULT;
 	o->spool_max_mb = RN_SPOOL_MB_DEFAULT;
+	/* lossless unless asked: a burst waits for the exporter (only while
+	 * its heartbeat is fresh) instead of vanishing from the trace */
+	o->on_full = RN_ON_FULL_BLOCK;
 	rn_filter_all(&o->filter);
 	rn_opts_env(o);
 

@@ -115,6 +115,11 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	rn_control_close(control);
 	rn_session_close(&s);
+	/* A loss is always said on stderr, whatever -o says: the text and
+	 * summary sinks said it there already only when they write to stderr. */
+	if (rn_stats_lost(&s.stats) && (out != stderr || o->format == RN_FMT_JSON) &&
+	    !(out == stderr && (o->summary || o->summary_too)))
+		rn_print_lost(stderr, &s.stats);
 	rn_redact_free(redact);
 	for (unsigned i = 0; i < n; i++)
 		if (sinks[i].destroy)

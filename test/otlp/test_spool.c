@@ -306,8 +306,8 @@ Test(spool, dropped_records_are_counted_exactly_in_every_output)
 	snprintf(file, sizeof file, "%s/t.otlp.jsonl", tmpdir);
 	snprintf(sum, sizeof sum, "%s/summary.txt", tmpdir);
 	char *env[] = { "RENACER_RING_SIZE=1024", NULL };
-	char *argv[] = { RN_EXPORTER, "-q", "-c", "-o", sum, "--otlp-file", file, "-e", "trace=access",
-			 "--", RN_OTLP_PROG, "loop", "100000", "0", NULL };
+	char *argv[] = { RN_EXPORTER, "-q", "-c", "-o", sum, "--on-full=drop", "--otlp-file", file,
+			 "-e", "trace=access", "--", RN_OTLP_PROG, "loop", "100000", "0", NULL };
 	struct rn_run r;
 	run_prog(&r, NULL, env, argv, 40);
 	cr_assert_eq(r.status, 0, "%s", r.err);
