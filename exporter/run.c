@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "commit.h"
 #include "control.h"
 #include "otlp/otlp_sink.h"
 #include "redact.h"
@@ -86,6 +87,10 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	s.nallow_uids = o->nallow_uids;
 	s.redact = redact;
 	s.last_scan_ns = 0;	/* the first pass rescans with these */
+	/* renacer-run restarts a dead exporter: resume where its output ends */
+	if (ctl_fd >= 0 && (rc = rn_commit_open(&s.commit, s.dirfd, out)))
+		fprintf(stderr, "renacer: cannot keep a commit record in %s (%s): an exporter "
+			"restarted after this may repeat records\n", dir, strerror(-rc));
 	struct rn_control *control = NULL;
 	if (rn_control_open(&control, dir) && !o->quiet)
 		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
@@ -115,6 +120,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	rn_control_close(control);
 	rn_session_close(&s);
+	rn_commit_close(s.commit);
 	/* A loss is always said on stderr, whatever -o says: the text and
 	 * summary sinks said it there already only when they write to stderr. */
 	if (rn_stats_lost(&s.stats) && (out != stderr || o->format == RN_FMT_JSON) &&

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commit.h"
 #include "decode/decode.h"
 #include "redact.h"
 
@@ -357,6 +358,21 @@ static const char *rn_ar_validate(struct rn_ar *a)
 	return NULL;
 }
 
+/* Heads a dead exporter committed but may not have published: what lies
+ * before them is in the output already. Never past the producer's tail. */
+static void rn_resume_heads(struct rn_session *s, struct rn_ar *a)
+{
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_cons *c = &a->thr[i].cons;
+		uint64_t head;
+		if (!rn_commit_resume(s->commit, a->hdr->id, i, &head))
+			continue;
+		uint64_t tail = rn_load_acquire(&c->ring->tail);
+		if (head - c->head <= tail - c->head && tail - c->head <= a->cap)
+			c->head = c->tail_cache = head;
+	}
+}
+
 /* The previous image of a's pid, still being read (its end not yet
  * noticed), or NULL. */
 static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar *a)
@@ -550,12 +566,19 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		}
 		return 0;
 	}
-	const char *why = a->thr ? NULL : rn_ar_validate(a);
+	int fresh = !a->thr;
+	const char *why = fresh ? rn_ar_validate(a) : NULL;
 	if (why) {
 		rn_note(a->name, why);
 		a->state = RN_AR_CORRUPT;
 		s->stats.corrupt++;
 		return 0;
+	}
+	if (fresh && s->commit) {
+		/* a dead exporter announced this end already: nothing to say */
+		if (rn_commit_ended(s->commit, h->id))
+			return 1;
+		rn_resume_heads(s, a);
 	}
 	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {
 		/* a fork child that has not run yet, or never will */
@@ -691,6 +714,39 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 
 /* ---------------------------------------------------------------- pass */
 
+/* Makes what the sinks were given durable, then writes the commit record
+ * of this pass: the heads about to be published, the arenas whose end was
+ * just announced. A failure costs exactly-once (a restart may repeat the
+ * pass), never a record: said once. */
+static void rn_commit_pass(struct rn_session *s)
+{
+	if (!s->commit)
+		return;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].flush)
+			s->sinks[i].flush(&s->sinks[i]);
+	int rc = 0;
+	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next) {
+		if (a->gone) {
+			if (a->hdr)
+				rc = rn_commit_add_ended(s->commit, a->hdr->id);
+			continue;
+		}
+		if (a->state != RN_AR_LIVE)
+			continue;
+		for (uint32_t i = 0; i < a->nrings && !rc; i++)
+			if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
+				rc = rn_commit_add(s->commit, a->hdr->id, i, a->thr[i].cons.head);
+	}
+	if (!rc)
+		rc = rn_commit_write(s->commit);
+	if (rc && !s->commit_failed) {
+		s->commit_failed = 1;
+		fprintf(stderr, "renacer: cannot record what the output holds (%s): an exporter "
+			"restarted after this may repeat records\n", strerror(-rc));
+	}
+}
+
 /* Starts waiting arenas oldest first (by the creation time in their
  * header): a parent before its fork child, an image before the one that
  * replaced it by exec, so each finds the other already known. */
@@ -798,6 +854,12 @@ size_t rn_session_pass(struct rn_session *s)
 				x->gone = 1;
 	}
 	rn_flush_events(s);
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->gone && a->started)
+			rn_dispatch_proc(s, a, 1);
+	/* the output is complete up to here: say so before the rings hear
+	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
+	rn_commit_pass(s);
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
 		struct rn_ar *a = *pp;
 		if (!a->gone) {
@@ -809,8 +871,6 @@ size_t rn_session_pass(struct rn_session *s)
 			pp = &a->next;
 			continue;
 		}
-		if (a->started)
-			rn_dispatch_proc(s, a, 1);
 		*pp = a->next;
 		rn_ar_free(s, a, 1);
 	}
@@ -914,14 +974,15 @@ void rn_session_close(struct rn_session *s)
 			rn_ar_finish(s, a);
 	rn_flush_events(s);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
-		if (a->state == RN_AR_LIVE)
-			for (uint32_t i = 0; i < a->nrings; i++)
-				rn_cons_publish(&a->thr[i].cons);
+		a->gone = a->main ? a->main->all_dead : a->all_dead;
 		if (!a->main && a->state == RN_AR_LIVE && a->all_dead && a->started)
 			rn_dispatch_proc(s, a, 1);
 	}
+	rn_commit_pass(s);
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
-		a->gone = a->main ? a->main->all_dead : a->all_dead;
+		if (a->state == RN_AR_LIVE)
+			for (uint32_t i = 0; i < a->nrings; i++)
+				rn_cons_publish(&a->thr[i].cons);
 	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
 		next = a->next;
 		rn_ar_free(s, a, a->gone || !s->keep_files);

@@ -107,6 +107,9 @@ struct rn_session {
 	const uint32_t *allow_uids;	/* --allow-uid: owners read besides uid */
 	unsigned nallow_uids;
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
+	struct rn_commit *commit;	/* renacer-run's mode: what the output holds
+					 * (commit.h); NULL: no restart to serve */
+	int commit_failed;	/* a commit could not be written (said once) */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
 	struct rn_evkey *keys;	/* sort order of evs */

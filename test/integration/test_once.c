@@ -152,3 +152,65 @@ Test(once, a_loss_is_said_on_stderr_whatever_o_says)
 	cr_assert_eq(calls_of(t, "read") + calls_of(t, "write") + lost, 200000);
 	free(t);
 }
+
+/* Runs burst bytes N under renacer-run with extra options, and kills its
+ * exporter (kill -9) each time the trace file has grown past one of the
+ * given sizes; renacer-run restarts it. Returns the run; *trace the file. */
+static struct out run_killing_exporter(const char *opts, unsigned long n, char **trace,
+				       const char *sizes)
+{
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " %s -o %s -- " BURST " bytes %lu & L=$!; "
+			   "for s in %s; do "
+			   "while [ $(stat -c %%s %s) -lt $s ] && kill -0 $L 2>/dev/null; do sleep 0.005; done; "
+			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; done; wait $L",
+			   opts, tr, n, sizes, tr) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	*trace = slurp(tr);
+	unlink(tr);
+	return o;
+}
+
+Test(once, a_killed_exporter_repeats_and_skips_nothing_in_a_text_file)
+{
+	/* 2,000,000 calls; the exporter killed twice while it writes: the
+	 * restarted one cuts the file back to what the dead one committed
+	 * and resumes from the heads committed with it */
+	char *t;
+	struct out o = run_killing_exporter("-e trace=read,write", 1000000, &t, "8000000 24000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	cr_assert_eq(count_of(t, "lost"), 0);
+	unsigned long r = calls_of(t, "read"), w = calls_of(t, "write");
+	cr_assert_eq(r, 1000000, "%lu reads (%ld repeated)", r, (long)r - 1000000);
+	cr_assert_eq(w, 1000000, "%lu writes (%ld repeated)", w, (long)w - 1000000);
+	/* every line whole: a cut in the middle of one would show here */
+	cr_assert_eq(count_of(t, " = 1\n"), 2000000);
+	free(t);
+}
+
+Test(once, a_killed_exporter_repeats_and_skips_nothing_in_a_json_file)
+{
+	char *t;
+	struct out o = run_killing_exporter("--format json -e trace=read,write", 1000000, &t,
+					    "30000000 90000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	cr_assert_eq(count_of(t, "\"syscall\":\"read\""), 1000000);
+	cr_assert_eq(count_of(t, "\"syscall\":\"write\""), 1000000);
+	/* one thread: its calls start strictly one after another, so a
+	 * repeated line shows as a time that goes back */
+	unsigned long long prev = 0, ts, lines = 0, back = 0;
+	for (const char *l = t; (l = strstr(l, "{\"ts\":")); l += 6, lines++) {
+		ts = strtoull(l + 6, NULL, 10);
+		back += ts <= prev;
+		prev = ts;
+	}
+	cr_assert_eq(lines, 2000000);
+	cr_assert_eq(back, 0, "%llu lines go back in time", back);
+	free(t);
+}
