@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "otlp/otlp_sink.h"
 #include "session.h"
 
@@ -50,6 +51,46 @@ int rn_control_fd(const struct rn_control *c)
 	return c ? c->fd : -1;
 }
 
+#define RN_BLOCKED_CAP 6144	/* bytes of the "in_call" list */
+
+/* ,"in_call":[{"pid":P,"tid":T,"call":"accept","for_ms":N},...]: what each
+ * live thread of a traced process is in now (as it published at entry),
+ * as many as fit, then "in_call_more":N. Empty when no thread is in a call. */
+static void rn_status_blocked(char *buf, size_t cap, const struct rn_session *s)
+{
+	size_t len = 0;
+	unsigned more = 0;
+	uint64_t now = rn_real_ns();
+	buf[0] = '\0';
+	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state != RN_AR_LIVE)
+			continue;
+		const struct rn_proc *p = a->main ? &a->main->proc : &a->proc;
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			const struct rn_ring *r = rn_arena_ring(a->hdr, i);
+			uint16_t fn;
+			uint64_t ticks;
+			if (rn_load_acquire(&r->state) != RN_RING_ACTIVE || !rn_ring_inflight(r, &fn, &ticks))
+				continue;
+			uint64_t t = rn_clock_unix(&s->clock, a->clock, ticks);
+			int n = snprintf(buf + len, cap - len,
+					 "%s{\"pid\":%d,\"tid\":%d,\"call\":\"%s\",\"func\":\"%s\",\"for_ms\":%llu}",
+					 len ? "," : ",\"in_call\":[", p->pid, (int)rn_load_relaxed(&r->tid),
+					 rn_fns[fn].sys, rn_fns[fn].func, (unsigned long long)(now > t ? (now - t) / 1000000u : 0));
+			if (n < 0 || (size_t)n >= cap - len - 32) {
+				buf[len] = '\0';
+				more++;
+				continue;
+			}
+			len += (size_t)n;
+		}
+	}
+	if (len)
+		len += (size_t)snprintf(buf + len, cap - len, "]");
+	if (more)
+		snprintf(buf + len, cap - len, ",\"in_call_more\":%u", more);
+}
+
 static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 {
 	unsigned live = 0, waiting = 0;
@@ -60,15 +101,17 @@ static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 	const struct rn_stats *st = &s->stats;
 	char otlp[384];
 	rn_sink_otlp_status(s->sinks, s->nsinks, otlp, sizeof otlp);
+	char blocked[RN_BLOCKED_CAP];
+	rn_status_blocked(blocked, sizeof blocked, s);
 	return snprintf(buf, cap,
 			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
 			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
-			"\"processes_live\":%u,\"arenas_waiting\":%u%s}",
+			"\"processes_live\":%u,\"arenas_waiting\":%u%s%s}",
 			(unsigned long long)st->events,
 			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
 			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
 			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
-			(unsigned long long)st->procs, live, waiting, otlp);
+			(unsigned long long)st->procs, live, waiting, otlp, blocked);
 }
 
 void rn_control_serve(struct rn_control *c, const struct rn_session *s,
@@ -82,7 +125,7 @@ void rn_control_serve(struct rn_control *c, const struct rn_session *s,
 		if (n < 0)
 			return;	/* EAGAIN: nothing waiting */
 		req[n < (int)sizeof req - 1 ? n : (int)sizeof req - 1] = '\0';
-		char rep[1024];
+		char rep[1024 + RN_BLOCKED_CAP];
 		if (!strcmp(req, "status")) {
 			rn_status_json(rep, sizeof rep, s);
 		} else if (!strcmp(req, "stop")) {

@@ -42,6 +42,9 @@ struct rn_proc {
 
 #define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */
 #define RN_EV_EXEC_START 0x02	/* an image's own account of its exec */
+#define RN_EV_BLOCKED 0x04	/* with UNFINISHED: a call its thread was still
+				 * in when it died, read from the ring's control
+				 * block; its arguments are unknown (all zero) */
 
 struct rn_event {
 	const struct rn_proc *proc;

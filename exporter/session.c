@@ -268,8 +268,22 @@ static void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr
 	}
 }
 
-/* The thread of ring i has ended: read what it left, show its held
- * exec/exit, and give the ring back for another thread. */
+int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks)
+{
+	uint32_t f = rn_load_acquire(&r->cur_fn);
+	if (!f)
+		return 0;
+	uint64_t t = rn_load_relaxed(&r->cur_t);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (rn_load_relaxed(&r->cur_fn) != f || f - 1 >= RN_NFUNCS)
+		return 0;	/* it moved on meanwhile, or the word is garbage */
+	*fn = (uint16_t)(f - 1);
+	*ticks = t;
+	return 1;
+}
+
+/* The thread of ring i has ended: read what it left, show the call it was
+ * still in and its held exec/exit, and give the ring back. */
 static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 {
 	struct rn_ring *r = rn_arena_ring(a->hdr, i);
@@ -277,6 +291,15 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE)
 		rn_drain_ring(s, a, t);
 	rn_account_lost(s, a, t, r);
+	uint16_t fn;
+	uint64_t ticks;
+	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
+		/* blocked in a call when it died (accept, read, wait4 ...) */
+		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
+		if (rn_queue(s, a, t, &rec, NULL, 0, RN_EV_UNFINISHED | RN_EV_BLOCKED))
+			s->stats.corrupt++;
+	}
+	rn_store_relaxed(&r->cur_fn, 0);
 	if (t->pend_exec) {
 		/* the exec never came back: it succeeded and replaced us */
 		a->execd = 1;

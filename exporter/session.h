@@ -139,6 +139,11 @@ int rn_session_idle(const struct rn_session *s);
 /* rn_session_wait: sleep timeout_ms, or until extra_fd is readable. */
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd);
 
+/* rn_ring_inflight: the wrapped call the owner of r is in, as it
+ * published it at entry: 1 with *fn and *ticks (arena clock), or 0. Reads
+ * shared memory only; the values are checked, not trusted. */
+int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks);
+
 /* rn_session_close: final drain of whatever is readable, sinks finished,
  * arenas unmapped (and removed, unless keep_files). */
 void rn_session_close(struct rn_session *s);

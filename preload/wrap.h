@@ -39,10 +39,12 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_ERR_DIRP(r, e) (e)
 
 /* RN_RECORD: make the call 'callexpr' (returning rtype into r_) between two
- * clock reads and record it with the arguments in a_. errno is the real
+ * clock reads and record it with the arguments in a_; the call is
+ * published in the ring's control block while it runs (rn_enter). errno is the real
  * call's on return. Declares r_ and returns it. */
 #define RN_RECORD(func, ret, rtype, callexpr, simple)                               \
 	uint64_t t0_ = rn_now();                                                    \
+	rn_enter(RN_IDX_##func, t0_);                                               \
 	rtype r_ = callexpr;                                                        \
 	uint64_t t1_ = rn_now();                                                    \
 	int e_ = errno;                                                             \

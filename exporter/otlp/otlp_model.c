@@ -630,7 +630,7 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 		unsigned t = fi->types[i];
 		if (rn_arg_is_implied(t))
 			continue;
-		int have = k < fi->nargs && k < RN_MAX_ARGS;
+		int have = k < fi->nargs && k < RN_MAX_ARGS && !(ev->flags & RN_EV_BLOCKED);
 		uint64_t v = have ? ev->arg[k] : 0;
 		if (k < fi->nargs)
 			k++;

@@ -214,3 +214,53 @@ Test(once, a_killed_exporter_repeats_and_skips_nothing_in_a_json_file)
 	cr_assert_eq(back, 0, "%llu lines go back in time", back);
 	free(t);
 }
+
+/* Runs blockread MODE under renacer-run with opts, waits until it is
+ * blocked, runs 'then' (a shell snippet; $P is the program, $D its session
+ * directory), then kills the program with SIGKILL. */
+static struct out run_blocked(const char *opts, const char *mode, const char *then, char **trace)
+{
+	char tr[] = "/tmp/rn-once-tXXXXXX", so[] = "/tmp/rn-once-sXXXXXX";
+	close(mkstemp(tr));
+	close(mkstemp(so));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " %s -o %s -- " RN_PROGS_DIR "/blockread %s >%s & L=$!; "
+			   "until grep -q ready %s; do sleep 0.01; done; "
+			   "P=$(pgrep -P $L -x blockread); "
+			   "D=$(tr \"\\0\" \"\\n\" </proc/$P/environ | sed -n \"s/^RENACER_SESSION_DIR=//p\"); "
+			   "%s; kill -9 $P; wait $L",
+			   opts, tr, mode, so, so, then) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	*trace = slurp(tr);
+	unlink(tr);
+	unlink(so);
+	return o;
+}
+
+Test(once, a_call_blocked_when_its_process_is_killed_is_shown_unfinished)
+{
+	/* accept() that never returns, then SIGKILL: strace's form in the
+	 * text, an unfinished call in the JSON */
+	char *t;
+	struct out o = run_blocked("", "accept", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(t, "accept(... <unfinished ...>\n+++ killed by SIGKILL +++"), "%s", t);
+	free(t);
+	o = run_blocked("--format json", "read", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(t, "\"syscall\":\"read\",\"func\":\"read\",\"args\":[],\"unfinished\":true,"
+			    "\"blocked\":true"), "%s", t);
+	free(t);
+}
+
+Test(once, status_shows_the_call_a_live_thread_is_in)
+{
+	char *t;
+	struct out o = run_blocked("", "accept", RN " --status $D", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(o.so, "\"in_call\":[{\"pid\":"), "%s", o.so);
+	cr_assert(strstr(o.so, "\"call\":\"accept\",\"func\":\"accept\""), "%s", o.so);
+	free(t);
+}
