@@ -51,6 +51,9 @@ struct rn_event {
 	int32_t tid;
 	uint16_t fn;		/* index into rn_fns, < RN_NFUNCS */
 	uint8_t flags;		/* RN_EV_* */
+	uint64_t rec_id;	/* the record's identity in the session (arena,
+				 * ring, position): the same when a restarted
+				 * exporter reads the record again; 0 if none */
 	int64_t ret;
 	int err;		/* errno value when failed, else 0 */
 	uint64_t t_enter_ns;	/* unix ns */

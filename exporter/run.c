@@ -68,6 +68,8 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		return 1;
 	}
 
+	/* span ids from the session: the same from a restarted exporter */
+	rn_sink_otlp_session(sinks, n, dir);
 	/* compiled here, in the process that uses it (the launcher forks us) */
 	struct rn_redact *redact = NULL;
 	if (o->redact_re && (rc = rn_redact_new(&redact, o->redact_re)))

@@ -100,6 +100,23 @@ static uint8_t *rn_scratch(struct rn_session *s, size_t n)
 	return p;
 }
 
+/* A 64-bit identity of the record at ring position seq of ring 'ring' in
+ * arena 'id' (splitmix64 steps over the three). */
+static uint64_t rn_rec_identity(uint64_t id, uint32_t ring, uint64_t seq)
+{
+	uint64_t x = id;
+	uint64_t parts[2] = { ring, seq };
+	for (int i = 0; i < 2; i++) {
+		x ^= parts[i] + 0x9e3779b97f4a7c15ull;
+		x ^= x >> 30;
+		x *= 0xbf58476d1ce4e5b9ull;
+		x ^= x >> 27;
+		x *= 0x94d049bb133111ebull;
+		x ^= x >> 31;
+	}
+	return x ? x : 1;
+}
+
 /* Queues one decoded record; converts its times. ext must stay valid
  * until the next flush. Returns 0 or -1 when malformed. */
 static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
@@ -113,6 +130,8 @@ static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	ev->proc = a->main ? &a->main->proc : &a->proc;
 	ev->tid = t->tid;
 	ev->flags = evflags;
+	/* arena, ring, position: what a re-read of the same record repeats */
+	ev->rec_id = rn_rec_identity(a->hdr->id, (uint32_t)(t - a->thr), t->seq);
 	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
 						     : rn_clock_unix(&s->clock, a->clock, rec->t_exit);
@@ -139,6 +158,7 @@ static void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *
 	}
 	memcpy(ext, p->ext, p->ext_len);
 	uint64_t last = t->last_exit_ns;
+	t->seq = p->seq;
 	if (rn_queue(s, a, t, &p->rec, ext, p->ext_len, RN_EV_UNFINISHED) == 0) {
 		struct rn_event *ev = &s->evs[s->nev - 1];
 		if (ev->t_enter_ns < last)
@@ -148,12 +168,14 @@ static void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *
 	*pp = NULL;
 }
 
-static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len)
+static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
+			       uint64_t seq)
 {
 	struct rn_pend *p = malloc(sizeof *p);
 	if (!p)
 		return NULL;
 	p->rec = *rec;
+	p->seq = seq;
 	p->ext_len = ext_len;
 	memcpy(p->ext, ext, ext_len);
 	return p;
@@ -196,6 +218,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 			memcpy(ext + k * RN_REC_SIZE, rn_cons_slot(c, i + 1 + k), chunk);
 		}
 		int bad = 0;
+		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
 		} else if (rec.flags & RN_REC_NORET) {
@@ -204,7 +227,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 			bad = rn_decode(&rec, ext, rec.ext_len, &probe) != 0;
 			if (!bad) {
 				free(*slot);
-				*slot = rn_hold(&rec, ext, rec.ext_len);
+				*slot = rn_hold(&rec, ext, rec.ext_len, c->head + i);
 			}
 		} else if (rec.flags & RN_REC_AFTER_NORET) {
 			/* the exec came back: one failed call with the captured
@@ -220,6 +243,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 					pe = rn_scratch(s, p->ext_len);
 				}
 				memcpy(pe, p->ext, p->ext_len);
+				t->seq = p->seq;	/* one call: the first half's identity */
 				bad = rn_queue(s, a, t, &p->rec, pe, p->ext_len, 0);
 				free(p);
 				t->pend_exec = NULL;
@@ -296,6 +320,8 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
 		/* blocked in a call when it died (accept, read, wait4 ...) */
 		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
+		/* where its record would have gone; no record is ever there */
+		t->seq = t->cons.head | 1ull << 63;
 		if (rn_queue(s, a, t, &rec, NULL, 0, RN_EV_UNFINISHED | RN_EV_BLOCKED))
 			s->stats.corrupt++;
 	}

@@ -21,6 +21,7 @@
  * so they are shown after everything their thread wrote before them. */
 struct rn_pend {
 	struct rn_rec rec;
+	uint64_t seq;		/* its ring position (the record's identity) */
 	uint32_t ext_len;
 	uint8_t ext[RN_EXT_MAX];
 };
@@ -35,6 +36,7 @@ struct rn_thr {
 	uint64_t claiming_since;	/* mono ns a CLAIMING state was first seen */
 	struct rn_pend *pend_exec;	/* exec recorded, not yet returned */
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
+	uint64_t seq;		/* ring position of the record being queued */
 };
 
 enum rn_ar_state {

@@ -15,6 +15,12 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_opts *o);
  * exporter's status; "" when no otlp sink runs. Takes the sink's lock. */
 void rn_sink_otlp_status(const struct rn_sink *sinks, unsigned n, char *buf, size_t cap);
 
+/* rn_sink_otlp_session: key the span and trace ids of the otlp sink among
+ * sinks[0..n) on the session directory dir (its device, inode, creation
+ * time and name): every exporter of one session gives the same record the
+ * same span id. Nothing when no otlp sink runs or dir cannot be read. */
+void rn_sink_otlp_session(struct rn_sink *sinks, unsigned n, const char *dir);
+
 /* rn_otlp_replay: --replay: send every batch spooled in o->replay_dir,
  * oldest first, to o->otlp's endpoint, removing each one acknowledged;
  * stops at the first that cannot be delivered. Prints one line of what

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 #include <curl/curl.h>
@@ -718,6 +719,22 @@ fail_pool:
 }
 
 /* ------------------------------------------------------------ figures */
+
+void rn_sink_otlp_session(struct rn_sink *sinks, unsigned n, const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb))
+		return;
+	uint64_t k0 = 0xcbf29ce484222325ull;
+	for (const char *p = dir; *p; p++)
+		k0 = (k0 ^ (unsigned char)*p) * 0x100000001b3ull;
+	k0 ^= (uint64_t)sb.st_ino << 1;
+	uint64_t k1 = (uint64_t)sb.st_dev ^ (uint64_t)sb.st_ctim.tv_sec << 20 ^
+		      (uint64_t)sb.st_ctim.tv_nsec << 1 ^ k0;
+	for (unsigned i = 0; i < n; i++)
+		if (sinks[i].destroy == otlp_destroy && sinks[i].st)
+			rn_otlp_model_key(&((struct otlp_st *)sinks[i].st)->model, k0, k1);
+}
 
 void rn_sink_otlp_status(const struct rn_sink *sinks, unsigned n, char *buf, size_t cap)
 {
