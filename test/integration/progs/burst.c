@@ -3,6 +3,9 @@
  *                     of one byte from /dev/zero (a daemon's start)
  *   burst bytes N     N one-byte reads of /dev/zero each written to
  *                     /dev/null (dd bs=1 count=N)
+ *   burst seek N      lseek(fd, i, SEEK_SET) for i = 0 .. N-1 on a file:
+ *                     each call returns its own i, so a trace shows any
+ *                     call repeated or missing
  * Prints "calls C" with the wrapped calls it made after its setup. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +28,13 @@ int main(int argc, char **argv)
 			close((int)(1000 + i));
 		for (unsigned long i = 0; i < m; i++, calls++)
 			if (read(in, &c, 1) != 1)
+				return 1;
+	} else if (!strcmp(argv[1], "seek")) {
+		int fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+		if (fd < 0)
+			return 1;
+		for (unsigned long i = 0; i < n; i++, calls++)
+			if (lseek(fd, (off_t)i, SEEK_SET) != (off_t)i)
 				return 1;
 	} else {
 		for (unsigned long i = 0; i < n; i++, calls += 2)
