@@ -332,15 +332,28 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 		rn_queue_pend(s, a, t, &t->pend_exec);
 	}
 	rn_queue_pend(s, a, t, &t->pend_exit);
-	/* the head is published with the others at the end of the pass, once
-	 * the sinks have written these records out */
-	/* A fresh mutex for the next owner: the dead one's is owner-dead. */
+	/* A fresh mutex for the next owner: the dead one's is owner-dead. The
+	 * ring is given back (FREE) only at the end of the pass, after the
+	 * commit and its head: an exporter killed before then finds it still
+	 * ACTIVE with no owner, drains it from the committed head and ends
+	 * it again, instead of skipping a FREE ring's unread records. */
 	rn_ring_init_owner(r);
-	r->tid = 0;
 	t->tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
-	rn_store_release(&r->state, RN_RING_FREE);
+	t->free_at_end = 1;
+}
+
+/* End of pass, after the commit: publish the head of a ring whose thread
+ * ended, then give the ring back for another thread. */
+static void rn_ring_give_back(struct rn_thr *t)
+{
+	if (!t->free_at_end)
+		return;
+	t->free_at_end = 0;
+	rn_cons_publish(&t->cons);
+	t->cons.ring->tid = 0;
+	rn_store_release(&t->cons.ring->state, RN_RING_FREE);
 }
 
 /* ---------------------------------------------------------------- arenas */
@@ -914,9 +927,11 @@ size_t rn_session_pass(struct rn_session *s)
 		if (!a->gone) {
 			/* publish heads once per pass, after the sinks are done */
 			if (a->state == RN_AR_LIVE)
-				for (uint32_t i = 0; i < a->nrings; i++)
+				for (uint32_t i = 0; i < a->nrings; i++) {
 					if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
 						rn_cons_publish(&a->thr[i].cons);
+					rn_ring_give_back(&a->thr[i]);
+				}
 			pp = &a->next;
 			continue;
 		}
@@ -1030,8 +1045,10 @@ void rn_session_close(struct rn_session *s)
 	rn_commit_pass(s);
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
 		if (a->state == RN_AR_LIVE)
-			for (uint32_t i = 0; i < a->nrings; i++)
+			for (uint32_t i = 0; i < a->nrings; i++) {
 				rn_cons_publish(&a->thr[i].cons);
+				rn_ring_give_back(&a->thr[i]);
+			}
 	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
 		next = a->next;
 		rn_ar_free(s, a, a->gone || !s->keep_files);

@@ -37,6 +37,7 @@ struct rn_thr {
 	struct rn_pend *pend_exec;	/* exec recorded, not yet returned */
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
 	uint64_t seq;		/* ring position of the record being queued */
+	int free_at_end;	/* its thread ended: FREE it after the commit */
 };
 
 enum rn_ar_state {
