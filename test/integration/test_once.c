@@ -163,11 +163,11 @@ static struct out run_killing_exporter(const char *opts, unsigned long n, char *
 	close(mkstemp(tr));
 	char *cmd;
 	cr_assert(asprintf(&cmd,
-			   RN " %s -e trace=lseek -o %s -- " BURST " seek %lu & L=$!; "
+			   "RENACER_RING_SIZE=%s " RN " %s -e trace=lseek -o %s -- " BURST " seek %lu & L=$!; "
 			   "for s in %s; do "
 			   "while [ $(stat -c %%s %s) -lt $s ] && kill -0 $L 2>/dev/null; do sleep 0.005; done; "
 			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; done; wait $L",
-			   opts, tr, n, sizes, tr) > 0);
+			   strstr(opts, "drop") ? "1024" : "16384", opts, tr, n, sizes, tr) > 0);
 	struct out o = sh(cmd);
 	free(cmd);
 	*trace = slurp(tr);
@@ -275,5 +275,26 @@ Test(once, status_shows_the_call_a_live_thread_is_in)
 	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
 	cr_assert(strstr(o.so, "\"in_call\":[{\"pid\":"), "%s", o.so);
 	cr_assert(strstr(o.so, "\"call\":\"accept\",\"func\":\"accept\""), "%s", o.so);
+	free(t);
+}
+
+Test(once, a_killed_exporter_under_drop_accounts_for_every_call)
+{
+	/* --on-full=drop and the smallest ring: calls are lost while the
+	 * exporter is dead and restarting; each is either in the file once
+	 * or counted as lost, and the count is said on stderr too */
+	char *t;
+	unsigned long n = 2000000, missing, repeated;
+	struct out o = run_killing_exporter("--on-full=drop", n, &t, "5000000 20000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	seek_tally(t, " = ", n, &missing, &repeated);
+	unsigned long lost = lost_in(t);
+	cr_assert_eq(repeated, 0, "%lu calls written twice", repeated);
+	cr_assert_eq(lost_in(o.se), lost, "stderr and the trace disagree: %s", o.se);
+	cr_assert_eq(calls_of(t, "lseek") + lost, n, "%lu written + %lu lost", calls_of(t, "lseek"),
+		     lost);
+	cr_assert_eq(missing, lost);
+	cr_log_info("%lu calls: %lu written, %lu lost and counted", n, n - lost, lost);
 	free(t);
 }
