@@ -24,6 +24,7 @@
 #include "redact.h"
 
 #define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
+#define RN_PASS_HOLD_MAX 16384	/* records read per pass while a sink can hold */
 #define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory at least this often */
 #define RN_MTIME_FRESH_NS 20000000ull	/* a change this recent may hide another */
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
@@ -854,11 +855,15 @@ size_t rn_session_pass(struct rn_session *s)
 	/* Drain everything first, then look for ends, then hand the whole
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
-	/* a sink with a full queue holds the records in the rings */
-	int hold = 0;
-	for (unsigned i = 0; i < s->nsinks; i++)
+	/* a sink with a full queue holds the records in the rings; while one
+	 * could, a pass reads at most RN_PASS_HOLD_MAX records (the rest wait
+	 * in the rings), so it never brings a queue far past its size */
+	int hold = 0, can_hold = 0;
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		can_hold |= s->sinks[i].ready != NULL;
 		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
 			hold = 1;
+	}
 	rn_start_waiting(s, now);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state != RN_AR_LIVE)
@@ -874,6 +879,8 @@ size_t rn_session_pass(struct rn_session *s)
 				continue;
 			if (!a->thr[i].tid)
 				a->thr[i].tid = a->thr[i].cons.ring->tid;
+			if (can_hold && n >= RN_PASS_HOLD_MAX)
+				break;
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
 	}
