@@ -372,11 +372,14 @@ static void touch(const char *path)
 	fclose(f);
 }
 
-Test(spool, receiver_down_at_start_and_at_the_end_every_span_once_no_ring_drop, .timeout = 120)
+Test(spool, receiver_down_at_start_and_at_the_end_every_span_once_no_ring_drop, .timeout = 180)
 {
 	/* 40,000 calls in two bursts around a pause the test ends; the
-	 * receiver refuses connections for the first 5 s (the first burst),
-	 * is up for the second, and is down again when the run ends */
+	 * receiver refuses connections for the first 5 s (the first burst;
+	 * RN_OUTAGE_S=30 in tools/soak), is up for the second, and is down
+	 * again when the run ends */
+	const char *os = getenv("RN_OUTAGE_S");
+	double outage = os && atof(os) > 0 ? atof(os) : 5.0;
 	struct rx *rx = rx_start(NULL, 0);
 	cr_assert_not_null(rx);
 	rx->discard = 0;
@@ -394,7 +397,7 @@ Test(spool, receiver_down_at_start_and_at_the_end_every_span_once_no_ring_drop, 
 	cr_assert_eq(pthread_create(&b.thr, NULL, bg_main, &b), 0);
 	wait_file(half, 60);
 	cr_assert_geq(wait_spool(spool, 1, 10), 1, "nothing was spooled while the receiver was down");
-	while (now_s() - t0 < 5.0)
+	while (now_s() - t0 < outage)
 		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	rx_set_mode(rx, RX_UP);
 	/* the spool goes first when the receiver is back */
@@ -422,9 +425,9 @@ Test(spool, receiver_down_at_start_and_at_the_end_every_span_once_no_ring_drop, 
 	}
 	cr_assert_eq(duplicates_many(rx), 0, "spans received twice");
 	cr_assert_eq(calls_in(rx, "access"), 40000, "every call once: got %zu", calls_in(rx, "access"));
-	cr_log_info("40000 calls: %zu spans before the second outage, %zu batches (%" PRIu64
+	cr_log_info("outage %.0f s, 40000 calls: %zu spans before the second outage, %zu batches (%" PRIu64
 		    " spans) left in the spool at the end; renacer-run returned %.2f s after the "
 		    "last burst began",
-		    before_end, files, kept, ret_s);
+		    outage, before_end, files, kept, ret_s);
 	rx_stop(rx);
 }
