@@ -90,7 +90,9 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	s.redact = redact;
 	s.last_scan_ns = 0;	/* the first pass rescans with these */
 	/* renacer-run restarts a dead exporter: resume where its output ends */
-	if (ctl_fd >= 0 && (rc = rn_commit_open(&s.commit, s.dirfd, out)))
+	/* stderr is never cut back, even when it is a file: the program and
+	 * the launcher write there too (at least once, docs/RELIABILITY.md) */
+	if (ctl_fd >= 0 && (rc = rn_commit_open(&s.commit, s.dirfd, out != stderr ? out : NULL)))
 		fprintf(stderr, "renacer: cannot keep a commit record in %s (%s): an exporter "
 			"restarted after this may repeat records\n", dir, strerror(-rc));
 	struct rn_control *control = NULL;

@@ -788,19 +788,27 @@ static void rn_commit_pass(struct rn_session *s)
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].flush)
 			s->sinks[i].flush(&s->sinks[i]);
-	int rc = 0;
+	int rc = 0, added = 0;
 	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next) {
 		if (a->gone) {
 			if (a->hdr)
 				rc = rn_commit_add_ended(s->commit, a->hdr->id);
+			added++;
 			continue;
 		}
 		if (a->state != RN_AR_LIVE)
 			continue;
 		for (uint32_t i = 0; i < a->nrings && !rc; i++)
-			if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
+			if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head) ||
+			    a->thr[i].free_at_end) {
 				rc = rn_commit_add(s->commit, a->hdr->id, i, a->thr[i].cons.head);
+				added++;
+			}
 	}
+	/* an idle pass wrote nothing: the last record still holds */
+	if (!rc && !added && s->stats.events == s->commit_events)
+		return;
+	s->commit_events = s->stats.events;
 	if (!rc)
 		rc = rn_commit_write(s->commit);
 	if (rc && !s->commit_failed) {

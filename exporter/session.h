@@ -113,6 +113,7 @@ struct rn_session {
 	struct rn_commit *commit;	/* renacer-run's mode: what the output holds
 					 * (commit.h); NULL: no restart to serve */
 	int commit_failed;	/* a commit could not be written (said once) */
+	uint64_t commit_events;	/* stats.events at the last commit record */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
 	struct rn_evkey *keys;	/* sort order of evs */
