@@ -204,7 +204,8 @@ int rn_commit_write(struct rn_commit *c)
 		c->bufcap = len;
 	}
 	memcpy(c->buf, &h, sizeof h);
-	memcpy(c->buf + sizeof h, c->ent, (size_t)h.n * sizeof *c->ent);
+	if (h.n)
+		memcpy(c->buf + sizeof h, c->ent, (size_t)h.n * sizeof *c->ent);
 	/* one write into the older file: a kill before it ends leaves a
 	 * record whose checksum fails, and the newer file stands */
 	ssize_t w = pwrite(c->fd[h.seq & 1], c->buf, len, 0);

@@ -285,7 +285,7 @@ Test(once, a_killed_exporter_under_drop_accounts_for_every_call)
 	 * or counted as lost, and the count is said on stderr too */
 	char *t;
 	unsigned long n = 2000000, missing, repeated;
-	struct out o = run_killing_exporter("--on-full=drop", n, &t, "5000000 20000000");
+	struct out o = run_killing_exporter("--on-full=drop", n, &t, "200000 1000000");
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
 	seek_tally(t, " = ", n, &missing, &repeated);
