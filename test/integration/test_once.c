@@ -298,3 +298,28 @@ Test(once, a_killed_exporter_under_drop_accounts_for_every_call)
 	cr_log_info("%lu calls: %lu written, %lu lost and counted", n, n - lost, lost);
 	free(t);
 }
+
+Test(once, a_call_blocked_when_its_process_is_killed_is_an_unfinished_span)
+{
+	/* OTLP: a span named for the call, marked unfinished, status unset */
+	char f[] = "/tmp/rn-once-fXXXXXX";
+	close(mkstemp(f));
+	char opts[128], *t;
+	snprintf(opts, sizeof opts, "-q -e trace=accept --otlp-file %s", f);
+	struct out o = run_blocked(opts, "accept", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	char *j = slurp(f);
+	unlink(f);
+	const char *sp = strstr(j, "\"name\":\"accept\"");
+	cr_assert_not_null(sp, "no accept span: %s", j);
+	/* the span runs to the next span, or to the end of the line */
+	const char *end = strstr(sp, "{\"traceId\"");
+	if (!end)
+		end = sp + strcspn(sp, "\n");
+	char *span = strndup(sp, (size_t)(end - sp));
+	cr_assert(strstr(span, "{\"key\":\"syscall.unfinished\",\"value\":{\"boolValue\":true"), "%s", span);
+	cr_assert_null(strstr(span, "\"status\""), "status set: %s", span);
+	free(span);
+	free(j);
+	free(t);
+}
