@@ -24,7 +24,7 @@
 #include "ring.h"
 
 #define RN_ARENA_MAGIC 0x414e4552414e4552ull	/* "RENARENA" */
-#define RN_FORMAT_VERSION 1u
+#define RN_FORMAT_VERSION 2u	/* 2: the call each ring's owner is in */
 #define RN_ARENA_SUFFIX ".arena"
 #define RN_ARENA_TMP_SUFFIX ".tmp"
 

@@ -32,6 +32,11 @@ struct rn_ring {
 	_Alignas(64) uint64_t tail;	/* next slot the producer writes */
 	uint64_t lost;		/* records dropped because the ring was full */
 	uint64_t nested;	/* records dropped: signal handler mid-write */
+	/* the call the owner is in, published at entry (format 2): cur_t
+	 * first, then cur_fn; cur_fn is cleared when the call's record is
+	 * written. A reader checks cur_fn, reads cur_t, checks cur_fn again. */
+	uint64_t cur_t;		/* clock ticks at entry, valid while cur_fn */
+	uint32_t cur_fn;	/* 1 + index into rn_fns; 0: in no wrapped call */
 	uint32_t reserved;	/* 1: the slots' memory is allocated in the
 				 * file (rn_arena_reserve_ring); shim only */
 	/* written by the consumer only */
@@ -55,6 +60,21 @@ struct rn_prod {
 	uint64_t tail;		/* private copy of ring->tail */
 	uint64_t head_cache;	/* last head seen */
 };
+
+/* rn_prod_enter: publish the call the producer is entering (one line it
+ * owns and writes anyway; on x86 two plain stores, kept in order). */
+static inline void rn_prod_enter(struct rn_ring *r, unsigned idx, uint64_t t0)
+{
+	r->cur_t = t0;
+	/* release: cur_t is visible before the cur_fn that makes it valid */
+	rn_store_release(&r->cur_fn, idx + 1);
+}
+
+/* rn_prod_leave: the call is over (its record is being written). */
+static inline void rn_prod_leave(struct rn_ring *r)
+{
+	rn_store_relaxed(&r->cur_fn, 0);
+}
 
 /* rn_prod_room: can n slots be written at the tail? Re-reads the consumer's
  * head only when the cached one says no. Never blocks. */

@@ -49,23 +49,26 @@ int rn_control_fd(const struct rn_control *c)
 	return c ? c->fd : -1;
 }
 
+#define RN_BLOCKED_CAP 6144	/* bytes of the "in_call" list */
+
 static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 {
 	struct rn_session_status ss;
 	rn_session_status(s, &ss);
 	const struct rn_stats *st = &ss.stats;
-	char sinks[512];
+	char sinks[512], calls[RN_BLOCKED_CAP];
 	rn_session_sink_status(s, sinks, sizeof sinks);
+	rn_session_in_calls(s, calls, sizeof calls);
 	return snprintf(buf, cap,
 			"{\"events\":%llu,\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
 			"\"lost_noring\":%llu,\"corrupt\":%llu,\"processes_seen\":%llu,"
-			"\"processes_live\":%u,\"arenas_waiting\":%u,\"untraced\":%llu%s}",
+			"\"processes_live\":%u,\"arenas_waiting\":%u,\"untraced\":%llu%s%s}",
 			(unsigned long long)st->events,
 			(unsigned long long)(st->lost_full + st->lost_nested + st->lost_noring),
 			(unsigned long long)st->lost_full, (unsigned long long)st->lost_nested,
 			(unsigned long long)st->lost_noring, (unsigned long long)st->corrupt,
 			(unsigned long long)st->procs, ss.procs_live, ss.arenas_waiting,
-			(unsigned long long)st->untraced, sinks);
+			(unsigned long long)st->untraced, sinks, calls);
 }
 
 void rn_control_serve(struct rn_control *c, const struct rn_session *s,
@@ -79,7 +82,7 @@ void rn_control_serve(struct rn_control *c, const struct rn_session *s,
 		if (n < 0)
 			return;	/* EAGAIN: nothing waiting */
 		req[n < (int)sizeof req - 1 ? n : (int)sizeof req - 1] = '\0';
-		char rep[1024];
+		char rep[1024 + RN_BLOCKED_CAP];
 		if (!strcmp(req, "status")) {
 			rn_status_json(rep, sizeof rep, s);
 		} else if (!strcmp(req, "stop")) {

@@ -42,12 +42,18 @@ struct rn_proc {
 
 #define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */
 #define RN_EV_EXEC_START 0x02	/* an image's own account of its exec */
+#define RN_EV_BLOCKED 0x04	/* with UNFINISHED: a call its thread was still
+				 * in when it died, read from the ring's control
+				 * block; its arguments are unknown (all zero) */
 
 struct rn_event {
 	const struct rn_proc *proc;
 	int32_t tid;
 	uint16_t fn;		/* index into rn_fns, < RN_NFUNCS */
 	uint8_t flags;		/* RN_EV_* */
+	uint64_t rec_id;	/* the record's identity in the session (arena,
+				 * ring, position): the same when a restarted
+				 * exporter reads the record again; 0 if none */
 	int64_t ret;
 	int err;		/* errno value when failed, else 0 */
 	uint64_t t_enter_ns;	/* unix ns */

@@ -5,11 +5,13 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "commit.h"
 #include "control.h"
 #include "otlp/otlp_sink.h"
 #include "redact.h"
@@ -55,7 +57,8 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		rc = rn_sink_summary_new(&sinks[n++], out, &summary);
 	const char *what = "the output";
 	if (!rc && o->otlp.enabled) {
-		rc = rn_sink_otlp_new(&sinks[n], &o->otlp);
+		/* span ids from the session: the same from a restarted exporter */
+		rc = rn_sink_otlp_new(&sinks[n], &o->otlp, dir);
 		if (!rc)
 			n++;
 		else
@@ -73,10 +76,22 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	struct rn_redact *redact = NULL;
 	if (o->redact_re && (rc = rn_redact_new(&redact, o->redact_re)))
 		fprintf(stderr, "renacer: --redact-paths: %s\n", strerror(-rc));
+	/* renacer-run restarts a dead exporter: resume where its output ends.
+	 * stderr is never cut back, even when it is a file: the program and
+	 * the launcher write there too (at least once, docs/RELIABILITY.md) */
+	struct rn_commit *commit = NULL;
+	int dfd = ctl_fd >= 0 ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	int crc = dfd < 0 ? -errno : rn_commit_open(&commit, dfd, out != stderr ? out : NULL);
+	if (dfd >= 0)
+		close(dfd);
+	if (ctl_fd >= 0 && crc)
+		fprintf(stderr, "renacer: cannot keep a commit record in %s (%s): an exporter "
+			"restarted after this may repeat records\n", dir, strerror(-crc));
 	struct rn_session s;
 	const struct rn_session_cfg cfg = {
 		.sinks = sinks, .nsinks = n, .keep_files = ctl_fd < 0,
 		.allow_uids = o->allow_uids, .nallow_uids = o->nallow_uids, .redact = redact,
+		.commit = commit,
 	};
 	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
@@ -85,6 +100,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 			if (sinks[i].destroy)
 				sinks[i].destroy(&sinks[i]);
 		rn_redact_free(redact);
+		rn_commit_close(commit);
 		return 1;
 	}
 	struct rn_control *control = NULL;
@@ -116,6 +132,12 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	rn_control_close(control);
 	rn_session_close(&s);
+	rn_commit_close(s.commit);
+	/* A loss is always said on stderr, whatever -o says: the text and
+	 * summary sinks said it there already only when they write to stderr. */
+	if (rn_stats_lost(&s.stats) && (out != stderr || o->format == RN_FMT_JSON) &&
+	    !(out == stderr && (o->summary || o->summary_too)))
+		rn_print_lost(stderr, &s.stats);
 	rn_redact_free(redact);
 	for (unsigned i = 0; i < n; i++)
 		if (sinks[i].destroy)

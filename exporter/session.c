@@ -22,10 +22,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "commit.h"
 #include "decode/decode.h"
 #include "redact.h"
 
 #define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
+#define RN_PASS_HOLD_MAX 16384	/* records read per pass while a sink can hold */
 #define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory at least this often */
 #define RN_MTIME_FRESH_NS 20000000ull	/* a change this recent may hide another */
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
@@ -323,6 +325,23 @@ static uint8_t *rn_scratch(struct rn_session *s, size_t n)
 	return p;
 }
 
+/* A 64-bit identity of the record at ring position seq of ring 'ring' in
+ * arena 'id' (splitmix64 steps over the three). */
+static uint64_t rn_rec_identity(uint64_t id, uint32_t ring, uint64_t seq)
+{
+	uint64_t x = id;
+	uint64_t parts[2] = { ring, seq };
+	for (int i = 0; i < 2; i++) {
+		x ^= parts[i] + 0x9e3779b97f4a7c15ull;
+		x ^= x >> 30;
+		x *= 0xbf58476d1ce4e5b9ull;
+		x ^= x >> 27;
+		x *= 0x94d049bb133111ebull;
+		x ^= x >> 31;
+	}
+	return x ? x : 1;
+}
+
 /* Queues one decoded record; converts its times. ext must stay valid
  * until the next flush. Returns 0 or -1 when malformed. */
 static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
@@ -338,6 +357,8 @@ static int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	/* the main thread's id is the pid: shown as we see it */
 	ev->tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
 	ev->flags = evflags;
+	/* arena, ring, position: what a re-read of the same record repeats */
+	ev->rec_id = rn_rec_identity(a->hdr->id, (uint32_t)(t - a->thr), t->seq);
 	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
 						     : rn_clock_unix(&s->clock, a->clock, rec->t_exit);
@@ -364,6 +385,7 @@ static void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *
 	}
 	memcpy(ext, p->ext, p->ext_len);
 	uint64_t last = t->last_exit_ns;
+	t->seq = p->seq;
 	if (rn_queue(s, a, t, &p->rec, ext, p->ext_len, RN_EV_UNFINISHED) == 0) {
 		struct rn_event *ev = &s->evs[s->nev - 1];
 		if (ev->t_enter_ns < last)
@@ -373,12 +395,14 @@ static void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *
 	*pp = NULL;
 }
 
-static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len)
+static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
+			       uint64_t seq)
 {
 	struct rn_pend *p = malloc(sizeof *p);
 	if (!p)
 		return NULL;
 	p->rec = *rec;
+	p->seq = seq;
 	p->ext_len = ext_len;
 	memcpy(p->ext, ext, ext_len);
 	return p;
@@ -421,6 +445,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 			memcpy(ext + k * RN_REC_SIZE, rn_cons_slot(c, i + 1 + k), chunk);
 		}
 		int bad = 0;
+		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
 		} else if (rec.flags & RN_REC_NORET) {
@@ -429,7 +454,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 			bad = rn_decode(&rec, ext, rec.ext_len, &probe) != 0;
 			if (!bad) {
 				free(*slot);
-				*slot = rn_hold(&rec, ext, rec.ext_len);
+				*slot = rn_hold(&rec, ext, rec.ext_len, c->head + i);
 			}
 		} else if (rec.flags & RN_REC_AFTER_NORET) {
 			/* the exec came back: one failed call with the captured
@@ -445,6 +470,7 @@ static size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr
 					pe = rn_scratch(s, p->ext_len);
 				}
 				memcpy(pe, p->ext, p->ext_len);
+				t->seq = p->seq;	/* one call: the first half's identity */
 				bad = rn_queue(s, a, t, &p->rec, pe, p->ext_len, 0);
 				free(p);
 				t->pend_exec = NULL;
@@ -515,8 +541,22 @@ static void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_t
 		rn_exec_shown(s, m, m->next_t0);
 }
 
-/* The thread of ring i has ended: read what it left, show its held
- * exec/exit, and give the ring back for another thread. */
+int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks)
+{
+	uint32_t f = rn_load_acquire(&r->cur_fn);
+	if (!f)
+		return 0;
+	uint64_t t = rn_load_relaxed(&r->cur_t);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (rn_load_relaxed(&r->cur_fn) != f || f - 1 >= RN_NFUNCS)
+		return 0;	/* it moved on meanwhile, or the word is garbage */
+	*fn = (uint16_t)(f - 1);
+	*ticks = t;
+	return 1;
+}
+
+/* The thread of ring i has ended: read what it left, show the call it was
+ * still in and its held exec/exit, and give the ring back. */
 static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 {
 	struct rn_ring *r = rn_arena_ring(a->hdr, i);
@@ -524,18 +564,42 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE)
 		rn_drain_ring(s, a, t);
 	rn_account_lost(s, a, t, r);
+	uint16_t fn;
+	uint64_t ticks;
+	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
+		/* blocked in a call when it died (accept, read, wait4 ...) */
+		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
+		/* where its record would have gone; no record is ever there */
+		t->seq = t->cons.head | 1ull << 63;
+		if (rn_queue(s, a, t, &rec, NULL, 0, RN_EV_UNFINISHED | RN_EV_BLOCKED))
+			s->stats.corrupt++;
+	}
+	rn_store_relaxed(&r->cur_fn, 0);
 	if (t->pend_exec)	/* the exec never came back: it replaced us */
 		rn_exec_succeeded(s, a, t);
 	rn_queue_pend(s, a, t, &t->pend_exit);
-	/* the head is published with the others at the end of the pass, once
-	 * the sinks have written these records out */
-	/* A fresh mutex for the next owner: the dead one's is owner-dead. */
+	/* A fresh mutex for the next owner: the dead one's is owner-dead. The
+	 * ring is given back (FREE) only at the end of the pass, after the
+	 * commit and its head: an exporter killed before then finds it still
+	 * ACTIVE with no owner, drains it from the committed head and ends
+	 * it again, instead of skipping a FREE ring's unread records. */
 	rn_ring_init_owner(r);
-	r->tid = 0;
 	t->tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
-	rn_store_release(&r->state, RN_RING_FREE);
+	t->free_at_end = 1;
+}
+
+/* End of pass, after the commit: publish the head of a ring whose thread
+ * ended, then give the ring back for another thread. */
+static void rn_ring_give_back(struct rn_thr *t)
+{
+	if (!t->free_at_end)
+		return;
+	t->free_at_end = 0;
+	rn_cons_publish(&t->cons);
+	t->cons.ring->tid = 0;
+	rn_store_release(&t->cons.ring->state, RN_RING_FREE);
 }
 
 /* ---------------------------------------------------------------- arenas */
@@ -634,6 +698,21 @@ static void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit
 		s->stats.corrupt++;
 	free(p);
 	a->exec_pend = NULL;
+}
+
+/* Heads a dead exporter committed but may not have published: what lies
+ * before them is in the output already. Never past the producer's tail. */
+static void rn_resume_heads(struct rn_session *s, struct rn_ar *a)
+{
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_cons *c = &a->thr[i].cons;
+		uint64_t head;
+		if (!rn_commit_resume(s->commit, a->hdr->id, i, &head))
+			continue;
+		uint64_t tail = rn_load_acquire(&c->ring->tail);
+		if (head - c->head <= tail - c->head && tail - c->head <= a->cap)
+			c->head = c->tail_cache = head;
+	}
 }
 
 /* The previous image of a's pid, still being read (its end not yet
@@ -909,12 +988,19 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		}
 		return 0;
 	}
-	const char *why = a->thr ? NULL : rn_ar_validate(a);
+	int fresh = !a->thr;
+	const char *why = fresh ? rn_ar_validate(a) : NULL;
 	if (why) {
 		rn_note(a->name, why);
 		a->state = RN_AR_CORRUPT;
 		s->stats.corrupt++;
 		return 0;
+	}
+	if (fresh && s->commit) {
+		/* a dead exporter announced this end already: nothing to say */
+		if (rn_commit_ended(s->commit, h->id))
+			return 1;
+		rn_resume_heads(s, a);
 	}
 	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {
 		/* a fork child that has not run yet, or never will */
@@ -1087,6 +1173,47 @@ static int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 
 /* ---------------------------------------------------------------- pass */
 
+/* Makes what the sinks were given durable, then writes the commit record
+ * of this pass: the heads about to be published, the arenas whose end was
+ * just announced. A failure costs exactly-once (a restart may repeat the
+ * pass), never a record: said once. */
+static void rn_commit_pass(struct rn_session *s)
+{
+	if (!s->commit)
+		return;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].flush)
+			s->sinks[i].flush(&s->sinks[i]);
+	int rc = 0, added = 0;
+	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next) {
+		if (a->gone) {
+			if (a->hdr)
+				rc = rn_commit_add_ended(s->commit, a->hdr->id);
+			added++;
+			continue;
+		}
+		if (a->state != RN_AR_LIVE)
+			continue;
+		for (uint32_t i = 0; i < a->nrings && !rc; i++)
+			if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head) ||
+			    a->thr[i].free_at_end) {
+				rc = rn_commit_add(s->commit, a->hdr->id, i, a->thr[i].cons.head);
+				added++;
+			}
+	}
+	/* an idle pass wrote nothing: the last record still holds */
+	if (!rc && !added && s->stats.events == s->commit_events)
+		return;
+	s->commit_events = s->stats.events;
+	if (!rc)
+		rc = rn_commit_write(s->commit);
+	if (rc && !s->commit_failed) {
+		s->commit_failed = 1;
+		fprintf(stderr, "renacer: cannot record what the output holds (%s): an exporter "
+			"restarted after this may repeat records\n", strerror(-rc));
+	}
+}
+
 /* Starts waiting arenas oldest first (by the creation time in their
  * header): a parent before its fork child, an image before the one that
  * replaced it by exec, so each finds the other already known. */
@@ -1133,11 +1260,15 @@ size_t rn_session_pass(struct rn_session *s)
 	/* Drain everything first, then look for ends, then hand the whole
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
-	/* a sink with a full queue holds the records in the rings */
-	int hold = 0;
-	for (unsigned i = 0; i < s->nsinks; i++)
+	/* a sink with a full queue holds the records in the rings; while one
+	 * could, a pass reads at most RN_PASS_HOLD_MAX records (the rest wait
+	 * in the rings), so it never brings a queue far past its size */
+	int hold = 0, can_hold = 0;
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		can_hold |= s->sinks[i].ready != NULL;
 		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
 			hold = 1;
+	}
 	s->holding = hold;
 	rn_start_waiting(s, now);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
@@ -1154,6 +1285,8 @@ size_t rn_session_pass(struct rn_session *s)
 				continue;
 			if (!a->thr[i].tid)
 				a->thr[i].tid = a->thr[i].cons.ring->tid;
+			if (can_hold && n >= RN_PASS_HOLD_MAX)
+				break;
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
 	}
@@ -1205,19 +1338,25 @@ size_t rn_session_pass(struct rn_session *s)
 			rn_flush_events(s);
 			h = (unsigned)-1;
 		}
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->gone && a->started)
+			rn_dispatch_proc(s, a, 1);
+	/* the output is complete up to here: say so before the rings hear
+	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
+	rn_commit_pass(s);
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
 		struct rn_ar *a = *pp;
 		if (!a->gone) {
 			/* publish heads once per pass, after the sinks are done */
 			if (a->state == RN_AR_LIVE)
-				for (uint32_t i = 0; i < a->nrings; i++)
+				for (uint32_t i = 0; i < a->nrings; i++) {
 					if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
 						rn_cons_publish(&a->thr[i].cons);
+					rn_ring_give_back(&a->thr[i]);
+				}
 			pp = &a->next;
 			continue;
 		}
-		if (a->started)
-			rn_dispatch_proc(s, a, 1);
 		*pp = a->next;
 		rn_ar_free(s, a, 1);
 	}
@@ -1278,6 +1417,7 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->allow_uids = cfg->allow_uids;
 	s->nallow_uids = cfg->nallow_uids;
 	s->redact = cfg->redact;
+	s->commit = cfg->commit;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
@@ -1322,6 +1462,44 @@ void rn_session_status(const struct rn_session *s, struct rn_session_status *out
 	}
 }
 
+/* ,"in_call":[{"pid":P,"tid":T,"call":"accept","for_ms":N},...]: what each
+ * live thread of a traced process is in now (as it published at entry),
+ * as many as fit, then "in_call_more":N. Empty when no thread is in a call. */
+void rn_session_in_calls(const struct rn_session *s, char *buf, size_t cap)
+{
+	size_t len = 0;
+	unsigned more = 0;
+	uint64_t now = rn_real_ns();
+	buf[0] = '\0';
+	for (const struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state != RN_AR_LIVE)
+			continue;
+		const struct rn_proc *p = a->main ? &a->main->proc : &a->proc;
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			const struct rn_ring *r = rn_arena_ring(a->hdr, i);
+			uint16_t fn;
+			uint64_t ticks;
+			if (rn_load_acquire(&r->state) != RN_RING_ACTIVE || !rn_ring_inflight(r, &fn, &ticks))
+				continue;
+			uint64_t t = rn_clock_unix(&s->clock, a->clock, ticks);
+			int n = snprintf(buf + len, cap - len,
+					 "%s{\"pid\":%d,\"tid\":%d,\"call\":\"%s\",\"func\":\"%s\",\"for_ms\":%llu}",
+					 len ? "," : ",\"in_call\":[", p->pid, (int)rn_load_relaxed(&r->tid),
+					 rn_fns[fn].sys, rn_fns[fn].func, (unsigned long long)(now > t ? (now - t) / 1000000u : 0));
+			if (n < 0 || (size_t)n >= cap - len - 32) {
+				buf[len] = '\0';
+				more++;
+				continue;
+			}
+			len += (size_t)n;
+		}
+	}
+	if (len)
+		len += (size_t)snprintf(buf + len, cap - len, "]");
+	if (more)
+		snprintf(buf + len, cap - len, ",\"in_call_more\":%u", more);
+}
+
 size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap)
 {
 	size_t n = 0;
@@ -1358,14 +1536,17 @@ void rn_session_close(struct rn_session *s)
 			rn_ar_finish(s, a);
 	rn_flush_events(s);
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
-		if (a->state == RN_AR_LIVE)
-			for (uint32_t i = 0; i < a->nrings; i++)
-				rn_cons_publish(&a->thr[i].cons);
+		a->gone = a->main ? a->main->all_dead : a->all_dead;
 		if (!a->main && a->state == RN_AR_LIVE && a->all_dead && a->started)
 			rn_dispatch_proc(s, a, 1);
 	}
+	rn_commit_pass(s);
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
-		a->gone = a->main ? a->main->all_dead : a->all_dead;
+		if (a->state == RN_AR_LIVE)
+			for (uint32_t i = 0; i < a->nrings; i++) {
+				rn_cons_publish(&a->thr[i].cons);
+				rn_ring_give_back(&a->thr[i]);
+			}
 	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
 		next = a->next;
 		rn_ar_free(s, a, a->gone || !s->keep_files);

@@ -21,6 +21,7 @@
  * so they are shown after everything their thread wrote before them. */
 struct rn_pend {
 	struct rn_rec rec;
+	uint64_t seq;		/* its ring position (the record's identity) */
 	uint32_t ext_len;
 	uint8_t ext[RN_EXT_MAX];
 };
@@ -35,6 +36,8 @@ struct rn_thr {
 	uint64_t claiming_since;	/* mono ns a CLAIMING state was first seen */
 	struct rn_pend *pend_exec;	/* exec recorded, not yet returned */
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
+	uint64_t seq;		/* ring position of the record being queued */
+	int free_at_end;	/* its thread ended: FREE it after the commit */
 };
 
 enum rn_ar_state {
@@ -156,6 +159,9 @@ struct rn_session {
 	const uint32_t *allow_uids;	/* --allow-uid: owners read besides uid */
 	unsigned nallow_uids;
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
+	struct rn_commit *commit;	/* from struct rn_session_cfg */
+	int commit_failed;	/* a commit could not be written (said once) */
+	uint64_t commit_events;	/* stats.events at the last commit record */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
 	struct rn_evkey *keys;	/* sort order of evs */
@@ -173,6 +179,8 @@ struct rn_session_cfg {
 	const uint32_t *allow_uids;	/* --allow-uid: owners read besides ours */
 	unsigned nallow_uids;
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
+	struct rn_commit *commit;	/* renacer-run's mode: where a restarted
+					 * exporter resumes (commit.h); NULL: none */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or
@@ -192,6 +200,12 @@ void rn_session_status(const struct rn_session *s, struct rn_session_status *out
  * callbacks), concatenated into buf as JSON members. Returns the bytes
  * written. */
 size_t rn_session_sink_status(const struct rn_session *s, char *buf, size_t cap);
+
+/* rn_session_in_calls: ,"in_call":[{"pid":P,"tid":T,"call":"accept",
+ * "for_ms":N},...]: the call each live traced thread is in now (as it
+ * published at entry), as many as fit in cap, then "in_call_more":N;
+ * "" when no thread is in a call. */
+void rn_session_in_calls(const struct rn_session *s, char *buf, size_t cap);
 
 /* rn_session_pids_socket: make the listening RN_PIDS_SOCKET in dir before
  * any traced process can start; a session opened later in this process
@@ -214,6 +228,11 @@ int rn_session_idle(const struct rn_session *s);
 
 /* rn_session_wait: sleep timeout_ms, or until extra_fd is readable. */
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd);
+
+/* rn_ring_inflight: the wrapped call the owner of r is in, as it
+ * published it at entry: 1 with *fn and *ticks (arena clock), or 0. Reads
+ * shared memory only; the values are checked, not trusted. */
+int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks);
 
 /* rn_session_close: final drain of whatever is readable, sinks finished,
  * arenas unmapped (and removed, unless keep_files). */

@@ -155,6 +155,15 @@ static inline __attribute__((always_inline)) uint64_t rn_addrlen_before(const vo
 	return rn_addrlen_slow(len);
 }
 
+/* rn_enter: say which call this thread is in, so a call that never
+ * returns (blocked when the process is killed) is still seen. */
+static inline __attribute__((always_inline)) void rn_enter(unsigned idx, uint64_t t0)
+{
+	struct rn_ring *r = rn_t.prod.ring;
+	if (rn_likely(r != NULL))
+		rn_prod_enter(r, idx, t0);
+}
+
 /* Slow paths, in shim.c. */
 void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		  const uint64_t *a, unsigned flags);
@@ -169,6 +178,8 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 			   int err, const uint64_t *a)
 {
 	struct rn_tls *t = &rn_t;
+	if (rn_likely(t->prod.ring != NULL))
+		rn_prod_leave(t->prod.ring);
 	if (rn_unlikely(t->busy)) {
 		rn_emit_nested(idx, t0, t1, ret, err, a, 0);
 		return;

@@ -62,10 +62,12 @@ static inline __attribute__((always_inline)) void rn_addrlen_pre(unsigned idx, u
 }
 
 /* RN_RECORD: make the call 'callexpr' (returning rtype into r_) between two
- * clock reads and record it with the arguments in a_. errno is the real
+ * clock reads and record it with the arguments in a_; the call is
+ * published in the ring's control block while it runs (rn_enter). errno is the real
  * call's on return. Declares r_ and returns it. */
 #define RN_RECORD(func, ret, rtype, callexpr, simple)                               \
 	uint64_t t0_ = rn_now();                                                    \
+	rn_enter(RN_IDX_##func, t0_);                                               \
 	rtype r_ = callexpr;                                                        \
 	uint64_t t1_ = rn_now();                                                    \
 	int e_ = errno;                                                             \

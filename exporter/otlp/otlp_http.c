@@ -41,6 +41,7 @@ struct rn_otlp_http {
 	volatile int *abort;
 	uint64_t seed;
 	int once;		/* rn_otlp_http_export_once: no retry */
+	int fail_fast;		/* a refused connection fails at once */
 };
 
 static uint64_t rn_now_ns(void)
@@ -359,7 +360,9 @@ void rn_otlp_http_export(struct rn_otlp_http *h, const void *body, size_t len,
 			res->outcome = RN_OTLP_REJECTED;
 			return;
 		}
-		if (h->once) {
+		/* nobody listens: the spool takes the batch now, not after a
+		 * deadline of retries that would hold everything behind it */
+		if (h->once || (h->fail_fast && rc == CURLE_COULDNT_CONNECT)) {
 			res->outcome = RN_OTLP_FAILED;
 			return;
 		}
@@ -382,6 +385,11 @@ void rn_otlp_http_export(struct rn_otlp_http *h, const void *body, size_t len,
 		}
 		rn_pause(wait, deadline_ns, abort);
 	}
+}
+
+void rn_otlp_http_fail_fast(struct rn_otlp_http *h, int on)
+{
+	h->fail_fast = on;
 }
 
 void rn_otlp_http_export_once(struct rn_otlp_http *h, const void *body, size_t len,

@@ -41,6 +41,11 @@ void rn_otlp_http_free(struct rn_otlp_http *h);
 void rn_otlp_http_export(struct rn_otlp_http *h, const void *body, size_t len,
 			 uint64_t deadline_ns, volatile int *abort, struct rn_otlp_result *res);
 
+/* rn_otlp_http_fail_fast: with on, a connection the receiver refuses (or
+ * that cannot be made) fails at once instead of being retried until the
+ * deadline; for a caller with a spool, which keeps the batch and probes. */
+void rn_otlp_http_fail_fast(struct rn_otlp_http *h, int on);
+
 /* rn_otlp_http_export_once: one attempt within the request timeout, no
  * retry: a retryable failure comes back as RN_OTLP_FAILED at once. For
  * probing a receiver that was down. */

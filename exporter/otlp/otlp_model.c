@@ -599,7 +599,9 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 	const char *sys = rn_fmt_sysname(ev);
 	int rc = 0;
 
-	rn_put64(sp->span_id, rn_next(m));
+	/* from the record's identity: a batch sent again after an exporter
+	 * restart carries the same ids, so a receiver can tell */
+	rn_put64(sp->span_id, ev->rec_id ? rn_mix(ev->rec_id ^ m->proc_key) : rn_next(m));
 	sp->kind = RN_KIND_INTERNAL;
 	sp->start_ns = ev->t_enter_ns;
 	sp->end_ns = ev->t_exit_ns;
@@ -630,7 +632,7 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 		unsigned t = fi->types[i];
 		if (rn_arg_is_implied(t))
 			continue;
-		int have = k < fi->nargs && k < RN_MAX_ARGS;
+		int have = k < fi->nargs && k < RN_MAX_ARGS && !(ev->flags & RN_EV_BLOCKED);
 		uint64_t v = have ? ev->arg[k] : 0;
 		if (k < fi->nargs)
 			k++;
@@ -852,6 +854,15 @@ int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void rn_otlp_model_key(struct rn_otlp_model *m, uint64_t k0, uint64_t k1)
+{
+	if (!m->has_remote_parent) {
+		rn_put64(m->trace_id, rn_mix(k0));
+		rn_put64(m->trace_id + 8, rn_mix(k1 ^ k0));
+	}
+	m->proc_key = rn_mix(k1);
 }
 
 void rn_otlp_model_free(struct rn_otlp_model *m)

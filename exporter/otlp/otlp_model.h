@@ -58,6 +58,12 @@ struct rn_otlp_model {
 	uint64_t nomem;		/* spans not built for want of memory */
 };
 
+/* rn_otlp_model_key: ids from a key that is the same for every exporter
+ * of one session: the trace id (unless TRACEPARENT gave one) and the key
+ * of process and call span ids, so an exporter restarted by renacer-run
+ * gives a record it sends again the span id it had. Call before any event. */
+void rn_otlp_model_key(struct rn_otlp_model *m, uint64_t k0, uint64_t k1);
+
 /* rn_otlp_model_init: the trace id from TRACEPARENT, else random. Returns
  * 0 or -ENOMEM. */
 int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 #include <curl/curl.h>
@@ -43,6 +44,8 @@
 #define RN_OTLP_BODY_MAX (4u << 20)
 
 /* While the receiver is down: the first probe after this, doubling. */
+#define RN_QUEUE_SLACK 32768u	/* spans taken past the queue size without
+				 * waiting: what one drain pass may bring */
 #define RN_PROBE_FIRST_MS 250
 #define RN_PROBE_MAX_MS 2000
 
@@ -120,22 +123,27 @@ static struct timespec abs_mono(uint64_t ns)
 
 /* ------------------------------------------------------------ the queue */
 
-/* The model's emit: the span joins the queue; when the queue is full (a
- * pass delivers more than ready() promised), wait for the sender, for at
- * most one export timeout, then drop the span and count it. */
+/* The model's emit: the span joins the queue. ready() closes the drain at
+ * the queue size, but a pass already read may bring more: those are taken
+ * without waiting up to RN_QUEUE_SLACK spans past it, since a wait here
+ * stops the drain thread, its heartbeat with it, and --on-full=block
+ * programs would take the exporter for dead and drop. Past the slack
+ * (a ring larger than the slack, read in one go): wait for the sender for
+ * at most one export timeout, then drop the span and count it. */
 static void otlp_enqueue(void *ctx, struct rn_span *sp)
 {
 	struct otlp_st *st = ctx;
 	sp->next = NULL;
 	pthread_mutex_lock(&st->mu);
-	if (st->qlen >= st->x->tune.queue && !st->sender_done) {
+	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
+	if (st->qlen >= limit && !st->sender_done) {
 		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
 		struct timespec ts = abs_mono(until);
-		while (st->qlen >= st->x->tune.queue && !st->sender_done)
+		while (st->qlen >= limit && !st->sender_done)
 			if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
 				break;
 	}
-	if (st->qlen >= st->x->tune.queue || st->sender_done) {
+	if (st->qlen >= limit || st->sender_done) {
 		st->dropped++;
 		pthread_mutex_unlock(&st->mu);
 		rn_span_release(&st->pool, sp);
@@ -646,9 +654,27 @@ static void otlp_destroy(struct rn_sink *s)
 	s->st = NULL;
 }
 
+/* Keys the span and trace ids on the session directory dir (its device,
+ * inode, creation time and name): every exporter of one session gives the
+ * same record the same span id, so a batch sent again after a restart
+ * carries the same ids. Nothing when dir cannot be read. */
+static void otlp_session_key(struct otlp_st *st, const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb))
+		return;
+	uint64_t k0 = 0xcbf29ce484222325ull;
+	for (const char *p = dir; *p; p++)
+		k0 = (k0 ^ (unsigned char)*p) * 0x100000001b3ull;
+	k0 ^= (uint64_t)sb.st_ino << 1;
+	uint64_t k1 = (uint64_t)sb.st_dev ^ (uint64_t)sb.st_ctim.tv_sec << 20 ^
+		      (uint64_t)sb.st_ctim.tv_nsec << 1 ^ k0;
+	rn_otlp_model_key(&st->model, k0, k1);
+}
+
 static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap);
 
-int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x)
+int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char *session_dir)
 {
 	struct otlp_st *st = calloc(1, sizeof *st);
 	int rc = -ENOMEM;
@@ -671,6 +697,8 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x)
 		goto fail_pool;
 	if (rn_otlp_model_init(&st->model, &st->pool, x, otlp_enqueue, st))
 		goto fail;
+	if (session_dir)
+		otlp_session_key(st, session_dir);
 	rn_otlp_resource_build(&st->res, x, x->program);
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
@@ -706,6 +734,8 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x)
 		if (!dir && x->spool_max_mb)
 			snprintf(st->spool_error, sizeof st->spool_error,
 				 "no spool: HOME is not set; use --spool-dir");
+		/* with a spool, a receiver that is not there costs no wait */
+		rn_otlp_http_fail_fast(st->http, st->spool != NULL);
 	}
 	st->last_export_ns = mono_ns();
 	if (pthread_create(&st->thr, NULL, otlp_sender, st)) {

@@ -79,7 +79,9 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	put_jstr(st, (const uint8_t *)func, strlen(func));
 	puts_(st, ",\"args\":[");
 	rn_fmt_iter_init(&it, ev);
-	for (int first = 1; rn_fmt_next(&it, st->arg, ARG_CAP, &alen); first = 0) {
+	/* a call seen blocked at its thread's death: no arguments recorded */
+	for (int first = 1; !(ev->flags & RN_EV_BLOCKED) && rn_fmt_next(&it, st->arg, ARG_CAP, &alen);
+	     first = 0) {
 		if (!first)
 			put(st, ",", 1);
 		put_jstr(st, (const uint8_t *)st->arg, alen);
@@ -87,7 +89,8 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	put(st, "]", 1);
 
 	if (ev->flags & RN_EV_UNFINISHED) {
-		puts_(st, ",\"unfinished\":true");
+		puts_(st, (ev->flags & RN_EV_BLOCKED) ? ",\"unfinished\":true,\"blocked\":true"
+						     : ",\"unfinished\":true");
 	} else {
 		int e = ev->err;
 		if (!e && fi && fi->ret == RN_RET_ERRNUM && ev->ret > 0)

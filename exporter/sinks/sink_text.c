@@ -79,6 +79,13 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 	int32_t id = ev->tid ? ev->tid : (ev->proc ? ev->proc->pid : 0);
 
 	note_id(st, id);
+	if (ev->flags & RN_EV_BLOCKED) {
+		/* still blocked when its thread died: strace's form; the
+		 * arguments were never recorded */
+		leader(st, id, ev->t_enter_ns);
+		fprintf(st->out, "%s(... <unfinished ...>\n", rn_fmt_sysname(ev));
+		return ferror(st->out) ? -EIO : 0;
+	}
 	size_t alen = rn_fmt_args(st->args, RN_TEXT_ARGS, ev);
 	rn_fmt_ret(ret, sizeof ret, ev);
 	const char *name = rn_fmt_sysname(ev);

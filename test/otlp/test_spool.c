@@ -306,8 +306,8 @@ Test(spool, dropped_records_are_counted_exactly_in_every_output)
 	snprintf(file, sizeof file, "%s/t.otlp.jsonl", tmpdir);
 	snprintf(sum, sizeof sum, "%s/summary.txt", tmpdir);
 	char *env[] = { "RENACER_RING_SIZE=1024", NULL };
-	char *argv[] = { RN_EXPORTER, "-q", "-c", "-o", sum, "--otlp-file", file, "-e", "trace=access",
-			 "--", RN_OTLP_PROG, "loop", "100000", "0", NULL };
+	char *argv[] = { RN_EXPORTER, "-q", "-c", "-o", sum, "--on-full=drop", "--otlp-file", file,
+			 "-e", "trace=access", "--", RN_OTLP_PROG, "loop", "100000", "0", NULL };
 	struct rn_run r;
 	run_prog(&r, NULL, env, argv, 40);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -335,4 +335,99 @@ Test(spool, dropped_records_are_counted_exactly_in_every_output)
 	free(sp);
 	free(s);
 	free(f);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 8);
+}
+
+/* Spans received more than once (same span id), for many spans. */
+static size_t duplicates_many(const struct rx *rx)
+{
+	uint8_t(*ids)[8] = malloc(rx->nspans * 8 + 8);
+	for (size_t i = 0; i < rx->nspans; i++)
+		memcpy(ids[i], rx->spans[i].span_id, 8);
+	qsort(ids, rx->nspans, 8, id_cmp);
+	size_t d = 0;
+	for (size_t i = 1; i < rx->nspans; i++)
+		d += !memcmp(ids[i], ids[i - 1], 8);
+	free(ids);
+	return d;
+}
+
+static void wait_file(const char *path, double timeout_s)
+{
+	double t0 = now_s();
+	struct stat sb;
+	while (stat(path, &sb) && now_s() - t0 < timeout_s)
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	cr_assert_eq(stat(path, &sb), 0, "%s never appeared", path);
+}
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+}
+
+Test(spool, receiver_down_at_start_and_at_the_end_every_span_once_no_ring_drop, .timeout = 180)
+{
+	/* 40,000 calls in two bursts around a pause the test ends; the
+	 * receiver refuses connections for the first 5 s (the first burst;
+	 * RN_OUTAGE_S=30 in tools/soak), is up for the second, and is down
+	 * again when the run ends */
+	const char *os = getenv("RN_OUTAGE_S");
+	double outage = os && atof(os) > 0 ? atof(os) : 5.0;
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	rx->discard = 0;
+	rx_set_mode(rx, RX_REFUSE);
+	char go[320], half[320], script[1400];
+	snprintf(go, sizeof go, "%s/go", tmpdir);
+	snprintf(half, sizeof half, "%s/half", tmpdir);
+	snprintf(script, sizeof script,
+		 "%s loop 20000 0; touch %s; while [ ! -e %s ]; do sleep 0.02; done; %s loop 20000 0",
+		 RN_OTLP_PROG, half, go, RN_OTLP_PROG);
+	char *argv[] = { RN_EXPORTER, "-c", "-o", "/dev/null", "-e", "trace=access", "--otlp-endpoint",
+			 rx->url, "--spool-dir", spool, "--", "/bin/sh", "-c", script, NULL };
+	struct bg b = { .env = NULL, .argv = argv };
+	double t0 = now_s();
+	cr_assert_eq(pthread_create(&b.thr, NULL, bg_main, &b), 0);
+	wait_file(half, 60);
+	cr_assert_geq(wait_spool(spool, 1, 10), 1, "nothing was spooled while the receiver was down");
+	while (now_s() - t0 < outage)
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	rx_set_mode(rx, RX_UP);
+	/* the spool goes first when the receiver is back */
+	cr_assert_geq(rx_wait_spans(rx, 20000, 30000), 20000, "the spool was not sent");
+	size_t before_end = rx->nspans;
+	rx_set_mode(rx, RX_REFUSE);
+	double t_end = now_s();
+	touch(go);
+	pthread_join(b.thr, NULL);
+	double ret_s = now_s() - t_end;
+	cr_assert_eq(b.r.status, 0, "exit %d: %s", b.r.status, b.r.err);
+	cr_assert_null(strstr(b.r.err, "events lost"), "ring drops: %s", b.r.err);
+	cr_assert_null(strstr(b.r.err, "not delivered"), "%s", b.r.err);
+	uint64_t kept = 0;
+	size_t files = spool_files(spool, &kept);
+	/* what did not arrive waits in the spool, said on one line */
+	if (files) {
+		cr_assert_eq(kept_spans(b.r.err), kept, "%s", b.r.err);
+		cr_assert(strstr(b.r.err, "--replay"), "%s", b.r.err);
+		rx_set_mode(rx, RX_UP);
+		char *rargv[] = { RN_EXPORTER, "--replay", spool, "--otlp-endpoint", rx->url, NULL };
+		struct rn_run r;
+		run_prog(&r, NULL, NULL, rargv, 30);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+	}
+	cr_assert_eq(duplicates_many(rx), 0, "spans received twice");
+	cr_assert_eq(calls_in(rx, "access"), 40000, "every call once: got %zu", calls_in(rx, "access"));
+	cr_log_info("outage %.0f s, 40000 calls: %zu spans before the second outage, %zu batches (%" PRIu64
+		    " spans) left in the spool at the end; renacer-run returned %.2f s after the "
+		    "last burst began",
+		    outage, before_end, files, kept, ret_s);
+	rx_stop(rx);
 }

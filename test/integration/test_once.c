@@ -1,0 +1,325 @@
+/* test_once.c: every record arrives exactly once (issue 8): bursts under
+ * the default options lose nothing, a loss under --on-full=drop is said on
+ * stderr whatever -o says, an exporter killed mid-run and restarted
+ * delivers every call once to a file, and a call still blocked when its
+ * process dies, or when --status asks, is shown. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct out {
+	int status;		/* exit status, or 128+signal */
+	char *so, *se;		/* stdout, stderr */
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	do {
+		if (n + 4096 >= cap)
+			buf = realloc(buf, cap = cap * 2 + 8192);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Runs a shell command line, with a time limit, capturing its output. */
+static struct out sh(const char *cmd)
+{
+	char so[] = "/tmp/rn-once-oXXXXXX", se[] = "/tmp/rn-once-eXXXXXX";
+	close(mkstemp(so));
+	close(mkstemp(se));
+	char *full;
+	cr_assert(asprintf(&full, "timeout -s KILL 120 sh -c '%s' </dev/null >%s 2>%s", cmd, so, se) > 0);
+	int st = system(full);
+	free(full);
+	struct out o = { WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(so), slurp(se) };
+	unlink(so);
+	unlink(se);
+	return o;
+}
+
+static unsigned long count_of(const char *hay, const char *needle)
+{
+	unsigned long n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Lines of text that start a call of fn: "fn(" at a line start, after an
+ * optional "[pid N] ". */
+static unsigned long calls_of(const char *text, const char *fn)
+{
+	unsigned long n = 0;
+	size_t fl = strlen(fn);
+	for (const char *l = text; *l;) {
+		const char *p = l;
+		if (!strncmp(p, "[pid ", 5) && (p = strstr(p, "] ")))
+			p += 2;
+		else
+			p = l;
+		if (!strncmp(p, fn, fl) && p[fl] == '(')
+			n++;
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return n;
+}
+
+static unsigned long lost_in(const char *text)
+{
+	const char *l = strstr(text, "renacer: ");
+	unsigned long long lost = 0;
+	while (l && sscanf(l, "renacer: %llu events lost", &lost) != 1)
+		l = strstr(l + 1, "renacer: ");
+	return l ? (unsigned long)lost : 0;
+}
+
+#define RN RN_EXPORTER
+#define BURST RN_PROGS_DIR "/burst"
+
+Test(once, a_burst_of_closes_loses_nothing_under_defaults)
+{
+	/* a daemon's start: 65000 closes, then 1000 reads; the text sink is
+	 * far slower than the loop, and the default waits for it */
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, RN " -e trace=close,read -o %s -- " BURST " close 65000 1000", tr);
+	struct out o = sh(cmd);
+	char *t = slurp(tr);
+	unlink(tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_str_eq(o.so, "calls 66000\n");
+	cr_assert_eq(count_of(t, "lost") + count_of(o.se, "lost"), 0, "%s", o.se);
+	cr_assert_eq(calls_of(t, "close"), 65000);
+	cr_assert_eq(calls_of(t, "read"), 1000);
+	free(t);
+}
+
+Test(once, a_one_byte_copy_loses_nothing_under_defaults)
+{
+	/* dd bs=1 count=300000: 600000 calls as fast as they come */
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, RN " -e trace=read,write -o %s -- " BURST " bytes 300000", tr);
+	struct out o = sh(cmd);
+	char *t = slurp(tr);
+	unlink(tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_eq(count_of(t, "lost") + count_of(o.se, "lost"), 0, "%s", o.se);
+	cr_assert_eq(calls_of(t, "read"), 300000);
+	cr_assert_eq(calls_of(t, "write"), 300000);
+	free(t);
+}
+
+Test(once, a_loss_is_said_on_stderr_whatever_o_says)
+{
+	/* --on-full=drop, the smallest ring, the trace in a file: what was
+	 * lost is counted in the file and said on stderr, and the two
+	 * accounts add up to the calls made */
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+		 "RENACER_RING_SIZE=1024 " RN " --on-full=drop -e trace=read,write -o %s -- " BURST
+		 " bytes 100000", tr);
+	struct out o = sh(cmd);
+	char *t = slurp(tr);
+	unlink(tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	unsigned long lost = lost_in(t), said = lost_in(o.se);
+	if (!lost)
+		cr_skip_test("no call was lost this time: nothing to say");
+	cr_assert_eq(said, lost, "stderr says %lu, the trace %lu: %s", said, lost, o.se);
+	cr_assert_eq(calls_of(t, "read") + calls_of(t, "write") + lost, 200000);
+	free(t);
+}
+
+/* Runs burst seek N under renacer-run with extra options, and kills its
+ * exporter (kill -9) each time the trace file has grown past one of the
+ * given sizes; renacer-run restarts it. Returns the run; *trace the file. */
+static struct out run_killing_exporter(const char *opts, unsigned long n, char **trace,
+				       const char *sizes)
+{
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   "RENACER_RING_SIZE=%s " RN " %s -e trace=lseek -o %s -- " BURST " seek %lu & L=$!; "
+			   "for s in %s; do "
+			   "while [ $(stat -c %%s %s) -lt $s ] && kill -0 $L 2>/dev/null; do sleep 0.005; done; "
+			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; done; wait $L",
+			   strstr(opts, "drop") ? "1024" : "16384", opts, tr, n, sizes, tr) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	*trace = slurp(tr);
+	unlink(tr);
+	return o;
+}
+
+/* Every call of burst seek N returns its own offset: counts how many of
+ * 0..n-1 are missing and how many lines repeat one, reading the value
+ * after 'key' on each line. */
+static void seek_tally(const char *t, const char *key, unsigned long n, unsigned long *missing,
+		       unsigned long *repeated)
+{
+	unsigned char *seen = calloc(n, 1);
+	*missing = *repeated = 0;
+	size_t kl = strlen(key);
+	for (const char *l = t; (l = strstr(l, key)); l += kl) {
+		unsigned long v = strtoul(l + kl, NULL, 10);
+		if (v < n && seen[v]++)
+			(*repeated)++;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		*missing += !seen[i];
+	free(seen);
+}
+
+Test(once, a_killed_exporter_repeats_and_skips_nothing_in_a_text_file)
+{
+	/* 2,000,000 calls; the exporter killed twice while it writes: the
+	 * restarted one cuts the file back to what the dead one committed
+	 * and resumes from the heads committed with it */
+	char *t;
+	unsigned long n = 2000000, missing, repeated;
+	struct out o = run_killing_exporter("", n, &t, "10000000 40000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	cr_assert_eq(count_of(t, "lost"), 0);
+	seek_tally(t, " = ", n, &missing, &repeated);
+	cr_assert_eq(repeated, 0, "%lu calls written twice", repeated);
+	cr_assert_eq(missing, 0, "%lu calls missing", missing);
+	cr_assert_eq(calls_of(t, "lseek"), n);
+	/* every line whole: a cut in the middle of one would show here */
+	cr_assert_eq(count_of(t, "SEEK_SET)"), n);
+	free(t);
+}
+
+Test(once, a_killed_exporter_repeats_and_skips_nothing_in_a_json_file)
+{
+	char *t;
+	unsigned long n = 2000000, missing, repeated;
+	struct out o = run_killing_exporter("--format json", n, &t, "30000000 120000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	seek_tally(t, "\"ret\":", n, &missing, &repeated);
+	cr_assert_eq(repeated, 0, "%lu calls written twice", repeated);
+	cr_assert_eq(missing, 0, "%lu calls missing", missing);
+	cr_assert_eq(count_of(t, "\"syscall\":\"lseek\""), n);
+	free(t);
+}
+
+/* Runs blockread MODE under renacer-run with opts, waits until it is
+ * blocked, runs 'then' (a shell snippet; $P is the program, $D its session
+ * directory), then kills the program with SIGKILL. */
+static struct out run_blocked(const char *opts, const char *mode, const char *then, char **trace)
+{
+	char tr[] = "/tmp/rn-once-tXXXXXX", so[] = "/tmp/rn-once-sXXXXXX";
+	close(mkstemp(tr));
+	close(mkstemp(so));
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   RN " %s -o %s -- " RN_PROGS_DIR "/blockread %s >%s & L=$!; "
+			   "until grep -q ready %s; do sleep 0.01; done; "
+			   "P=$(pgrep -P $L -x blockread); "
+			   "D=$(tr \"\\0\" \"\\n\" </proc/$P/environ | sed -n \"s/^RENACER_SESSION_DIR=//p\"); "
+			   "%s; kill -9 $P; wait $L",
+			   opts, tr, mode, so, so, then) > 0);
+	struct out o = sh(cmd);
+	free(cmd);
+	*trace = slurp(tr);
+	unlink(tr);
+	unlink(so);
+	return o;
+}
+
+Test(once, a_call_blocked_when_its_process_is_killed_is_shown_unfinished)
+{
+	/* accept() that never returns, then SIGKILL: strace's form in the
+	 * text, an unfinished call in the JSON */
+	char *t;
+	struct out o = run_blocked("", "accept", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(t, "accept(... <unfinished ...>\n+++ killed by SIGKILL +++"), "%s", t);
+	free(t);
+	o = run_blocked("--format json", "read", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(t, "\"syscall\":\"read\",\"func\":\"read\",\"args\":[],\"unfinished\":true,"
+			    "\"blocked\":true"), "%s", t);
+	free(t);
+}
+
+Test(once, status_shows_the_call_a_live_thread_is_in)
+{
+	char *t;
+	struct out o = run_blocked("", "accept", RN " --status $D", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	cr_assert(strstr(o.so, "\"in_call\":[{\"pid\":"), "%s", o.so);
+	cr_assert(strstr(o.so, "\"call\":\"accept\",\"func\":\"accept\""), "%s", o.so);
+	free(t);
+}
+
+Test(once, a_killed_exporter_under_drop_accounts_for_every_call)
+{
+	/* --on-full=drop and the smallest ring: calls are lost while the
+	 * exporter is dead and restarting; each is either in the file once
+	 * or counted as lost, and the count is said on stderr too */
+	char *t;
+	unsigned long n = 2000000, missing, repeated;
+	struct out o = run_killing_exporter("--on-full=drop", n, &t, "200000 1000000");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	seek_tally(t, " = ", n, &missing, &repeated);
+	unsigned long lost = lost_in(t);
+	cr_assert_eq(repeated, 0, "%lu calls written twice", repeated);
+	cr_assert_eq(lost_in(o.se), lost, "stderr and the trace disagree: %s", o.se);
+	cr_assert_eq(calls_of(t, "lseek") + lost, n, "%lu written + %lu lost", calls_of(t, "lseek"),
+		     lost);
+	cr_assert_eq(missing, lost);
+	cr_log_info("%lu calls: %lu written, %lu lost and counted", n, n - lost, lost);
+	free(t);
+}
+
+Test(once, a_call_blocked_when_its_process_is_killed_is_an_unfinished_span)
+{
+	/* OTLP: a span named for the call, marked unfinished, status unset */
+	char f[] = "/tmp/rn-once-fXXXXXX";
+	close(mkstemp(f));
+	char opts[128], *t;
+	snprintf(opts, sizeof opts, "-q -e trace=accept --otlp-file %s", f);
+	struct out o = run_blocked(opts, "accept", "true", &t);
+	cr_assert_eq(o.status, 128 + 9, "%s", o.se);
+	char *j = slurp(f);
+	unlink(f);
+	const char *sp = strstr(j, "\"name\":\"accept\"");
+	cr_assert_not_null(sp, "no accept span: %s", j);
+	/* the span runs to the next span, or to the end of the line */
+	const char *end = strstr(sp, "{\"traceId\"");
+	if (!end)
+		end = sp + strcspn(sp, "\n");
+	char *span = strndup(sp, (size_t)(end - sp));
+	cr_assert(strstr(span, "{\"key\":\"syscall.unfinished\",\"value\":{\"boolValue\":true"), "%s", span);
+	cr_assert_null(strstr(span, "\"status\""), "status set: %s", span);
+	free(span);
+	free(j);
+	free(t);
+}
