@@ -16,7 +16,8 @@ struct out {
 char *slurp(const char *path);
 
 /* sh_limit: runs cmd with sh, killed after limit_s seconds, stdin from
- * /dev/null; sh: the same with 60 s. cmd is put in single quotes. */
+ * /dev/null; sh: the same with 60 s. cmd is put in single quotes, so it
+ * must hold none itself. */
 struct out sh_limit(const char *cmd, int limit_s);
 struct out sh(const char *cmd);
 

@@ -322,7 +322,7 @@ Test(shim, status_figures_from_the_control_socket)
 	cr_assert(asprintf(&cmd,
 			   RN " --session-dir %s -c -o /dev/null & exporter=$!; "
 			   "LD_PRELOAD=" RN_LIBRENACER " RENACER_SESSION_DIR=%s " RN_PROGS_DIR "/proctree 20 "
-			   ">/dev/null; n=0; until " RN " --status %s | grep -q '\"processes_seen\":20,'; do "
+			   ">/dev/null; n=0; until " RN " --status %s | grep -q \"processes_seen.:20,\"; do "
 			   "[ $n -gt 500 ] && break; sleep 0.01; n=$((n+1)); done; " RN " --status %s; "
 			   "kill -TERM $exporter; wait $exporter; echo exporter=$?; " RN " --status %s",
 			   dir, dir, dir, dir, dir) > 0);
