@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "receiver.h"
-#include "runner.h"
+#include "../otlp/receiver.h"
+#include "../otlp/runner.h"
 
 static char tmpdir[256];
 
