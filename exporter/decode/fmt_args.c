@@ -16,29 +16,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-void rn_put_ptr(struct rn_tb *b, uint64_t v)
-{
-	if (v)
-		rn_tb_fmt(b, "%#llx", (unsigned long long)v);
-	else
-		rn_tb_str(b, "NULL");
-}
-
-void rn_put_hex(struct rn_tb *b, uint64_t v)
-{
-	if (v)
-		rn_tb_fmt(b, "%#llx", (unsigned long long)v);
-	else
-		rn_tb_str(b, "0");
-}
-
-void rn_put_oflags(struct rn_tb *b, uint64_t v)
-{
-	uint32_t f = (uint32_t)v;
-	rn_tb_str(b, rn_xlat_name(RN_XLAT(open_access), f & O_ACCMODE));
-	rn_put_flags_more(b, f & ~(uint32_t)O_ACCMODE, RN_XLAT(open_flags), 1);
-}
-
 /* ---- one formatter per scalar type: 1 when it printed, 0 when the
  * argument is not shown ---- */
 

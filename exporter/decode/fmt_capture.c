@@ -27,15 +27,6 @@ static uint16_t rd_u16le(const uint8_t *p)
 	return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-void rn_put_family(struct rn_tb *b, unsigned fam)
-{
-	const char *s = rn_xlat_name(RN_XLAT(address_families), fam);
-	if (s)
-		rn_tb_str(b, s);
-	else
-		rn_tb_fmt(b, "%#x /* AF_??? */", fam);
-}
-
 static void put_sockaddr_in(struct rn_tb *b, const uint8_t *p)
 {
 	char a[INET_ADDRSTRLEN];

@@ -10,6 +10,7 @@
 #include "names.h"
 #include "textbuf.h"
 
+/* fmt_prim.c */
 /* open(2) flags: the access mode by name, then the other bits. */
 void rn_put_oflags(struct rn_tb *b, uint64_t v);
 /* An address family: AF_INET, or the number with AF_??? */
@@ -19,6 +20,7 @@ void rn_put_ptr(struct rn_tb *b, uint64_t v);
 /* hex, 0 for 0 */
 void rn_put_hex(struct rn_tb *b, uint64_t v);
 
+/* fmt_capture.c */
 /* A captured argument of type t (rn_arg_is_capture(t)): its bytes when the
  * shim copied them and the call did not fail on an output, else the
  * pointer v. have: the call argument exists. */
