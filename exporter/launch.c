@@ -371,8 +371,8 @@ int rn_launch(const struct rn_opts *o)
 		snprintf(pre, sizeof pre, "%s", lib);
 	if (rn_elf_find(o->argv[0], exe, sizeof exe) == 0)
 		rn_elf_read(exe, &elf);
-	if (o->otlp.file_is_default)
-		rn_otlp_file_share();	/* one default OTLP file across exporter restarts */
+	if (o->otlp.file)
+		rn_otlp_file_share();	/* one OTLP file across exporter restarts */
 	fflush(NULL);
 	/* before any traced process can start: processes in a child pid
 	 * namespace announce themselves on it (the exporter's forks inherit

@@ -5,6 +5,8 @@
  * written, long after the program started, so that the program never
  * finds it among its own files. Must never open an existing file it did not
  * create in this run, and never print (the sink reports what it returns).
+ * A file the user names (--otlp-file) is opened as strace opens -o: created
+ * or truncated, by the first exporter of a run; a restarted one appends.
  */
 #include "otlp_file.h"
 
@@ -24,6 +26,7 @@ struct rn_otlp_memo {
 	dev_t dev;
 	ino_t ino;
 	char path[4096];
+	int given_opened;	/* an exporter of this run opened --otlp-file */
 };
 
 static struct rn_otlp_memo *rn_memo;
@@ -52,6 +55,17 @@ static int rn_reopen(char *path, size_t cap)
 	}
 	snprintf(path, cap, "%s", rn_memo->path);
 	return fd;
+}
+
+FILE *rn_otlp_file_open_given(const char *name)
+{
+	/* a restarted exporter appends to what the dead one wrote: truncating
+	 * would throw away every span before the restart */
+	int again = rn_memo && rn_memo->given_opened;
+	FILE *f = fopen(name, again ? "ae" : "we");
+	if (f && rn_memo)
+		rn_memo->given_opened = 1;
+	return f;
 }
 
 int rn_otlp_file_open_default(const char *name, char *path, size_t cap)

@@ -703,7 +703,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
 	if (x->file && !x->file_is_default) {
-		st->file = fopen(x->file, "we");
+		st->file = rn_otlp_file_open_given(x->file);
 		if (!st->file) {
 			rc = -errno;
 			goto fail;
