@@ -3,7 +3,7 @@
  *
  * Everything on the traced path is here, inline: a filter bit test, two
  * clock reads and one ring store. It must never call malloc, take a lock,
- * make a system call or change errno; anything slower lives in shim.c
+ * make a system call or change errno; anything slower lives in emit.c
  * behind an unlikely branch.
  */
 #ifndef RN_SHIM_H
@@ -164,13 +164,13 @@ static inline __attribute__((always_inline)) void rn_enter(unsigned idx, uint64_
 		rn_prod_enter(r, idx, t0);
 }
 
-/* Slow paths, in shim.c. */
+/* Slow paths, in emit.c. */
 void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		  const uint64_t *a, unsigned flags);
 void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		    const uint64_t *a, unsigned flags);
 void rn_write_done(void);
-void rn_longjmp_check(const void *env);	/* before a longjmp: see shim.c */
+void rn_longjmp_check(const void *env);	/* before a longjmp: see emit.c */
 
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */
@@ -229,8 +229,8 @@ void rn_fork_parent_done(int32_t pid);	/* after fork() in the parent */
 void rn_fork_child(void);		/* first thing in a forked child */
 void rn_raw_fork_prepare(void);		/* before a copy glibc's _Fork does not make */
 void rn_raw_fork_child(void);		/* first thing in such a copy */
-void rn_thread_claim(void);		/* new thread: claim a ring now */
-void rn_thread_starting(int delta);	/* a thread is being created */
+void rn_thread_claim(void);		/* new thread: claim a ring now (rings.c) */
+void rn_thread_starting(int delta);	/* a thread is being created (rings.c) */
 void rn_note_exit(int status);		/* the exit status, in the header */
 int rn_exec_enter(void);		/* just before exec: see shim.c */
 void rn_exec_back(int handed);		/* the exec failed: undo rn_exec_enter */
@@ -246,7 +246,7 @@ void rn_env_done(void *scratch);
 void rn_env_prepare(void);	/* before a seccomp call: map the scratch areas */
 void rn_env_capture(char **envp);
 
-/* This thread's stack bounds for rn_addrlen_before (shim.c). */
+/* This thread's stack bounds for rn_addrlen_before (capture.c). */
 void rn_stack_note_main(void);
 void rn_stack_note_thread(uintptr_t hi, size_t size, size_t guard);
 

@@ -1,0 +1,422 @@
+/* capture.c: what a call's record carries beyond its 64 bytes: the
+ * arguments the table marks as captured (paths, strings, argv, socket
+ * addresses, filled-in outputs), copied into continuation records after
+ * the call, and the fault-safe reads of the program's memory they need.
+ *
+ * Runs inside the traced program, on the slow path of a wrapper. Must
+ * never read more than the caller's buffer, never dereference a pointer
+ * the kernel has not vouched for except through rn_safe_read, never make a
+ * system call once sandboxed, and never use more than the stated stack
+ * budget (RN_STACK_BUDGET).
+ */
+#include "shim_priv.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+
+#include "../common/rawsys.h"
+
+/* -------------------------------------------- the program's memory */
+
+/* Pages per process_vm_readv: each remote piece stays inside one page,
+ * because the call never splits an iovec (a piece crossing into an
+ * unmapped page would fail whole). 2 keep the iovecs at 64 bytes of
+ * stack (RN_STACK_BUDGET): a string rarely spans more than two pages. */
+#define RN_SAFE_PIECES 2
+
+size_t rn_safe_read(void *dst, const void *src, size_t n)
+{
+	if (rn_g.sandboxed)
+		return 0;
+	size_t done = 0;
+	while (done < n) {
+		struct iovec l[RN_SAFE_PIECES], r[RN_SAFE_PIECES];
+		unsigned k = 0;
+		size_t want = 0;
+		for (uintptr_t a = (uintptr_t)src + done; k < RN_SAFE_PIECES && done + want < n; k++) {
+			size_t piece = 4096 - (a & 4095);
+			if (piece > n - done - want)
+				piece = n - done - want;
+			l[k] = (struct iovec){ (char *)dst + done + want, piece };
+			r[k] = (struct iovec){ (void *)a, piece };
+			want += piece;
+			a += piece;
+		}
+		long got = rn_sys6(SYS_process_vm_readv, rn_pid, (long)l, k, (long)r, k, 0);
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+		if ((size_t)got < want)
+			break;
+	}
+	return done;
+}
+
+uint64_t rn_addrlen_slow(const uint32_t *len)
+{
+	uint32_t v;
+	return rn_safe_read(&v, len, sizeof v) == sizeof v ? RN_ADDRLEN_KNOWN | v : 0;
+}
+
+/* Stack bounds for rn_addrlen_before: the main thread's stack runs from
+ * where the kernel started it (__libc_stack_end) down to its size limit,
+ * a range the kernel keeps free of other mappings. */
+extern void *__libc_stack_end;
+
+void rn_stack_note_main(void)
+{
+	struct rlimit rl;
+	uintptr_t hi = (uintptr_t)__libc_stack_end;
+	uint64_t size = 8u << 20;
+	if (rn_sys2(SYS_getrlimit, RLIMIT_STACK, &rl) == 0 && rl.rlim_cur < (128u << 20))
+		size = rl.rlim_cur;
+	if (!hi || hi < size + 65536)
+		return;
+	rn_t.stack_lo = hi - size + 65536;
+	rn_t.stack_hi = hi;
+}
+
+/* A thread started through our pthread_create: its stack of 'size' bytes
+ * (a guard of 'guard' bytes at the bottom) ends just above its thread
+ * control block; 'hi' is the frame of our start routine, above every frame
+ * of the program's. */
+void rn_stack_note_thread(uintptr_t hi, size_t size, size_t guard)
+{
+	uintptr_t tp = (uintptr_t)pthread_self();
+	uintptr_t margin = guard + 8192;
+	rn_t.stack_lo = rn_t.stack_hi = 0;
+	if (!hi || tp < size || tp - size + margin >= hi)
+		return;
+	rn_t.stack_lo = tp - size + margin;
+	rn_t.stack_hi = hi;
+}
+
+/* ------------------------------------------------------ captured items */
+
+/* Writes continuation bytes after the record slot, wrapping at the ring's
+ * end. 'off' counts bytes from the first continuation slot. */
+struct rn_cw {
+	struct rn_prod *p;
+	uint32_t off;
+	uint32_t cap;		/* bytes available */
+	int safe;		/* read the program's memory with process_vm_readv */
+};
+
+static uint8_t *rn_cw_at(const struct rn_cw *w, uint32_t off, uint32_t *contig)
+{
+	uint64_t ringbytes = (w->p->mask + 1) * RN_REC_SIZE;
+	uint64_t pos = (((w->p->tail + 1) & w->p->mask) * RN_REC_SIZE + off) % ringbytes;
+	*contig = (uint32_t)(ringbytes - pos);
+	return (uint8_t *)w->p->slots + pos;
+}
+
+static void rn_cw_put(struct rn_cw *w, const void *src, uint32_t n)
+{
+	const uint8_t *s = src;
+	while (n) {
+		uint32_t contig;
+		uint8_t *d = rn_cw_at(w, w->off, &contig);
+		uint32_t k = n < contig ? n : contig;
+		memcpy(d, s, k);
+		w->off += k;
+		s += k;
+		n -= k;
+	}
+}
+
+/* Copies up to n bytes of the program's memory at src into the ring;
+ * returns the bytes copied. In safe mode a bad address yields a short copy
+ * instead of a crash. */
+static uint32_t rn_cw_copy_user(struct rn_cw *w, const void *src, uint32_t n)
+{
+	if (!w->safe) {
+		rn_cw_put(w, src, n);
+		return n;
+	}
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t contig;
+		uint8_t *d = rn_cw_at(w, w->off, &contig);
+		uint32_t k = n - done < contig ? n - done : contig;
+		uint32_t got = (uint32_t)rn_safe_read(d, (const char *)src + done, k);
+		w->off += got;
+		done += got;
+		if (got < k)
+			break;
+	}
+	return done;
+}
+
+static void rn_cw_item(struct rn_cw *w, uint8_t tag, uint8_t flags, uint16_t len)
+{
+	struct rn_item it = { tag, flags, len };
+	rn_cw_put(w, &it, sizeof it);
+}
+
+/* Patches an item header written earlier at 'at'. */
+static void rn_cw_patch(struct rn_cw *w, uint32_t at, uint8_t tag, uint8_t flags, uint16_t len)
+{
+	uint32_t save = w->off;
+	w->off = at;
+	rn_cw_item(w, tag, flags, len);
+	w->off = save;
+}
+
+/* Copies the string s, at most limit bytes, to w->off; returns its length
+ * and adds RN_ITEM_TRUNC or RN_ITEM_UNREAD to *flags. Never reads past the
+ * terminator, which may be the last byte of a mapping (argv and environ
+ * strings end at the top of the stack). In safe mode it reads page by page:
+ * process_vm_readv does not split an iovec, so one crossing into an
+ * unmapped page would fail whole. */
+static uint32_t rn_cw_str(struct rn_cw *w, const char *s, uint32_t limit, uint8_t *flags)
+{
+	uint32_t body = w->off;
+	if (!w->safe) {
+		size_t n = strnlen(s, (size_t)limit + 1);
+		if (n > limit) {
+			n = limit;
+			*flags |= RN_ITEM_TRUNC;
+		}
+		rn_cw_put(w, s, (uint32_t)n);
+		return (uint32_t)n;
+	}
+	uint32_t len = 0;
+	while (len <= limit) {
+		uint32_t chunk = 4096 - (uint32_t)(((uintptr_t)s + len) & 4095);
+		if (chunk > limit + 1 - len)
+			chunk = limit + 1 - len;
+		uint32_t got = rn_cw_copy_user(w, s + len, chunk);
+		for (uint32_t i = 0; i < got;) {
+			uint32_t contig;
+			const uint8_t *p = rn_cw_at(w, body + len + i, &contig);
+			uint32_t k = got - i < contig ? got - i : contig;
+			const uint8_t *z = memchr(p, 0, k);
+			if (z) {
+				len += i + (uint32_t)(z - p);
+				w->off = body + len;
+				return len;
+			}
+			i += k;
+		}
+		len += got;
+		if (got < chunk) {	/* unreadable from here on */
+			*flags |= len ? RN_ITEM_TRUNC : RN_ITEM_UNREAD;
+			break;
+		}
+	}
+	if (len > limit) {
+		len = limit;
+		*flags |= RN_ITEM_TRUNC;
+	}
+	w->off = body + len;
+	return len;
+}
+
+/* A NUL-terminated string, cut at limit bytes. */
+static void rn_cw_string(struct rn_cw *w, uint8_t tag, const char *s, uint32_t limit)
+{
+	uint32_t at = w->off;
+	if (!s) {
+		rn_cw_item(w, tag, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (limit > w->cap - w->off - 5)
+		limit = w->cap - w->off - 5;
+	rn_cw_item(w, tag, 0, 0);
+	uint8_t flags = 0;
+	uint32_t len = rn_cw_str(w, s, limit, &flags);
+	rn_cw_patch(w, at, tag, flags, (uint16_t)len);
+}
+
+/* Fixed-size output or input memory. */
+static void rn_cw_mem(struct rn_cw *w, uint8_t tag, const void *p, uint32_t n, int readable)
+{
+	if (!p) {
+		rn_cw_item(w, tag, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (!readable || n > w->cap - w->off - 4) {
+		rn_cw_item(w, tag, RN_ITEM_UNREAD, 0);
+		return;
+	}
+	uint32_t at = w->off;
+	rn_cw_item(w, tag, 0, 0);
+	uint32_t got = rn_cw_copy_user(w, p, n);
+	rn_cw_patch(w, at, tag, got == n ? 0 : RN_ITEM_UNREAD, (uint16_t)got);
+}
+
+/* noinline, like rn_cw_envp: their frames are never stacked on top of the
+ * string and memory copies' (RN_STACK_BUDGET) */
+static __attribute__((noinline)) void rn_cw_argv(struct rn_cw *w, char *const *argv,
+						  uint32_t strsize)
+{
+	if (!argv) {
+		rn_cw_item(w, RN_ARG_ARGV, RN_ITEM_NULL, 0);
+		return;
+	}
+	uint32_t at = w->off;
+	uint8_t flags = 0;
+	rn_cw_item(w, RN_ARG_ARGV, 0, 0);
+	uint32_t budget = RN_STRSIZE_MAX;
+	for (unsigned i = 0;; i++) {
+		const char *s;
+		if (!w->safe)
+			s = argv[i];	/* the call succeeded: the kernel read it */
+		else if (rn_safe_read(&s, argv + i, sizeof s) != sizeof s) {
+			flags |= RN_ITEM_UNREAD;
+			break;
+		}
+		if (!s)
+			break;
+		if (i == RN_ARGV_MAX || budget < 16 || w->cap - w->off < 32) {
+			flags |= RN_ITEM_TRUNC;
+			break;
+		}
+		/* each string: u16 length then its bytes */
+		uint32_t lenat = w->off;
+		uint16_t zero = 0;
+		rn_cw_put(w, &zero, 2);
+		uint32_t lim = strsize < budget ? strsize : budget;
+		if (lim > w->cap - w->off - 5)
+			lim = w->cap - w->off - 5;
+		uint32_t len = rn_cw_str(w, s, lim, &flags);
+		uint16_t l16 = (uint16_t)len;
+		uint32_t save = w->off;
+		w->off = lenat;
+		rn_cw_put(w, &l16, 2);
+		w->off = save;
+		budget -= len + 2;
+	}
+	rn_cw_patch(w, at, RN_ARG_ARGV, flags, (uint16_t)(w->off - at - 4));
+}
+
+/* The number of variables; in safe mode (the kernel has not read envp)
+ * counted through fault-safe reads, a few pointers at a time. */
+static __attribute__((noinline)) void rn_cw_envp(struct rn_cw *w, char *const *envp)
+{
+	uint32_t n = 0;
+	if (!envp) {
+		rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_NULL, 0);
+		return;
+	}
+	if (!w->safe) {
+		while (envp[n])
+			n++;
+	} else {
+		for (;;) {
+			char *chunk[8];
+			size_t got = rn_safe_read(chunk, envp + n, sizeof chunk) / sizeof *chunk;
+			unsigned i = 0;
+			while (i < got && chunk[i])
+				i++;
+			n += i;
+			if (i < got)
+				break;
+			if (got < 8 || n > (1u << 20)) {
+				rn_cw_item(w, RN_ARG_ENVP, RN_ITEM_UNREAD, 0);
+				return;
+			}
+		}
+	}
+	rn_cw_item(w, RN_ARG_ENVP, 0, 4);
+	rn_cw_put(w, &n, 4);
+}
+
+/* Upper bound of the item bytes a call may need. */
+uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		switch (fi->types[i]) {
+		case RN_ARG_PATH: case RN_ARG_STR: case RN_ARG_FMODE:
+			n += 4 + strsize + 1;
+			break;
+		case RN_ARG_ARGV:
+			n += 4 + RN_STRSIZE_MAX + 2 * RN_ARGV_MAX + 64;
+			break;
+		case RN_ARG_SOCKADDR: case RN_ARG_SOCKADDR_OUT:
+			n += 4 + 128;
+			break;
+		default:
+			n += 4 + 16;
+		}
+	}
+	n += 2 * (4 + 8);	/* scalars past the fourth */
+	return n < RN_EXT_MAX ? n : RN_EXT_MAX;
+}
+
+/* Writes every item of one call; returns the bytes used. */
+static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, const uint64_t *a,
+			       int err, int64_t ret, uint32_t strsize)
+{
+	int ok = err == 0;
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		unsigned ty = fi->types[i];
+		if (rn_arg_is_implied(ty))
+			continue;
+		uint64_t v = k < fi->nargs ? a[k] : 0;
+		uint64_t next = k + 1 < fi->nargs ? a[k + 1] : 0;
+		const void *p = (const void *)(uintptr_t)v;
+		switch (ty) {
+		case RN_ARG_PATH: case RN_ARG_STR: case RN_ARG_FMODE:
+			if (err == EFAULT)
+				rn_cw_item(w, (uint8_t)ty, p ? RN_ITEM_UNREAD : RN_ITEM_NULL, 0);
+			else
+				rn_cw_string(w, (uint8_t)ty, p, strsize);
+			break;
+		case RN_ARG_ARGV:
+			rn_cw_argv(w, p, strsize);
+			break;
+		case RN_ARG_ENVP:
+			rn_cw_envp(w, p);
+			break;
+		case RN_ARG_SOCKADDR:
+			rn_cw_mem(w, (uint8_t)ty, p, next < 128 ? (uint32_t)next : 128, err != EFAULT);
+			break;
+		case RN_ARG_SOCKADDR_OUT: {
+			/* The kernel wrote min(buffer size before the call, the
+			 * address's length) bytes and reports the latter: copy no
+			 * more than the caller's buffer. After a successful call
+			 * the length pointer is the kernel's to vouch for. */
+			uint64_t before = a[RN_ADDRLEN_SLOT];
+			uint32_t len = 0;
+			if (ok && p && next)
+				len = *(const uint32_t *)(uintptr_t)next;
+			if (len > (uint32_t)before)
+				len = (uint32_t)before;
+			rn_cw_mem(w, (uint8_t)ty, p, len < 128 ? len : 128,
+				  ok && next && (before & RN_ADDRLEN_KNOWN));
+			break;
+		}
+		case RN_ARG_PIPEFDS:
+			rn_cw_mem(w, (uint8_t)ty, p, 8, ok);
+			break;
+		case RN_ARG_STATUSP:
+			rn_cw_mem(w, (uint8_t)ty, p, 4, ok && ret > 0);
+			break;
+		case RN_ARG_PIDP:
+			rn_cw_mem(w, (uint8_t)ty, p, 4, ok);
+			break;
+		case RN_ARG_TIMESPEC:
+			rn_cw_mem(w, (uint8_t)ty, p, 16, err != EFAULT);
+			break;
+		default:
+			if (k >= 4) {
+				rn_cw_item(w, RN_ITEM_SCALAR, 0, 8);
+				rn_cw_put(w, &v, 8);
+			}
+		}
+		k++;
+	}
+	return w->off;
+}
+uint32_t rn_capture_items(struct rn_prod *p, uint32_t bound, int safe, unsigned idx,
+			  const uint64_t *a, int err, int64_t ret)
+{
+	struct rn_cw w = { p, 0, bound, safe };
+	return rn_write_items(&w, &rn_fns[idx], a, err, ret, rn_g.params.strsize);
+}

@@ -1,0 +1,230 @@
+/* emit.c: the slow path of record writing: a record with captured items,
+ * a full ring (wait while the exporter lives, else drop and count), a
+ * thread with no ring yet, and calls made by signal handlers that
+ * interrupted a ring write (the stash), or longjmp'ed out of one.
+ *
+ * Runs inside the traced program. Never takes a lock, never allocates;
+ * its only system calls are the ring claim and the block-mode sleep, none
+ * once sandboxed. A record and its continuations are published together.
+ */
+#include "shim_priv.h"
+
+#include "../common/rawsys.h"
+
+/* Waits for room when --on-full=block and the exporter is alive; returns 1
+ * when there is room. */
+static int rn_wait_room(struct rn_prod *p, uint64_t n)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	/* sandboxed: waiting needs a sleep and a clock; drop and count */
+	if (h->on_full != RN_ON_FULL_BLOCK || rn_g.sandboxed)
+		return 0;
+	for (;;) {
+		/* An exporter that has not looked at this arena yet gets a
+		 * grace period from its creation; after that, one whose
+		 * heartbeat is stale is dead: never hang the program. */
+		uint64_t beat = rn_load_relaxed(&h->heartbeat_ns);
+		uint64_t now = rn_clock_ns(CLOCK_MONOTONIC);
+		if (beat ? now - beat > 2000000000ull : now - h->t0_mono_ns > 5000000000ull)
+			return 0;
+		struct timespec ts = { 0, 50000 };
+		rn_sys2(SYS_nanosleep, &ts, 0);
+		if (rn_prod_room(p, n))
+			return 1;
+	}
+}
+
+/* Slots one call needs, and (in *bound) the item bytes reserved for it. */
+static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *bound)
+{
+	*bound = 0;
+	if ((fi->capture || fi->nargs > 4) && !(flags & RN_REC_AFTER_NORET))
+		*bound = rn_ext_bound(fi, rn_g.params.strsize);
+	return 1 + rn_rec_nconts(*bound);
+}
+
+/* Writes one record and its items at p's tail, which has room for it;
+ * publishes nothing. Returns the slots written. */
+static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, uint64_t t0,
+			     uint64_t t1, int64_t ret, int err, const uint64_t *a, unsigned flags)
+{
+	uint32_t ext = 0;
+	if (bound) {
+		/* NORET calls are recorded before the kernel checked anything:
+		 * read through process_vm_readv so a bad pointer cannot crash
+		 * the program; failed calls likewise. */
+		ext = rn_capture_items(p, bound, (flags & RN_REC_NORET) || err != 0, idx, a, err,
+				       ret);
+	}
+	*rn_prod_slot(p, 0) = (struct rn_rec){
+		.t_enter = t0, .t_exit = t1, .ret = ret,
+		.arg = { a[0], a[1], a[2], a[3] },
+		.fn = (uint16_t)idx, .err = (uint16_t)err,
+		.ext_len = (uint16_t)ext, .flags = (uint8_t)flags,
+	};
+	return 1 + rn_rec_nconts(ext);
+}
+
+static uint64_t rn_stash_records(const struct rn_rec *slots, uint32_t from, uint32_t to)
+{
+	uint64_t n = 0;
+	for (uint32_t i = from; i < to; i += 1 + rn_rec_nconts(slots[i].ext_len))
+		n++;
+	return n;
+}
+
+/* Moves the records signal handlers stashed into the ring. Runs with
+ * busy set; a handler may stash more meanwhile, which the final
+ * compare-and-swap notices (it is atomic against our own handlers). */
+static void rn_stash_flush(struct rn_tls *t)
+{
+	uint32_t done = 0;
+	for (;;) {
+		uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
+		if (n > done) {
+			uint32_t k = n - done;
+			if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
+				for (uint32_t i = 0; i < k; i++)
+					*rn_prod_slot(&t->prod, i) = t->stash[done + i];
+				rn_prod_publish(&t->prod, k);
+			} else if (t->prod.ring) {
+				t->prod.ring->lost += rn_stash_records(t->stash, done, n);
+			} else if (rn_g.arena.hdr) {
+				rn_fetch_add(&rn_g.arena.hdr->lost_noring,
+					     rn_stash_records(t->stash, done, n));
+			}
+			done = n;
+		}
+		uint32_t expect = done;
+		if (__atomic_compare_exchange_n(&t->stash_n, &expect, 0, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* Ends a ring write: hands over what signal handlers stashed meanwhile,
+ * then clears busy; a handler that stashed between the two is caught by
+ * the second look (none can stash once busy is clear). */
+static void rn_write_end(struct rn_tls *t)
+{
+	for (;;) {
+		if (rn_unlikely(__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+			rn_stash_flush(t);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->busy = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (rn_likely(!__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+			return;
+		t->busy = RN_BUSY_WRITE;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
+void rn_write_done(void)
+{
+	rn_write_end(&rn_t);
+}
+
+/* A call made by a signal handler that interrupted this thread's ring
+ * write: its record goes to the thread's stash, and the interrupted
+ * writer moves it into the ring. Dropped (and counted) only when the
+ * stash is full or a handler interrupts a handler. */
+void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		    const uint64_t *a, unsigned flags)
+{
+	struct rn_tls *t = &rn_t;
+	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
+		/* a thread whose state a CLONE_VM child shares: counted */
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+	if (t->busy != RN_BUSY_WRITE)
+		return;		/* a vfork child on its parent's thread: untraced */
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
+	if (t->stash_busy || n + need > RN_STASH_SLOTS) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		else if (rn_g.arena.hdr)
+			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+		return;
+	}
+	t->stash_sp = rn_sp();
+	t->stash_busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
+	uint32_t used = rn_write_rec(&sp, idx, bound, t0, t1, ret, err, a, flags);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
+	t->stash_busy = 0;
+}
+
+void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		  const uint64_t *a, unsigned flags)
+{
+	struct rn_tls *t = &rn_t;
+	if (t->busy) {
+		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
+		return;
+	}
+	t->busy_sp = rn_sp();
+	t->busy = RN_BUSY_WRITE;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!t->prod.ring) {
+		if (t->noring_skip) {
+			t->noring_skip--;
+			goto lost_noring;
+		}
+		if (rn_claim_ring(t)) {
+			t->noring_skip = 1024;
+			goto lost_noring;
+		}
+	}
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
+		t->prod.ring->lost++;
+		goto out;
+	}
+	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, idx, bound, t0, t1, ret, err, a, flags));
+	goto out;
+lost_noring:
+	if (rn_g.arena.hdr)
+		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+out:
+	rn_write_end(t);
+}
+
+/* A signal handler that interrupted a ring write (or a stash write) and
+ * now longjmps to a frame above where that write began abandons it: the
+ * writer will never clear busy, and the thread would never be traced
+ * again. Nothing half written is visible (the tail is published only
+ * after the whole record, stash_n only after the stash record), so we
+ * count the abandoned record as lost to signal nesting, hand over what
+ * handlers stashed, and clear the flags. A longjmp that stays inside the
+ * handler (a target below the write) changes nothing.
+ * env is glibc's x86-64 jmp_buf: the stack pointer is word 6, mangled
+ * with the pointer guard (%fs:0x30) as PTR_MANGLE does. */
+void rn_longjmp_check(const void *env)
+{
+	struct rn_tls *t = &rn_t;
+	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE))
+		return;
+	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
+	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
+	sp = ((sp >> 0x11) | (sp << (64 - 0x11))) ^ guard;
+	if (t->stash_busy && sp > t->stash_sp) {
+		t->stash_busy = 0;
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+	}
+	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		rn_write_end(t);
+	}
+}
+
+void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
+{
+	rn_emit_slow(idx, t0, 0, 0, 0, a, RN_REC_NORET);
+}

@@ -1,0 +1,275 @@
+/* rings.c: this process's arenas and its threads' rings: creating an
+ * arena (and extensions when every ring is taken), claiming a ring for a
+ * thread, and saying so when a process or thread cannot be traced.
+ *
+ * Runs inside the traced program: raw system calls only, never on the
+ * traced path of a call (a ring is claimed once per thread), none once
+ * sandboxed. A ring has one producer: a thread holds its ring's robust
+ * owner mutex from claim to death.
+ */
+#include "shim_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "../common/rawsys.h"
+
+/* ---------------------------------------------------------------- rings */
+
+/* Takes a FREE ring of arena h for this thread and holds its owner mutex
+ * until the thread dies. Rings whose memory an earlier owner reserved are
+ * tried first (no system call); another is reserved before it is used.
+ * Returns 0, -EAGAIN when every ring is taken, or -ENOSPC / -ENOMEM when
+ * the free ones cannot get their memory. */
+static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
+{
+	int rc = -EAGAIN;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < h->nrings; i++) {
+			struct rn_ring *r = rn_arena_ring(h, i);
+			uint32_t expect = RN_RING_FREE;
+			if (rn_load_relaxed(&r->state) != RN_RING_FREE ||
+			    (pass == 0 && !rn_load_relaxed(&r->reserved)) ||
+			    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
+				continue;
+			int e = rn_arena_reserve_ring(h, i);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				rc = e;
+				break;	/* the others would fail alike */
+			}
+			e = pthread_mutex_lock(&r->owner);
+			if (e == EOWNERDEAD)
+				e = pthread_mutex_consistent(&r->owner);
+			if (e) {
+				rn_store_release(&r->state, RN_RING_FREE);
+				continue;
+			}
+			r->tid = t->tid;
+			r->claims++;
+			r->t_claim = rn_now();
+			t->prod = (struct rn_prod){
+				.ring = r,
+				.slots = rn_arena_slots(h, i),
+				.mask = h->ring_cap - 1,
+				.tail = r->tail,
+				.head_cache = rn_load_acquire(&r->head),
+			};
+			t->ring_idx = i;
+			/* release: owner lock and tid are visible before ACTIVE */
+			rn_store_release(&r->state, RN_RING_ACTIVE);
+			return 0;
+		}
+	}
+	return rc;
+}
+
+
+/* Adds extension arena k (one thread at a time); returns its header, or
+ * NULL with *err set. */
+static struct rn_arena_hdr *rn_add_extension(uint32_t k, int *err)
+{
+	struct rn_arena_hdr *main = rn_g.arena.hdr;
+	struct rn_arena_map *m = &rn_g.ext[k];
+	*err = rn_new_arena(m, rn_ext_rings(rn_g.params.nrings, k));
+	if (*err)
+		return NULL;
+	struct rn_arena_hdr *h = m->hdr;
+	rn_arena_identify(h);
+	h->ext_of = main->id;
+	h->ext_index = k + 1;
+	h->parent_id = main->parent_id;
+	h->state = RN_ARENA_LIVE;
+	*err = rn_arena_publish(m);
+	if (*err) {
+		rn_arena_drop(m);
+		return NULL;
+	}
+	rn_store_release(&rn_g.ext_hdr[k], h);
+	rn_store_release(&rn_g.next_ext, k + 1);
+	return h;
+}
+
+/* rn_claim_ring: a ring for this thread in the process's arena or one of
+ * its extensions, adding an extension when all are taken or cannot get
+ * their memory (an extension is made with shorter rings when memory is
+ * short): a process with more threads than rings still records
+ * everything. Returns 0, or -errno: -EAGAIN when the extensions are
+ * exhausted, -ENOSPC / -ENOMEM when no ring can get its memory, or why
+ * no extension could be made. */
+int rn_claim_ring(struct rn_tls *t)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (!h)
+		return -ENOENT;
+	/* sandboxed: a claim needs system calls (gettid, maybe a new arena);
+	 * the thread stays untraced, its calls counted as lost_noring */
+	if (rn_g.sandboxed)
+		return -EPERM;
+	if (!t->tid)
+		t->tid = (int32_t)rn_sys0(SYS_gettid);
+	int rc = rn_claim_in(t, h);
+	if (rc == 0)
+		return 0;
+	for (;;) {
+		uint32_t n = rn_load_acquire(&rn_g.next_ext);
+		for (uint32_t k = 0; k < n; k++) {
+			int e = rn_claim_in(t, rn_load_acquire(&rn_g.ext_hdr[k]));
+			if (e == 0)
+				return 0;
+			if (e != -EAGAIN)
+				rc = e;
+		}
+		if (n == RN_EXT_ARENAS)
+			return rc;
+		uint32_t idle = 0;
+		if (rn_cas(&rn_g.ext_busy, &idle, 1)) {
+			struct rn_arena_hdr *x = NULL;
+			int e = 0;
+			if (rn_load_acquire(&rn_g.next_ext) == n)
+				x = rn_add_extension(n, &e);
+			rn_store_release(&rn_g.ext_busy, 0);
+			if (x && (e = rn_claim_in(t, x)) == 0)
+				return 0;
+			if (!x && rn_load_acquire(&rn_g.next_ext) == n)
+				return e;	/* cannot create one */
+			if (e && e != -EAGAIN)
+				rc = e;
+		} else {
+			/* another thread is adding one: rare, and only at thread start */
+			struct timespec ts = { 0, 20000 };
+			rn_sys2(SYS_nanosleep, &ts, 0);
+		}
+	}
+}
+
+/* Says in the session that pid (thread tid, 0: all of it) runs untraced,
+ * and why: err from rn_arena_create, or from rn_claim_ring when 'claim'.
+ * The exporter prints it. */
+void rn_untraced(int32_t pid, int32_t tid, int claim, int err)
+{
+	enum rn_note_why why = !claim ? RN_NOTE_ARENA
+			       : err == -EAGAIN ? RN_NOTE_NORING : RN_NOTE_RING;
+	if (rn_g.sandboxed)
+		return;	/* a note is a system call: its calls count as lost */
+	rn_arena_note(rn_g.session_dir, pid, tid, why, err);
+}
+
+void rn_thread_claim(void)
+{
+	struct rn_tls *t = &rn_t;
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	t->tid = 0;
+	t->prod.ring = NULL;
+	if (!h)
+		return;
+	int rc = rn_claim_ring(t);
+	if (rc) {
+		/* its calls are counted in lost_noring as they come */
+		rn_untraced(rn_pid, t->tid, 1, rc);
+	}
+	/* only now may the exporter count this thread among the ended ones */
+	__atomic_fetch_sub(&h->starting, 1, __ATOMIC_RELEASE);
+}
+
+void rn_thread_starting(int delta)
+{
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (h)
+		__atomic_fetch_add(&h->starting, (uint32_t)delta, __ATOMIC_RELEASE);
+}
+
+/* --------------------------------------------------------------- arenas */
+
+static uint64_t rn_make_id(void)
+{
+	static uint64_t counter;
+	uint64_t x = __builtin_ia32_rdtsc() ^ ((uint64_t)rn_pid << 32) ^
+		     (uint64_t)(uintptr_t)&x ^ (++counter * 0x9e3779b97f4a7c15ull);
+	/* splitmix64 finaliser: spreads the bits of a weak seed */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+/* Removes and unmaps an arena we made but cannot use. */
+void rn_arena_drop(struct rn_arena_map *m)
+{
+	rn_arena_unlink(m);
+	rn_arena_unmap(m);
+}
+
+int rn_new_arena(struct rn_arena_map *m, uint32_t nrings)
+{
+	struct rn_arena_params p = rn_g.params;
+	p.nrings = nrings;
+	for (int tries = 0; tries < 4; tries++) {
+		int rc = rn_arena_create(rn_g.session_dir, &p, rn_make_id(), m);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	return -EEXIST;
+}
+
+/* Fills the identity of the current process into a fresh header. */
+void rn_arena_identify(struct rn_arena_hdr *h)
+{
+	h->pid = rn_pid;
+	h->ppid = (int32_t)rn_sys0(SYS_getppid);
+	h->t0_ticks = rn_now();
+	h->t0_mono_ns = rn_clock_ns(CLOCK_MONOTONIC);
+	h->t0_real_ns = rn_clock_ns(CLOCK_REALTIME);
+	struct stat st;
+	if (rn_sys4(SYS_newfstatat, AT_FDCWD, "/proc/self/ns/pid", &st, 0) == 0)
+		h->pidns = st.st_ino;
+	long n = rn_sys3(SYS_readlink, "/proc/self/exe", h->exe, sizeof h->exe - 1);
+	h->exe[n > 0 ? n : 0] = '\0';
+}
+
+/* Tells the exporter our pid as its namespace sees it when ours is
+ * another (see RN_PIDS_SOCKET): a process in a child pid namespace
+ * cannot know that number itself. Four system calls at start, only in
+ * such processes; a failure only leaves the exporter showing our own
+ * view of the pid. */
+void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
+{
+	if (h->pidns && h->pidns == rn_g.launcher_pidns)
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t dl = strlen(rn_g.session_dir);
+	if (dl + 1 + sizeof RN_PIDS_SOCKET > sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, rn_g.session_dir, dl);
+	sa.sun_path[dl] = '/';
+	memcpy(sa.sun_path + dl + 1, RN_PIDS_SOCKET, sizeof RN_PIDS_SOCKET);
+	long fd = rn_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	struct rn_pid_note n = { h->id, h->pidns, h->pid, flags };
+	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0)
+		rn_sys3(SYS_write, fd, &n, sizeof n);
+	rn_sys1(SYS_close, fd);
+}
+
+void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv)
+{
+	uint32_t used = 0, n = 0;
+	for (int i = 0; argv && i < argc && argv[i]; i++) {
+		size_t l = strlen(argv[i]) + 1;
+		if (used + l > sizeof h->argv)
+			break;
+		memcpy(h->argv + used, argv[i], l);
+		used += (uint32_t)l;
+		n++;
+	}
+	h->argv_len = used;
+	h->argc = n;
+}
