@@ -22,10 +22,12 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 	for (;;) {
 		/* An exporter that has not looked at this arena yet gets a
 		 * grace period from its creation; after that, one whose
-		 * heartbeat is stale is dead: never hang the program. */
+		 * heartbeat is stale for RENACER_BLOCK_WAIT_MS is dead (a
+		 * restart takes longer): never hang the program. */
 		uint64_t beat = rn_load_relaxed(&h->heartbeat_ns);
 		uint64_t now = rn_clock_ns(CLOCK_MONOTONIC);
-		if (beat ? now - beat > 2000000000ull : now - h->t0_mono_ns > 5000000000ull)
+		uint64_t wait = rn_g.block_wait_ns, first = wait > 5000000000ull ? wait : 5000000000ull;
+		if (beat ? now - beat > wait : now - h->t0_mono_ns > first)
 			return 0;
 		struct timespec ts = { 0, 50000 };
 		rn_sys2(SYS_nanosleep, &ts, 0);

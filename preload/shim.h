@@ -88,6 +88,7 @@ struct rn_global {
 	 * the shim makes no system call of its own in this process. Set
 	 * before the program's seccomp call, read on every slow path. */
 	int sandboxed;
+	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
 };
 
 extern struct rn_global rn_g;

@@ -113,7 +113,10 @@ Test(once, a_loss_is_said_on_stderr_whatever_o_says)
 
 /* Runs burst seek N under renacer-run with extra options, and kills its
  * exporter (kill -9) each time the trace file has grown past one of the
- * given sizes; renacer-run restarts it. Returns the run; *trace the file. */
+ * given sizes; renacer-run restarts it. Returns the run; *trace the file.
+ * A full ring waits up to 60 s for the restarted exporter's heartbeat
+ * (RENACER_BLOCK_WAIT_MS; 2 s by default): an ASan exporter on a loaded
+ * machine takes longer than 2 s to start, and the rings would drop. */
 static struct out run_killing_exporter(const char *opts, unsigned long n, char **trace,
 				       const char *sizes)
 {
@@ -121,7 +124,8 @@ static struct out run_killing_exporter(const char *opts, unsigned long n, char *
 	close(mkstemp(tr));
 	char *cmd;
 	cr_assert(asprintf(&cmd,
-			   "RENACER_RING_SIZE=%s " RN " %s -e trace=lseek -o %s -- " BURST " seek %lu & L=$!; "
+			   "RENACER_BLOCK_WAIT_MS=60000 RENACER_RING_SIZE=%s " RN " %s -e trace=lseek -o %s -- "
+			   BURST " seek %lu & L=$!; "
 			   "for s in %s; do "
 			   "while [ $(stat -c %%s %s) -lt $s ] && kill -0 $L 2>/dev/null; do sleep 0.005; done; "
 			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; done; wait $L",
@@ -147,8 +151,15 @@ static void seek_tally(const char *t, const char *key, unsigned long n, unsigned
 		if (v < n && seen[v]++)
 			(*repeated)++;
 	}
-	for (unsigned long i = 0; i < n; i++)
+	unsigned long runs = 0, first = n;
+	for (unsigned long i = 0; i < n; i++) {
 		*missing += !seen[i];
+		runs += !seen[i] && (i == 0 || seen[i - 1]);
+		if (!seen[i] && first == n)
+			first = i;
+	}
+	if (*missing)	/* where, for whoever reads the failure */
+		cr_log_warn("%lu missing in %lu runs, the first at %lu", *missing, runs, first);
 	free(seen);
 }
 
