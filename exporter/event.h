@@ -42,6 +42,7 @@ struct rn_proc {
 
 #define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */
 #define RN_EV_EXEC_START 0x02	/* an image's own account of its exec */
+#define RN_EV_TRAPPED 0x04	/* --complete: caught by dispatch, no wrapper */
 
 struct rn_event {
 	const struct rn_proc *proc;

@@ -182,6 +182,17 @@ static void rn_sud_filter(void)
 
 static void rn_sud_handler(int sig, siginfo_t *si, void *ctx);
 
+/* The program's own calls, made on its behalf: one function, never
+ * inlined, so that a stack trace (strace -k) tells them from the shim's. */
+static __attribute__((noinline)) long rn_sud_issue6(long nr, long a1, long a2, long a3, long a4,
+						   long a5, long a6)
+{
+	return rn_sys6(nr, a1, a2, a3, a4, a5, a6);
+}
+#define RN_SUD_ISSUE_N(nr, a, b, c, d, e, f, ...) \
+	rn_sud_issue6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+#define rn_sud_issue(...) RN_SUD_ISSUE_N(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+
 void rn_sud_expect(unsigned idx)
 {
 	rn_sud.expect = idx < RN_NFUNCS && rn_sud.on ? sud.rownr[idx] + 1 : 0;
@@ -259,12 +270,13 @@ static long rn_sud_sigsys_action(const greg_t *g)
 		return -EINVAL;
 	if (act && rn_safe_read(&n, (const void *)(uintptr_t)act, sizeof n) != sizeof n)
 		return -EFAULT;
-	if (oact) {
-		long r = rn_sys4(SYS_rt_sigaction, SIGSYS, NULL, oact, 8);
-		if (r)
-			return r;
+	/* a query the kernel answers (where oact is writable), and we
+	 * correct: the program's call as strace sees it */
+	long r = rn_sud_issue(SYS_rt_sigaction, SIGSYS, NULL, oact, 8);
+	if (r)
+		return r;
+	if (oact)
 		*(struct rn_ksigaction *)(uintptr_t)oact = sud.prog;
-	}
 	if (act)
 		sud.prog = n;
 	return 0;
@@ -309,14 +321,14 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 static long rn_sud_sigaction(long sig, uint64_t act, uint64_t oact, uint64_t size)
 {
 	if (sig < 1 || sig >= RN_NSIG || size != 8)
-		return rn_sys4(SYS_rt_sigaction, sig, act, oact, size);
+		return rn_sud_issue(SYS_rt_sigaction, sig, act, oact, size);
 	struct rn_ksigaction k, old = prog_act[sig];
 	int was = prog_wrapped[sig];
 	long r;
 	if (!act) {
-		r = rn_sys4(SYS_rt_sigaction, sig, NULL, oact, 8);
+		r = rn_sud_issue(SYS_rt_sigaction, sig, NULL, oact, 8);
 	} else if (rn_safe_read(&k, (const void *)(uintptr_t)act, sizeof k) != sizeof k) {
-		return rn_sys4(SYS_rt_sigaction, sig, act, oact, 8);	/* EFAULT */
+		return rn_sud_issue(SYS_rt_sigaction, sig, act, oact, 8);	/* EFAULT */
 	} else {
 		struct rn_ksigaction kk = k;
 		kk.mask &= ~RN_SIGSYS_BIT;
@@ -330,7 +342,7 @@ static long rn_sud_sigaction(long sig, uint64_t act, uint64_t oact, uint64_t siz
 			prog_act[sig] = k;	/* before the kernel can deliver it */
 			__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		}
-		r = rn_sys4(SYS_rt_sigaction, sig, &kk, oact, 8);
+		r = rn_sud_issue(SYS_rt_sigaction, sig, &kk, oact, 8);
 		if (r) {
 			prog_act[sig] = old;
 		} else {
@@ -405,7 +417,7 @@ static void rn_sud_clone(long nr, greg_t *g, uint64_t t0)
 		uint64_t ca[7];
 		if ((uint64_t)g[REG_RSI] < sizeof ca ||
 		    rn_safe_read(ca, (const void *)(uintptr_t)g[REG_RDI], sizeof ca) != sizeof ca) {
-			long r = rn_sys2(SYS_clone3, g[REG_RDI], g[REG_RSI]);	/* the kernel says why */
+			long r = rn_sud_issue(SYS_clone3, g[REG_RDI], g[REG_RSI]);	/* the kernel says why */
 			g[REG_RAX] = r;
 			rn_sud_record(nr, g, t0, rn_now(), r);
 			return;
@@ -421,7 +433,7 @@ static void rn_sud_clone(long nr, greg_t *g, uint64_t t0)
 		int traced = rn_g.arena.hdr && !rn_g.sandboxed;
 		if (traced)
 			rn_raw_fork_prepare();
-		long r = rn_sys6(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8],
+		long r = rn_sud_issue(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8],
 				 g[REG_R9]);
 		if (r == 0) {
 			if (traced)
@@ -515,11 +527,11 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 			rn_note_exit((int)a1);
 			rn_sud_record(nr, g, t0, t0, 0);
 		}
-		rn_sys1(nr, a1);
+		rn_sud_issue(nr, a1);
 		__builtin_unreachable();
 	case SYS_exit:
 		rn_sud_record(nr, g, t0, t0, 0);
-		rn_sys1(nr, a1);
+		rn_sud_issue(nr, a1);
 		__builtin_unreachable();
 	case SYS_rt_sigaction:
 		if (a1 == SIGSYS) {
@@ -563,7 +575,7 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 	default:
 		break;
 	}
-	r = rn_sys6(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
+	r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
 done:;
 	uint64_t t1 = rn_now();
 	g[REG_RAX] = r;
