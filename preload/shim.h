@@ -238,6 +238,7 @@ static inline __attribute__((always_inline)) int rn_sud_compound(unsigned idx)
 	case RN_IDX_fdopen: case RN_IDX_fclose: case RN_IDX_opendir: case RN_IDX_fdopendir:
 	case RN_IDX_closedir: case RN_IDX_system: case RN_IDX_popen: case RN_IDX_posix_spawn:
 	case RN_IDX_posix_spawnp: case RN_IDX_execvp: case RN_IDX_execvpe: case RN_IDX_execlp:
+	case RN_IDX_pthread_create:
 		return 1;
 	default:
 		return 0;

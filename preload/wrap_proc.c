@@ -414,7 +414,7 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
 	rn_thread_starting(1);
 	uint64_t t0 = rn_now();
-	int r = RN_SUD_ALLOWED(real(th, attr, rn_thread_start, s));
+	int r = RN_SUD_CALL(RN_IDX_pthread_create, real(th, attr, rn_thread_start, s));
 	uint64_t t1 = rn_now();
 	int e = errno;
 	if (r) {

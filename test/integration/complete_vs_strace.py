@@ -60,7 +60,7 @@ def main():
                 frames.append(lines[j])
                 j += 1
             i = j
-            if "PR_SYS_DISPATCH_ON" in line:
+            if line.startswith("prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON"):
                 on = True
                 images += execd
                 # a child forked inside the SIGSYS handler returns
