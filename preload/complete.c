@@ -543,7 +543,20 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 	case SYS_rt_sigprocmask:
 		if (a1 != SIG_UNBLOCK)
 			a2 = rn_sud_strip(a2, &m1);
-		break;
+		r = rn_sud_issue(nr, a1, a2, a3, a4);
+		/* the return from this handler puts back the mask its frame
+		 * holds: the program's new mask goes there */
+		if (!r && a2 && !rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m1, 8))
+			memcpy(&uc->uc_sigmask, &m1, 8);
+		goto done;
+	case SYS_sigaltstack: {
+		/* likewise the alternate stack */
+		stack_t cur;
+		r = rn_sud_issue(nr, a1, a2);
+		if (!r && a1 && !rn_sys2(SYS_sigaltstack, NULL, &cur))
+			uc->uc_stack = cur;
+		goto done;
+	}
 	case SYS_rt_sigsuspend:
 		a1 = rn_sud_strip(a1, &m1);
 		break;

@@ -115,6 +115,18 @@ static int c_sigsys(void)
 	for (int i = 0; i < 100; i++)
 		n += raw(SYS_getppid, 0, 0, 0) > 0;
 	printf("%ld calls with every signal blocked\n", n);
+	/* and the mask is what we set: SIGUSR1 stays pending */
+	sigset_t cur;
+	sigprocmask(SIG_SETMASK, NULL, &cur);
+	printf("SIGUSR1 blocked: %s\n", sigismember(&cur, SIGUSR1) ? "yes" : "no");
+	raise(SIGUSR1);	/* default action: would end us if delivered */
+	sigpending(&cur);
+	printf("SIGUSR1 pending: %s\n", sigismember(&cur, SIGUSR1) ? "yes" : "no");
+	sigemptyset(&cur);
+	sigaddset(&cur, SIGUSR1);
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigaction(SIGUSR1, &ign, NULL);
+	sigprocmask(SIG_UNBLOCK, &cur, NULL);
 	sa.sa_handler = SIG_IGN;
 	sa.sa_flags = 0;
 	sigaction(SIGSYS, &sa, NULL);
@@ -201,8 +213,10 @@ static void on_alt(int sig)
 static int c_altstack(void)
 {
 	size_t sz = 16384;	/* a signal frame is ~3 KiB with AVX-512 */
-	stack_t ss = { .ss_sp = malloc(sz), .ss_size = sz };
-	sigaltstack(&ss, NULL);
+	stack_t ss = { .ss_sp = malloc(sz), .ss_size = sz }, got;
+	raw(SYS_sigaltstack, (long)&ss, 0, 0);	/* a raw call: it traps */
+	raw(SYS_sigaltstack, 0, (long)&got, 0);
+	printf("sigaltstack set: %s\n", got.ss_sp == ss.ss_sp && got.ss_size == sz ? "yes" : "no");
 	struct sigaction sa = { .sa_handler = on_alt, .sa_flags = SA_ONSTACK };
 	sigaction(SIGUSR2, &sa, NULL);
 	raw(SYS_kill, raw(SYS_getpid, 0, 0, 0), SIGUSR2, 0);
