@@ -169,6 +169,15 @@ Test(complete, exec_turns_dispatch_on_again_in_the_new_image)
 	cr_assert_eq(trapped(o.tr, "gettid"), 100, "%s", o.tr);
 }
 
+Test(complete, a_program_that_uses_dispatch_itself)
+{
+	/* its prctl replaces ours on its thread; its SIGSYS handler gets
+	 * its traps, and answers them */
+	struct out o = same("./complete_hard ownsud", JSON);
+	cr_assert_str_eq(o.so, "own dispatch: 5 traps, results 210\n");
+	cr_assert(strstr(o.tr, "\"syscall\":\"prctl\""), "%s", o.tr);
+}
+
 /* the programs the default mode is checked with, under --complete */
 Test(complete, existing_hostile_programs)
 {

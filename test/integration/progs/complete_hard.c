@@ -11,6 +11,7 @@
  *   eintr      a blocking raw read interrupted: EINTR without SA_RESTART,
  *              restarted with it
  *   thread     a thread's raw calls
+ *   ownsud     the program turns syscall user dispatch on for itself
  *   nodispatch ARGV...: run ARGV with prctl(PR_SET_SYSCALL_USER_DISPATCH)
  *              answering EINVAL, as on a kernel without it
  */
@@ -29,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* a system call by a `syscall` instruction of this program */
@@ -278,6 +280,36 @@ static int c_thread(void)
 	return 0;
 }
 
+static volatile char my_sel;
+static volatile sig_atomic_t my_traps;
+
+static void on_my_sys(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	my_sel = 0;	/* ALLOW: our own calls, and the return, pass */
+	if (si->si_code == 2 /* SYS_USER_DISPATCH */) {
+		my_traps++;
+		((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX] = 42;
+	}
+}
+
+static int c_ownsud(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_my_sys, .sa_flags = SA_SIGINFO };
+	sigaction(SIGSYS, &sa, NULL);
+	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, 1 /* ON */, 0, 0, &my_sel))
+		return 3;
+	long r = 0;
+	for (int i = 0; i < 5; i++) {
+		my_sel = 1;	/* BLOCK */
+		r += raw(SYS_getppid, 0, 0, 0);
+	}
+	my_sel = 0;
+	prctl(PR_SET_SYSCALL_USER_DISPATCH, 0, 0, 0, 0);
+	printf("own dispatch: %d traps, results %ld\n", (int)my_traps, r);
+	return 0;
+}
+
 static int c_nodispatch(char **argv)
 {
 	struct sock_filter f[] = {
@@ -313,6 +345,8 @@ int main(int argc, char **argv)
 		return c_eintr();
 	if (!strcmp(c, "thread"))
 		return c_thread();
+	if (!strcmp(c, "ownsud"))
+		return c_ownsud();
 	if (!strcmp(c, "nodispatch") && argc > 2)
 		return c_nodispatch(argv + 2);
 	fprintf(stderr, "usage: complete_hard CASE\n");
