@@ -20,6 +20,9 @@
 #define RN_REC_EXEC_START 0x04	/* written by a new image at start-up: the
 				 * exec that made it, as far as it can tell
 				 * (whoever exec'd it may have been untraced) */
+#define RN_REC_TRAPPED 0x08	/* --complete: a call no wrapper made, caught
+				 * by syscall user dispatch; recorded as the
+				 * syscall row (number and six arguments) */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */

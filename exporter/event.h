@@ -45,6 +45,7 @@ struct rn_proc {
 #define RN_EV_BLOCKED 0x04	/* with UNFINISHED: a call its thread was still
 				 * in when it died, read from the ring's control
 				 * block; its arguments are unknown (all zero) */
+#define RN_EV_TRAPPED 0x08	/* --complete: caught by dispatch, no wrapper */
 
 struct rn_event {
 	const struct rn_proc *proc;

@@ -226,6 +226,14 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 	struct stat st;
 	if (stat("/proc/self/ns/pid", &st) == 0)
 		set.pidns = (uint64_t)st.st_ino;
+	/* --complete needs syscall user dispatch (Linux 5.11+): turning it
+	 * off here tells whether the kernel has it */
+	if (set.complete && prctl(PR_SET_SYSCALL_USER_DISPATCH, 0, 0, 0, 0) != 0 &&
+	    errno == EINVAL) {
+		fprintf(stderr, "renacer: --complete: this kernel has no syscall user dispatch "
+				"(Linux 5.11+); tracing in the default mode\n");
+		set.complete = 0;
+	}
 	for (unsigned i = 0; i < RN_NSETTINGS; i++) {
 		char num[24];
 		const char *v = rn_setting_text(&set, (enum rn_setting_id)i, num, sizeof num);

@@ -52,6 +52,8 @@ const char rn_opts_usage[] =
 	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
 	"                     exporter is alive; lossless) or drop (never wait;\n"
 	"                     counted and reported)\n"
+	"  --complete         also record the calls made inside libc and raw syscall\n"
+	"                     instructions (syscall user dispatch; slower: docs/COVERAGE.md)\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
 	"                     (or a 'stop' request on its control socket)\n"
 	"  --status DIR       print the figures of the exporter draining DIR (JSON)\n"
@@ -234,7 +236,7 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
-       OPT_REDACT };
+       OPT_REDACT, OPT_COMPLETE };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -244,7 +246,7 @@ enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 }
 static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
-	case 'e': case 's': case OPT_ON_FULL:
+	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -506,6 +508,10 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 		if (rn_setting_set(&o->shim, RN_SET_ON_FULL, arg, &why))
 			return rn_bad_opt(e, "--on-full", arg, why);
 		break;
+	case OPT_COMPLETE:
+		if (rn_setting_set(&o->shim, RN_SET_COMPLETE, "1", &why))
+			return rn_bad_opt(e, "--complete", NULL, why);
+		break;
 	case OPT_SESSION_DIR:
 		if (!*arg)
 			return rn_bad_opt(e, "--session-dir", arg, "empty directory name");
@@ -573,6 +579,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "redact-paths", required_argument, NULL, OPT_REDACT },
+		{ "complete", no_argument, NULL, OPT_COMPLETE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };

@@ -253,6 +253,8 @@ void rn_fork_child(void)
 	}
 	if (!rn_g.arena.hdr)
 		memset(&rn_g.want, 0, sizeof rn_g.want);
+	/* --complete: dispatch is not inherited; on after our own calls */
+	rn_sud_fork_child();
 	errno = saved;
 }
 
@@ -415,6 +417,10 @@ static void rn_init(int argc, char **argv, char **envp)
 	on_exit(rn_on_exit, NULL);
 	/* last: from here on, wrappers record */
 	rn_g.want = want;
+	/* --complete: from here on, the calls no wrapper sees trap */
+	rc = rn_sud_init(set.complete);
+	if (rc)
+		rn_debug("--complete: no syscall user dispatch here: default mode", dir);
 }
 
 __attribute__((constructor(101))) static void rn_ctor(int argc, char **argv, char **envp)

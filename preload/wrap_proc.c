@@ -29,7 +29,7 @@ RN_EXPORT pid_t fork(void)
 		return real();
 	rn_fork_prepare();
 	uint64_t t0 = rn_now();
-	pid_t r = real();
+	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0)
 		return 0;	/* child: rn_atfork_child adopted its arena */
 	uint64_t t1 = rn_now();
@@ -52,7 +52,7 @@ RN_EXPORT pid_t _Fork(void)
 		return real();
 	rn_fork_prepare();
 	uint64_t t0 = rn_now();
-	pid_t r = real();
+	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0) {
 		rn_fork_child();
 		return 0;
@@ -117,7 +117,7 @@ RN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		 * this thread is untraced from now on (the call is counted) */
 		t->busy = (flags & CLONE_VFORK) ? RN_BUSY_VFORK : RN_BUSY_SHARED;
 	uint64_t t0 = rn_now();
-	int r = real(rn_clone_child, (void *)s, flags, (void *)s, ptid, tls, ctid);
+	int r = RN_SUD_ALLOWED(real(rn_clone_child, (void *)s, flags, (void *)s, ptid, tls, ctid));
 	uint64_t t1 = rn_now();
 	int e = errno;
 	if (!vm)
@@ -137,8 +137,13 @@ RN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 
 /* vfork itself is in vfork.S: the child must return through no C frame.
  * These run around the system call, on the parent's thread. */
+/* --complete: the child shares this thread's TLS, selector included, and
+ * may leave it at ALLOW (an exec wrapper's call that never came back) */
+static __thread uint8_t rn_vfork_sel __attribute__((tls_model("initial-exec")));
+
 RN_HIDDEN void rn_vfork_enter(void)
 {
+	rn_vfork_sel = rn_sud_sel;
 	rn_t.vfork_t0 = rn_now();
 }
 
@@ -153,6 +158,7 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 {
 	uint64_t t1 = rn_now();
 	rn_t.busy = 0;
+	rn_sud_sel = rn_vfork_sel;
 	long r = rax;
 	int err = 0;
 	if (rax < 0 && rax > -4096) {
@@ -189,7 +195,7 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(pid), RN_PRE(path), RN_PRE(fa), \
 					     RN_PRE(attr), RN_PRE(argv), RN_PRE(env) }; \
 		uint64_t t0_ = rn_now();                                            \
-		int r_ = real(pid, path, fa, attr, argv, env);                      \
+		int r_ = RN_SUD_CALL(RN_IDX_##func, real(pid, path, fa, attr, argv, env)); \
 		uint64_t t1_ = rn_now();                                            \
 		int e_ = errno;                                                     \
 		rn_emit(RN_IDX_##func, 0, t0_, t1_, r_, r_, a_);                    \
@@ -217,7 +223,7 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
 	}                                                                           \
 	int h_ = rn_exec_enter();                                                   \
-	int r_ = CALL;                                                              \
+	int r_ = RN_SUD_CALL(RN_IDX_##func, CALL);                                  \
 	int e_ = errno;                                                             \
 	rn_exec_back(h_);                                                           \
 	if (want_)                                                                  \
@@ -374,6 +380,7 @@ static void *rn_thread_start(void *p)
 	free(p);
 	rn_stack_note_thread((uintptr_t)__builtin_frame_address(0), s.stack, s.guard);
 	rn_thread_claim();
+	rn_sud_thread_on();	/* --complete: before any call of the program's */
 	return s.fn(s.arg);
 }
 
@@ -407,7 +414,7 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
 	rn_thread_starting(1);
 	uint64_t t0 = rn_now();
-	int r = real(th, attr, rn_thread_start, s);
+	int r = RN_SUD_CALL(RN_IDX_pthread_create, real(th, attr, rn_thread_start, s));
 	uint64_t t1 = rn_now();
 	int e = errno;
 	if (r) {

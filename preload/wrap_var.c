@@ -110,8 +110,10 @@ RN_EXPORT void *mremap(void *addr, size_t len, size_t newlen, int flags, ...)
 static int rn_sandbox_enter(void)
 {
 	/* the last system call of ours: exec's scratch areas, for later */
-	if (!__atomic_load_n(&rn_g.sandboxed, __ATOMIC_RELAXED) && rn_g.arena.hdr)
+	if (!__atomic_load_n(&rn_g.sandboxed, __ATOMIC_RELAXED) && rn_g.arena.hdr) {
 		rn_env_prepare();
+		rn_sud_sandboxed();	/* --complete: this thread stops trapping */
+	}
 	return __atomic_exchange_n(&rn_g.sandboxed, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -133,7 +135,9 @@ RN_EXPORT int prctl(int option, ...)
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(option), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4), RN_PRE(a5) };
 	int want = rn_want(RN_IDX_prctl);
 	uint64_t t0 = want ? rn_now() : 0;
-	int r = real(option, a2, a3, a4, a5);
+	if (option == PR_SET_SYSCALL_USER_DISPATCH)
+		rn_sud_yield();	/* --complete ends here: the program's dispatch */
+	int r = RN_SUD_ALLOWED(real(option, a2, a3, a4, a5));
 	uint64_t t1 = want ? rn_now() : 0;
 	int e = errno;
 	rn_sandbox_settle(was, r == -1);
@@ -198,7 +202,7 @@ static int rn_syscall_newproc(long nr, long a1, long a2, long a3, long a4, long 
 	else
 		t->busy = RN_BUSY_SHARED;
 	uint64_t t0 = rn_now();
-	long r = real(nr, a1, a2, a3, a4, a5, a6);
+	long r = RN_SUD_ALLOWED(real(nr, a1, a2, a3, a4, a5, a6));
 	if (r == 0) {
 		/* only a copy of our memory on our own stack gets here */
 		if (forklike && !rn_g.sandboxed)
@@ -256,7 +260,7 @@ RN_EXPORT long syscall(long nr, ...)
 					     RN_PRE(a4), RN_PRE(a5) };
 		int want = rn_want(RN_IDX_syscall);
 		uint64_t t0 = want ? rn_now() : 0;
-		long r = real(nr, a1, a2, a3, a4, a5, a6);
+		long r = RN_SUD_ALLOWED(real(nr, a1, a2, a3, a4, a5, a6));
 		uint64_t t1 = want ? rn_now() : 0;
 		int e = errno;
 		rn_sandbox_settle(was, r == -1);
@@ -270,7 +274,7 @@ RN_EXPORT long syscall(long nr, ...)
 	if (nr == SYS_execve || nr == SYS_execveat) {
 		/* the end of this image must be seen even from a thread */
 		int h = rn_exec_enter();
-		long r = real(nr, a1, a2, a3, a4, a5, a6);
+		long r = RN_SUD_ALLOWED(real(nr, a1, a2, a3, a4, a5, a6));
 		int e = errno;
 		rn_exec_back(h);
 		errno = e;

@@ -6,11 +6,6 @@
 #include <signal.h>
 #include <string.h>
 
-struct rn_sysent {
-	const char *name;
-	int8_t nargs;
-	uint8_t addr;
-};
 #include "sysnames.h"
 
 #define RN_NSYSENTS (sizeof rn_sysents / sizeof rn_sysents[0])

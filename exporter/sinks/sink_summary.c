@@ -50,6 +50,7 @@ struct sum_st {
 	/* "not traced" notes, printed after the table (the text sink of -C
 	 * prints them as they come instead) */
 	int notes_elsewhere;
+	int complete;		/* --complete: no line about uncounted calls */
 	unsigned nnotes;
 	struct { int32_t pid, tid; char why[120]; } notes[SUM_NOTES];
 };
@@ -274,6 +275,9 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 	}
 	if (stats)
 		rn_print_lost(st->out, stats);
+	if (!st->complete)
+		fputs("renacer: calls made inside libc (stdio's read and write, malloc's mmap, ...) "
+		      "are not counted; --complete counts them\n", st->out);
 	if (fflush(st->out) || ferror(st->out))
 		return -EIO;
 	return 0;
@@ -333,6 +337,7 @@ int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_op
 	st->out = out;
 	st->sortby = o ? o->sortby : RN_SORT_TIME;
 	st->notes_elsewhere = o ? o->notes_elsewhere : 0;
+	st->complete = o ? o->complete : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "summary";
 	s->st = st;

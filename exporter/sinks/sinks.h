@@ -22,6 +22,7 @@ struct rn_text_opts {
 struct rn_summary_opts {
 	enum rn_sortby sortby;	/* -S */
 	int notes_elsewhere;	/* -C: the text sink prints the not-traced notes */
+	int complete;		/* --complete: calls inside libc are counted */
 };
 
 /* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned

@@ -88,3 +88,16 @@ unsigned lines_with(const char *path, const char *a, const char *b)
 	free(t);
 	return n;
 }
+
+/* stderr without renacer-run's own loss line, which is said on stderr
+ * whatever -o says (a sandboxed thread's calls are lost for want of a
+ * ring): everything else there must be the program's. */
+char *without_loss_line(char *se)
+{
+	char *l = strstr(se, "renacer: ");
+	if (l && (l == se || l[-1] == '\n') && strstr(l, " events lost (")) {
+		char *nl = strchr(l, '\n');
+		memmove(l, nl ? nl + 1 : l + strlen(l), strlen(nl ? nl + 1 : l + strlen(l)) + 1);
+	}
+	return se;
+}

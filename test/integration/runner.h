@@ -30,4 +30,8 @@ int matches(const char *text, const char *re);
 /* lines_with: lines of the file at path holding a and, unless NULL, b. */
 unsigned lines_with(const char *path, const char *a, const char *b);
 
+/* without_loss_line: se without renacer-run's own "N events lost" line,
+ * which is said on stderr whatever -o says; edits se in place. */
+char *without_loss_line(char *se);
+
 #endif

@@ -37,19 +37,6 @@ static struct out run(const char *cmd, int traced, const char *opts)
 	return o;
 }
 
-/* stderr without renacer-run's own loss line, which is said on stderr
- * whatever -o says (a sandboxed thread's calls are lost for want of a
- * ring): everything else there must be the program's. */
-static char *without_loss_line(char *se)
-{
-	char *l = strstr(se, "renacer: ");
-	if (l && (l == se || l[-1] == '\n') && strstr(l, " events lost (")) {
-		char *nl = strchr(l, '\n');
-		memmove(l, nl ? nl + 1 : l + strlen(l), strlen(nl ? nl + 1 : l + strlen(l)) + 1);
-	}
-	return se;
-}
-
 /* The traced run prints, exits and fails exactly like the untraced one;
  * returns the traced run for further checks. */
 static struct out same(const char *cmd, const char *opts)

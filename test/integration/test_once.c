@@ -159,7 +159,8 @@ static void seek_tally(const char *t, const char *key, unsigned long n, unsigned
 			first = i;
 	}
 	if (*missing)	/* where, for whoever reads the failure */
-		cr_log_warn("%lu missing in %lu runs, the first at %lu", *missing, runs, first);
+		fprintf(stderr, "seek_tally: %lu missing in %lu runs, the first at %lu\n", *missing,
+			runs, first);
 	free(seen);
 }
 

@@ -877,6 +877,28 @@ Test(summary, percentiles_and_table)
 	free(c.buf);
 }
 
+Test(summary, without_complete_the_last_line_says_how_to_see_libc_calls)
+{
+	struct cap_out c;
+	struct rn_sink s;
+	struct rn_summary_opts o;
+
+	memset(&o, 0, sizeof o);
+	out_open(&c);
+	cr_assert_eq(rn_sink_summary_new(&s, c.f, &o), 0);
+	struct rn_event ev = ev_new(RN_IDX_read);
+	cr_assert_eq(s.event(&s, &ev), 0);
+	cr_assert_eq(s.finish(&s, NULL), 0);
+	const char *t = out_text(&c);
+	const char *l = strstr(t, "renacer: calls made inside libc");
+	cr_assert_not_null(l, "%s", t);
+	cr_assert(strstr(l, "--complete counts them\n") && !strchr(strchr(l, '\n') + 1, '\n'),
+		  "the last line: %s", t);
+	s.destroy(&s);
+	fclose(c.f);
+	free(c.buf);
+}
+
 Test(summary, sort_by_name_and_calls)
 {
 	struct cap_out c;
@@ -885,6 +907,7 @@ Test(summary, sort_by_name_and_calls)
 
 	memset(&o, 0, sizeof o);
 	o.sortby = RN_SORT_NAME;
+	o.complete = 1;	/* no line about libc's own calls: nothing but the table */
 	out_open(&c);
 	cr_assert_eq(rn_sink_summary_new(&s, c.f, &o), 0);
 	unsigned fns[] = { RN_IDX_write, RN_IDX_close, RN_IDX_close, RN_IDX_read };
