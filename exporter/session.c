@@ -71,25 +71,12 @@ static void rn_commit_pass(struct rn_session *s)
 	}
 }
 
-size_t rn_session_pass(struct rn_session *s)
+/* A sink with a full queue holds the records in the rings; while one
+ * could, a pass reads at most RN_PASS_HOLD_MAX records (the rest wait
+ * in the rings), so it never brings a queue far past its size. Sets
+ * s->holding; returns 1 when some sink can hold at all. */
+static int rn_pass_can_hold(struct rn_session *s)
 {
-	size_t n = 0;
-	s->pressed = 0;
-	rn_clock_refresh(&s->clock);
-	rn_accept_pids(s);
-	rn_maybe_scan(s);
-	/* after discovery: no arena is younger than 'now' */
-	uint64_t now = rn_mono_ns();
-	int check = rn_since(now, s->last_live_ns) > RN_LIVE_EVERY_NS;
-	if (check)
-		s->last_live_ns = now;
-
-	/* Drain everything first, then look for ends, then hand the whole
-	 * pass to the sinks in time order, and only then announce the
-	 * processes that ended: their last calls come before their end. */
-	/* a sink with a full queue holds the records in the rings; while one
-	 * could, a pass reads at most RN_PASS_HOLD_MAX records (the rest wait
-	 * in the rings), so it never brings a queue far past its size */
 	int hold = 0, can_hold = 0;
 	for (unsigned i = 0; i < s->nsinks; i++) {
 		can_hold |= s->sinks[i].ready != NULL;
@@ -97,7 +84,15 @@ size_t rn_session_pass(struct rn_session *s)
 			hold = 1;
 	}
 	s->holding = hold;
-	rn_start_waiting(s, now);
+	return can_hold;
+}
+
+/* Beats every live arena's heartbeat and, unless a sink holds, drains its
+ * rings. Returns the number of records read. */
+static size_t rn_pass_drain(struct rn_session *s, uint64_t now, int can_hold)
+{
+	size_t n = 0;
+	int hold = s->holding;
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state != RN_AR_LIVE)
 			continue;
@@ -117,47 +112,56 @@ size_t rn_session_pass(struct rn_session *s)
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
 	}
-	if (check) {
-		int died = 0;
-		for (struct rn_ar *a = s->arenas; a; a = a->next) {
-			a->all_dead = (a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) &&
-				      a->thr && rn_ar_check_live(s, a, now);
-			died |= a->all_dead;
-		}
-		/* Whatever a process started before it ended is in the directory
-		 * by now (its child made its arena before the parent could reap
-		 * it and die): start those before announcing the end, so a
-		 * child is never announced after its parent is gone. */
-		if (died) {
-			rn_accept_pids(s);
-			rn_scan_dir(s);
-			rn_start_waiting(s, now);
-		}
-		/* a process ends when its arena and every extension of it
-		 * have no live thread left */
-		for (struct rn_ar *x = s->arenas; x; x = x->next)
-			if (x->main && !x->all_dead)
-				x->main->all_dead = 0;
-		for (struct rn_ar *a = s->arenas; a; a = a->next) {
-			if (a->main)
-				continue;
-			if (a->all_dead && a->state == RN_AR_LIVE && rn_ar_awaits_root_status(s, a))
-				a->all_dead = 0;
-			if (a->all_dead && a->state == RN_AR_LIVE && rn_exec_awaits_image(s, a, now))
-				a->all_dead = 0;
-			if (a->all_dead) {
-				if (a->state == RN_AR_LIVE)
-					rn_ar_finish(s, a);
-				a->gone = 1;
-			} else if (a->state == RN_AR_CORRUPT && !a->thr &&
-				   rn_since(now, a->first_seen_ns) > 2 * RN_MAGIC_WAIT_NS) {
-				a->gone = 1;
-			}
-		}
-		for (struct rn_ar *x = s->arenas; x; x = x->next)
-			if (x->main && x->main->gone)
-				x->gone = 1;
+	return n;
+}
+
+/* Looks for ends: marks every arena whose process is over 'gone'. */
+static void rn_pass_ends(struct rn_session *s, uint64_t now)
+{
+	int died = 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		a->all_dead = (a->state == RN_AR_LIVE || a->state == RN_AR_CORRUPT) &&
+			      a->thr && rn_ar_check_live(s, a, now);
+		died |= a->all_dead;
 	}
+	/* Whatever a process started before it ended is in the directory
+	 * by now (its child made its arena before the parent could reap
+	 * it and die): start those before announcing the end, so a
+	 * child is never announced after its parent is gone. */
+	if (died) {
+		rn_accept_pids(s);
+		rn_scan_dir(s);
+		rn_start_waiting(s, now);
+	}
+	/* a process ends when its arena and every extension of it
+	 * have no live thread left */
+	for (struct rn_ar *x = s->arenas; x; x = x->next)
+		if (x->main && !x->all_dead)
+			x->main->all_dead = 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->main)
+			continue;
+		if (a->all_dead && a->state == RN_AR_LIVE && rn_ar_awaits_root_status(s, a))
+			a->all_dead = 0;
+		if (a->all_dead && a->state == RN_AR_LIVE && rn_exec_awaits_image(s, a, now))
+			a->all_dead = 0;
+		if (a->all_dead) {
+			if (a->state == RN_AR_LIVE)
+				rn_ar_finish(s, a);
+			a->gone = 1;
+		} else if (a->state == RN_AR_CORRUPT && !a->thr &&
+			   rn_since(now, a->first_seen_ns) > 2 * RN_MAGIC_WAIT_NS) {
+			a->gone = 1;
+		}
+	}
+	for (struct rn_ar *x = s->arenas; x; x = x->next)
+		if (x->main && x->main->gone)
+			x->gone = 1;
+}
+
+/* Sends the pass's events, then the ends of the processes that are gone. */
+static void rn_pass_show(struct rn_session *s)
+{
 	rn_flush_events(s);
 	/* a held fork of a process that ended is shown before it goes */
 	for (unsigned h = 0; h < s->nheld; h++)
@@ -168,9 +172,11 @@ size_t rn_session_pass(struct rn_session *s)
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
 		if (a->gone && a->started)
 			rn_dispatch_proc(s, a, 1);
-	/* the output is complete up to here: say so before the rings hear
-	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
-	rn_commit_pass(s);
+}
+
+/* Publishes the heads of the arenas that stay; frees those that are gone. */
+static void rn_pass_publish(struct rn_session *s)
+{
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
 		struct rn_ar *a = *pp;
 		if (!a->gone) {
@@ -187,11 +193,13 @@ size_t rn_session_pass(struct rn_session *s)
 		*pp = a->next;
 		rn_ar_free(s, a, 1);
 	}
-	/* extensions were marked with their main: none can point to a freed one */
+}
 
-	/* Exec'd images that never showed up. A new image may have run and
-	 * ended before we saw its arena: its file exists all the same (made
-	 * before it could die), so look in the directory before giving up. */
+/* Exec'd images that never showed up. A new image may have run and
+ * ended before we saw its arena: its file exists all the same (made
+ * before it could die), so look in the directory before giving up. */
+static void rn_pass_execwait(struct rn_session *s, uint64_t now)
+{
 	int scanned = 0;
 	for (unsigned i = 0; i < s->nexecwait;) {
 		struct rn_execwait *w = &s->execwait[i];
@@ -214,6 +222,35 @@ size_t rn_session_pass(struct rn_session *s)
 		else
 			i++;
 	}
+}
+
+size_t rn_session_pass(struct rn_session *s)
+{
+	s->pressed = 0;
+	rn_clock_refresh(&s->clock);
+	rn_accept_pids(s);
+	rn_maybe_scan(s);
+	/* after discovery: no arena is younger than 'now' */
+	uint64_t now = rn_mono_ns();
+	int check = rn_since(now, s->last_live_ns) > RN_LIVE_EVERY_NS;
+	if (check)
+		s->last_live_ns = now;
+
+	/* Drain everything first, then look for ends, then hand the whole
+	 * pass to the sinks in time order, and only then announce the
+	 * processes that ended: their last calls come before their end. */
+	int can_hold = rn_pass_can_hold(s);
+	rn_start_waiting(s, now);
+	size_t n = rn_pass_drain(s, now, can_hold);
+	if (check)
+		rn_pass_ends(s, now);
+	rn_pass_show(s);
+	/* the output is complete up to here: say so before the rings hear
+	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
+	rn_commit_pass(s);
+	rn_pass_publish(s);
+	/* extensions were marked with their main: none can point to a freed one */
+	rn_pass_execwait(s, now);
 	return n;
 }
 
