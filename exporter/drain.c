@@ -1,0 +1,282 @@
+/* drain.c: reading the rings of live arenas: copying and validating each
+ * record, queueing it as an event, holding exec and exit records until
+ * their outcome is known, sorting the events of a pass by start time and
+ * flushing them to the sinks.
+ *
+ * Everything read from a ring is copied before it is checked and checked
+ * before it is used. It must never publish a ring head (session.c does,
+ * after the commit) nor decide that a thread or process ended (ends.c).
+ */
+#include "session_priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "decode/decode.h"
+#include "redact.h"
+
+/* ------------------------------------------------------------ dispatch */
+
+void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
+{
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		struct rn_sink *k = &s->sinks[i];
+		int (*fn)(struct rn_sink *, const struct rn_proc *) = end ? k->proc_end : k->proc_start;
+		if (fn)
+			fn(k, &a->proc);
+	}
+}
+
+static int rn_key_cmp(const void *x, const void *y)
+{
+	const struct rn_evkey *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;	/* stable: ring order on ties */
+}
+
+
+/* Sends the pass's events, in start-time order, to every sink. */
+
+void rn_flush_events(struct rn_session *s)
+{
+	rn_translate_pass(s);
+	rn_drop_known_execs(s);
+	int order = 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		order |= s->sinks[i].wants_order;
+	if (s->redact)	/* once, for every sink alike */
+		rn_redact_events(s->redact, s->evs, s->nev);
+	/* sort small keys, not the events, and only for sinks that print */
+	for (size_t e = 0; e < s->nev; e++)
+		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
+	if (order && s->nev > 1)
+		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
+	for (size_t e = 0; e < s->nev; e++)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			s->sinks[i].event(&s->sinks[i], &s->evs[s->keys[e].i]);
+	if (s->nev)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			if (s->sinks[i].flush)
+				s->sinks[i].flush(&s->sinks[i]);
+	s->stats.events += s->nev;
+	s->nev = 0;
+	s->scratch_used = 0;
+}
+
+uint8_t *rn_scratch(struct rn_session *s, size_t n)
+{
+	if (s->scratch_used + n > s->scratch_cap)
+		return NULL;
+	uint8_t *p = s->scratch + s->scratch_used;
+	s->scratch_used += n;
+	return p;
+}
+
+/* A 64-bit identity of the record at ring position seq of ring 'ring' in
+ * arena 'id' (splitmix64 steps over the three). */
+static uint64_t rn_rec_identity(uint64_t id, uint32_t ring, uint64_t seq)
+{
+	uint64_t x = id;
+	uint64_t parts[2] = { ring, seq };
+	for (int i = 0; i < 2; i++) {
+		x ^= parts[i] + 0x9e3779b97f4a7c15ull;
+		x ^= x >> 30;
+		x *= 0xbf58476d1ce4e5b9ull;
+		x ^= x >> 27;
+		x *= 0x94d049bb133111ebull;
+		x ^= x >> 31;
+	}
+	return x ? x : 1;
+}
+
+/* Queues one decoded record; converts its times. ext must stay valid
+ * until the next flush. Returns 0 or -1 when malformed. */
+int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len, uint8_t evflags)
+{
+	if (s->nev == s->evcap)
+		rn_flush_events(s);
+	struct rn_event *ev = &s->evs[s->nev];
+	if (rn_decode(rec, ext, ext_len, ev))
+		return -1;
+	const struct rn_ar *m = a->main ? a->main : a;
+	ev->proc = &m->proc;
+	/* the main thread's id is the pid: shown as we see it */
+	ev->tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
+	ev->flags = evflags;
+	/* arena, ring, position: what a re-read of the same record repeats */
+	ev->rec_id = rn_rec_identity(a->hdr->id, (uint32_t)(t - a->thr), t->seq);
+	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
+	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
+						     : rn_clock_unix(&s->clock, a->clock, rec->t_exit);
+	if (ev->t_exit_ns < ev->t_enter_ns)
+		ev->t_exit_ns = ev->t_enter_ns;
+	if (ev->t_exit_ns > t->last_exit_ns)
+		t->last_exit_ns = ev->t_exit_ns;
+	s->nev++;
+	return 0;
+}
+
+/* Sends a held exec or exit record as an unfinished call, no earlier than
+ * anything its thread did before it really happened. */
+void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			  struct rn_pend **pp)
+{
+	struct rn_pend *p = *pp;
+	if (!p)
+		return;
+	uint8_t *ext = rn_scratch(s, p->ext_len);
+	if (!ext) {
+		rn_flush_events(s);
+		ext = rn_scratch(s, p->ext_len);
+	}
+	memcpy(ext, p->ext, p->ext_len);
+	uint64_t last = t->last_exit_ns;
+	t->seq = p->seq;
+	if (rn_queue(s, a, t, &p->rec, ext, p->ext_len, RN_EV_UNFINISHED) == 0) {
+		struct rn_event *ev = &s->evs[s->nev - 1];
+		if (ev->t_enter_ns < last)
+			ev->t_enter_ns = ev->t_exit_ns = last;
+	}
+	free(p);
+	*pp = NULL;
+}
+
+static struct rn_pend *rn_hold(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
+			       uint64_t seq)
+{
+	struct rn_pend *p = malloc(sizeof *p);
+	if (!p)
+		return NULL;
+	p->rec = *rec;
+	p->seq = seq;
+	p->ext_len = ext_len;
+	memcpy(p->ext, ext, ext_len);
+	return p;
+}
+
+static int rn_is_exit(uint16_t fn)
+{
+	return fn == RN_IDX_exit || fn == RN_IDX__exit || fn == RN_IDX__Exit;
+}
+
+/* ---------------------------------------------------------------- rings */
+
+/* Reads every complete record of one ring (all of it when 'all'). Returns
+ * the records read; a ring found corrupt marks its arena corrupt. */
+size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_cons *c = &t->cons;
+	uint64_t avail = rn_cons_avail(c);
+	if (avail == UINT64_MAX)
+		goto corrupt;
+	if (avail * 4 > (uint64_t)a->cap)
+		s->pressed = 1;	/* a quarter full: no rest before the next pass */
+	uint64_t i = 0;
+	size_t n = 0;
+	while (i < avail) {
+		struct rn_rec rec;
+		memcpy(&rec, rn_cons_slot(c, i), sizeof rec);	/* one read of shared bytes */
+		uint32_t nconts = rn_rec_nconts(rec.ext_len);
+		if (rec.ext_len > RN_EXT_MAX || 1 + (uint64_t)nconts > avail - i)
+			goto corrupt;
+		uint8_t *ext = rn_scratch(s, rec.ext_len);
+		if (!ext) {
+			rn_flush_events(s);
+			ext = rn_scratch(s, rec.ext_len);
+		}
+		for (uint32_t k = 0; k < nconts; k++) {
+			uint32_t chunk = rec.ext_len - k * RN_REC_SIZE;
+			if (chunk > RN_REC_SIZE)
+				chunk = RN_REC_SIZE;
+			memcpy(ext + k * RN_REC_SIZE, rn_cons_slot(c, i + 1 + k), chunk);
+		}
+		int bad = 0;
+		t->seq = c->head + i;
+		if (rec.fn >= RN_NFUNCS) {
+			bad = 1;
+		} else if (rec.flags & RN_REC_NORET) {
+			struct rn_pend **slot = rn_is_exit(rec.fn) ? &t->pend_exit : &t->pend_exec;
+			struct rn_event probe;
+			bad = rn_decode(&rec, ext, rec.ext_len, &probe) != 0;
+			if (!bad) {
+				free(*slot);
+				*slot = rn_hold(&rec, ext, rec.ext_len, c->head + i);
+			}
+		} else if (rec.flags & RN_REC_AFTER_NORET) {
+			/* the exec came back: one failed call with the captured
+			 * arguments of the first half */
+			struct rn_pend *p = t->pend_exec;
+			if (p && p->rec.fn == rec.fn) {
+				p->rec.t_exit = rec.t_exit;
+				p->rec.ret = rec.ret;
+				p->rec.err = rec.err;
+				uint8_t *pe = rn_scratch(s, p->ext_len);
+				if (!pe) {
+					rn_flush_events(s);
+					pe = rn_scratch(s, p->ext_len);
+				}
+				memcpy(pe, p->ext, p->ext_len);
+				t->seq = p->seq;	/* one call: the first half's identity */
+				bad = rn_queue(s, a, t, &p->rec, pe, p->ext_len, 0);
+				free(p);
+				t->pend_exec = NULL;
+			} else {
+				bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, 0);
+			}
+		} else {
+			bad = rn_queue(s, a, t, &rec, ext, rec.ext_len,
+				       ((rec.flags & RN_REC_EXEC_START) ? RN_EV_EXEC_START : 0) |
+					       ((rec.flags & RN_REC_TRAPPED) ? RN_EV_TRAPPED : 0));
+		}
+		if (bad)
+			s->stats.corrupt++;
+		i += 1 + nconts;
+		n++;
+	}
+	rn_cons_consume(c, i);
+	return n;
+corrupt:
+	if (a->state != RN_AR_CORRUPT)
+		rn_note(a->name, "ring indices are impossible; skipping this process");
+	a->state = RN_AR_CORRUPT;
+	s->stats.corrupt++;
+	return 0;
+}
+
+void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			    struct rn_ring *r)
+{
+	struct rn_proc *p = a->main ? &a->main->proc : &a->proc;
+	uint64_t lost = rn_load_relaxed(&r->lost), nested = rn_load_relaxed(&r->nested);
+	if (lost > t->lost_seen) {
+		s->stats.lost_full += lost - t->lost_seen;
+		p->lost += lost - t->lost_seen;
+	}
+	if (nested > t->nested_seen) {
+		s->stats.lost_nested += nested - t->nested_seen;
+		p->lost += nested - t->nested_seen;
+	}
+	t->lost_seen = lost;
+	t->nested_seen = nested;
+	uint64_t nr = rn_load_relaxed(&a->hdr->lost_noring);
+	if (nr > a->lost_noring_seen) {
+		s->stats.lost_noring += nr - a->lost_noring_seen;
+		p->lost += nr - a->lost_noring_seen;
+		a->lost_noring_seen = nr;
+	}
+}

@@ -1,0 +1,224 @@
+/* ends.c: noticing when threads and processes end: rings whose thread
+ * is gone, execs that succeeded or await their new image, the root
+ * process and its exit status, and finishing an image that is over.
+ *
+ * It only looks whether a thread or process is still there: it must never
+ * block on, signal or otherwise touch the traced processes beyond the
+ * shared memory they gave us.
+ */
+#include "session_priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "decode/decode.h"
+#include "redact.h"
+
+/* Thread t's exec succeeded (its thread ended, or the new image is here):
+ * the record moves to its process's exec_pend, shown with its result once
+ * the new image is seen (rn_exec_shown). */
+void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_ar *m = a->main ? a->main : a;
+	m->execd = 1;
+	if (m->exec_pend) {	/* two execs at once: the other one's result is unknown */
+		rn_queue_pend(s, a, t, &t->pend_exec);
+		return;
+	}
+	m->exec_pend = t->pend_exec;
+	m->exec_thr = *t;
+	m->exec_thr.pend_exec = m->exec_thr.pend_exit = NULL;
+	m->exec_since = rn_mono_ns();
+	t->pend_exec = NULL;
+	if (m->superseded)	/* the new image is known already */
+		rn_exec_shown(s, m, m->next_t0);
+}
+
+int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks)
+{
+	uint32_t f = rn_load_acquire(&r->cur_fn);
+	if (!f)
+		return 0;
+	uint64_t t = rn_load_relaxed(&r->cur_t);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (rn_load_relaxed(&r->cur_fn) != f || f - 1 >= RN_NFUNCS)
+		return 0;	/* it moved on meanwhile, or the word is garbage */
+	*fn = (uint16_t)(f - 1);
+	*ticks = t;
+	return 1;
+}
+
+/* The thread of ring i has ended: read what it left, show the call it was
+ * still in and its held exec/exit, and give the ring back. */
+static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
+{
+	struct rn_ring *r = rn_arena_ring(a->hdr, i);
+	struct rn_thr *t = &a->thr[i];
+	if (a->state == RN_AR_LIVE)
+		rn_drain_ring(s, a, t);
+	rn_account_lost(s, a, t, r);
+	uint16_t fn;
+	uint64_t ticks;
+	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
+		/* blocked in a call when it died (accept, read, wait4 ...) */
+		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
+		/* where its record would have gone; no record is ever there */
+		t->seq = t->cons.head | 1ull << 63;
+		if (rn_queue(s, a, t, &rec, NULL, 0, RN_EV_UNFINISHED | RN_EV_BLOCKED))
+			s->stats.corrupt++;
+	}
+	rn_store_relaxed(&r->cur_fn, 0);
+	if (t->pend_exec)	/* the exec never came back: it replaced us */
+		rn_exec_succeeded(s, a, t);
+	rn_queue_pend(s, a, t, &t->pend_exit);
+	/* A fresh mutex for the next owner: the dead one's is owner-dead. The
+	 * ring is given back (FREE) only at the end of the pass, after the
+	 * commit and its head: an exporter killed before then finds it still
+	 * ACTIVE with no owner, drains it from the committed head and ends
+	 * it again, instead of skipping a FREE ring's unread records. */
+	rn_ring_init_owner(r);
+	t->tid = 0;
+	t->last_exit_ns = 0;
+	t->claiming_since = 0;
+	t->free_at_end = 1;
+}
+
+/* End of pass, after the commit: publish the head of a ring whose thread
+ * ended, then give the ring back for another thread. */
+void rn_ring_give_back(struct rn_thr *t)
+{
+	if (!t->free_at_end)
+		return;
+	t->free_at_end = 0;
+	rn_cons_publish(&t->cons);
+	t->cons.ring->tid = 0;
+	rn_store_release(&t->cons.ring->state, RN_RING_FREE);
+}
+
+void rn_session_set_root(struct rn_session *s, int32_t pid)
+{
+	s->root_pid = pid;
+}
+
+void rn_session_root_exit(struct rn_session *s, int32_t pid, int wstatus)
+{
+	if (pid == s->root_pid) {
+		s->root_status = wstatus;
+		s->root_status_known = 1;
+	}
+}
+
+/* The root's last image died without an exit status of its own (a
+ * signal): its end waits, briefly, for the launcher's word on how. */
+int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a)
+{
+	return s->root_pid && a->proc.pid == s->root_pid && !a->proc.parent_arena_id &&
+	       !a->execd && !rn_load_acquire(&a->hdr->exited) && !s->root_status_known &&
+	       !s->root_done;
+}
+
+/* An image whose exec succeeded ends once the new image is seen (whose
+ * start shows the exec's result) or can no longer come: its pid is gone
+ * (or, when we cannot tell, a grace period passed). */
+int rn_exec_awaits_image(const struct rn_session *s, const struct rn_ar *a, uint64_t now)
+{
+	if (!a->exec_pend)
+		return 0;
+	int alive = rn_pid_alive(s, a, a->inner_pid);
+	return alive > 0 || (alive < 0 && rn_since(now, a->exec_since) < RN_GRACE_NS);
+}
+
+/* The process image is over: every thread that held a ring is gone. */
+void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
+{
+	const struct rn_arena_hdr *h = a->hdr;
+	if (a->exec_pend)	/* no new image seen: result unknown */
+		rn_exec_shown(s, a, UINT64_MAX);
+	if (rn_load_acquire(&h->exited)) {
+		a->proc.exit_code = h->exit_code;
+		a->proc.has_exit = 1;
+	} else if (s->root_status_known && a->proc.pid == s->root_pid && !a->execd &&
+		   !a->proc.parent_arena_id) {
+		int st = s->root_status;
+		if ((st & 0x7f) == 0) {
+			a->proc.exit_code = (st >> 8) & 0xff;
+			a->proc.has_exit = 1;
+		} else if ((st & 0x7f) != 0x7f) {
+			a->proc.term_signal = st & 0x7f;
+		}
+	}
+	uint64_t last = 0;
+	for (uint32_t i = 0; i < a->nrings; i++)
+		if (a->thr[i].last_exit_ns > last)
+			last = a->thr[i].last_exit_ns;
+	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : rn_real_ns();
+	if (!a->execd)
+		return;
+	/* Our exec is recorded (the held record was just queued): the image
+	 * it made may already be known, or is yet to be seen. Either way its
+	 * own account of the exec is then dropped (rn_drop_known_execs). */
+	for (struct rn_ar *b = s->arenas; b; b = b->next)
+		if (b != a && b->state == RN_AR_LIVE && b->proc.prev_arena_id == a->proc.arena_id) {
+			b->exec_seen = 1;
+			return;
+		}
+	if (s->nexecwait < RN_EXECWAIT_MAX)
+		s->execwait[s->nexecwait++] = (struct rn_execwait){
+			h->pid, h->pidns, a->proc.exec_gen + 1, rn_mono_ns(), a->proc.arena_id,
+			a->proc.pid != a->inner_pid ? a->proc.pid : 0
+		};
+}
+
+/* Looks at every ring's owner; returns 1 when the arena's process ended. */
+int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
+{
+	struct rn_arena_hdr *h = a->hdr;
+	int alive = 0;
+	int superseded = a->main ? a->main->superseded : a->superseded;
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_ring *r = rn_arena_ring(h, i);
+		struct rn_thr *t = &a->thr[i];
+		uint32_t st = rn_load_acquire(&r->state);
+		if (st == RN_RING_ACTIVE) {
+			if (!t->tid)
+				t->tid = r->tid;
+			if (rn_ring_owner(r) == RN_OWNER_ALIVE && !superseded)
+				alive = 1;
+			else
+				rn_thread_ended(s, a, i);
+		} else if (st == RN_RING_CLAIMING) {
+			/* a thread between winning the ring and locking it; if it
+			 * died there the ring is stuck: free it after a grace */
+			if (!t->claiming_since)
+				t->claiming_since = now;
+			if (rn_since(now, t->claiming_since) < RN_GRACE_NS)
+				alive = 1;
+			else
+				rn_thread_ended(s, a, i);
+		} else {
+			t->claiming_since = 0;
+		}
+	}
+	if (alive)
+		return 0;
+	if (rn_load_acquire(&h->starting) && !superseded && !rn_load_acquire(&h->exited)) {
+		/* a new thread has not claimed its ring yet */
+		int pa = rn_pid_alive(s, a, h->pid);
+		if (pa > 0 || (pa < 0 && rn_since(now, a->first_seen_ns) < 10 * RN_GRACE_NS))
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,73 @@
+/* session_priv.h: what the files of the exporter's session (session.c,
+ * drain.c, arenas.c, ends.c, pidmap.c) share with one another and with
+ * nobody else. The public API is session.h; only those five files include
+ * this one, and it must never grow anything another part of the exporter
+ * needs: that goes into session.h.
+ */
+#ifndef RN_SESSION_PRIV_H
+#define RN_SESSION_PRIV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "session.h"
+
+#define RN_PASS_MAX_EVENTS 8192	/* events sorted and dispatched per pass */
+#define RN_PASS_HOLD_MAX 16384	/* records read per pass while a sink can hold */
+#define RN_SCAN_EVERY_NS 200000000ull	/* rescan the directory at least this often */
+#define RN_MTIME_FRESH_NS 20000000ull	/* a change this recent may hide another */
+#define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
+#define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
+#define RN_GRACE_NS 2000000000ull	/* pending fork child or exec, unverifiable */
+
+/* One line on stderr about an arena: name, then what is wrong with it. */
+static inline void rn_note(const char *name, const char *what)
+{
+	fprintf(stderr, "renacer: arena %s: %s\n", name, what);
+}
+
+/* Time from 'then' to 'now', zero when 'then' was taken after 'now'
+ * (monotonic readings from different moments of one pass). */
+static inline uint64_t rn_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+/* pidmap.c: the pid-namespace notes socket and the map it fills */
+extern int rn_pids_fd;	/* made by the launcher before any process */
+void rn_accept_pids(struct rn_session *s);
+int32_t rn_pidmap_by_id(const struct rn_session *s, uint64_t id);
+int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t inner);
+void rn_translate_pass(struct rn_session *s);
+
+/* drain.c: reading rings, queueing and sending events */
+void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end);
+void rn_flush_events(struct rn_session *s);
+uint8_t *rn_scratch(struct rn_session *s, size_t n);
+int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len, uint8_t evflags);
+void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			  struct rn_pend **pp);
+size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);
+void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			    struct rn_ring *r);
+
+/* arenas.c: finding, checking and starting arenas */
+int rn_pid_alive(const struct rn_session *s, const struct rn_ar *a, int32_t pid);
+void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file);
+void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit);
+void rn_drop_known_execs(struct rn_session *s);
+int rn_owner_ok(const struct rn_session *s, uint32_t uid);
+void rn_scan_dir(struct rn_session *s);
+void rn_maybe_scan(struct rn_session *s);
+void rn_start_waiting(struct rn_session *s, uint64_t now);
+
+/* ends.c: thread and process ends, exec tracking */
+void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);
+void rn_ring_give_back(struct rn_thr *t);
+int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a);
+int rn_exec_awaits_image(const struct rn_session *s, const struct rn_ar *a, uint64_t now);
+void rn_ar_finish(struct rn_session *s, struct rn_ar *a);
+int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now);
+
+#endif
