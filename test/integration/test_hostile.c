@@ -123,8 +123,6 @@ Test(stack, clone_vfork_child_on_a_small_stack_execs)
  * adds to the stack the libc call itself uses, for every class of
  * wrapper, measured on a stack filled with a pattern. */
 #define RN_STACK_BUDGET 1024
-/* hostile_stack's measure() fills the stack from this far below its frame */
-#define RN_MEASURE_FLOOR 256
 
 Test(stack, every_wrapper_class_stays_within_the_budget)
 {
@@ -141,10 +139,7 @@ Test(stack, every_wrapper_class_stays_within_the_budget)
 		const char *q = strstr(b.so, key);
 		cr_assert_not_null(q, "%s missing traced: %s", name, b.so);
 		cr_assert_eq(sscanf(q + strlen(key), "%lu", &traced), 1);
-		/* the program cannot see the top RN_MEASURE_FLOOR bytes of
-		 * the stack (it fills below its own frame), so the untraced
-		 * figure may be that much too high: take it off */
-		cr_assert_leq(traced, plain + RN_STACK_BUDGET - RN_MEASURE_FLOOR,
+		cr_assert_leq(traced, plain + RN_STACK_BUDGET,
 			      "%s: %lu bytes of stack traced, %lu untraced (budget %u)", name, traced,
 			      plain, RN_STACK_BUDGET);
 		classes++;
