@@ -44,7 +44,7 @@ static size_t rn_ctl_lines(struct rn_session *s, char *buf, size_t n)
 int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	   volatile sig_atomic_t *stop)
 {
-	struct rn_sink sinks[3];
+	struct rn_sink sinks[4];
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
@@ -64,6 +64,9 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		else
 			what = "the OpenTelemetry export";
 	}
+	/* the live stream is a view, never a reason to fail the trace */
+	if (!rc && !rn_sink_tail_new(&sinks[n], dir, &text))
+		n++;
 	if (rc) {
 		fprintf(stderr, "renacer: cannot set up %s: %s\n", what, strerror(-rc));
 		for (unsigned i = 0; i < n; i++)
