@@ -6,7 +6,7 @@ include(GNUInstallDirs)
 
 install(TARGETS renacer LIBRARY DESTINATION lib/renacer)
 install(TARGETS renacer-exporter renacer-ctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(PROGRAMS tools/renacer-run DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(PROGRAMS tools/renacer-run tools/renacer-report DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # man pages: scdoc sources with each program's --help put in (gen_man.cmake)
 find_program(RN_SCDOC scdoc)
@@ -59,6 +59,8 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# renacer-report is a python3 script; shlibdeps adds the libraries
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "man-db, bash-completion")
 include(CPack)

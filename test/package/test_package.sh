@@ -16,14 +16,14 @@ deb=$(ls "$root"/out/renacer_*_amd64.deb) || fail "no package in $root/out"
 echo "package: $(basename "$deb")"
 
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libzmq5 libcurl4 libprotobuf-c1 zlib1g libc6; do
+for lib in libzmq5 libcurl4 libprotobuf-c1 zlib1g libc6 python3; do
 	case "$deps" in *"$lib"*) ;; *) fail "Depends lacks $lib: $deps" ;; esac
 done
 # what dpkg -i would say about the dependencies, changing nothing
 dpkg --dry-run -i "$deb" >"$root/dry.log" 2>&1 || { cat "$root/dry.log"; fail "dpkg -i --dry-run"; }
 
 dpkg-deb -x "$deb" "$root/fs"
-for f in usr/bin/renacer-run usr/bin/renacer-exporter usr/bin/renacer-ctl \
+for f in usr/bin/renacer-run usr/bin/renacer-exporter usr/bin/renacer-ctl usr/bin/renacer-report \
 	usr/lib/renacer/librenacer.so usr/share/man/man1/renacer-run.1.gz \
 	usr/share/man/man8/renacer-exporter.8.gz usr/share/man/man1/renacer-ctl.1.gz \
 	usr/share/bash-completion/completions/renacer-run usr/share/doc/renacer/LICENSE; do
