@@ -48,6 +48,7 @@ struct rn_mproc {
 	struct rn_mproc *next_ended;
 	uint64_t start_ns;	/* unix ns */
 	char name[64];		/* executable's base name, for a span without an end */
+	struct rn_otlp_group *grp;	/* its program: resource and trace */
 };
 
 static uint64_t rn_mono(void)
@@ -99,9 +100,130 @@ static struct rn_mproc *rn_mproc_get(struct rn_otlp_model *m, uint64_t arena_id)
 
 static void rn_set_parent(struct rn_span *sp, const struct rn_mproc *p, const struct rn_otlp_model *m)
 {
+	(void)m;
 	sp->has_parent = p->has_parent;
 	memcpy(sp->parent_id, p->parent_id, 8);
-	sp->flags = m->trace_flags | 0x100u | (p->remote_parent ? 0x200u : 0);
+	sp->flags = p->grp->trace_flags | 0x100u | (p->remote_parent ? 0x200u : 0);
+	sp->group = p->grp;
+}
+
+/* ------------------------------------------------------------ groups */
+
+static uint64_t rn_fnv(uint64_t h, const char *s, size_t cap)
+{
+	for (size_t i = 0; i < cap && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;	/* a separator: "ab","c" != "a","bc" */
+}
+
+/* What makes two processes the same program to a receiver. */
+static uint64_t rn_ident(const struct rn_proc *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = rn_fnv(h, p->service, sizeof p->service);
+	h = rn_fnv(h, p->res_attrs, sizeof p->res_attrs);
+	h = rn_fnv(h, p->traceparent, sizeof p->traceparent);
+	h = rn_fnv(h, p->tracestate, sizeof p->tracestate);
+	h = rn_fnv(h, p->container_id, sizeof p->container_id);
+	h = rn_fnv(h, p->host, sizeof p->host);
+	return rn_mix(h ^ (uint64_t)p->uid << 1 ^ (uint64_t)p->has_uid);
+}
+
+/* TRACESTATE as a receiver takes it: printable ASCII only. */
+static int rn_state_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The group of image p, whose predecessor (exec) or parent (fork) image
+ * is up (NULL: none known): up's when p is the same program, else a new
+ * one rooted at p. Never NULL (the fallback when memory is short). */
+static struct rn_otlp_group *rn_group_for(struct rn_otlp_model *m, const struct rn_proc *p,
+					  const struct rn_mproc *up)
+{
+	uint64_t ident = rn_ident(p);
+	struct rn_otlp_group *pg = up ? up->grp : NULL;
+	if (pg && pg != &m->fallback && pg->ident == ident) {
+		pg->refs++;
+		return pg;
+	}
+	struct rn_otlp_group *g = calloc(1, sizeof *g);
+	if (!g) {
+		m->nomem++;
+		return &m->fallback;
+	}
+	g->ident = ident;
+	g->root_arena = p->arena_id;
+	g->refs = 1;
+	memcpy(g->traceparent, p->traceparent, sizeof g->traceparent);
+	g->traceparent[sizeof g->traceparent - 1] = '\0';
+	uint8_t tid[16], sid[8], fl;
+	/* its own TRACEPARENT (not one its parent passed on): the program's
+	 * process span is the child of that remote span, in its trace */
+	if (p->traceparent[0] && !rn_otlp_parse_traceparent(p->traceparent, tid, sid, &fl) &&
+	    (!pg || strcmp(pg->traceparent, p->traceparent))) {
+		memcpy(g->trace_id, tid, 16);
+		memcpy(g->remote_parent, sid, 8);
+		g->has_remote = 1;
+		g->trace_flags = fl;
+		if (p->tracestate[0] && rn_state_ok(p->tracestate)) {
+			snprintf(g->state_buf, sizeof g->state_buf, "%s", p->tracestate);
+			g->trace_state = g->state_buf;
+		}
+	} else if (pg) {
+		/* another program started by a traced one: in its trace */
+		memcpy(g->trace_id, pg->trace_id, 16);
+		g->trace_flags = pg->trace_flags;
+		if (pg->trace_state) {
+			memcpy(g->state_buf, pg->trace_state, strlen(pg->trace_state) + 1);
+			g->trace_state = g->state_buf;
+		}
+	} else {
+		/* a program of its own: a trace of its own, the same for every
+		 * exporter of the session (keyed like the span ids) */
+		rn_put64(g->trace_id, rn_mix(rn_get64(m->trace_id) ^ p->arena_id));
+		rn_put64(g->trace_id + 8, rn_mix(rn_get64(m->trace_id + 8) ^ rn_mix(p->arena_id)));
+		g->trace_flags = m->trace_flags;
+		if (m->has_remote_parent) {
+			/* the exporter's own TRACEPARENT (renacer-run's caller's):
+			 * a program that has none joins it */
+			memcpy(g->trace_id, m->trace_id, 16);
+		}
+	}
+	rn_otlp_resource_for(&g->res, p, m->capture_argv);
+	g->next = m->groups;
+	m->groups = g;
+	m->ngroups++;
+	return g;
+}
+
+static void rn_group_unref(struct rn_otlp_group *g)
+{
+	if (g && g->refs)
+		g->refs--;
+}
+
+void rn_otlp_model_gc(struct rn_otlp_model *m, uint64_t done_seq)
+{
+	for (struct rn_otlp_group **pp = &m->groups; *pp;) {
+		struct rn_otlp_group *g = *pp;
+		if (!g->refs && g->last_seq <= done_seq) {
+			*pp = g->next;
+			m->ngroups--;
+			free(g);
+		} else {
+			pp = &g->next;
+		}
+	}
+}
+
+const struct rn_otlp_resource *rn_otlp_model_resource(struct rn_otlp_model *m, uint64_t arena_id)
+{
+	struct rn_mproc *mp = rn_mproc_get(m, arena_id);
+	return mp ? &mp->grp->res : NULL;
 }
 
 /* The image's parent is decided: release its held span, and decide the
@@ -189,7 +311,20 @@ int rn_otlp_model_proc_start(struct rn_otlp_model *m, const struct rn_proc *p)
 	if (pid)
 		pid->v.u = p->arena_id;
 
-	const uint8_t *root = m->has_remote_parent ? m->remote_parent : NULL;
+	/* its program: the one it was exec'd from or forked by, or its own */
+	const struct rn_mproc *up = p->prev_arena_id ? rn_mproc_get(m, p->prev_arena_id)
+			      : parent_arena ? rn_mproc_get(m, parent_arena) : NULL;
+	mp->grp = rn_group_for(m, p, up);
+	const uint8_t *root = NULL;
+	if (mp->grp->has_remote && mp->grp->root_arena == p->arena_id) {
+		/* a program with its own TRACEPARENT: under that remote span */
+		rn_resolve(m, mp, mp->grp->remote_parent, 1);
+		return 0;
+	}
+	if (!up && m->has_remote_parent && mp->grp != &m->fallback) {
+		/* renacer-run's caller's TRACEPARENT, for a program without one */
+		root = m->remote_parent;
+	}
 	int rc = 0;
 	if (p->prev_arena_id) {
 		struct rn_mproc *prev = rn_mproc_get(m, p->prev_arena_id);
@@ -247,6 +382,7 @@ static void rn_prune(struct rn_otlp_model *m, uint64_t now)
 			rn_map_del(m->procs, s);
 		if (m->last == p)
 			m->last = NULL;
+		rn_group_unref(p->grp);
 		free(p);
 	}
 	if (m->forks->n >= RN_FORK_SWEEP) {
@@ -286,6 +422,7 @@ static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
 	int rc = 0;
 
 	memcpy(sp->span_id, mp->span_id, 8);
+	sp->group = mp->grp;
 	sp->kind = RN_KIND_INTERNAL;
 	sp->start_ns = p->t_start_ns;
 	sp->end_ns = end_ns > p->t_start_ns ? end_ns : p->t_start_ns;
@@ -573,7 +710,8 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 	}
 	sp->has_parent = 1;
 	memcpy(sp->parent_id, mp->span_id, 8);
-	sp->flags = m->trace_flags | 0x100u;
+	sp->flags = mp->grp->trace_flags | 0x100u;
+	sp->group = mp->grp;
 
 	int32_t child;
 	if (rn_is_fork(ev, &child)) {
@@ -650,6 +788,7 @@ void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)
 			continue;
 		}
 		memcpy(sp->span_id, mp->span_id, 8);
+		sp->group = mp->grp;
 		sp->kind = RN_KIND_INTERNAL;
 		sp->start_ns = mp->start_ns < now_ns ? mp->start_ns : now_ns;
 		sp->end_ns = now_ns;
@@ -720,6 +859,15 @@ int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,
 	}
 	/* differs between runs, even when they share a trace */
 	m->proc_key = rn_mix(seed[0] ^ seed[3]);
+	/* the fallback group: the exporter's own resource and trace */
+	memcpy(m->fallback.trace_id, m->trace_id, 16);
+	m->fallback.trace_flags = m->trace_flags;
+	m->fallback.refs = 1;	/* never freed */
+	if (x && x->has_parent) {
+		memcpy(m->fallback.remote_parent, x->parent_span_id, 8);
+		m->fallback.trace_state = x->trace_state;
+	}
+	rn_otlp_resource_build(&m->fallback.res, x, x ? x->program : NULL);
 	m->procs = rn_map_new();
 	m->pids = rn_map_new();
 	m->forks = rn_map_new();
@@ -736,6 +884,7 @@ void rn_otlp_model_key(struct rn_otlp_model *m, uint64_t k0, uint64_t k1)
 	if (!m->has_remote_parent) {
 		rn_put64(m->trace_id, rn_mix(k0));
 		rn_put64(m->trace_id + 8, rn_mix(k1 ^ k0));
+		memcpy(m->fallback.trace_id, m->trace_id, 16);
 	}
 	m->proc_key = rn_mix(k1);
 }
@@ -753,6 +902,12 @@ void rn_otlp_model_free(struct rn_otlp_model *m)
 			free(mp);
 		}
 	}
+	while (m->groups) {
+		struct rn_otlp_group *g = m->groups;
+		m->groups = g->next;
+		free(g);
+	}
+	m->ngroups = 0;
 	rn_map_free(m->procs);
 	rn_map_free(m->pids);
 	rn_map_free(m->forks);

@@ -414,8 +414,13 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	 * scope (name, version, dropped count), resource dropped count */
 	size_t bound = 6 * RN_PB_FIELD + 2 * RN_PB_FIELD + sizeof "renacer" + sizeof RENACER_VERSION +
 		       2 * (RN_PB_TAG + RN_PB_VARINT);
-	for (unsigned k = 0; k < b->res->nattrs; k++)
+	for (unsigned k = 0; k < b->res->nattrs; k++) {
 		bound += rn_pb_attr_bound(&b->res->attrs[k]);
+		if (b->res->attrs[k].type == RN_AV_STRARR) {	/* process.command_args */
+			narr++;
+			nany += b->res->attrs[k].count;
+		}
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
 		nkv += sp->nattrs;
