@@ -462,9 +462,13 @@ static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
 		}
 	}
 	if (p->exec_gen)
-		rn_span_attr_int(sp, "process.exec.generation", p->exec_gen);
+		rn_span_attr_int(sp, "renacer.process.exec_generation", p->exec_gen);
 	if (p->lost)
 		rn_span_attr_int(sp, "renacer.lost_records", (int64_t)p->lost);
+	if ((p->has_exit || p->term_signal) && p->t_end_ns) {
+		n = rn_iso8601(buf, sizeof buf, sp->end_ns);
+		rc |= rn_span_attr_str(sp, "process.exit.time", buf, n);
+	}
 	if (p->has_exit) {
 		rn_span_attr_int(sp, "process.exit.code", p->exit_code);
 		if (p->exit_code) {
@@ -604,6 +608,27 @@ static int rn_peer_attrs(struct rn_span *sp, const struct rn_capture *c)
 	return 0;
 }
 
+/* network.transport where the call says it: a socket's domain and type,
+ * a Unix address, a pipe. *unix_peer: a sockaddr of the call was AF_UNIX. */
+static const char *rn_transport(const struct rn_event *ev, const int *unix_peer)
+{
+	switch (ev->fn) {
+	case RN_IDX_socket: {
+		int type = (int)(ev->arg[1] & 0xf);	/* without SOCK_NONBLOCK, _CLOEXEC */
+		if (ev->arg[0] == AF_UNIX)
+			return "unix";
+		if (ev->arg[0] != AF_INET && ev->arg[0] != AF_INET6)
+			return NULL;
+		return type == SOCK_STREAM ? "tcp" : type == SOCK_DGRAM ? "udp" : NULL;
+	}
+	case RN_IDX_pipe:
+	case RN_IDX_pipe2:
+		return "pipe";
+	default:
+		return *unix_peer == 2 ? "unix" : NULL;
+	}
+}
+
 static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev,
 			      struct rn_span *sp)
 {
@@ -622,18 +647,18 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 		rc |= rn_span_text(sp, sys, strlen(sys), &sp->name);
 	else
 		sp->name = (struct rn_sref){ sys, 0, (uint32_t)strlen(sys) };
-	struct rn_attr *a = rn_span_attr(sp, "syscall.name", RN_AV_STR);
+	struct rn_attr *a = rn_span_attr(sp, "renacer.syscall.name", RN_AV_STR);
 	a->s = sp->name;
-	rn_span_attr_cstr(sp, "syscall.func", fi->func);
+	rn_span_attr_cstr(sp, "renacer.syscall.func", fi->func);
 	rn_span_attr_int(sp, "thread.id", ev->tid ? ev->tid : ev->proc ? ev->proc->pid : 0);
 	int e = 0;
 	if (!(ev->flags & RN_EV_UNFINISHED)) {
-		rn_span_attr_int(sp, "syscall.ret", ev->ret);
+		rn_span_attr_int(sp, "renacer.syscall.ret", ev->ret);
 		e = ev->err;
 		if (!e && fi->ret == RN_RET_ERRNUM && ev->ret > 0)
 			e = (int)ev->ret;
 	} else {
-		struct rn_attr *u = rn_span_attr(sp, "syscall.unfinished", RN_AV_BOOL);
+		struct rn_attr *u = rn_span_attr(sp, "renacer.syscall.unfinished", RN_AV_BOOL);
 		if (u)
 			u->i = 1;
 	}
@@ -650,7 +675,7 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			k++;
 		if (!fd_done && have &&
 		    (t == RN_ARG_FD || t == RN_ARG_DIRFD || t == RN_ARG_FILEP || t == RN_ARG_DIRP)) {
-			rn_span_attr_int(sp, "syscall.fd", (int32_t)v);
+			rn_span_attr_int(sp, "renacer.syscall.fd", (int32_t)v);
 			fd_done = 1;
 		} else if (!path_done && t == RN_ARG_PATH) {
 			const struct rn_capture *c = &ev->cap[i];
@@ -662,13 +687,25 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			   (t == RN_ARG_SOCKADDR || t == RN_ARG_SOCKADDR_OUT)) {
 			peer_done = 1;
 			/* an accepted or received-from address is only there on success */
-			if (t == RN_ARG_SOCKADDR || (!e && ev->ret >= 0))
-				rc |= rn_peer_attrs(sp, &ev->cap[i]);
+			if (t == RN_ARG_SOCKADDR || (!e && ev->ret >= 0)) {
+				const struct rn_capture *c = &ev->cap[i];
+				sa_family_t fam;
+				if (c->present && c->data && c->len >= sizeof fam &&
+				    !(c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD))) {
+					memcpy(&fam, c->data, sizeof fam);
+					if (fam == AF_UNIX)
+						peer_done = 2;	/* network.transport=unix */
+				}
+				rc |= rn_peer_attrs(sp, c);
+			}
 		}
 	}
+	const char *transport = rn_transport(ev, &peer_done);
+	if (transport)
+		rn_span_attr_cstr(sp, "network.transport", transport);
 	int32_t child;
 	if (!e && rn_is_fork(ev, &child))
-		rn_span_attr_int(sp, "process.child_pid", child);
+		rn_span_attr_int(sp, "renacer.process.child_pid", child);
 	if (e) {
 		const char *name = rn_errno_name(e);
 		const char *desc = rn_errno_desc(e);
@@ -679,8 +716,14 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			int n = snprintf(buf, sizeof buf, "ERRNO_%d", e);
 			rc |= rn_span_attr_str(sp, "error.type", buf, (size_t)n);
 		}
-		sp->status = RN_STATUS_ERROR;
-		if (desc) {
+		/* what a non-blocking program expects (a connect under way, no
+		 * data yet) is an answer, not a failure: a tracing UI must not
+		 * show every such call red. error.type still says it. */
+		if (e != EAGAIN && !(e == EINPROGRESS && ev->fn == RN_IDX_connect))
+			sp->status = RN_STATUS_ERROR;
+		if (sp->status != RN_STATUS_ERROR) {
+			/* no status message without an error status */
+		} else if (desc) {
 			sp->status_msg = (struct rn_sref){ desc, 0, (uint32_t)strlen(desc) };
 		} else {
 			int n = snprintf(buf, sizeof buf, "Unknown error %d", e);

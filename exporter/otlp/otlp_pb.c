@@ -8,8 +8,8 @@
  *
  * Span attributes are packed apart, one KeyValue at a time, and most of
  * them only once per run: a call span's attributes repeat (the same
- * syscall.name, syscall.func and thread.id on every read of a thread; the
- * same few syscall.ret and syscall.fd values), and packing a KeyValue and
+ * renacer.syscall.name, .func and thread.id on every read of a thread; the
+ * same few renacer.syscall.ret and .fd values), and packing a KeyValue and
  * its AnyValue is most of protobuf-c's work per span. A KeyValue packed by
  * protobuf-c is kept in a small cache keyed by the attribute's key
  * pointer and value (constant strings only, by pointer: otlp_span.h's
