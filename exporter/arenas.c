@@ -150,6 +150,11 @@ static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar
 		if (b != a && !b->main && b->state == RN_AR_LIVE && b->hdr->ext_of == 0 &&
 		    b->inner_pid == a->hdr->pid && b->pidns == a->hdr->pidns &&
 		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns &&
+		    /* a new pid namespace may get a dead one's inode: the same
+		     * inner pid there is another process when the pids their
+		     * notes gave us differ (an exec keeps its pid) */
+		    !(a->proc.pid != a->inner_pid && b->proc.pid != b->inner_pid &&
+		      a->proc.pid != b->proc.pid) &&
 		    (!best || b->hdr->t0_mono_ns > best->hdr->t0_mono_ns))
 			best = b;	/* the latest: an older one is a dead pid's */
 	return best;

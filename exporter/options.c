@@ -637,13 +637,13 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		o->argv = argv + optind;
 	if (o->status_dir && (o->argv || o->session_dir))
 		return rn_bad_opt(&e, "--status", o->status_dir, "takes no program and no --session-dir");
+	if (o->daemon && !o->session_dir)
+		return rn_bad_opt(&e, "--daemon", NULL, "needs --session-dir DIR");
 	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir)
 		return rn_bad_opt(&e, NULL, NULL,
 				  "no program to run (usage: renacer-run [options] -- program [args])");
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
-	if (o->daemon && !o->session_dir)
-		return rn_bad_opt(&e, "--daemon", NULL, "needs --session-dir DIR");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
 		return rc;
 	o->otlp.quiet = o->quiet;

@@ -243,8 +243,7 @@ Test(resource, two_containers_one_daemon, .timeout = 240)
 	snprintf(dir, sizeof dir, "%s/session", tmp);
 	snprintf(file, sizeof file, "%s/trace.otlp.jsonl", tmp);
 	snprintf(err, sizeof err, "%s/daemon.err", tmp);
-	cr_assert_eq(mkdir(dir, 0700), 0);
-	plant_hostile(dir);
+	/* --daemon makes the directory, private */
 
 	pid_t d = fork();
 	if (d == 0) {
@@ -260,6 +259,9 @@ Test(resource, two_containers_one_daemon, .timeout = 240)
 	for (int i = 0; i < 500 && access(sock, F_OK); i++)
 		pause_ms(20);
 	cr_assert_eq(access(sock, F_OK), 0, "the daemon made no %s", RN_PIDS_SOCKET);
+	struct stat sb;
+	cr_assert(stat(dir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+	plant_hostile(dir);	/* arriving while it runs, like any program */
 
 	/* the shell's executable, as the kernel names it (sh is often dash) */
 	char shpath[4096];
