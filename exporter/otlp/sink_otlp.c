@@ -821,9 +821,9 @@ static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap)
 			 ",\"otlp_delivered\":%" PRIu64 ",\"otlp_dropped_queue\":%" PRIu64
 			 ",\"otlp_spooled\":%" PRIu64 ",\"otlp_spool_pending\":%" PRIu64
 			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
-			 ",\"otlp_failed\":%" PRIu64,
+			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_programs\":%zu",
 			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
-			 st->spool_dropped, st->rejected, st->failed);
+			 st->spool_dropped, st->rejected, st->failed, st->model.ngroups);
 	pthread_mutex_unlock(&st->mu);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

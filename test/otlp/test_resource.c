@@ -393,3 +393,51 @@ Test(resource, two_containers_one_daemon, .timeout = 240)
 	snprintf(rm, sizeof rm, "rm -rf %s", tmp);
 	cr_assert_eq(system(rm), 0);
 }
+
+/* An exec'd image reads its own environment again: a program that starts
+ * another with its own OTEL_SERVICE_NAME makes a second resource, in the
+ * same trace, its process span under the first program's fork call. */
+Test(resource, an_exec_with_another_identity_is_another_program, .timeout = 120)
+{
+	char tmp[] = "/tmp/rn-res-XXXXXX";
+	cr_assert(mkdtemp(tmp));
+	char file[600];
+	snprintf(file, sizeof file, "%s/trace.otlp.jsonl", tmp);
+	struct rn_run r;
+	char *env[] = { "OTEL_SERVICE_NAME=outer", NULL };
+	char *argv[] = { RN_EXPORTER, "-q", "--otlp-file", file, "-e", "trace=fork,clone,clone3,vfork,execve",
+			 "--", "/bin/sh", "-c",
+			 "ls / >/dev/null; OTEL_SERVICE_NAME=inner ls / >/dev/null; true", NULL };
+	run_prog(&r, tmp, env, argv, 60);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	struct trace t = { 0 };
+	trace_read(&t, file);
+	cr_assert_eq(t.bad_lines, 0);
+	cr_assert_eq(proc_spans(&t, "outer", "ls"), 1, "the first ls is the shell's program");
+	cr_assert_eq(proc_spans(&t, "inner", "ls"), 1, "the second ls is a program of its own");
+	const struct rx_span *inner = NULL, *any_outer = NULL;
+	char v[256];
+	for (size_t i = 0; i < t.n; i++) {
+		const struct rx_span *s = &t.spans[i];
+		res_get(span_res(&t, s), "service.name", v, sizeof v);
+		if (!strcmp(v, "inner") && rx_attr(s, "process.pid"))
+			inner = s;
+		if (!strcmp(v, "outer"))
+			any_outer = s;
+	}
+	cr_assert(inner && any_outer);
+	cr_assert_eq(memcmp(inner->trace_id, any_outer->trace_id, 16), 0, "one trace");
+	cr_assert(inner->has_parent);
+	int parent_found = 0;
+	for (size_t i = 0; i < t.n; i++)
+		if (!memcmp(t.spans[i].span_id, inner->parent, 8)) {
+			parent_found = 1;
+			res_get(span_res(&t, &t.spans[i]), "service.name", v, sizeof v);
+			cr_assert_str_eq(v, "outer", "under the program that started it");
+		}
+	cr_assert(parent_found);
+	trace_free(&t);
+	char rm[700];
+	snprintf(rm, sizeof rm, "rm -rf %s", tmp);
+	cr_assert_eq(system(rm), 0);
+}
