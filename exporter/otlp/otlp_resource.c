@@ -198,13 +198,21 @@ void rn_otlp_resource_for(struct rn_otlp_resource *r, const struct rn_proc *p, i
 	if (capture_argv && !rn_res_has(r, "process.command_args"))
 		full |= rn_res_argv(r, p);
 	if (p->has_uid && !rn_res_has(r, "process.owner")) {
-		char name[256];
-		struct passwd pw, *res = NULL;
-		char pwbuf[1024];
-		if (getpwuid_r((uid_t)p->uid, &pw, pwbuf, sizeof pwbuf, &res) || !res)
-			snprintf(name, sizeof name, "%u", p->uid);
-		else
-			snprintf(name, sizeof name, "%s", res->pw_name);
+		/* the last answer kept: a user lookup may read files (or ask
+		 * a directory service) and programs mostly share one owner */
+		static __thread char name[256];
+		static __thread uint32_t name_uid;
+		static __thread int have;
+		if (!have || name_uid != p->uid) {
+			struct passwd pw, *res = NULL;
+			char pwbuf[1024];
+			if (getpwuid_r((uid_t)p->uid, &pw, pwbuf, sizeof pwbuf, &res) || !res)
+				snprintf(name, sizeof name, "%u", p->uid);
+			else
+				snprintf(name, sizeof name, "%s", res->pw_name);
+			name_uid = p->uid;
+			have = 1;
+		}
 		full |= rn_res_str(r, "process.owner", name, strlen(name));
 	}
 	if (p->t_start_ns && !rn_res_has(r, "process.creation.time")) {
