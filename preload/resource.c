@@ -111,6 +111,31 @@ static size_t rn_read_small(const char *path, char *buf, size_t cap)
 	return got;
 }
 
+/* The id in ".../containers/<64 hex>/" within s[0..n) (Docker's
+ * /var/lib/docker/containers/<id>/hostname, Podman's
+ * overlay-containers/<id>/userdata/hostname; not a Kubernetes sandbox's
+ * directory, whose id is the pod's, not the container's). */
+static int rn_find_container_dir(const char *s, size_t n, char *out)
+{
+	static const char dir[] = "containers/";
+	size_t dl = sizeof dir - 1;
+	int found = 0;
+	for (size_t i = 0; i + dl + 65 <= n; i++) {
+		if (memcmp(s + i, dir, dl))
+			continue;
+		const char *id = s + i + dl;
+		size_t k = 0;
+		while (k < 64 && rn_is_hex(id[k]))
+			k++;
+		if (k == 64 && id[64] == '/') {
+			memcpy(out, id, 64);
+			out[64] = '\0';
+			found = 1;
+		}
+	}
+	return found;
+}
+
 /* Container runtimes bind-mount a file of the container's own directory
  * on /etc/hostname (".../containers/<id>/hostname"); with a private
  * cgroup namespace that is the only place a process sees its id. Read
@@ -132,7 +157,7 @@ static int rn_container_from_mounts(char *out)
 		size_t ml = sizeof mp - 1;
 		for (const char *q = p; q + ml <= le; q++)
 			if (!memcmp(q, mp, ml)) {
-				found |= rn_find_id(p, (size_t)(q - p), out);
+				found |= rn_find_container_dir(p, (size_t)(q - p), out);
 				break;
 			}
 		p = le + 1;
