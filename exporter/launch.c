@@ -480,6 +480,13 @@ int rn_daemon(const struct rn_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed output is an error, not a death */
 	signal(SIGXFSZ, SIG_IGN);	/* a full trace file is a write error */
+	/* a service: its directory may not exist yet (systemd's
+	 * RuntimeDirectory= makes it; by hand, we do, private) */
+	if (o->daemon && mkdir(o->session_dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "renacer: --session-dir: cannot create '%s': %s\n", o->session_dir,
+			strerror(errno));
+		exit(2);
+	}
 	FILE *out = stderr;
 	if (o->output) {
 		out = fopen(o->output, "we");

@@ -31,6 +31,7 @@ struct rn_opts {
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;
 	const char *session_dir;	/* --session-dir: exporter mode */
+	int daemon;		/* --daemon: a service; session_dir made if missing */
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */

@@ -74,6 +74,8 @@ struct rn_ar {
 	struct rn_ar *main;	/* extension arenas: the process's main arena */
 	uint64_t first_seen_ns;
 	uint64_t lost_noring_seen;
+	uint64_t last_end_ns;	/* latest call end of its threads that ended
+				 * (unix ns): when the process really ended */
 };
 
 /* A pid whose image exec'd: the new image's arena is expected. */
