@@ -35,6 +35,17 @@ else()
   message(WARNING "scdoc or gzip not found: no man pages (tools/setup installs scdoc)")
 endif()
 
+# the daemon as a systemd service, configured at install time with the
+# prefix in force then (/usr in the Debian package, /usr/local by default)
+install(CODE "
+  set(RN_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(RN_LIBDIR \"\${CMAKE_INSTALL_PREFIX}/lib/renacer\")
+  set(RN_DOCDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}\")
+  set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/system/renacer.service\")
+  message(STATUS \"Installing: \${unit}\")
+  configure_file(${CMAKE_SOURCE_DIR}/tools/systemd/renacer.service.in \${unit} @ONLY)
+")
+
 # bash completion: one file, found under each program's name
 foreach(prog renacer-run renacer-exporter renacer-ctl)
   install(FILES tools/completion/renacer.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions

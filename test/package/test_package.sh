@@ -26,9 +26,14 @@ dpkg-deb -x "$deb" "$root/fs"
 for f in usr/bin/renacer-run usr/bin/renacer-exporter usr/bin/renacer-ctl usr/bin/renacer-report \
 	usr/lib/renacer/librenacer.so usr/share/man/man1/renacer-run.1.gz \
 	usr/share/man/man8/renacer-exporter.8.gz usr/share/man/man1/renacer-ctl.1.gz \
-	usr/share/bash-completion/completions/renacer-run usr/share/doc/renacer/LICENSE; do
+	usr/share/bash-completion/completions/renacer-run usr/share/doc/renacer/LICENSE \
+	usr/lib/systemd/system/renacer.service; do
 	[ -e "$root/fs/$f" ] || fail "$f not in the package"
 done
+
+# the unit runs the packaged exporter
+grep -q '^ExecStart=/usr/bin/renacer-exporter --daemon' "$root/fs/usr/lib/systemd/system/renacer.service" ||
+	fail "renacer.service: $(grep ExecStart "$root/fs/usr/lib/systemd/system/renacer.service")"
 
 # the installed renacer-run finds its exporter and library beside itself
 out=$(cd "$root" && "$root/fs/usr/bin/renacer-run" -c -o "$root/summary" -- ls / 2>&1) ||
