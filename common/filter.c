@@ -15,15 +15,21 @@ static void rn_set_nr(struct rn_filter *f, unsigned nr)
 	f->nr[nr >> 6] |= 1ull << (nr & 63);
 }
 
-void rn_filter_all(struct rn_filter *f)
+/* Adds every row but the VDSO ones, and every number. */
+static void rn_add_all(struct rn_filter *f)
 {
-	memset(f, 0, sizeof *f);
 	for (unsigned i = 0; i < RN_NFUNCS; i++)
 		if (!rn_fns[i].asked)
 			rn_set_row(f, i);
 	for (unsigned nr = 0; nr < RN_NSYS; nr++)
 		if (rn_sys_name(nr))
 			rn_set_nr(f, nr);
+}
+
+void rn_filter_all(struct rn_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	rn_add_all(f);
 }
 
 static int rn_name_eq(const char *s, const char *p, unsigned n)
@@ -34,7 +40,7 @@ static int rn_name_eq(const char *s, const char *p, unsigned n)
 enum rn_name_kind rn_filter_name(struct rn_filter *f, const char *p, unsigned n)
 {
 	if (rn_name_eq("all", p, n)) {
-		rn_filter_all(f);
+		rn_add_all(f);	/* keeps a VDSO row named before it */
 		return RN_NAME_ALL;
 	}
 	if (rn_name_eq("none", p, n))

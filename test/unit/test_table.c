@@ -215,6 +215,8 @@ Test(filter, vdso_only_when_named)
 	cr_assert_eq(rn_filter_parse(&f, "clock_gettime,gettimeofday", &bad, &badlen), 0);
 	cr_assert(traced(&f, RN_IDX_clock_gettime) && traced(&f, RN_IDX_gettimeofday));
 	cr_assert_not(traced(&f, RN_IDX_time));
+	cr_assert_eq(rn_filter_parse(&f, "time,all", &bad, &badlen), 0);
+	cr_assert(traced(&f, RN_IDX_time) && traced(&f, RN_IDX_read), "all keeps what was named");
 }
 
 /* Each row is the system call the kernel headers number for its name. */
