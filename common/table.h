@@ -67,12 +67,19 @@ enum rn_class {
 	RN_CLASS_MEMORY = 1u << 4, RN_CLASS_SIGNAL = 1u << 5,
 	RN_CLASS_IPC = 1u << 6, RN_CLASS_TIME = 1u << 7,
 	RN_CLASS_POLL = 1u << 8,
+	/* strace's finer classes (%stat, %%stat, %creds...): they belong to a
+	 * system call, not to a row, so only sysent.in names them */
+	RN_CLASS_STAT = 1u << 9, RN_CLASS_LSTAT = 1u << 10, RN_CLASS_FSTAT = 1u << 11,
+	RN_CLASS_STAT_LIKE = 1u << 12, RN_CLASS_STATFS = 1u << 13,
+	RN_CLASS_FSTATFS = 1u << 14, RN_CLASS_STATFS_LIKE = 1u << 15,
+	RN_CLASS_PURE = 1u << 16, RN_CLASS_CREDS = 1u << 17, RN_CLASS_CLOCK = 1u << 18,
 };
 
 /* How the return value reads. ADDR and FCNTL fail as NEG1 does; ADDR
  * prints as an address (mmap), FCNTL as the flags F_GETFL/F_GETFD return. */
 enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
-	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL };
+	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL,
+	      RN_RET_NULLP /* a pointer, NULL fails (getcwd); prints as ADDR */ };
 
 #define RN_MAX_TYPES 8
 #define RN_MAX_ARGS 8
@@ -80,13 +87,15 @@ enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
 struct rn_fn_info {
 	const char *func;	/* libc entry point */
 	const char *sys;	/* kernel syscall as strace names it */
-	uint16_t cls;		/* enum rn_class bit */
+	uint16_t cls;		/* enum rn_class bit: the row's group in SYSCALLS.md */
 	uint8_t ret;		/* enum rn_ret */
 	uint8_t nargs;		/* arguments the wrapper records (call list) */
 	uint8_t ntypes;		/* printed arguments, implied ones included */
 	uint8_t custom;		/* 1 when the wrapper is hand-written */
 	uint8_t capture;	/* 1 when some argument is captured as bytes */
 	uint8_t types[RN_MAX_TYPES];
+	int16_t nr;		/* sys's x86-64 number (<asm/unistd_64.h>); -1: syscall(2) */
+	uint8_t asked;		/* VDSO row: recorded only when named in -e trace= */
 };
 
 /* Table indices: RN_IDX_open, RN_IDX_read, ... */
@@ -112,5 +121,19 @@ static inline int rn_arg_is_implied(unsigned t)
 /* rn_class_parse: "file" or "%file" -> class bit; 0 when unknown. */
 unsigned rn_class_parse(const char *name, unsigned len);
 const char *rn_class_name(unsigned cls);
+
+/* The x86-64 system calls, by number: names from <asm/unistd_64.h>,
+ * classes from common/sysent.in (as strace has them), generated at build
+ * time. rn_sys_name: NULL for a number the kernel does not have. */
+#define RN_NSYS 512
+const char *rn_sys_name(unsigned nr);
+uint32_t rn_sys_classes(unsigned nr);	/* enum rn_class bits */
+int rn_sys_lookup(const char *name, unsigned len);	/* number, or -1 */
+/* A row's classes for -e trace=%CLASS: its system call's; syscall(2)'s
+ * row has none (each raw call goes by its own number). */
+static inline uint32_t rn_fn_classes(unsigned idx)
+{
+	return rn_fns[idx].nr < 0 ? 0 : rn_sys_classes((unsigned)rn_fns[idx].nr);
+}
 
 #endif

@@ -25,7 +25,7 @@
 #define RN_IS_CAP(t) (RN_ARG_##t >= RN_ARG_CAPTURE_FIRST && RN_ARG_##t <= RN_ARG_CAPTURE_LAST)
 
 /* RN_ANY_T(P, (a, b, ...)): P(a) | P(b) | ..., at compile time (up to 8) */
-#define RN_ANY_0(P) 0
+#define RN_ANY_0(...) 0	/* any arguments: an empty tuple may still pass one */
 #define RN_ANY_1(P, a) (P(a))
 #define RN_ANY_2(P, a, ...) (P(a) | RN_ANY_1(P, __VA_ARGS__))
 #define RN_ANY_3(P, a, ...) (P(a) | RN_ANY_2(P, __VA_ARGS__))
@@ -51,7 +51,7 @@
 #define RN_PFX(...) RN_CAPS_CAT(RN_PFX_, RN_NARGS(__VA_ARGS__))(__VA_ARGS__)
 
 /* RN_MAP(F, a, b, ...) -> F(a), F(b), ... (up to 8) */
-#define RN_MAP_0(F)
+#define RN_MAP_0(...)
 #define RN_MAP_1(F, a) F(a)
 #define RN_MAP_2(F, a, ...) F(a), RN_MAP_1(F, __VA_ARGS__)
 #define RN_MAP_3(F, a, ...) F(a), RN_MAP_2(F, __VA_ARGS__)

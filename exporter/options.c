@@ -45,9 +45,12 @@ const char rn_opts_usage[] =
 	"  -q                 suppress notes on stderr\n"
 	"\n"
 	"Filtering:\n"
-	"  -e trace=SET       trace only SET: syscall or libc names, classes (%file,\n"
-	"                     %desc, %network, %process, %memory, %signal, %ipc, %time,\n"
-	"                     %poll), 'all' or 'none'; a leading ! negates the set\n"
+	"  -e trace=SET       trace only SET: syscall or libc names (any x86-64 system\n"
+	"                     call), classes (%file, %desc, %network, %process, %memory,\n"
+	"                     %signal, %ipc, %stat, %lstat, %fstat, %%stat, %statfs,\n"
+	"                     %fstatfs, %%statfs, %creds, %clock, %pure, %time, %poll),\n"
+	"                     'all' or 'none'; a leading ! negates the set; vDSO calls\n"
+	"                     (clock_gettime, gettimeofday, time, getcpu) only by name\n"
 	"  -f                 follow children (always on; accepted for strace habits)\n"
 	"\n"
 	"Capture:\n"
@@ -657,11 +660,26 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	return rn_spool_finish_opts(&e, o, flags);
 }
 
+/* A name in -e trace= that only --complete can see (an x86-64 system
+ * call no libc function is wrapped for), without --complete: not an
+ * error, but one line each saying so. */
+static void rn_trace_notes(const struct rn_opts *o)
+{
+	const char *name;
+	unsigned len, pos = 0;
+	if (!o->shim.trace || o->quiet || o->shim.complete)
+		return;
+	while (rn_filter_complete_only(o->shim.trace, &pos, &name, &len))
+		fprintf(stderr, "renacer: note: -e trace: no libc function is wrapped for %.*s: "
+			"only --complete sees it (and calls through syscall(2))\n", (int)len, name);
+}
+
 void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 {
 	char msg[512];
 	switch (rn_opts_parse_r(o, argc, argv, 0, msg, sizeof msg)) {
 	case RN_OPTS_OK:
+		rn_trace_notes(o);
 		return;
 	case RN_OPTS_HELP: {
 		/* the variables' names come from the table they are read with */

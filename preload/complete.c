@@ -156,28 +156,14 @@ void rn_sud_fork_child(void)
 		rn_sud_thread_on();
 }
 
-/* Which trapped calls are recorded: a number whose name is a row's
- * syscall follows that row; any other follows the syscall(2) row. */
-#include "sysnames.h"
+/* Which trapped calls are recorded: the filter's system call numbers
+ * (named, by class, or all). */
 static void rn_sud_filter(void)
 {
-	for (unsigned i = 0; i < RN_NFUNCS; i++) {
-		sud.rownr[i] = -1;
-		for (unsigned nr = 0; nr < sizeof rn_sysents / sizeof rn_sysents[0]; nr++)
-			if (rn_sysents[nr].name && rn_fns[i].sys && !strcmp(rn_fns[i].sys, rn_sysents[nr].name))
-				sud.rownr[i] = (int16_t)nr;
-	}
-	for (unsigned nr = 0; nr < sizeof sud.want; nr++) {
-		const char *name = nr < sizeof rn_sysents / sizeof rn_sysents[0] ? rn_sysents[nr].name : NULL;
-		int named = 0, want = 0;
-		for (unsigned i = 0; name && i < RN_NFUNCS; i++) {
-			if (rn_fns[i].sys && !strcmp(rn_fns[i].sys, name)) {
-				named = 1;
-				want |= rn_want(i);
-			}
-		}
-		sud.want[nr] = (uint8_t)(named ? want : rn_want(RN_IDX_syscall));
-	}
+	for (unsigned i = 0; i < RN_NFUNCS; i++)
+		sud.rownr[i] = rn_fns[i].nr;
+	for (unsigned nr = 0; nr < sizeof sud.want; nr++)
+		sud.want[nr] = (uint8_t)rn_filter_has_nr(&rn_g.want, nr);
 }
 
 static void rn_sud_handler(int sig, siginfo_t *si, void *ctx);

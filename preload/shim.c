@@ -66,7 +66,7 @@ static int rn_tsc_invariant(void)
 uint64_t rn_clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(id, &ts);
+	rn_clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

@@ -116,12 +116,19 @@ static inline __attribute__((always_inline)) uintptr_t rn_sp(void)
 	return sp;
 }
 
+/* libc's clock_gettime: the exported name is the shim's own wrapper (a
+ * VDSO row), which the shim must never call for itself. */
+static inline __attribute__((always_inline)) int rn_clock_gettime(clockid_t id, struct timespec *ts)
+{
+	return ((int (*)(clockid_t, struct timespec *))rn_real_get(RN_IDX_clock_gettime))(id, ts);
+}
+
 static inline __attribute__((always_inline)) uint64_t rn_now(void)
 {
 	if (rn_likely(rn_g.use_tsc))
 		return __builtin_ia32_rdtsc();
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rn_clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -251,6 +258,11 @@ static inline __attribute__((always_inline)) int rn_sud_compound(unsigned idx)
 	case RN_IDX_closedir: case RN_IDX_system: case RN_IDX_popen: case RN_IDX_posix_spawn:
 	case RN_IDX_posix_spawnp: case RN_IDX_execvp: case RN_IDX_execvpe: case RN_IDX_execlp:
 	case RN_IDX_pthread_create:
+	/* not compound, but their one call must trap all the same: the
+	 * handler installs the program's handlers through its entry and
+	 * keeps SIGSYS out of the masks set (complete.c) */
+	case RN_IDX_sigaction: case RN_IDX_signal: case RN_IDX_sigprocmask:
+	case RN_IDX_pthread_sigmask: case RN_IDX_sigsuspend:
 		return 1;
 	default:
 		return 0;

@@ -29,7 +29,8 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_RETV_ERRNUM(r) RN_I64(r)
 #define RN_RETV_FILEP(r) ((r) ? (int64_t)(r)->_fileno : -1)
 #define RN_RETV_DIRP(r) ((int64_t)rn_dir_fd(r))
-#define RN_FAILED_NEG1(r) (RN_I64(r) == -1)
+/* -1 of the call's own type: an unsigned id (getuid) fails only as ~0 */
+#define RN_FAILED_NEG1(r) ((r) == (__typeof__(r))-1)
 #define RN_FAILED_ERRNUM(r) ((r) != 0)
 #define RN_FAILED_FILEP(r) (!(r))
 #define RN_FAILED_DIRP(r) (!(r))
@@ -41,6 +42,10 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_RETV_ADDR(r) RN_RETV_NEG1(r)
 #define RN_FAILED_ADDR(r) RN_FAILED_NEG1(r)
 #define RN_ERR_ADDR(r, e) RN_ERR_NEG1(r, e)
+/* a pointer that is NULL on failure (getcwd): recorded as the address */
+#define RN_RETV_NULLP(r) RN_I64(r)
+#define RN_FAILED_NULLP(r) (!(r))
+#define RN_ERR_NULLP(r, e) (e)
 
 /* rn_addrlen_pre: for a row with an output address (SOCKADDR_OUT, its
  * length pointer the next argument), keeps the caller's buffer size from

@@ -12,17 +12,47 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <mqueue.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
+#include <sys/inotify.h>
+#include <sys/io.h>
+#include <sys/ipc.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/personality.h>
+#include <sys/pidfd.h>
+#include <sys/quota.h>
+#include <sys/random.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/sendfile.h>
+#include <sys/shm.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/swap.h>
+#include <sys/sysinfo.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/times.h>
+#include <sys/timex.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "wrap.h"
 
@@ -57,6 +87,18 @@
 			return rn_unresolved_##func call;                           \
 		return real call;                                                   \
 	}
+
+/* a VDSO row is generated as any other; only the filter treats it apart */
+#define RN_GEN_VDSO(...) RN_GEN_GEN(__VA_ARGS__)
+
+/* Functions glibc exports without declaring them in a header. */
+int capget(void *hdr, void *data);
+int capset(void *hdr, const void *data);
+int pivot_root(const char *newroot, const char *putold);
+int init_module(void *image, unsigned long n, const char *params);
+int delete_module(const char *name, unsigned int flags);
+int modify_ldt(int func, void *ptr, unsigned long n);
+int arch_prctl(int code, unsigned long addr);
 
 #define RN_FN(func, sys, cls, how, ret, rtype, proto, call, types) \
 	RN_GEN_##how(func, ret, rtype, proto, call, types)

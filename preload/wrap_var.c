@@ -162,6 +162,14 @@ RN_EXPORT int prctl(int option, ...)
  * call, 0 when the caller should pass it through. */
 #define RN_CLONE_ARGS_STACK 40	/* offsetof(struct clone_args, stack) */
 
+/* A raw call is recorded when the filter wants its number (named, by
+ * class, or "syscall"); a number x86-64 does not have goes by the row. */
+static inline __attribute__((always_inline)) int rn_want_raw(long nr)
+{
+	return (unsigned long)nr < RN_NSYS ? rn_filter_has_nr(&rn_g.want, (uint64_t)nr)
+					   : rn_want(RN_IDX_syscall);
+}
+
 static int rn_syscall_newproc(long nr, long a1, long a2, long a3, long a4, long a5, long a6,
 			      long (*real)(long, ...), long *ret)
 {
@@ -218,7 +226,7 @@ static int rn_syscall_newproc(long nr, long a1, long a2, long a3, long a4, long 
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 	} else {
 		t->busy = busy;
-		if (rn_want(RN_IDX_syscall)) {
+		if (rn_want_raw(nr)) {
 			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3),
 						     RN_PRE(a4), RN_PRE(a5) };
 			rn_emit(RN_IDX_syscall, 0, t0, t1, r, r == -1 ? e : 0, a_);
@@ -258,7 +266,7 @@ RN_EXPORT long syscall(long nr, ...)
 		int was = rn_sandbox_enter();
 		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3),
 					     RN_PRE(a4), RN_PRE(a5) };
-		int want = rn_want(RN_IDX_syscall);
+		int want = rn_want_raw(nr);
 		uint64_t t0 = want ? rn_now() : 0;
 		long r = RN_SUD_ALLOWED(real(nr, a1, a2, a3, a4, a5, a6));
 		uint64_t t1 = want ? rn_now() : 0;
@@ -284,7 +292,7 @@ RN_EXPORT long syscall(long nr, ...)
 	if ((nr == SYS_fork || nr == SYS_clone || nr == SYS_clone3) &&
 	    rn_syscall_newproc(nr, a1, a2, a3, a4, a5, a6, real, &pr))
 		return pr;
-	if (!rn_want(RN_IDX_syscall) || rn_syscall_passthrough(nr))
+	if (!rn_want_raw(nr) || rn_syscall_passthrough(nr))
 		return real(nr, a1, a2, a3, a4, a5, a6);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(nr), RN_PRE(a1), RN_PRE(a2), RN_PRE(a3), RN_PRE(a4),
 				     RN_PRE(a5) };

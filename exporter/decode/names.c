@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "../../common/table.h"
 #include "sysnames.h"
 
 #define RN_NSYSENTS (sizeof rn_sysents / sizeof rn_sysents[0])

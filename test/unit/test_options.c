@@ -109,3 +109,25 @@ Test(options, program_status_is_passed_through)
 	cr_assert_eq(r.status, 127);
 	cr_assert(strstr(r.err, "/nonexistent/program"), "%s", r.err);
 }
+
+/* -e trace= takes every x86-64 system call and strace's classes; a name
+ * only --complete sees is one note line on stderr, not an error, and no
+ * note with --complete; an unknown name still exits 2 naming it. */
+Test(options, trace_names_and_classes)
+{
+	struct result r = run(NULL, "-c -o /dev/null -e trace=%creds,%pure,%%stat,%clock,%statfs,"
+				    "%fstatfs,%lstat,%fstat,%stat,%%statfs,read -- true");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	r = run(NULL, "-c -o /dev/null -e trace=io_uring_enter,futex,read -- true");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	const char *a = strstr(r.err, "renacer: note: -e trace: "), *b = a ? strstr(a + 1, "renacer: note: -e trace: ") : NULL;
+	cr_assert(a && b && !strstr(b + 1, "renacer: note:"), "one line per name: %s", r.err);
+	cr_assert(strstr(a, "io_uring_enter") && strstr(b, "futex") && strstr(a, "--complete"), "%s", r.err);
+	r = run(NULL, "-q -c -o /dev/null -e trace=io_uring_enter -- true");
+	cr_assert_str_eq(r.err, "", "-q: no notes");
+	r = run(NULL, "--complete -c -o /dev/null -e trace=io_uring_enter -- true");
+	cr_assert(!strstr(r.err, "note: -e trace"), "%s", r.err);
+	bad_option("-e trace=%nosuchclass -- true", "%nosuchclass");
+	bad_option("-e trace=read,io_uring_enterr -- true", "io_uring_enterr");
+}
