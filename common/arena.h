@@ -184,10 +184,19 @@ enum rn_note_why {
 	RN_NOTE_ARENA = 1,	/* the arena could not be made (errno says why) */
 	RN_NOTE_RING = 2,	/* no memory for a ring (ENOSPC, ENOMEM) */
 	RN_NOTE_NORING = 3,	/* every ring and extension arena taken */
+	/* an image a traced process exec'd or spawned (exec_check.c) */
+	RN_NOTE_STATIC = 4,	/* statically linked: no loader, no shim */
+	RN_NOTE_ELF32 = 5,	/* 32-bit: its loader finds a no-op object */
+	RN_NOTE_NOLIB = 6,	/* the library cannot be reached from its root
+				 * (chroot): our LD_PRELOAD entry was dropped */
 };
 
 /* rn_arena_note: leave that file in dir. Returns 0 or -errno. */
 int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why why, int err);
+/* rn_arena_note_path: that file's path, into path (RN_ARENA_PATH_MAX
+ * bytes: callers on small stacks pass a scratch buffer). 0 or -errno. */
+int rn_arena_note_path(char *path, const char *dir, int32_t pid, int32_t tid,
+		       enum rn_note_why why, int err);
 
 /* rn_arena_publish: store magic (release) and rename the file from its
  * temporary name to <id>.arena, where the exporter looks. Returns 0 or

@@ -306,6 +306,15 @@ static void rn_note_consider(struct rn_session *s, const char *name)
 	case RN_NOTE_NORING:
 		snprintf(text, sizeof text, "every ring is taken");
 		break;
+	case RN_NOTE_STATIC:
+		snprintf(text, sizeof text, "statically linked");
+		break;
+	case RN_NOTE_ELF32:
+		snprintf(text, sizeof text, "32-bit program");
+		break;
+	case RN_NOTE_NOLIB:
+		snprintf(text, sizeof text, "the library cannot be reached from its root (chroot)");
+		break;
 	default:
 		return;
 	}
