@@ -79,7 +79,14 @@ struct rn_arena_hdr {
 	char exe[512];		/* /proc/self/exe at creation, NUL-terminated */
 	char argv[2048];	/* NUL-separated, cut at a whole string */
 	uint32_t argv_len;	/* bytes used in argv */
+	/* Set by the main thread's exec just before the call, cleared if it
+	 * fails: the image it starts runs untraced (an enum rn_note_why), and
+	 * RN_EXEC_NOTED when a note file already says so. From a root
+	 * without the session directory (chroot) this is the only way to
+	 * say it; it also tells the exporter that no new image will come. */
+	uint32_t exec_untraced;
 };
+#define RN_EXEC_NOTED 0x100u
 
 /* A process in a pid namespace other than the launcher's tells the
  * exporter, at start, which arena is its: it connects to this socket in

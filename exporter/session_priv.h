@@ -54,6 +54,9 @@ void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 
 /* arenas.c: finding, checking and starting arenas */
 int rn_pid_alive(const struct rn_session *s, const struct rn_ar *a, int32_t pid);
+/* rn_session_untraced: say that pid (thread tid) is not traced, and why
+ * (enum rn_note_why, errno err); counted. 0, or -EINVAL: unknown why. */
+int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t why, uint32_t err);
 void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file);
 void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit);
 void rn_drop_known_execs(struct rn_session *s);

@@ -231,18 +231,33 @@ void rn_exec_note(struct rn_exec_verdict *v, int32_t pid, char *buf)
 {
 	if (!v || !v->why || !rn_g.session_dir[0] || rn_g.sandboxed)
 		return;
-	if (!pid)
+	int own = !pid;
+	if (own)
 		pid = (int32_t)rn_sys0(SYS_getpid);
-	if (rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0))
-		return;
-	long rc = rn_sys4(SYS_mknodat, AT_FDCWD, buf, S_IFREG | 0600, 0);
+	long rc = rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0);
+	if (rc == 0)
+		rc = rn_sys4(SYS_mknodat, AT_FDCWD, buf, S_IFREG | 0600, 0);
 	/* one there already is another exec's of this pid: not ours to take */
 	if (rc == 0)
 		v->noted = pid;
+	/* An exec of this process's own image (not a vfork child borrowing
+	 * our memory, not a spawn): its arena says it too, so the exporter
+	 * waits for no new image, and says it when no note could be made
+	 * (a root without the session directory). */
+	struct rn_arena_hdr *h = rn_g.arena.hdr;
+	if (h && own && rn_t.busy != RN_BUSY_VFORK && rn_t.busy != RN_BUSY_SHARED) {
+		rn_store_release(&h->exec_untraced,
+				 v->why | (rc == 0 || rc == -EEXIST ? RN_EXEC_NOTED : 0));
+		v->in_hdr = 1;
+	}
 }
 
 void rn_exec_unnote(struct rn_exec_verdict *v, char *buf)
 {
+	if (v && v->in_hdr && rn_g.arena.hdr)
+		rn_store_release(&rn_g.arena.hdr->exec_untraced, 0);
+	if (v)
+		v->in_hdr = 0;
 	if (!v || !v->noted)
 		return;
 	if (rn_arena_note_path(buf, rn_g.session_dir, v->noted, 0, (enum rn_note_why)v->why, 0) == 0)

@@ -15,7 +15,8 @@ enum rn_exec_kind { RN_EXEC_PATH = 0, RN_EXEC_SEARCH = 1, RN_EXEC_FD = 2 };
 struct rn_exec_verdict {
 	uint32_t why;		/* 0: the image loads the shim; else the
 				 * enum rn_note_why it runs untraced for */
-	int32_t noted;		/* pid a note was left for, or 0 */
+	int32_t noted;		/* pid a note file was left for, or 0 */
+	uint32_t in_hdr;	/* our arena's exec_untraced was set */
 	char asan[32];		/* "libasan.so.N": its ASan runtime, which must
 				 * come first in LD_PRELOAD; or "" */
 };
