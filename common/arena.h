@@ -105,6 +105,11 @@ struct rn_pid_note {
 #define RN_NOTE_FORKED 1	/* sent by a fork child as it adopts its arena:
 				 * pid 1 so marked starts a new namespace (whose
 				 * inode may be a dead one's, reused) */
+#define RN_NOTE_THREAD 2	/* sent by a thread other than the main one as
+				 * it claims its ring: pid is its thread id, and
+				 * its SCM_CREDENTIALS name that thread (the kernel
+				 * gives the exporter our view of it) where the
+				 * sender may say so; else the exporter looks it up */
 
 #define RN_ARENA_HDR_PAGE 4096u
 _Static_assert(sizeof(struct rn_arena_hdr) <= RN_ARENA_HDR_PAGE, "header fits a page");

@@ -91,6 +91,7 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	 * it again, instead of skipping a FREE ring's unread records. */
 	rn_ring_init_owner(r);
 	t->tid = 0;
+	t->shown_tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
 	t->free_at_end = 1;

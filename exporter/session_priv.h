@@ -38,6 +38,10 @@ extern int rn_pids_fd;	/* made by the launcher before any process */
 void rn_accept_pids(struct rn_session *s);
 int32_t rn_pidmap_by_id(const struct rn_session *s, uint64_t id);
 int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t inner);
+/* rn_thread_tid: the id we show for thread t of arena a: the process's
+ * pid for its main thread, and in another pid namespace the id our
+ * namespace gives it (looked up once, while it lives). */
+int32_t rn_thread_tid(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t);
 void rn_translate_pass(struct rn_session *s);
 
 /* drain.c: reading rings, queueing and sending events */
