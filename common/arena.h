@@ -199,8 +199,9 @@ enum rn_note_why {
 	/* an image a traced process exec'd or spawned (exec_check.c) */
 	RN_NOTE_STATIC = 4,	/* statically linked: no loader, no shim */
 	RN_NOTE_ELF32 = 5,	/* 32-bit: its loader finds a no-op object */
-	RN_NOTE_NOLIB = 6,	/* the library cannot be reached from its root
-				 * (chroot): our LD_PRELOAD entry was dropped */
+	RN_NOTE_NOLIB = 6,	/* the library cannot be reached (chroot, or a
+				 * user who may not read it): our LD_PRELOAD
+				 * entry was dropped */
 };
 
 /* rn_arena_note: leave that file in dir. Returns 0 or -errno. */

@@ -304,7 +304,7 @@ int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t
 		snprintf(text, sizeof text, "32-bit program");
 		break;
 	case RN_NOTE_NOLIB:
-		snprintf(text, sizeof text, "the library cannot be reached from its root (chroot)");
+		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
 		break;
 	default:
 		return -EINVAL;

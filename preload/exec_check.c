@@ -2,9 +2,10 @@
  * every image a traced process execs or spawns: a statically linked or
  * 32-bit image never loads the shim and runs untraced (one note says so);
  * an ASan image aborts unless its runtime comes first in LD_PRELOAD (it is
- * put there); a root (chroot) from which our library cannot be reached
- * would make the loader print an error line on the program's stderr (our
- * LD_PRELOAD entry is dropped, a note says so).
+ * put there); a root (chroot) from which our library cannot be reached, or
+ * a user who may not read it, would make the loader print an error line
+ * on the program's stderr (our LD_PRELOAD entry is dropped, a note says
+ * so).
  *
  * Runs in exec and spawn wrappers, before the call: in vfork children, on
  * small stacks. So: raw system calls only, a few hundred bytes of stack
@@ -147,6 +148,23 @@ static void rn_exec_elf(struct rn_exec_verdict *v, int fd, char *buf, size_t cap
 		rn_find_asan(v, fd, ph, n, dyn, rest + n * sizeof *ph, room - n * sizeof *ph);
 }
 
+/* The library linked into the launcher's private session (0700) while
+ * our effective user is another, not root: a process that dropped its
+ * privileges and still holds the capability to read it (setpriv keeps
+ * it until exec) loses it with the exec. Returns -EACCES then, else 0.
+ * buf: room for a struct stat. */
+static long rn_lib_private_to_other(const char *lib, char *buf)
+{
+	size_t dl = strlen(rn_g.session_dir);
+	if (!dl || strncmp(lib, rn_g.session_dir, dl) || lib[dl] != '/')
+		return 0;
+	long eu = rn_sys0(SYS_geteuid);
+	struct stat *st = (struct stat *)(void *)buf;
+	if (eu == 0 || rn_sys4(SYS_newfstatat, AT_FDCWD, rn_g.session_dir, st, 0))
+		return 0;
+	return (uid_t)eu != st->st_uid && !(st->st_mode & S_IXOTH) ? -EACCES : 0;
+}
+
 void rn_exec_check(struct rn_exec_verdict *v, enum rn_exec_kind kind, const char *file, int fd,
 		   const char *lib, char *buf, size_t cap)
 {
@@ -174,11 +192,17 @@ void rn_exec_check(struct rn_exec_verdict *v, enum rn_exec_kind kind, const char
 	rn_exec_elf(v, fd, buf + RN_PATHROOM, cap - RN_PATHROOM);
 	if (own >= 0)
 		rn_sys1(SYS_close, own);
-	/* A root without our library (chroot): the loader would say so on
-	 * the program's stderr. A static image loads nothing. */
+	/* A root without our library (chroot), or a user who may not read it
+	 * (privileges dropped): the loader would say so on the program's
+	 * stderr. Checked as the loader opens it, with the effective ids. A
+	 * static image loads nothing. */
 	if (v->why != RN_NOTE_STATIC && lib) {
-		long rc = rn_sys3(SYS_faccessat, AT_FDCWD, lib, R_OK);
-		if (rc == -ENOENT || rc == -ENOTDIR) {
+		long rc = rn_sys4(SYS_faccessat2, AT_FDCWD, lib, R_OK, AT_EACCESS);
+		if (rc == -ENOSYS)	/* before Linux 5.8: the real ids */
+			rc = rn_sys3(SYS_faccessat, AT_FDCWD, lib, R_OK);
+		if (rc == 0)
+			rc = rn_lib_private_to_other(lib, buf);
+		if (rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES || rc == -ELOOP) {
 			v->why = RN_NOTE_NOLIB;
 			v->asan[0] = '\0';
 		}
@@ -234,7 +258,11 @@ void rn_exec_note(struct rn_exec_verdict *v, int32_t pid, char *buf)
 	int own = !pid;
 	if (own)
 		pid = (int32_t)rn_sys0(SYS_getpid);
-	long rc = rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0);
+	/* Where the library cannot be reached, neither can the session (a
+	 * chroot), or a file made there would not be ours (a user that still
+	 * holds the capabilities it loses at exec): the arena says it. */
+	long rc = v->why == RN_NOTE_NOLIB ? -EACCES
+		  : rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0);
 	if (rc == 0)
 		rc = rn_sys4(SYS_mknodat, AT_FDCWD, buf, S_IFREG | 0600, 0);
 	/* one there already is another exec's of this pid: not ours to take */

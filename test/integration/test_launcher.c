@@ -474,8 +474,22 @@ Test(other, a_chroot_without_the_library_keeps_stderr_and_is_noted)
 				 "in the root", NULL };
 		char *t = same_run(prog, NULL);
 		if (m == 0)	/* the exec'ing process says it from its own arena */
-			cr_assert_eq(count_of(t, "not traced: the library cannot be reached"), 1,
+			cr_assert_eq(count_of(t, "not traced: the library cannot be reached (chroot"), 1,
 				     "%s:\n%s", modes[m], t);
 	}
 	rm_tree(d);
+}
+
+/* The same class: a program that drops its privileges and execs, when
+ * its new user may not read the library in the launcher's private
+ * session (setpriv, su, a daemon's privilege drop). */
+Test(other, a_user_who_may_not_read_the_library_keeps_stderr_and_is_noted)
+{
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK))
+		cr_skip_test("needs root and setpriv");
+	char *prog[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 "/bin/echo", "as nobody", NULL };
+	char *t = same_run(prog, NULL);
+	cr_assert_eq(count_of(t, "not traced: the library cannot be reached (chroot, or a user"), 1,
+		     "%s", t);
 }
