@@ -195,7 +195,6 @@ static inline __attribute__((always_inline)) enum rn_exec_kind rn_exec_kind_of(u
 #define RN_EXEC_FILE(x) _Generic((x), int: (const char *)0, default: (const char *)(uintptr_t)(x))
 #define RN_EXEC_FDOF(x) _Generic((x), int: (int)(intptr_t)(x), default: -1)
 
-
 #define RN_SPAWN_WRAPPER(func)                                                      \
 	RN_EXPORT int func(pid_t *pid, const char *path,                            \
 			   const posix_spawn_file_actions_t *fa,                    \
@@ -233,7 +232,6 @@ RN_SPAWN_WRAPPER(posix_spawn)
 RN_SPAWN_WRAPPER(posix_spawnp)
 
 /* ----------------------------------------------------------------- exec */
-
 
 /* Records the exec before it is made (on success it never returns), makes
  * it with our environment restored, and records the failure if it comes
