@@ -216,11 +216,11 @@ static char *rn_put_u32(char *p, uint32_t v)
 	return p;
 }
 
-int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why why, int err)
+int rn_arena_note_path(char *path, const char *dir, int32_t pid, int32_t tid,
+			enum rn_note_why why, int err)
 {
-	char path[RN_ARENA_PATH_MAX];
 	size_t dlen = strlen(dir);
-	if (dlen + 1 + 4 * 11 + sizeof RN_NOTE_SUFFIX > sizeof path)
+	if (dlen + 1 + 4 * 11 + sizeof RN_NOTE_SUFFIX > RN_ARENA_PATH_MAX)
 		return -ENAMETOOLONG;
 	memcpy(path, dir, dlen);
 	char *p = path + dlen;
@@ -233,8 +233,17 @@ int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why wh
 	*p++ = '.';
 	p = rn_put_u32(p, (uint32_t)(err < 0 ? -err : err));
 	memcpy(p, RN_NOTE_SUFFIX, sizeof RN_NOTE_SUFFIX);
-	long rc = rn_sys4(SYS_mknodat, AT_FDCWD, path, S_IFREG | 0600, 0);
-	return rc == -EEXIST ? 0 : (int)rc;
+	return 0;
+}
+
+int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why why, int err)
+{
+	char path[RN_ARENA_PATH_MAX];
+	int rc = rn_arena_note_path(path, dir, pid, tid, why, err);
+	if (rc)
+		return rc;
+	long r = rn_sys4(SYS_mknodat, AT_FDCWD, path, S_IFREG | 0600, 0);
+	return r == -EEXIST ? 0 : (int)r;
 }
 
 int rn_arena_publish(struct rn_arena_map *m)

@@ -93,7 +93,14 @@ struct rn_arena_hdr {
 	char tracestate[256];	/* TRACESTATE */
 	char container_id[72];	/* from /proc/self/cgroup or mountinfo */
 	char host[72];		/* uname's nodename: its UTS namespace's */
+	/* Set by the main thread's exec just before the call, cleared if it
+	 * fails: the image it starts runs untraced (an enum rn_note_why), and
+	 * RN_EXEC_NOTED when a note file already says so. From a root
+	 * without the session directory (chroot) this is the only way to
+	 * say it; it also tells the exporter that no new image will come. */
+	uint32_t exec_untraced;
 };
+#define RN_EXEC_NOTED 0x100u
 
 /* res_flags: what did not fit whole (the exporter says so) */
 #define RN_RES_CUT_SERVICE 0x1u
@@ -118,6 +125,11 @@ struct rn_pid_note {
 #define RN_NOTE_FORKED 1	/* sent by a fork child as it adopts its arena:
 				 * pid 1 so marked starts a new namespace (whose
 				 * inode may be a dead one's, reused) */
+#define RN_NOTE_THREAD 2	/* sent by a thread other than the main one as
+				 * it claims its ring: pid is its thread id, and
+				 * its SCM_CREDENTIALS name that thread (the kernel
+				 * gives the exporter our view of it) where the
+				 * sender may say so; else the exporter looks it up */
 
 #define RN_ARENA_HDR_PAGE 4096u
 _Static_assert(sizeof(struct rn_arena_hdr) <= RN_ARENA_HDR_PAGE, "header fits a page");
@@ -204,10 +216,20 @@ enum rn_note_why {
 	RN_NOTE_ARENA = 1,	/* the arena could not be made (errno says why) */
 	RN_NOTE_RING = 2,	/* no memory for a ring (ENOSPC, ENOMEM) */
 	RN_NOTE_NORING = 3,	/* every ring and extension arena taken */
+	/* an image a traced process exec'd or spawned (exec_check.c) */
+	RN_NOTE_STATIC = 4,	/* statically linked: no loader, no shim */
+	RN_NOTE_ELF32 = 5,	/* 32-bit: its loader finds a no-op object */
+	RN_NOTE_NOLIB = 6,	/* the library cannot be reached (chroot, or a
+				 * user who may not read it): our LD_PRELOAD
+				 * entry was dropped */
 };
 
 /* rn_arena_note: leave that file in dir. Returns 0 or -errno. */
 int rn_arena_note(const char *dir, int32_t pid, int32_t tid, enum rn_note_why why, int err);
+/* rn_arena_note_path: that file's path, into path (RN_ARENA_PATH_MAX
+ * bytes: callers on small stacks pass a scratch buffer). 0 or -errno. */
+int rn_arena_note_path(char *path, const char *dir, int32_t pid, int32_t tid,
+		       enum rn_note_why why, int err);
 
 /* rn_arena_publish: store magic (release) and rename the file from its
  * temporary name to <id>.arena, where the exporter looks. Returns 0 or

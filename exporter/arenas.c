@@ -324,20 +324,11 @@ static const char *rn_note_field(const char *p, uint32_t *out)
 	return p + 1;
 }
 
-/* A "not traced" note (arena.h, RN_NOTE_SUFFIX): tell the sinks, count
- * it, remove it. Its name is all it says; a malformed one is ignored. */
-static void rn_note_consider(struct rn_session *s, const char *name)
+/* Tells the sinks that pid (thread tid, 0: all of it) runs untraced, for
+ * reason why (enum rn_note_why) and errno err, and counts it. Returns 0,
+ * or -EINVAL for a reason we do not know (nothing said). */
+int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t why, uint32_t err)
 {
-	struct stat st;
-	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
-	    !rn_owner_ok(s, st.st_uid))
-		return;
-	uint32_t pid, tid, why, err;
-	const char *p = name;
-	if (!(p = rn_note_field(p, &pid)) || !(p = rn_note_field(p, &tid)) ||
-	    !(p = rn_note_field(p, &why)) || !(p = rn_note_field(p, &err)) ||
-	    strcmp(p - 1, RN_NOTE_SUFFIX))
-		return;
 	char text[160];
 	switch (why) {
 	case RN_NOTE_ARENA:
@@ -353,15 +344,42 @@ static void rn_note_consider(struct rn_session *s, const char *name)
 	case RN_NOTE_NORING:
 		snprintf(text, sizeof text, "every ring is taken");
 		break;
+	case RN_NOTE_STATIC:
+		snprintf(text, sizeof text, "statically linked");
+		break;
+	case RN_NOTE_ELF32:
+		snprintf(text, sizeof text, "32-bit program");
+		break;
+	case RN_NOTE_NOLIB:
+		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
+		break;
 	default:
-		return;
+		return -EINVAL;
 	}
-	struct rn_untraced u = { (int32_t)pid, (int32_t)tid, text };
+	struct rn_untraced u = { pid, tid, text };
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].untraced)
 			s->sinks[i].untraced(&s->sinks[i], &u);
 	s->stats.untraced++;
-	unlinkat(s->dirfd, name, 0);
+	return 0;
+}
+
+/* A "not traced" note (arena.h, RN_NOTE_SUFFIX): tell the sinks, count
+ * it, remove it. Its name is all it says; a malformed one is ignored. */
+static void rn_note_consider(struct rn_session *s, const char *name)
+{
+	struct stat st;
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+	    !rn_owner_ok(s, st.st_uid))
+		return;
+	uint32_t pid, tid, why, err;
+	const char *p = name;
+	if (!(p = rn_note_field(p, &pid)) || !(p = rn_note_field(p, &tid)) ||
+	    !(p = rn_note_field(p, &why)) || !(p = rn_note_field(p, &err)) ||
+	    strcmp(p - 1, RN_NOTE_SUFFIX))
+		return;
+	if (rn_session_untraced(s, (int32_t)pid, (int32_t)tid, why, err) == 0)
+		unlinkat(s->dirfd, name, 0);
 }
 
 /* Maps a file of the session directory if it is new to us. */

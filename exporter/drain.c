@@ -115,8 +115,7 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		return -1;
 	const struct rn_ar *m = a->main ? a->main : a;
 	ev->proc = &m->proc;
-	/* the main thread's id is the pid: shown as we see it */
-	ev->tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
+	ev->tid = rn_thread_tid(s, a, t);
 	ev->flags = evflags;
 	/* arena, ring, position: what a re-read of the same record repeats */
 	ev->rec_id = rn_rec_identity(a->hdr->id, (uint32_t)(t - a->thr), t->seq);

@@ -96,6 +96,7 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (t->last_exit_ns > m->last_end_ns)
 		m->last_end_ns = t->last_exit_ns;
 	t->tid = 0;
+	t->shown_tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
 	t->free_at_end = 1;
@@ -135,6 +136,17 @@ int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a)
 	       !s->root_done;
 }
 
+/* The reason (enum rn_note_why) the image this one exec'd runs untraced,
+ * and RN_EXEC_NOTED when a note file says so; 0 when it is traced. Read
+ * from shared memory: anything else than a known reason is 0. */
+static uint32_t rn_exec_untraced(const struct rn_ar *a)
+{
+	uint32_t v = rn_load_acquire(&a->hdr->exec_untraced), why = v & 0xff;
+	if ((v & ~(0xffu | RN_EXEC_NOTED)) || why < RN_NOTE_STATIC || why > RN_NOTE_NOLIB)
+		return 0;
+	return v;
+}
+
 /* An image whose exec succeeded ends once the new image is seen (whose
  * start shows the exec's result) or can no longer come: its pid is gone
  * (or, when we cannot tell, a grace period passed). */
@@ -142,6 +154,8 @@ int rn_exec_awaits_image(const struct rn_session *s, const struct rn_ar *a, uint
 {
 	if (!a->exec_pend)
 		return 0;
+	if (rn_exec_untraced(a))
+		return 0;	/* the new image runs untraced: none will come */
 	int alive = rn_pid_alive(s, a, a->inner_pid);
 	return alive > 0 || (alive < 0 && rn_since(now, a->exec_since) < RN_GRACE_NS);
 }
@@ -150,8 +164,12 @@ int rn_exec_awaits_image(const struct rn_session *s, const struct rn_ar *a, uint
 void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 {
 	const struct rn_arena_hdr *h = a->hdr;
-	if (a->exec_pend)	/* no new image seen: result unknown */
-		rn_exec_shown(s, a, UINT64_MAX);
+	/* set until an exec succeeded (whether or not it is recorded) */
+	uint32_t un = rn_exec_untraced(a);
+	/* no new image seen: result unknown, unless it runs untraced (its
+	 * time is then unknown: shown as the call's entry) */
+	if (a->exec_pend)
+		rn_exec_shown(s, a, un ? 0 : UINT64_MAX);
 	if (rn_load_acquire(&h->exited)) {
 		a->proc.exit_code = h->exit_code;
 		a->proc.has_exit = 1;
@@ -176,6 +194,8 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 			last = x;
 	}
 	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : now;
+	if (un && !(un & RN_EXEC_NOTED))	/* no note file could say it */
+		rn_session_untraced(s, a->proc.pid, 0, un & 0xff, 0);
 	if (!a->execd)
 		return;
 	/* Our exec is recorded (the held record was just queued): the image

@@ -65,6 +65,8 @@ static void rn_pidns_restarted(struct rn_session *s, uint64_t pidns, uint64_t id
 			a->superseded = 1;
 }
 
+static int32_t rn_pidmap_tasks(struct rn_session *s, uint64_t pidns, int32_t pid, int32_t inner);
+
 /* Reads the note on connection c from pid (as we see it). Returns 1 when
  * it is not there yet (c stays open), 0 when c was read and closed. */
 static int rn_read_note(struct rn_session *s, int c, int32_t pid)
@@ -75,8 +77,29 @@ static int rn_read_note(struct rn_session *s, int c, int32_t pid)
 		return 1;
 	if (r > 0 && r < (ssize_t)sizeof n)
 		return 1;	/* the rest is on its way */
-	if (r == (ssize_t)sizeof n && recv(c, &n, sizeof n, MSG_DONTWAIT) == (ssize_t)sizeof n &&
-	    n.pid > 0) {
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct iovec iov = { &n, sizeof n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+			     .msg_controllen = sizeof cm.b };
+	int got = r == (ssize_t)sizeof n && recvmsg(c, &mh, MSG_DONTWAIT) == (ssize_t)sizeof n &&
+		  n.pid > 0;
+	if (got && (n.flags & RN_NOTE_THREAD)) {
+		/* a thread: the kernel's view of the id it named, else ours
+		 * from /proc while it lives; never its process's pid */
+		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+		struct ucred cr = { 0, 0, 0 };
+		if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS &&
+		    h->cmsg_len >= CMSG_LEN(sizeof cr))
+			memcpy(&cr, CMSG_DATA(h), sizeof cr);
+		if (cr.pid <= 0 || cr.pid == pid)
+			cr.pid = rn_pidmap_tasks(s, n.pidns, pid, n.pid);
+		if (cr.pid > 0)
+			s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
+				(struct rn_pidmap){ 0, n.pidns, n.pid, cr.pid };
+	} else if (got) {
 		if (n.pid == 1 && (n.flags & RN_NOTE_FORKED))
 			rn_pidns_restarted(s, n.pidns, n.arena_id);
 		s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
@@ -106,8 +129,10 @@ void rn_accept_pids(struct rn_session *s)
 			return;
 		struct ucred cr;
 		socklen_t cl = sizeof cr;
+		int one = 1;
 		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.pid <= 0 ||
-		    !rn_owner_ok(s, cr.uid)) {
+		    !rn_owner_ok(s, cr.uid) ||
+		    setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof one)) {
 			close(c);
 			continue;
 		}
@@ -144,6 +169,75 @@ int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t i
 	return 0;
 }
 
+/* The threads of process pid (as we see it) of namespace pidns: each
+ * one's id there (the last field of NSpid in /proc/PID/task/TID/status,
+ * TID being ours) goes into the map (under arena id 0: a thread is no
+ * process's announcement). Returns our id of thread 'inner', or 0. */
+static int32_t rn_pidmap_tasks(struct rn_session *s, uint64_t pidns, int32_t pid, int32_t inner)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int32_t found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int32_t ours = (int32_t)atoi(e->d_name);
+		if (ours <= 0 || ours == pid)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)ours);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		char *ns = strstr(buf, "\nNSpid:");
+		if (!ns)
+			continue;
+		char *end = strchr(ns + 1, '\n'), *last = NULL;
+		if (end)
+			*end = '\0';
+		for (char *p = ns + 8; *p; p++)
+			if ((*p >= '0' && *p <= '9') && (p[-1] == ' ' || p[-1] == '\t'))
+				last = p;
+		int32_t theirs = last ? (int32_t)atoi(last) : 0;
+		if (theirs <= 0 || theirs == ours || !s->pidmap)
+			continue;
+		if (rn_pidmap_by_inner(s, pidns, theirs) != ours)
+			s->pidmap[s->npidmap++ % RN_PIDMAP_MAX] =
+				(struct rn_pidmap){ 0, pidns, theirs, ours };
+		if (theirs == inner)
+			found = ours;
+	}
+	closedir(d);
+	return found;
+}
+
+int32_t rn_thread_tid(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t)
+{
+	const struct rn_ar *m = a->main ? a->main : a;
+	if (!t->tid)
+		return 0;
+	if (t->tid == m->inner_pid)	/* the main thread's id is the pid */
+		return m->proc.pid;
+	if ((m->pidns && m->pidns == s->pidns) || m->proc.pid == m->inner_pid)
+		return t->tid;	/* ours, or a process we cannot see from here */
+	if (!t->shown_tid) {
+		/* the thread's note was sent before any of its records */
+		int32_t o = rn_pidmap_by_inner(s, m->pidns, t->tid);
+		if (o <= 0) {
+			rn_accept_pids(s);
+			o = rn_pidmap_by_inner(s, m->pidns, t->tid);
+		}
+		if (o <= 0)	/* a note without a name: while it lives */
+			o = rn_pidmap_tasks(s, m->pidns, m->proc.pid, t->tid);
+		t->shown_tid = o > 0 ? o : -1;
+	}
+	return t->shown_tid > 0 ? t->shown_tid : t->tid;
+}
+
 /* Calls whose return value (and, for waits, first argument) is a pid. */
 static int rn_names_pid(const struct rn_event *ev, int *arg0)
 {
@@ -164,13 +258,50 @@ static int rn_names_pid(const struct rn_event *ev, int *arg0)
 	}
 }
 
+/* posix_spawn's child, in its captured pid: a copy in the pass's scratch
+ * says ours. Returns 1 when it is a pid we do not know (yet). */
+static int rn_translate_spawn(struct rn_session *s, const struct rn_ar *m, struct rn_event *ev)
+{
+	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	if (ev->ret != 0 || (ev->flags & RN_EV_UNFINISHED))
+		return 0;
+	for (unsigned i = 0; i < fi->ntypes && i < RN_MAX_TYPES; i++) {
+		struct rn_capture *c = &ev->cap[i];
+		int32_t inner, o;
+		if (fi->types[i] != RN_ARG_PIDP || !c->present || !c->data || c->len < sizeof inner)
+			continue;
+		memcpy(&inner, c->data, sizeof inner);
+		if (inner <= 0)
+			return 0;
+		if ((o = rn_pidmap_by_inner(s, m->pidns, inner)) <= 0)
+			return 1;
+		uint8_t *p = rn_scratch(s, c->len);
+		if (!p)
+			return 1;	/* shown at the next pass */
+		memcpy(p, c->data, c->len);
+		memcpy(p, &o, sizeof o);
+		c->data = p;
+		ev->ret = 0;
+		return 0;
+	}
+	return 0;
+}
+
+static int rn_is_spawn(const struct rn_event *ev)
+{
+	return ev->fn == RN_IDX_posix_spawn || ev->fn == RN_IDX_posix_spawnp;
+}
+
 /* Pids a process of another namespace names, as we see them. Returns 1
  * when the return value is a pid we do not know (yet). */
-static int rn_translate_pids(const struct rn_session *s, const struct rn_ar *m,
-			     struct rn_event *ev)
+static int rn_translate_pids(struct rn_session *s, const struct rn_ar *m, struct rn_event *ev)
 {
 	int arg0;
-	if ((m->pidns && m->pidns == s->pidns) || !rn_names_pid(ev, &arg0))
+	if (m->pidns && m->pidns == s->pidns)
+		return 0;
+	if (rn_is_spawn(ev))
+		return rn_translate_spawn(s, m, ev);
+	if (!rn_names_pid(ev, &arg0))
 		return 0;
 	int32_t o;
 	int unknown = 0;
@@ -196,11 +327,77 @@ static struct rn_ar *rn_ev_arena(const struct rn_session *s, const struct rn_eve
 	return NULL;
 }
 
-/* Calls that make a child and carry nothing but scalars: one can wait. */
+/* Calls that make a child: one can wait for its note. */
 static int rn_makes_child(const struct rn_event *ev)
 {
 	int arg0;
-	return rn_names_pid(ev, &arg0) && !arg0 && ev->fn != RN_IDX_wait;
+	return rn_is_spawn(ev) || (rn_names_pid(ev, &arg0) && !arg0 && ev->fn != RN_IDX_wait);
+}
+
+/* The child a held event made, as its maker sees it. */
+static int64_t rn_held_child(const struct rn_held *h)
+{
+	const struct rn_fn_info *fi = &rn_fns[h->ev.fn];
+	if (!rn_is_spawn(&h->ev))
+		return h->ev.ret;
+	for (unsigned i = 0; i < fi->ntypes && i < RN_MAX_TYPES; i++) {
+		const struct rn_capture *c = &h->ev.cap[i];
+		int32_t pid;
+		if (fi->types[i] == RN_ARG_PIDP && c->present && c->data && c->len >= sizeof pid) {
+			memcpy(&pid, c->data, sizeof pid);
+			return pid;
+		}
+	}
+	return -1;
+}
+
+/* A held event's captured bytes, copied out of the pass's scratch (which
+ * the next pass reuses) into memory of its own. Returns 0, or -1. */
+static int rn_held_own(struct rn_held *h)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+		if (h->ev.cap[i].present && h->ev.cap[i].data)
+			n += h->ev.cap[i].len;
+	h->own = NULL;
+	if (!n)
+		return 0;
+	uint8_t *p = malloc(n);
+	if (!p)
+		return -1;
+	h->own = p;
+	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+		if (h->ev.cap[i].present && h->ev.cap[i].data) {
+			memcpy(p, h->ev.cap[i].data, h->ev.cap[i].len);
+			h->ev.cap[i].data = p;
+			p += h->ev.cap[i].len;
+		}
+	return 0;
+}
+
+/* Back into this pass's scratch, for the sinks. Returns 0, or -1 when
+ * the scratch is full (the event waits for the next pass). */
+static int rn_held_release(struct rn_session *s, struct rn_held *h)
+{
+	if (!h->own)
+		return 0;
+	size_t n = 0;
+	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+		if (h->ev.cap[i].present && h->ev.cap[i].data)
+			n += h->ev.cap[i].len;
+	uint8_t *p = rn_scratch(s, n);
+	if (!p)
+		return -1;
+	/* from where each one is now: a translated pid is in the scratch */
+	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+		if (h->ev.cap[i].present && h->ev.cap[i].data) {
+			memcpy(p, h->ev.cap[i].data, h->ev.cap[i].len);
+			h->ev.cap[i].data = p;
+			p += h->ev.cap[i].len;
+		}
+	free(h->own);
+	h->own = NULL;
+	return 0;
 }
 
 /* Pids named by processes of other namespaces, as we see them. A fork
@@ -216,15 +413,18 @@ void rn_translate_pass(struct rn_session *s)
 	for (size_t r = 0; r < nev; r++) {
 		struct rn_event *ev = &s->evs[r];
 		int arg0;
-		struct rn_ar *m = rn_names_pid(ev, &arg0) ? rn_ev_arena(s, ev) : NULL;
+		struct rn_ar *m = rn_names_pid(ev, &arg0) || rn_is_spawn(ev) ? rn_ev_arena(s, ev) : NULL;
 		if (m && rn_translate_pids(s, m, ev)) {
 			if (rn_makes_child(ev) && s->nheld < RN_HELD_MAX) {
-				s->held[s->nheld++] = (struct rn_held){ *ev, m, 0 };
-				continue;
+				s->held[s->nheld] = (struct rn_held){ *ev, m, 0, NULL };
+				if (rn_held_own(&s->held[s->nheld]) == 0) {
+					s->nheld++;
+					continue;
+				}
 			}
 			if (!rn_makes_child(ev))	/* reaped without a note */
 				for (unsigned h = 0; h < s->nheld; h++)
-					if (s->held[h].m == m && s->held[h].ev.ret == ev->ret)
+					if (s->held[h].m == m && rn_held_child(&s->held[h]) == ev->ret)
 						s->held[h].reaped = 1;
 		}
 		if (w != r)
@@ -234,8 +434,9 @@ void rn_translate_pass(struct rn_session *s)
 	s->nev = w;
 	for (unsigned h = 0; h < s->nheld && s->nev < s->evcap;) {
 		struct rn_held *x = &s->held[h];
-		if (rn_translate_pids(s, x->m, &x->ev) && !x->reaped && !x->m->gone &&
-		    !x->m->all_dead && !s->closing) {
+		if ((rn_translate_pids(s, x->m, &x->ev) && !x->reaped && !x->m->gone &&
+		     !x->m->all_dead && !s->closing) ||
+		    rn_held_release(s, x)) {
 			h++;
 			continue;
 		}

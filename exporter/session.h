@@ -30,6 +30,8 @@ struct rn_pend {
 struct rn_thr {
 	struct rn_cons cons;
 	int32_t tid;
+	int32_t shown_tid;	/* tid as we see it (another pid namespace):
+				 * 0 not looked up yet, -1 unknown */
 	uint64_t lost_seen;	/* ring->lost already accounted */
 	uint64_t nested_seen;
 	uint64_t last_exit_ns;	/* latest call end seen on this thread */
@@ -115,6 +117,8 @@ struct rn_held {
 	struct rn_event ev;
 	struct rn_ar *m;	/* the maker's main arena */
 	int reaped;		/* the maker waited for the child: no note comes */
+	uint8_t *own;		/* its captured bytes (a spawn's argv), copied
+				 * out of the pass's scratch while held */
 };
 
 #define RN_HELD_MAX 256

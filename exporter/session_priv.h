@@ -38,6 +38,10 @@ extern int rn_pids_fd;	/* made by the launcher before any process */
 void rn_accept_pids(struct rn_session *s);
 int32_t rn_pidmap_by_id(const struct rn_session *s, uint64_t id);
 int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t inner);
+/* rn_thread_tid: the id we show for thread t of arena a: the process's
+ * pid for its main thread, and in another pid namespace the id our
+ * namespace gives it (looked up once, while it lives). */
+int32_t rn_thread_tid(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t);
 void rn_translate_pass(struct rn_session *s);
 
 /* drain.c: reading rings, queueing and sending events */
@@ -54,6 +58,9 @@ void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 
 /* arenas.c: finding, checking and starting arenas */
 int rn_pid_alive(const struct rn_session *s, const struct rn_ar *a, int32_t pid);
+/* rn_session_untraced: say that pid (thread tid) is not traced, and why
+ * (enum rn_note_why, errno err); counted. 0, or -EINVAL: unknown why. */
+int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t why, uint32_t err);
 void rn_ar_free(struct rn_session *s, struct rn_ar *a, int unlink_file);
 void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit);
 void rn_drop_known_execs(struct rn_session *s);

@@ -18,6 +18,7 @@
 
 extern char **environ;
 
+#include "exec_check.h"
 #include "shim.h"
 
 #define RN_KEEP_MAX 16
@@ -26,6 +27,7 @@ static char rn_keep_buf[8192];
 static char *rn_keep[RN_KEEP_MAX];	/* "NAME=value" */
 static unsigned rn_nkeep;
 static const char *rn_libpath;		/* our own path, as loaded */
+static const char *rn_libloaded;	/* ... as this loader expanded it */
 /* With RENACER_PRELOAD: the path this loader expanded it to, and that
  * LD_PRELOAD entry, for images exec'd in a sandbox (see rn_env_undst). */
 static char rn_libreal[4096 + 11] = "LD_PRELOAD=";
@@ -49,7 +51,7 @@ void rn_env_capture(char **envp)
 {
 	Dl_info di;
 	if (dladdr((void *)rn_env_capture, &di) && di.dli_fname && di.dli_fname[0] == '/')
-		rn_libpath = di.dli_fname;
+		rn_libpath = rn_libloaded = di.dli_fname;
 	for (char **e = envp; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		if (!eq || strncmp(*e, "RENACER_", 8))
@@ -114,6 +116,7 @@ static int rn_preload_has(const char *v)
 struct rn_scratch {
 	int32_t slot;		/* pool index, or -1: mapped for this call */
 	uint32_t pad;
+	struct rn_exec_verdict v;	/* the image exec'd or spawned */
 	char merge[RN_MERGE_MAX];
 	struct iovec l[RN_BATCH], r[RN_BATCH];
 	char pfx[RN_BATCH][RN_PFX];
@@ -394,7 +397,84 @@ static int rn_env_undst(struct rn_scratch *sc, const char *theirs)
  * this variable and starts untraced, making no system call of ours. */
 static char rn_sandboxed_var[] = "RENACER_SANDBOXED=1";
 
+/* The LD_PRELOAD value at vec[i] copied into span (fault-safely unless
+ * it is one of ours or 'plain'); returns 0, or -1 when unreadable or too
+ * long. */
+static int rn_env_copy_preload(struct rn_scratch *sc, const char *src, int plain)
+{
+	if (plain || src == sc->merge || (src >= rn_keep_buf && src < rn_keep_buf + sizeof rn_keep_buf) ||
+	    src == rn_libreal) {
+		size_t l = strnlen(src, RN_SPAN);
+		if (l == RN_SPAN)
+			return -1;
+		memcpy(sc->span, src, l + 1);
+		return 0;
+	}
+	size_t got = 0;
+	while (got < RN_SPAN) {
+		size_t piece = 4096 - ((uintptr_t)(src + got) & 4095);
+		if (piece > RN_SPAN - got)
+			piece = RN_SPAN - got;
+		size_t r = rn_safe_read(sc->span + got, src + got, piece);
+		if (memchr(sc->span + got, 0, r))
+			return 0;
+		got += r;
+		if (r < piece)
+			break;
+	}
+	return -1;
+}
+
+/* LD_PRELOAD (vec[lp]) for the image the check saw: the ASan runtime
+ * first, or our entry dropped (the variable with it, when nothing is
+ * left). Returns the new count of variables. */
+static long rn_env_for_image(struct rn_scratch *sc, long n, long lp, int plain)
+{
+	if (lp < 0 || (sc->v.why != RN_NOTE_NOLIB && !sc->v.asan[0]) ||
+	    rn_env_copy_preload(sc, sc->vec[lp], plain))
+		return n;
+	long len = rn_exec_preload(&sc->v, sc->span, rn_libpath, sc->merge, RN_MERGE_MAX);
+	if (len > 0) {
+		sc->vec[lp] = sc->merge;
+	} else if (len == 0) {
+		memmove(&sc->vec[lp], &sc->vec[lp + 1], (size_t)(n - lp - 1) * sizeof *sc->vec);
+		n--;
+	}
+	return n;
+}
+
+static char *const *rn_env_build(char *const *envp, void **scratch, enum rn_exec_kind kind,
+				 const char *file, int fd, int check);
+
 char *const *rn_env_fix(char *const *envp, void **scratch)
+{
+	return rn_env_build(envp, scratch, RN_EXEC_PATH, NULL, -1, 0);
+}
+
+char *const *rn_env_fix_exec(enum rn_exec_kind kind, const char *file, int fd,
+			     char *const *envp, void **scratch)
+{
+	return rn_env_build(envp, scratch, kind, file, fd, 1);
+}
+
+void rn_env_note(void *scratch, int32_t pid)
+{
+	struct rn_scratch *sc = scratch;
+	if (sc)
+		rn_exec_note(&sc->v, pid, sc->span);
+}
+
+void rn_env_unnote(void *scratch)
+{
+	struct rn_scratch *sc = scratch;
+	if (sc)
+		rn_exec_unnote(&sc->v, sc->span);
+}
+
+/* rn_env_fix, and when 'check', first what the image (kind, file, fd)
+ * will do with us (exec_check.c). */
+static char *const *rn_env_build(char *const *envp, void **scratch, enum rn_exec_kind kind,
+				 const char *file, int fd, int check)
 {
 	*scratch = NULL;
 	/* Sandboxed, only libc's own environ is read (with plain loads: no
@@ -406,6 +486,9 @@ char *const *rn_env_fix(char *const *envp, void **scratch)
 	struct rn_scratch *sc = rn_scratch_get();
 	if (!sc)
 		return envp;
+	memset(&sc->v, 0, sizeof sc->v);
+	if (check && !plain)	/* sandboxed: no system call of ours */
+		rn_exec_check(&sc->v, kind, file, fd, rn_libloaded, sc->span, sizeof sc->span);
 	long n = envp ? rn_env_read_vec(envp, sc->vec, RN_VEC_CAP - rn_nkeep - 2, plain) : 0;
 	if (n < 0)
 		goto pass;
@@ -425,9 +508,12 @@ char *const *rn_env_fix(char *const *envp, void **scratch)
 					match[k] = i;
 			}
 	}
+	long lp = -1;	/* where LD_PRELOAD is */
 	for (unsigned k = 0; k < rn_nkeep; k++) {
 		const char *kv = rn_keep[k];
 		int ours = !strncmp(kv, "LD_PRELOAD=", 11);
+		if (ours)
+			lp = match[k] < 0 ? n : match[k];
 		if (match[k] < 0)
 			sc->vec[n++] = ours && plain && rn_has_real ? rn_libreal : (char *)kv;
 		else if (ours && plain && rn_env_undst(sc, sc->vec[match[k]]))
@@ -436,6 +522,7 @@ char *const *rn_env_fix(char *const *envp, void **scratch)
 			sc->vec[match[k]] = sc->merge;
 		/* else theirs stays: RENACER_* they set, or ours is in */
 	}
+	n = rn_env_for_image(sc, n, lp, plain);
 	if (plain)
 		sc->vec[n++] = rn_sandboxed_var;
 	sc->vec[n] = NULL;

@@ -160,6 +160,8 @@ void rn_untraced(int32_t pid, int32_t tid, int claim, int err)
 	rn_arena_note(rn_g.session_dir, pid, tid, why, err);
 }
 
+static void rn_announce_thread(const struct rn_arena_hdr *h, int32_t tid);
+
 void rn_thread_claim(void)
 {
 	struct rn_tls *t = &rn_t;
@@ -172,6 +174,8 @@ void rn_thread_claim(void)
 	if (rc) {
 		/* its calls are counted in lost_noring as they come */
 		rn_untraced(rn_pid, t->tid, 1, rc);
+	} else if (t->tid != rn_pid) {
+		rn_announce_thread(h, t->tid);	/* in another pid namespace */
 	}
 	/* only now may the exporter count this thread among the ended ones */
 	__atomic_fetch_sub(&h->starting, 1, __ATOMIC_RELEASE);
@@ -234,15 +238,13 @@ void rn_arena_identify(struct rn_arena_hdr *h)
 	h->exe[n > 0 ? n : 0] = '\0';
 }
 
-/* Tells the exporter our pid as its namespace sees it when ours is
- * another (see RN_PIDS_SOCKET): a process in a child pid namespace
- * cannot know that number itself. Four system calls at start, only in
- * such processes; a failure only leaves the exporter showing our own
- * view of the pid. */
-void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
+/* Sends note n on the session's pids socket; with SCM_CREDENTIALS naming
+ * thread 'tid' when it is not 0 (and without them when the kernel will
+ * not let us name a thread: CAP_SYS_ADMIN in our pid namespace's user
+ * namespace is needed). A failure only leaves the exporter showing our own
+ * view of the id. */
+static void rn_announce_send(const struct rn_pid_note *n, int32_t tid)
 {
-	if (h->pidns && h->pidns == rn_g.launcher_pidns)
-		return;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t dl = strlen(rn_g.session_dir);
 	if (dl + 1 + sizeof RN_PIDS_SOCKET > sizeof sa.sun_path)
@@ -253,10 +255,52 @@ void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
 	long fd = rn_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
-	struct rn_pid_note n = { h->id, h->pidns, h->pid, flags };
-	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0)
-		rn_sys3(SYS_write, fd, &n, sizeof n);
+	if (rn_sys3(SYS_connect, fd, &sa, sizeof sa) == 0) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(struct ucred))];
+		} c;
+		struct iovec iov = { (void *)n, sizeof *n };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		if (tid) {
+			struct ucred cr = { tid, (uid_t)rn_sys0(SYS_geteuid), (gid_t)rn_sys0(SYS_getegid) };
+			memset(&c, 0, sizeof c);
+			c.h.cmsg_level = SOL_SOCKET;
+			c.h.cmsg_type = SCM_CREDENTIALS;
+			c.h.cmsg_len = CMSG_LEN(sizeof cr);
+			memcpy(CMSG_DATA(&c.h), &cr, sizeof cr);
+			m.msg_control = c.b;
+			m.msg_controllen = sizeof c.b;
+		}
+		if (rn_sys3(SYS_sendmsg, fd, &m, MSG_NOSIGNAL) < 0 && tid) {
+			m.msg_control = NULL;	/* not allowed to name a thread */
+			m.msg_controllen = 0;
+			rn_sys3(SYS_sendmsg, fd, &m, MSG_NOSIGNAL);
+		}
+	}
 	rn_sys1(SYS_close, fd);
+}
+
+/* Tells the exporter our pid as its namespace sees it when ours is
+ * another (see RN_PIDS_SOCKET): a process in a child pid namespace
+ * cannot know that number itself. Four system calls at start, only in
+ * such processes. */
+void rn_announce(const struct rn_arena_hdr *h, uint32_t flags)
+{
+	if (h->pidns && h->pidns == rn_g.launcher_pidns)
+		return;
+	struct rn_pid_note n = { h->id, h->pidns, h->pid, flags };
+	rn_announce_send(&n, 0);
+}
+
+/* The same for a thread other than the main one, as it claims its ring:
+ * its id as the exporter sees it, which nothing in here can know. */
+static void rn_announce_thread(const struct rn_arena_hdr *h, int32_t tid)
+{
+	if (h->pidns && h->pidns == rn_g.launcher_pidns)
+		return;
+	struct rn_pid_note n = { h->id, h->pidns, tid, RN_NOTE_THREAD };
+	rn_announce_send(&n, tid);
 }
 
 void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv)

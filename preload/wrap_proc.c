@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "exec_check.h"
 #include "wrap.h"
 
 extern char **environ;
@@ -176,6 +177,24 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 
 /* -------------------------------------------------------- posix_spawn */
 
+/* How each row names the image it starts, for the checks of exec_check.c:
+ * the PATH-searching ones by file, fexecve by descriptor. */
+static inline __attribute__((always_inline)) enum rn_exec_kind rn_exec_kind_of(unsigned idx)
+{
+	switch (idx) {
+	case RN_IDX_execvp: case RN_IDX_execvpe: case RN_IDX_execlp: case RN_IDX_posix_spawnp:
+		return RN_EXEC_SEARCH;
+	case RN_IDX_fexecve:
+		return RN_EXEC_FD;
+	default:
+		return RN_EXEC_PATH;
+	}
+}
+
+/* The first argument of an exec row: a path, or fexecve's descriptor. */
+#define RN_EXEC_FILE(x) _Generic((x), int: (const char *)0, default: (const char *)(uintptr_t)(x))
+#define RN_EXEC_FDOF(x) _Generic((x), int: (int)(intptr_t)(x), default: -1)
+
 #define RN_SPAWN_WRAPPER(func)                                                      \
 	RN_EXPORT int func(pid_t *pid, const char *path,                            \
 			   const posix_spawn_file_actions_t *fa,                    \
@@ -186,9 +205,12 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 			    const posix_spawnattr_t *, char *const[], char *const[]) = \
 			rn_real_get(RN_IDX_##func);                                 \
 		void *sc_;                                                          \
-		char *const *env = rn_env_fix(envp, &sc_);                          \
+		char *const *env = rn_env_fix_exec(rn_exec_kind_of(RN_IDX_##func), \
+						   path, -1, envp, &sc_);           \
 		if (!rn_want(RN_IDX_##func)) {                                      \
 			int r_ = real(pid, path, fa, attr, argv, env);              \
+			if (r_ == 0 && pid)                                         \
+				rn_env_note(sc_, *pid);                             \
 			rn_env_done(sc_);                                           \
 			return r_;                                                  \
 		}                                                                   \
@@ -199,6 +221,8 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 		uint64_t t1_ = rn_now();                                            \
 		int e_ = errno;                                                     \
 		rn_emit(RN_IDX_##func, 0, t0_, t1_, r_, r_, a_);                    \
+		if (r_ == 0 && pid)                                                 \
+			rn_env_note(sc_, *pid);                                     \
 		rn_env_done(sc_);                                                   \
 		errno = e_;                                                         \
 		return r_;                                                          \
@@ -214,7 +238,8 @@ RN_SPAWN_WRAPPER(posix_spawnp)
  * back. */
 #define RN_EXEC_BODY(func, first, argv, envp, CALL)                                 \
 	void *sc_;                                                                  \
-	char *const *env_ = rn_env_fix((envp), &sc_);                               \
+	char *const *env_ = rn_env_fix_exec(rn_exec_kind_of(RN_IDX_##func), RN_EXEC_FILE(first), \
+					    RN_EXEC_FDOF(first), (envp), &sc_);     \
 	int want_ = rn_want(RN_IDX_##func);                                         \
 	uint64_t a_[RN_MAX_ARGS] = { (uint64_t)(intptr_t)(first), (uintptr_t)(argv), (uintptr_t)env_ }; \
 	uint64_t t0_ = 0;                                                           \
@@ -223,9 +248,11 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
 	}                                                                           \
 	int h_ = rn_exec_enter();                                                   \
+	rn_env_note(sc_, 0);                                                        \
 	int r_ = RN_SUD_CALL(RN_IDX_##func, CALL);                                  \
 	int e_ = errno;                                                             \
 	rn_exec_back(h_);                                                           \
+	rn_env_unnote(sc_);                                                         \
 	if (want_)                                                                  \
 		rn_emit_slow(RN_IDX_##func, t0_, rn_now(), r_, e_, a_, RN_REC_AFTER_NORET); \
 	rn_env_done(sc_);                                                           \

@@ -405,3 +405,91 @@ Test(other, a_static_program_is_noted_once)
 	cr_assert_eq(count_of(t, "statically linked, not traced\n"), 1, "%s", t);
 	cr_assert_eq(strncmp(t, "renacer: pid ", 13), 0, "%s", t);
 }
+
+/* The launcher's checks, for every image a traced program starts: a
+ * static or 32-bit image runs untraced and unchanged with one note, an
+ * ASan image gets its runtime first and is traced; whether it is exec'd
+ * (by path or through a PATH search) or spawned, or started by a shell. */
+Test(other, images_a_traced_program_starts_are_checked_like_the_launched_one)
+{
+	const char *modes[] = { "execve", "execvp", "spawn", "spawnp", "sh" };
+	struct {
+		const char *dir, *name, *note;	/* note: NULL for a traced image */
+	} tg[] = {
+		{ RN_PROGS_DIR, "sigdisp_static", "not traced: statically linked\n" },
+		{ RN_PROGS_DIR, "asanprog", NULL },
+		{ "/lib32", "libc.so.6", "not traced: 32-bit program\n" },
+	};
+	char *path0 = strdup(getenv("PATH"));
+	for (unsigned t = 0; t < sizeof tg / sizeof *tg; t++) {
+		char full[512], *path;
+		snprintf(full, sizeof full, "%s/%s", tg[t].dir, tg[t].name);
+		if (access(full, X_OK)) {
+			fprintf(stderr, "skipped: no %s\n", full);
+			continue;
+		}
+		cr_assert(asprintf(&path, "%s:%s", tg[t].dir, path0) > 0);
+		setenv("PATH", path, 1);	/* the PATH searches find the target */
+		for (unsigned m = 0; m < sizeof modes / sizeof *modes; m++) {
+			int search = m == 1 || m == 3;
+			char cmd[600];
+			snprintf(cmd, sizeof cmd, "%s >/dev/null", full);
+			char *ex[] = { PROG("execcheck"), (char *)modes[m],
+				       search ? (char *)tg[t].name : full, NULL };
+			char *sh[] = { "/bin/sh", "-c", cmd, NULL };
+			char *tr = same_run(m == 4 ? sh : ex, NULL);
+			if (!tg[t].note)
+				cr_assert(strstr(tr, "\"/dev/null\"") && !strstr(tr, "not traced"),
+					  "%s by %s:\n%s", tg[t].name, modes[m], tr);
+			else
+				cr_assert_eq(count_of(tr, tg[t].note), 1, "%s by %s:\n%s", tg[t].name,
+					     modes[m], tr);
+			/* a recorded exec of an untraced image succeeded: "= 0" */
+			if (tg[t].note && m < 2)
+				cr_assert(!matches(tr, "execve\\(.*= \\?$"), "%s by %s:\n%s",
+					  tg[t].name, modes[m], tr);
+		}
+		setenv("PATH", path0, 1);
+		free(path);
+	}
+	free(path0);
+}
+
+/* A root without the library: after chroot(2) a traced program execs (or
+ * spawns) a dynamic program that exists in the new root. The loader would
+ * print "ERROR: ld.so: object ... cannot be preloaded" on the program's
+ * stderr: our LD_PRELOAD entry is dropped for that image, and the trace
+ * says it is not traced (chroot(1)'s own way: chroot, then exec). */
+Test(other, a_chroot_without_the_library_keeps_stderr_and_is_noted)
+{
+	if (geteuid() != 0)
+		cr_skip_test("chroot needs root");
+	char *d = tmpdir(), *root = path_in(d, "root"), *cmd;
+	cr_assert(asprintf(&cmd, "mkdir -p '%s' && cp -L --parents /bin/echo $(ldd /bin/echo | "
+			   "grep -o '/[^ ]*') '%s'", root, root) > 0);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *modes[] = { "execve", "spawn" };
+	for (unsigned m = 0; m < 2; m++) {
+		char *prog[] = { PROG("execcheck"), "chroot", root, (char *)modes[m], "/bin/echo",
+				 "in the root", NULL };
+		char *t = same_run(prog, NULL);
+		if (m == 0)	/* the exec'ing process says it from its own arena */
+			cr_assert_eq(count_of(t, "not traced: the library cannot be reached (chroot"), 1,
+				     "%s:\n%s", modes[m], t);
+	}
+	rm_tree(d);
+}
+
+/* The same class: a program that drops its privileges and execs, when
+ * its new user may not read the library in the launcher's private
+ * session (setpriv, su, a daemon's privilege drop). */
+Test(other, a_user_who_may_not_read_the_library_keeps_stderr_and_is_noted)
+{
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK))
+		cr_skip_test("needs root and setpriv");
+	char *prog[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 "/bin/echo", "as nobody", NULL };
+	char *t = same_run(prog, NULL);
+	cr_assert_eq(count_of(t, "not traced: the library cannot be reached (chroot, or a user"), 1,
+		     "%s", t);
+}

@@ -189,3 +189,38 @@ Test(procs, a_tree_in_a_pid_namespace_shows_pids_as_the_launcher_sees_them)
 	fprintf(stderr, "pid namespace tree: renacer-run returned in %.3f s (untraced %.3f s)\n",
 		t.secs, u.secs);
 }
+
+Test(procs, threads_and_spawned_children_in_a_pid_namespace_show_the_launchers_ids)
+{
+	const char *cmd = "unshare -pf " PROG("nsspawn");
+	struct out u = sh(cmd);
+	cr_assert_eq(u.status, 0, "%s", u.se);
+	cr_assert_str_eq(u.so, "spawned: 0, exit 0\n");
+	struct out t = sh(RN TXT " -e trace=process,close -- unshare -pf " PROG("nsspawn"));
+	ASSERT_RETURNED(t);
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_str_eq(t.so, u.so);
+	/* the thread's calls: under its id as the launcher sees it, not the
+	 * namespace's (2), and not its process's */
+	regmatch_t m[3];
+	regex_t re;
+	cr_assert_eq(regcomp(&re, "\\[pid +([0-9]+)\\] close\\(-77\\)", REG_EXTENDED | REG_NEWLINE), 0);
+	cr_assert_eq(regexec(&re, t.tr, 2, m, 0), 0, "the thread's close is missing:\n%s", t.tr);
+	regfree(&re);
+	int tid = atoi(t.tr + m[1].rm_so);
+	char mark[64];
+	snprintf(mark, sizeof mark, "[pid %5d] close(-78)", tid);
+	cr_assert(strstr(t.tr, mark), "the thread's calls under two ids (%d):\n%s", tid, t.tr);
+	cr_assert_gt(tid, 16, "a namespace's own id shown: %d\n%s", tid, t.tr);
+	/* posix_spawn's child: the pid it returns has lines of its own */
+	cr_assert_eq(regcomp(&re, "posix_spawn\\(\\[([0-9]+)\\]|clone3\\(\\[([0-9]+)\\]",
+			     REG_EXTENDED | REG_NEWLINE), 0);
+	cr_assert_eq(regexec(&re, t.tr, 3, m, 0), 0, "no spawn line:\n%s", t.tr);
+	regfree(&re);
+	int child = atoi(t.tr + (m[1].rm_so >= 0 ? m[1].rm_so : m[2].rm_so));
+	cr_assert_gt(child, 16, "a namespace's own pid returned: %d\n%s", child, t.tr);
+	snprintf(mark, sizeof mark, "[pid %5d] ", child);
+	cr_assert(strstr(t.tr, mark), "spawn returned %d, no line of that pid:\n%s", child, t.tr);
+	snprintf(mark, sizeof mark, "wait4(%d, ", child);
+	cr_assert(strstr(t.tr, mark), "wait4 of another pid than the spawn's:\n%s", t.tr);
+}

@@ -141,6 +141,11 @@ static void op_exec_fail(void)
 	char *argv[] = { "x", NULL };
 	execve("/nonexistent/renacer", argv, environ);
 	execvp("renacer-no-such-program", argv);
+	/* an image that exists, so the shim's checks of it run in full
+	 * (ELF headers, the library's reach), then EFAULT for argv */
+	char *const *bad = (char *const *)8;
+	__asm__("" : "+r"(bad));	/* an address the compiler cannot see */
+	execve("/bin/true", bad, environ);
 }
 
 static void op_spawn(void)
