@@ -13,6 +13,7 @@ const struct rn_fn_info rn_fns[RN_NFUNCS] = {
 		sizeof(#how) == sizeof("CUSTOM"),                            \
 		RN_CAPS_ types,                                              \
 		{ RN_PFX types },                                            \
+		RN_ANY_T(RN_IS_DATA, types),                                 \
 	},
 #include "syscalls.def"
 #undef RN_FN

@@ -38,6 +38,16 @@ enum rn_arg {
 	RN_ARG_FILEP,		/* FILE *: recorded as its fd, taken before the call */
 	RN_ARG_DIRP,		/* DIR *: recorded as its fd, taken before the call */
 	RN_ARG_SKIPFILEP,	/* FILE * recorded as its fd, not printed */
+	RN_ARG_IOCTLREQ,	/* ioctl request, by name (xlat/ioctl_reqs.in) */
+	RN_ARG_SOCKLEVEL,	/* socket option level: SOL_SOCKET, SOL_TCP... */
+	RN_ARG_SOCKOPT,		/* option name, named by the preceding SOCKLEVEL */
+	RN_ARG_PRCTLOP,		/* prctl option: PR_SET_NAME... */
+	RN_ARG_CLONEFLAGS,	/* clone flags: CLONE_VM|...|SIGCHLD */
+	/* data buffers: the pointer is kept; when data capture is on
+	 * (RENACER_DATASIZE) the first bytes follow as an RN_ITEM_DATA item
+	 * after every other item */
+	RN_ARG_DATA_IN,		/* bytes the call reads; their count is the next argument */
+	RN_ARG_DATA_OUT,	/* bytes the call fills; their count is the return value */
 	/* captured: the bytes follow the record as a tagged item */
 	RN_ARG_CAPTURE_FIRST,
 	RN_ARG_PATH = RN_ARG_CAPTURE_FIRST, /* NUL-terminated, cut at strsize */
@@ -51,7 +61,20 @@ enum rn_arg {
 	RN_ARG_STATUSP,		/* int * wait status filled by the call */
 	RN_ARG_PIDP,		/* pid_t * filled by the call */
 	RN_ARG_TIMESPEC,	/* const struct timespec * */
-	RN_ARG_CAPTURE_LAST = RN_ARG_TIMESPEC,
+	RN_ARG_STATBUF,		/* struct stat * filled by the call */
+	RN_ARG_STATXBUF,	/* struct statx * filled by the call */
+	RN_ARG_POLLFDS,		/* struct pollfd[next argument], read and filled */
+	RN_ARG_EPOLLEV,		/* const struct epoll_event * */
+	RN_ARG_EPOLLEVS,	/* struct epoll_event[] filled: as many as returned */
+	RN_ARG_IOVEC,		/* const struct iovec[next argument]: the sizes */
+	RN_ARG_IOCTLARG,	/* ioctl's third argument, read by the preceding IOCTLREQ */
+	RN_ARG_SOCKOPTVAL,	/* setsockopt's value; its length is the next argument */
+	RN_ARG_RLIMIT,		/* const struct rlimit * */
+	RN_ARG_RLIMIT_OUT,	/* struct rlimit * filled by the call */
+	RN_ARG_UTSNAME,		/* struct utsname * filled by the call */
+	RN_ARG_SIGACTION,	/* const struct sigaction * (glibc's) */
+	RN_ARG_SIGACTION_OUT,	/* struct sigaction * filled by the call */
+	RN_ARG_CAPTURE_LAST = RN_ARG_SIGACTION_OUT,
 	/* implied constants */
 	RN_ARG_IMPLIED_FIRST,
 	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,
@@ -72,7 +95,10 @@ enum rn_class {
 /* How the return value reads. ADDR and FCNTL fail as NEG1 does; ADDR
  * prints as an address (mmap), FCNTL as the flags F_GETFL/F_GETFD return. */
 enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
-	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL };
+	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL,
+	      /* fails as NEG1; a success shows the revents of the row's
+	       * POLLFDS after the count, a 0 as (Timeout) */
+	      RN_RET_POLL };
 
 #define RN_MAX_TYPES 8
 #define RN_MAX_ARGS 8
@@ -87,6 +113,7 @@ struct rn_fn_info {
 	uint8_t custom;		/* 1 when the wrapper is hand-written */
 	uint8_t capture;	/* 1 when some argument is captured as bytes */
 	uint8_t types[RN_MAX_TYPES];
+	uint8_t data;		/* 1 when some argument is DATA_IN or DATA_OUT */
 };
 
 /* Table indices: RN_IDX_open, RN_IDX_read, ... */

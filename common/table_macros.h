@@ -25,7 +25,7 @@
 #define RN_IS_CAP(t) (RN_ARG_##t >= RN_ARG_CAPTURE_FIRST && RN_ARG_##t <= RN_ARG_CAPTURE_LAST)
 
 /* RN_ANY_T(P, (a, b, ...)): P(a) | P(b) | ..., at compile time (up to 8) */
-#define RN_ANY_0(P) 0
+#define RN_ANY_0(P, ...) 0
 #define RN_ANY_1(P, a) (P(a))
 #define RN_ANY_2(P, a, ...) (P(a) | RN_ANY_1(P, __VA_ARGS__))
 #define RN_ANY_3(P, a, ...) (P(a) | RN_ANY_2(P, __VA_ARGS__))
@@ -38,6 +38,7 @@
 #define RN_ANY_T(P, tup) RN_ANY_T_(P, RN_UNPAREN tup)
 #define RN_ANY_T_(P, ...) RN_ANY(P, __VA_ARGS__)
 #define RN_IS_SAOUT(t) (RN_ARG_##t == RN_ARG_SOCKADDR_OUT)
+#define RN_IS_DATA(t) (RN_ARG_##t == RN_ARG_DATA_IN || RN_ARG_##t == RN_ARG_DATA_OUT)
 
 #define RN_PFX_0()
 #define RN_PFX_1(a) RN_ARG_##a

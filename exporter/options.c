@@ -40,6 +40,10 @@ const char rn_opts_usage[] =
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
 	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
+	"                     and of each data buffer (default 32, as strace)\n"
+	"  --data-size N      bytes kept of each buffer read or written (read, write,\n"
+	"                     send, recv...); 0: only its address. Default: -s's for\n"
+	"                     text output, 0 for JSON and OTLP\n"
 	"  -q                 suppress notes on stderr\n"
 	"\n"
 	"Filtering:\n"
@@ -237,6 +241,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
        OPT_REDACT, OPT_COMPLETE };
+/* decode's options (data capture, fault injection), numbered apart */
+enum { OPT_DATA_SIZE = 512 };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -246,7 +252,7 @@ enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 }
 static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
-	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE:
+	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_DATA_SIZE:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -387,6 +393,19 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 	}
 }
 
+/* Data capture as strace users expect it: the first -s bytes (32 unless
+ * -s says otherwise) of each buffer when call lines are printed as text;
+ * none for JSON, OTLP or a summary, unless --data-size asks. The
+ * environment's RENACER_DATASIZE counts as asking. */
+static void rn_data_finish_opts(struct rn_opts *o)
+{
+	if (o->datasize_given || getenv("RENACER_DATASIZE"))
+		return;
+	int text_lines = o->format == RN_FMT_TEXT && !o->summary;
+	uint32_t n = o->strsize_given ? o->shim.strsize : 32;
+	o->shim.datasize = text_lines ? (n < RN_DATASIZE_MAX ? n : RN_DATASIZE_MAX) : 0;
+}
+
 /* After the command line: final OTLP settings, and the file is checked
  * now, while an error can still stop the run before it starts. */
 static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned flags)
@@ -482,6 +501,12 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 's':
 		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
 			return rn_bad_opt(e, "-s", arg, why);
+		o->strsize_given = 1;
+		break;
+	case OPT_DATA_SIZE:
+		if (rn_setting_set(&o->shim, RN_SET_DATASIZE, arg, &why))
+			return rn_bad_opt(e, "--data-size", arg, why);
+		o->datasize_given = 1;
 		break;
 	case 't':
 		if (o->tstamp < RN_TS_TTT)
@@ -580,6 +605,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "redact-paths", required_argument, NULL, OPT_REDACT },
 		{ "complete", no_argument, NULL, OPT_COMPLETE },
+		/* decode */
+		{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -637,6 +664,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
 		return rc;
+	rn_data_finish_opts(o);
 	o->otlp.quiet = o->quiet;
 	o->otlp.program = o->argv ? o->argv[0] : NULL;
 	if ((rc = rn_otlp_finish_opts(&e, o, flags)))

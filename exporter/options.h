@@ -30,6 +30,10 @@ struct rn_opts {
 	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;
+	/* decode: -s given, --data-size given (data capture's default
+	 * depends on the output: on for text lines, off for JSON/OTLP) */
+	int strsize_given;
+	int datasize_given;
 	const char *session_dir;	/* --session-dir: exporter mode */
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */

@@ -89,6 +89,7 @@ struct rn_global {
 	 * before the program's seccomp call, read on every slow path. */
 	int sandboxed;
 	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
+	uint32_t datasize;	/* RENACER_DATASIZE: bytes kept of a data buffer, 0: none */
 };
 
 extern struct rn_global rn_g;

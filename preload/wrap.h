@@ -41,6 +41,10 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_RETV_ADDR(r) RN_RETV_NEG1(r)
 #define RN_FAILED_ADDR(r) RN_FAILED_NEG1(r)
 #define RN_ERR_ADDR(r, e) RN_ERR_NEG1(r, e)
+/* poll's return records and fails as NEG1; only its printing differs */
+#define RN_RETV_POLL(r) RN_RETV_NEG1(r)
+#define RN_FAILED_POLL(r) RN_FAILED_NEG1(r)
+#define RN_ERR_POLL(r, e) RN_ERR_NEG1(r, e)
 
 /* rn_addrlen_pre: for a row with an output address (SOCKADDR_OUT, its
  * length pointer the next argument), keeps the caller's buffer size from

@@ -12,6 +12,8 @@
 #include "fmt_priv.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -223,6 +225,75 @@ static int put_fcntlarg(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 	return 1;
 }
 
+static int put_ioctlreq(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(ioctl_reqs), 0);
+	return 1;
+}
+
+static int put_socklevel(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(sock_levels), 1);
+	return 1;
+}
+
+/* an option's name is its level's: the call argument before it */
+static int put_sockopt(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	uint32_t level = it->k >= 2 ? (uint32_t)it->ev->arg[it->k - 2] : UINT32_MAX;
+	switch (level) {
+	case SOL_SOCKET:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_socket), 1);
+		break;
+	case IPPROTO_TCP:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_tcp), 1);
+		break;
+	case IPPROTO_IP:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_ip), 1);
+		break;
+	case IPPROTO_IPV6:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_ipv6), 1);
+		break;
+	default:
+		rn_tb_fmt(b, "%d", (int32_t)v);
+		break;
+	}
+	return 1;
+}
+
+static int put_prctlop(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(prctl_options), 1);
+	return 1;
+}
+
+/* clone flags, then the exit signal in the low byte, as strace prints them */
+static int put_cloneflags(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	uint64_t sig = v & CSIGNAL, flags = v & ~(uint64_t)CSIGNAL;
+	(void)it;
+	if (!v) {
+		rn_tb_str(b, "0");
+		return 1;
+	}
+	rn_put_flags_more(b, flags, RN_XLAT(clone_flags), 0);
+	if (sig) {
+		if (flags)
+			rn_tb_str(b, "|");
+		rn_put_sig(b, sig);
+	}
+	return 1;
+}
+
+static int put_data(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	rn_put_data(b, it->ev, it->ti - 1, v);
+	return 1;
+}
+
 static int put_sysno(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	const char *s = rn_sysno_name(v);
@@ -257,6 +328,10 @@ static scalar_fn *const scalar_fmt[RN_ARG_CAPTURE_FIRST] = {
 	[RN_ARG_EACCESS_FLAGS] = put_eaccess_flags,
 	[RN_ARG_TIMERFLAGS] = put_timerflags, [RN_ARG_SOCKPROTO] = put_sockproto,
 	[RN_ARG_FCNTLARG] = put_fcntlarg,
+	[RN_ARG_IOCTLREQ] = put_ioctlreq, [RN_ARG_SOCKLEVEL] = put_socklevel,
+	[RN_ARG_SOCKOPT] = put_sockopt, [RN_ARG_PRCTLOP] = put_prctlop,
+	[RN_ARG_CLONEFLAGS] = put_cloneflags,
+	[RN_ARG_DATA_IN] = put_data, [RN_ARG_DATA_OUT] = put_data,
 };
 
 static void put_implied(struct rn_tb *b, unsigned t)

@@ -76,6 +76,8 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
 	int raw = fi->ntypes && fi->types[0] == RN_ARG_SYSNO;
 	if (fi->ret == RN_RET_ADDR || (raw && rn_sysno_ret_addr(ev->arg[0])))
 		rn_put_hex(&b, (uint64_t)ev->ret);
+	else if (fi->ret == RN_RET_POLL)
+		rn_put_poll_ret(&b, ev);
 	else if (fi->ret != RN_RET_FCNTL || !put_fcntl_ret(&b, ev))
 		rn_tb_fmt(&b, "%lld", (long long)ev->ret);
 	return b.len;

@@ -663,7 +663,7 @@ Test(text, pid_prefix_timestamps_durations_exit_and_loss)
 	a.arg[2] = 4;
 	cr_assert_eq(s.event(&s, &a), 0);
 	/* one process so far: no prefix; 1700000000 is 22:13:20 UTC */
-	snprintf(want, sizeof want, "%-39s%s", "22:13:20.123456 getsockopt(3, 1, 4, NULL, NULL)",
+	snprintf(want, sizeof want, "%-39s%s", "22:13:20.123456 getsockopt(3, SOL_SOCKET, SO_ERROR, NULL, NULL)",
 		 " = 0 <0.000123>\n");
 
 	struct rn_event b = ev_new(RN_IDX_exit);
