@@ -425,7 +425,7 @@ static __attribute__((noinline)) void rn_write_data(struct rn_cw *w, const struc
 		uint64_t have;
 		if (ty == RN_ARG_DATA_IN && err != EFAULT)
 			have = next;
-		else if (ty == RN_ARG_DATA_OUT && !err && ret > 0)
+		else if (ty == RN_ARG_DATA_OUT && !err && ret >= 0)
 			have = (uint64_t)ret;
 		else
 			continue;
