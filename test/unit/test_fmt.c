@@ -314,18 +314,18 @@ Test(fmt, wait_status)
 	ev.arg[2] = 0;
 	cap_set(&ev, 1, &st, sizeof st, 0);
 	cr_assert_str_eq(rn_fmt_sysname(&ev), "wait4");
-	cr_assert_str_eq(args_of(&ev), "1240, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, 0");
+	cr_assert_str_eq(args_of(&ev), "1240, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL");
 
 	int32_t killed = 9;
 	ev.arg[2] = 1 | 2 | 8 | 0x40000000;
 	cap_set(&ev, 1, &killed, sizeof killed, 0);
 	cr_assert_str_eq(args_of(&ev), "1240, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], "
-			 "WNOHANG|WSTOPPED|WCONTINUED|__WALL, 0");
+			 "WNOHANG|WSTOPPED|WCONTINUED|__WALL, NULL");
 
 	struct rn_event w = ev_new(RN_IDX_wait);
 	w.arg[0] = 0;
 	cap_set(&w, 1, NULL, 0, RN_ITEM_NULL);
-	cr_assert_str_eq(args_of(&w), "-1, NULL, 0, 0");
+	cr_assert_str_eq(args_of(&w), "-1, NULL, 0, NULL");
 }
 
 /* The kernel's other two wait states, decided as strace decides them
