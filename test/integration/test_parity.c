@@ -242,3 +242,35 @@ Test(parity, a_child_and_its_status)
 {
 	parity("parity_proc", 6);
 }
+
+/* Data buffers: -s sets how much is kept, --data-size 0 keeps none,
+ * --format json keeps none unless asked, and --redact-paths applies. */
+Test(parity, data_size_json_and_redaction)
+{
+	struct {
+		const char *opts, *want, *unwanted;
+	} cases[] = {
+		{ "-s 4", "\"root\"..., 64)", "root:" },
+		{ "--data-size 0", ", 0x", "root:" },
+		{ "--format json", "\"read\"", "root:x" },
+		{ "--format json --data-size 8", "root:x:0", NULL },
+		{ "--redact-paths root", "[REDACTED]", "root:x" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char rt[] = "/tmp/rn-par-dXXXXXX";
+		close(mkstemp(rt));
+		char *cmd;
+		cr_assert(asprintf(&cmd, "%s -o %s %s -- %s/parity_file >/dev/null", RN_EXPORTER, rt,
+				   cases[i].opts, RN_PROGS_DIR) > 0);
+		struct out o = sh_limit(cmd, 60);
+		free(cmd);
+		char *t = slurp(rt);
+		unlink(rt);
+		cr_assert_eq(o.status, 0, "%s: %s", cases[i].opts, o.se);
+		cr_assert(strstr(t, cases[i].want), "%s: no %s in\n%s", cases[i].opts, cases[i].want, t);
+		if (cases[i].unwanted)
+			cr_assert(!strstr(t, cases[i].unwanted), "%s: %s in\n%s", cases[i].opts,
+				  cases[i].unwanted, t);
+		free(t);
+	}
+}
