@@ -23,6 +23,8 @@
 #define RN_REC_TRAPPED 0x08	/* --complete: a call no wrapper made, caught
 				 * by syscall user dispatch; recorded as the
 				 * syscall row (number and six arguments) */
+#define RN_REC_INJECTED 0x10	/* fault injection: the call was not made; its
+				 * result is the -e inject= rule's */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */

@@ -18,7 +18,9 @@
 
 #include "../common/arena.h"
 #include "../common/filter.h"
+#include "../common/inject.h"
 #include "../common/record.h"
+#include "decode/names.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -51,6 +53,12 @@ const char rn_opts_usage[] =
 	"                     %desc, %network, %process, %memory, %signal, %ipc, %time,\n"
 	"                     %poll), 'all' or 'none'; a leading ! negates the set\n"
 	"  -f                 follow children (always on; accepted for strace habits)\n"
+	"  -e inject=SET:error=ERRNO[:when=EXPR]\n"
+	"                     fault injection, as strace: the calls of SET (those the\n"
+	"                     shim wraps) fail with ERRNO instead of being made;\n"
+	"                     :retval=N returns N instead, :delay_enter=US and\n"
+	"                     :delay_exit=US sleep; when=FIRST[..LAST][+[STEP]] counts\n"
+	"                     each thread's calls (default: all). Repeatable (8 rules)\n"
 	"\n"
 	"Capture:\n"
 	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
@@ -393,6 +401,50 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 	}
 }
 
+/* -e inject=SET:error=ERRNO[:when=EXPR] (:retval=N, :delay_enter=US,
+ * :delay_exit=US), repeatable: checked here, with errno names turned
+ * into numbers for the shim (RENACER_INJECT, rules joined by ';'). */
+static int rn_errno_by_name(const char *n, unsigned len)
+{
+	for (size_t i = 0; i < rn_xlat_errnos_n; i++)
+		if (strlen(rn_xlat_errnos[i].name) == len && !memcmp(rn_xlat_errnos[i].name, n, len))
+			return (int)rn_xlat_errnos[i].val;
+	return -1;
+}
+
+static int rn_inject_opt(struct rn_perr *e, struct rn_opts *o, const char *spec)
+{
+	struct rn_inject_rule r;
+	const char *why;
+	size_t len = strlen(spec);
+	if (len >= RN_INJECT_SPEC_MAX ||
+	    rn_inject_parse(&r, spec, (unsigned)len, rn_errno_by_name, &why))
+		return rn_bad_opt(e, "-e inject", spec, len >= RN_INJECT_SPEC_MAX ? "too long" : why);
+	if (o->inject_n == RN_INJECT_MAX)
+		return rn_bad_opt(e, "-e inject", spec, "at most 8 rules");
+	char one[RN_INJECT_SPEC_MAX + 16];
+	size_t k = strcspn(spec, ":");
+	memcpy(one, spec, k);
+	one[k] = '\0';
+	/* the same fields, the error as its number */
+	for (const char *f = spec + k; *f == ':';) {
+		size_t fl = strcspn(f + 1, ":");
+		if (!strncmp(f + 1, "error=", 6))
+			snprintf(one + strlen(one), sizeof one - strlen(one), ":error=%lld",
+				 (long long)r.val);
+		else
+			snprintf(one + strlen(one), sizeof one - strlen(one), ":%.*s", (int)fl, f + 1);
+		f += 1 + fl;
+	}
+	size_t used = strlen(o->inject);
+	if (used + strlen(one) + 2 > sizeof o->inject)
+		return rn_bad_opt(e, "-e inject", spec, "too many rules");
+	snprintf(o->inject + used, sizeof o->inject - used, "%s%s", used ? ";" : "", one);
+	o->inject_n++;
+	o->shim.inject = o->inject;
+	return 0;
+}
+
 /* Data capture as strace users expect it: the first -s bytes (32 unless
  * -s says otherwise) of each buffer when call lines are printed as text;
  * none for JSON, OTLP or a summary, unless --data-size asks. The
@@ -495,6 +547,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 					  "expected time, calls, errors, name, avg-time, max-time or nothing");
 		break;
 	case 'e':
+		if (!strncmp(arg, "inject=", 7))
+			return rn_inject_opt(e, o, arg + 7);
 		if ((rc = rn_set_filter(e, o, "-e", arg)))
 			return rc;
 		break;

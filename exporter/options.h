@@ -34,6 +34,9 @@ struct rn_opts {
 	 * depends on the output: on for text lines, off for JSON/OTLP) */
 	int strsize_given;
 	int datasize_given;
+	/* -e inject= rules for the shim, joined by ';' (RENACER_INJECT) */
+	char inject[8 * 272];
+	unsigned inject_n;
 	const char *session_dir;	/* --session-dir: exporter mode */
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */

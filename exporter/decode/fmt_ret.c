@@ -48,7 +48,7 @@ static int put_fcntl_ret(struct rn_tb *b, const struct rn_event *ev)
 	return 1;
 }
 
-size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
+static size_t rn_fmt_ret_value(char *buf, size_t cap, const struct rn_event *ev)
 {
 	struct rn_tb b;
 
@@ -81,4 +81,16 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
 	else if (fi->ret != RN_RET_FCNTL || !put_fcntl_ret(&b, ev))
 		rn_tb_fmt(&b, "%lld", (long long)ev->ret);
 	return b.len;
+}
+
+size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
+{
+	size_t n = rn_fmt_ret_value(buf, cap, ev);
+	if (n && (ev->flags & RN_EV_INJECTED)) {
+		/* strace's mark of a tampered result */
+		struct rn_tb b = { buf, cap, n };
+		rn_tb_str(&b, " (INJECTED)");
+		n = b.len;
+	}
+	return n;
 }

@@ -329,7 +329,9 @@ void rn_cap_sigaction(const struct cap_ctx *c)
 void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v)
 {
 	const struct rn_capture *c = i < RN_MAX_TYPES ? &ev->cap[i] : NULL;
-	if (!c || !c->present || !c->data || ev->err) {
+	/* what was captured is good: the shim keeps a buffer the call
+	 * filled only after a success, one it read unless it faulted */
+	if (!c || !c->present || !c->data) {
 		rn_put_ptr(b, v);
 		return;
 	}

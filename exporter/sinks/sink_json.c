@@ -89,6 +89,8 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	put(st, "]", 1);
 	if (ev->flags & RN_EV_TRAPPED)
 		puts_(st, ",\"trapped\":true");
+	if (ev->flags & RN_EV_INJECTED)
+		puts_(st, ",\"injected\":true");
 
 	if (ev->flags & RN_EV_UNFINISHED) {
 		puts_(st, (ev->flags & RN_EV_BLOCKED) ? ",\"unfinished\":true,\"blocked\":true"

@@ -274,3 +274,95 @@ Test(parity, data_size_json_and_redaction)
 		free(t);
 	}
 }
+
+/* ---------------------------------------------------- fault injection */
+
+/* Runs inject_write traced with 'opts'; its stdout in *so, the trace
+ * returned. */
+static char *inject_run(const char *opts, char **so, int *status)
+{
+	char rt[] = "/tmp/rn-par-iXXXXXX";
+	close(mkstemp(rt));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s -o %s %s -- %s/inject_write", RN_EXPORTER, rt, opts,
+			   RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	char *t = slurp(rt);
+	unlink(rt);
+	*so = o.so;
+	*status = o.status;
+	return t;
+}
+
+Test(inject, the_third_write_fails_with_enospc)
+{
+	char *so;
+	int st;
+	char *t = inject_run("-e inject=write:error=ENOSPC:when=3", &so, &st);
+	cr_assert_eq(st, 0);
+	cr_assert_str_eq(so, "write 1: 4 ok\nwrite 2: 4 ok\nwrite 3: -1 No space left on device\n"
+			     "write 4: 4 ok\nretry: 5 after 1 tries\n");
+	cr_assert_eq(count_of(t, "(INJECTED)"), 1, "%s", t);
+	cr_assert(matches(t, "^write\\([0-9]+, \"data\", 4\\) += -1 ENOSPC \\(No space left on device\\) "
+			     "\\(INJECTED\\)$"), "%s", t);
+	free(t);
+}
+
+Test(inject, a_retry_loop_sees_two_eagains_then_succeeds)
+{
+	char *so;
+	int st;
+	char *t = inject_run("-e inject=write:error=EAGAIN:when=5..6", &so, &st);
+	cr_assert_eq(st, 0);
+	cr_assert(strstr(so, "write 4: 4 ok\nretry: 5 after 3 tries\n"), "%s", so);
+	cr_assert_eq(count_of(t, "EAGAIN (Resource temporarily unavailable) (INJECTED)"), 2, "%s", t);
+	free(t);
+}
+
+Test(inject, retval_every_second_call_and_json)
+{
+	char *so;
+	int st;
+	char *t = inject_run("-e inject=write:retval=1:when=2+2", &so, &st);
+	cr_assert_eq(st, 0);
+	cr_assert(strstr(so, "write 1: 4 ok\nwrite 2: 1 ok\nwrite 3: 4 ok\nwrite 4: 1 ok\n"), "%s", so);
+	cr_assert_eq(count_of(t, "= 1 (INJECTED)"), 2, "%s", t);
+	free(t);
+	t = inject_run("--format json -e inject=write:error=28:when=1", &so, &st);
+	cr_assert_eq(st, 0);
+	cr_assert_eq(count_of(t, "\"injected\":true"), 1, "%s", t);
+	free(t);
+}
+
+Test(inject, bad_rules_exit_2_with_one_line)
+{
+	const char *bad[] = { "-e inject=write:error=EFOO", "-e inject=write", "-e inject=nosuch:error=EIO",
+			      "-e inject=write:error=EIO:when=0", "-e inject=write:error=EIO:retval=1" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *cmd;
+		cr_assert(asprintf(&cmd, "%s %s -- true", RN_EXPORTER, bad[i]) > 0);
+		struct out o = sh_limit(cmd, 30);
+		free(cmd);
+		cr_assert_eq(o.status, 2, "%s: status %d", bad[i], o.status);
+		cr_assert_eq(count_of(o.se, "\n"), 1, "%s: %s", bad[i], o.se);
+		cr_assert(strstr(o.se, "inject"), "%s: %s", bad[i], o.se);
+	}
+}
+
+Test(inject, otlp_spans_say_injected)
+{
+	char of[] = "/tmp/rn-par-oXXXXXX";
+	close(mkstemp(of));
+	unlink(of);
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s -c -o /dev/null --otlp-file %s -e inject=write:error=ENOSPC:when=3 "
+				 "-- %s/inject_write", RN_EXPORTER, of, RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	char *t = slurp(of);
+	unlink(of);
+	cr_assert_eq(count_of(t, "\"renacer.injected\",\"value\":{\"boolValue\":true}"), 1, "%s", t);
+	free(t);
+}
