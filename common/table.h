@@ -80,6 +80,8 @@ enum rn_arg {
 	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,
 	RN_ARG_EMPTYPATH, RN_ARG_SYMNOFOLLOW, RN_ARG_REALTIME, RN_ARG_ALLPIDS,
 	RN_ARG_NULLP, RN_ARG_DIROFLAGS, RN_ARG_GETFL, RN_ARG_HIDDEN,
+	RN_ARG_THREADARGS,	/* clone3's arguments for a pthread_create */
+	RN_ARG_CLONEARGS_SIZE,	/* sizeof(struct clone_args) */
 	RN_ARG__COUNT
 };
 
@@ -98,7 +100,10 @@ enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
 	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL,
 	      /* fails as NEG1; a success shows the revents of the row's
 	       * POLLFDS after the count, a 0 as (Timeout) */
-	      RN_RET_POLL };
+	      RN_RET_POLL,
+	      /* fails as ERRNUM (the errno is the record's err); a success
+	       * returns the new thread's id, 0 when it could not be known */
+	      RN_RET_TID };
 
 #define RN_MAX_TYPES 8
 #define RN_MAX_ARGS 8

@@ -42,6 +42,13 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_RETV_ADDR(r) RN_RETV_NEG1(r)
 #define RN_FAILED_ADDR(r) RN_FAILED_NEG1(r)
 #define RN_ERR_ADDR(r, e) RN_ERR_NEG1(r, e)
+/* pthread_create's records and fails as ERRNUM; the wrapper puts the new
+ * thread's id in the record */
+#define RN_RETV_TID(r) RN_RETV_ERRNUM(r)
+#define RN_FAILED_TID(r) RN_FAILED_ERRNUM(r)
+#define RN_ERR_TID(r, e) RN_ERR_ERRNUM(r, e)
+#define RN_INJ_FAIL_TID(rtype, e) RN_INJ_FAIL_ERRNUM(rtype, e)
+#define RN_INJ_VALUE_OK_TID 0
 /* poll's return records and fails as NEG1; only its printing differs */
 #define RN_RETV_POLL(r) RN_RETV_NEG1(r)
 #define RN_FAILED_POLL(r) RN_FAILED_NEG1(r)

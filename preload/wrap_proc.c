@@ -384,6 +384,22 @@ static void *rn_thread_start(void *p)
 	return s.fn(s.arg);
 }
 
+/* The id of the thread pthread_create just made, as clone3 returned it
+ * (0 when unknown): pthread_getcpuclockid encodes it in the clock id the
+ * kernel's way (MAKE_THREAD_CPUCLOCK: ~tid << 3 | flags). A detached
+ * thread may be gone already, its pthread_t with it: not asked. */
+static __attribute__((noinline)) int64_t rn_new_tid(const pthread_t *th,
+						    const pthread_attr_t *attr)
+{
+	int det = PTHREAD_CREATE_JOINABLE;
+	if (attr && pthread_attr_getdetachstate(attr, &det))
+		return 0;
+	clockid_t clk;
+	if (det != PTHREAD_CREATE_JOINABLE || pthread_getcpuclockid(*th, &clk))
+		return 0;
+	return (int64_t)~(clk >> 3);
+}
+
 RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
 			     void *arg)
 {
@@ -394,7 +410,7 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	struct rn_start *s = rn_g.arena.hdr && !rn_g.sandboxed ? malloc(sizeof *s) : NULL;
 	if (!s && rn_g.sandboxed && rn_want(RN_IDX_pthread_create)) {
 		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
-		RN_RECORD(pthread_create, ERRNUM, int, real(th, attr, fn, arg), 1);
+		RN_RECORD(pthread_create, TID, int, real(th, attr, fn, arg), 1);
 	}
 	if (!s)
 		return real(th, attr, fn, arg);
@@ -422,7 +438,7 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		free(s);
 	}
 	if (rn_want(RN_IDX_pthread_create))
-		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r, r, a_);
+		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r ? r : rn_new_tid(th, attr), r, a_);
 	errno = e;
 	return r;
 }

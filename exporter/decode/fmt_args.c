@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -350,7 +351,16 @@ static void put_implied(struct rn_tb *b, unsigned t)
 		[RN_ARG_GETFL - RN_ARG_IMPLIED_FIRST] = "F_GETFL",
 		/* an address only glibc knows (fdopendir's stat buffer) */
 		[RN_ARG_HIDDEN - RN_ARG_IMPLIED_FIRST] = "...",
+		/* what glibc's pthread_create passes clone3 (the flags are
+		 * its constant set; addresses only it knows) */
+		[RN_ARG_THREADARGS - RN_ARG_IMPLIED_FIRST] =
+			"{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+			"CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, ...}",
 	};
+	if (t == RN_ARG_CLONEARGS_SIZE) {
+		rn_tb_fmt(b, "%zu", sizeof(struct clone_args));
+		return;
+	}
 	unsigned i = t - RN_ARG_IMPLIED_FIRST;
 	if (i < sizeof implied / sizeof *implied && implied[i])
 		rn_tb_str(b, implied[i]);

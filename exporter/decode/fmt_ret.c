@@ -60,7 +60,15 @@ static size_t rn_fmt_ret_value(char *buf, size_t cap, const struct rn_event *ev)
 		return b.len;
 	}
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
-	if (fi->ret == RN_RET_ERRNUM) {
+	if (fi->ret == RN_RET_TID && !ev->err) {
+		/* the new thread's id; 0: not known */
+		if (ev->ret > 0)
+			rn_tb_fmt(&b, "%lld", (long long)ev->ret);
+		else
+			rn_tb_str(&b, "?");
+		return b.len;
+	}
+	if (fi->ret == RN_RET_ERRNUM || fi->ret == RN_RET_TID) {
 		/* the value is the error itself; the decoder copies it to err */
 		int e = ev->err ? ev->err : (int)ev->ret;
 		if (e > 0)

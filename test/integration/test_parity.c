@@ -366,3 +366,29 @@ Test(inject, otlp_spans_say_injected)
 	cr_assert_eq(count_of(t, "\"renacer.injected\",\"value\":{\"boolValue\":true}"), 1, "%s", t);
 	free(t);
 }
+
+/* pthread_create is shown as the clone3 it makes, never with its own
+ * arguments, and returns the new thread's id as strace shows it. */
+Test(parity, pthread_create_is_clone3_returning_the_tid)
+{
+	char rt[] = "/tmp/rn-par-tXXXXXX";
+	close(mkstemp(rt));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s -o %s -- %s/parity_thread >/dev/null", RN_EXPORTER, rt,
+			   RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	char *t = slurp(rt);
+	unlink(rt);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	const char *c = strstr(t, "\nclone3({flags=CLONE_VM|");
+	cr_assert_not_null(c, "%s", t);
+	const char *eq = strstr(c, ") = ");
+	cr_assert_not_null(eq, "%s", t);
+	long tid = strtol(eq + 4, NULL, 10);
+	cr_assert_gt(tid, 0, "%s", t);
+	char want[64];
+	snprintf(want, sizeof want, "[pid %5ld] write(1, \"\", 0)", tid);
+	cr_assert(strstr(t, want), "no '%s' in\n%s", want, t);
+	free(t);
+}

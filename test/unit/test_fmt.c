@@ -162,9 +162,15 @@ Test(fmt, errnum_and_stream_returns)
 	ev.ret = EAGAIN;
 	ev.err = EAGAIN;
 	cr_assert_str_eq(ret_of(&ev), "-1 EAGAIN (Resource temporarily unavailable)");
-	ev.ret = 0;
+	/* a success returns the new thread's id, as clone3 does */
+	ev.ret = 1234;
 	ev.err = 0;
-	cr_assert_str_eq(ret_of(&ev), "0");
+	cr_assert_str_eq(ret_of(&ev), "1234");
+	ev.ret = 0;
+	cr_assert_str_eq(ret_of(&ev), "?", "an id the wrapper could not learn");
+	struct rn_event sp = ev_new(RN_IDX_posix_spawn);
+	sp.ret = 0;
+	cr_assert_str_eq(ret_of(&sp), "0");
 
 	struct rn_event f = ev_new(RN_IDX_fopen);
 	f.ret = 5;
