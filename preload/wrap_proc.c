@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../common/rawsys.h"
 #include "wrap.h"
 
 extern char **environ;
@@ -370,14 +371,26 @@ struct rn_start {
 	void *(*fn)(void *);
 	void *arg;
 	size_t stack, guard;	/* the thread's stack size and guard */
+	int32_t tid;		/* the new thread's id, stored by it (atomic) */
+	uint32_t refs;		/* the creator and the thread: the last one
+				 * done with it frees it */
 };
+
+static void rn_start_put(struct rn_start *s)
+{
+	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(s);
+}
 
 /* First code of every new thread: claim its ring before the program's
  * start routine runs, so the thread's calls and its end are both seen. */
 static void *rn_thread_start(void *p)
 {
 	struct rn_start s = *(struct rn_start *)p;
-	free(p);
+	/* our id for the creator's record of the clone3 (rn_new_tid) */
+	__atomic_store_n(&((struct rn_start *)p)->tid, (int32_t)rn_sys0(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	rn_start_put(p);
 	rn_stack_note_thread((uintptr_t)__builtin_frame_address(0), s.stack, s.guard);
 	rn_thread_claim();
 	rn_sud_thread_on();	/* --complete: before any call of the program's */
@@ -385,19 +398,22 @@ static void *rn_thread_start(void *p)
 }
 
 /* The id of the thread pthread_create just made, as clone3 returned it
- * (0 when unknown): pthread_getcpuclockid encodes it in the clock id the
- * kernel's way (MAKE_THREAD_CPUCLOCK: ~tid << 3 | flags). A detached
- * thread may be gone already, its pthread_t with it: not asked. */
+ * (0 when unknown): the one it stored when it started, else (not started
+ * yet) the one pthread_getcpuclockid encodes in the clock id the kernel's
+ * way (MAKE_THREAD_CPUCLOCK: ~tid << 3 | flags). A detached thread may be
+ * gone already, its pthread_t with it: only its own word counts. */
 static __attribute__((noinline)) int64_t rn_new_tid(const pthread_t *th,
-						    const pthread_attr_t *attr)
+						    const pthread_attr_t *attr, struct rn_start *s)
 {
+	int32_t tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
 	int det = PTHREAD_CREATE_JOINABLE;
-	if (attr && pthread_attr_getdetachstate(attr, &det))
-		return 0;
 	clockid_t clk;
-	if (det != PTHREAD_CREATE_JOINABLE || pthread_getcpuclockid(*th, &clk))
-		return 0;
-	return (int64_t)~(clk >> 3);
+	if (!tid && !(attr && pthread_attr_getdetachstate(attr, &det)) &&
+	    det == PTHREAD_CREATE_JOINABLE && pthread_getcpuclockid(*th, &clk) == 0)
+		tid = (int32_t)~(clk >> 3);
+	if (!tid)	/* it started and ended between the two looks */
+		tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+	return tid > 0 ? tid : 0;
 }
 
 RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
@@ -416,6 +432,8 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		return real(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	s->tid = 0;
+	s->refs = 2;
 	pthread_attr_t def;
 	const pthread_attr_t *sa = attr;
 	s->stack = s->guard = 0;
@@ -438,7 +456,9 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		free(s);
 	}
 	if (rn_want(RN_IDX_pthread_create))
-		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r ? r : rn_new_tid(th, attr), r, a_);
+		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r ? r : rn_new_tid(th, attr, s), r, a_);
+	if (!r)
+		rn_start_put(s);
 	errno = e;
 	return r;
 }

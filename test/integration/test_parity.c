@@ -381,7 +381,7 @@ Test(parity, pthread_create_is_clone3_returning_the_tid)
 	char *t = slurp(rt);
 	unlink(rt);
 	cr_assert_eq(o.status, 0, "%s", o.se);
-	const char *c = strstr(t, "\nclone3({flags=CLONE_VM|");
+	const char *c = strstr(t, "clone3({flags=CLONE_VM|");
 	cr_assert_not_null(c, "%s", t);
 	const char *eq = strstr(c, ") = ");
 	cr_assert_not_null(eq, "%s", t);
@@ -390,5 +390,28 @@ Test(parity, pthread_create_is_clone3_returning_the_tid)
 	char want[64];
 	snprintf(want, sizeof want, "[pid %5ld] write(1, \"\", 0)", tid);
 	cr_assert(strstr(t, want), "no '%s' in\n%s", want, t);
+	free(t);
+}
+
+/* JSON: "values" beside "args": numbers as numbers, strings as strings,
+ * flags as lists; "args" as before. */
+Test(parity, json_values_beside_args)
+{
+	char rt[] = "/tmp/rn-par-jXXXXXX";
+	close(mkstemp(rt));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s --format json -o %s -- %s/parity_file >/dev/null", RN_EXPORTER, rt,
+			   RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	char *t = slurp(rt);
+	unlink(rt);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(matches(t, "\"args\":\\[\"AT_FDCWD\",\"\\\\\"/etc/passwd\\\\\"\",\"O_RDONLY\\|O_CLOEXEC\"\\],"
+			     ".*\"values\":\\[\"AT_FDCWD\",\"/etc/passwd\",\\[\"O_RDONLY\",\"O_CLOEXEC\"\\]\\]\\}$"),
+		  "%s", t);
+	cr_assert(matches(t, "\"func\":\"pread\",\"args\":\\[\"[0-9]+\",\"0x[0-9a-f]+\",\"8\",\"4\"\\],"
+			     ".*\"values\":\\[[0-9]+,[0-9]+,8,4\\]\\}$"), "%s", t);
+	cr_assert(strstr(t, "\"values\":[[\"EPOLL_CLOEXEC\"]]"), "%s", t);
 	free(t);
 }

@@ -748,8 +748,10 @@ Test(json, event_lines)
 	const char *want1 =
 		"{\"ts\":1700000000123456789,\"pid\":1234,\"tid\":1234,\"syscall\":\"openat\","
 		"\"func\":\"fopen\",\"args\":[\"AT_FDCWD\",\"\\\"/tmp/\\\\377\\\\\\\"q\\\\\\\"\\\"\","
-		"\"O_WRONLY|O_CREAT|O_TRUNC\",\"0666\"],\"ret\":-1,\"errno\":\"EACCES\","
-		"\"dur_ns\":123456,\"path\":\"/tmp/\\u00ff\\\"q\\\"\"}\n";
+		"\"O_WRONLY|O_CREAT|O_TRUNC\",\"0666\"],"
+		"\"ret\":-1,\"errno\":\"EACCES\","
+		"\"dur_ns\":123456,\"path\":\"/tmp/\\u00ff\\\"q\\\"\","
+		"\"values\":[\"AT_FDCWD\",\"/tmp/\\u00ff\\\"q\\\"\",[\"O_WRONLY\",\"O_CREAT\",\"O_TRUNC\"],438]}\n";
 	cr_assert_str_eq(out_text(&c), want1);
 	cr_assert(valid_utf8((const unsigned char *)c.buf, c.len));
 
@@ -766,7 +768,7 @@ Test(json, event_lines)
 	char want[2048];
 	snprintf(want, sizeof want, "%s%s%s%s", want1,
 		 "{\"ts\":1700000000123456789,\"pid\":1234,\"tid\":1234,\"syscall\":\"exit_group\","
-		 "\"func\":\"_exit\",\"args\":[\"3\"],\"unfinished\":true}\n",
+		 "\"func\":\"_exit\",\"args\":[\"3\"],\"unfinished\":true,\"values\":[3]}\n",
 		 "{\"event\":\"exit\",\"pid\":1234,\"code\":3}\n",
 		 "{\"lost\":5,\"lost_full\":1,\"lost_nested\":0,\"lost_noring\":4}\n");
 	cr_assert_str_eq(out_text(&c), want);
