@@ -74,7 +74,9 @@ enum rn_arg {
 	RN_ARG_UTSNAME,		/* struct utsname * filled by the call */
 	RN_ARG_SIGACTION,	/* const struct sigaction * (glibc's) */
 	RN_ARG_SIGACTION_OUT,	/* struct sigaction * filled by the call */
-	RN_ARG_CAPTURE_LAST = RN_ARG_SIGACTION_OUT,
+	RN_ARG_SOCKLENP,	/* socklen_t * after a SOCKADDR_OUT: its value before
+				 * and after the call */
+	RN_ARG_CAPTURE_LAST = RN_ARG_SOCKLENP,
 	/* implied constants */
 	RN_ARG_IMPLIED_FIRST,
 	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,

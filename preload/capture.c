@@ -550,6 +550,22 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 			rn_cw_mem(w, (uint8_t)ty, p, (uint32_t)next < 64 ? (uint32_t)next : 64,
 				  err != EFAULT);
 			break;
+		case RN_ARG_SOCKLENP: {
+			/* before the call (rn_addrlen_pre, when known), then what
+			 * the kernel wrote: after a success, its to vouch for */
+			uint64_t before = a[RN_ADDRLEN_SLOT];
+			uint32_t v2[2] = { (uint32_t)before, ok && p ? *(const uint32_t *)p : 0 };
+			if (!p || !ok) {
+				rn_cw_mem(w, (uint8_t)ty, p, 4, 0);
+			} else if (before & RN_ADDRLEN_KNOWN) {
+				rn_cw_item(w, (uint8_t)ty, 0, 8);
+				rn_cw_put(w, v2, 8);
+			} else {
+				rn_cw_item(w, (uint8_t)ty, 0, 4);
+				rn_cw_put(w, &v2[1], 4);
+			}
+			break;
+		}
 		case RN_ARG_IOCTLARG: {
 			/* the request is the argument before */
 			uint32_t n = k ? rn_ioctl_argsize((unsigned long)a[k - 1]) : 0;

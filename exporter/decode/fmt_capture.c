@@ -155,7 +155,7 @@ static int arg_is_output(unsigned t)
 	return t == RN_ARG_SOCKADDR_OUT || t == RN_ARG_PIPEFDS ||
 	       t == RN_ARG_STATUSP || t == RN_ARG_PIDP || t == RN_ARG_STATBUF ||
 	       t == RN_ARG_STATXBUF || t == RN_ARG_EPOLLEVS || t == RN_ARG_RLIMIT_OUT ||
-	       t == RN_ARG_UTSNAME || t == RN_ARG_SIGACTION_OUT;
+	       t == RN_ARG_UTSNAME || t == RN_ARG_SIGACTION_OUT || t == RN_ARG_SOCKLENP;
 }
 
 
@@ -261,6 +261,7 @@ static void (*const cap_fmt[RN_ARG__COUNT])(const struct cap_ctx *) = {
 	[RN_ARG_UTSNAME] = rn_cap_utsname,
 	[RN_ARG_SIGACTION] = rn_cap_sigaction,
 	[RN_ARG_SIGACTION_OUT] = rn_cap_sigaction,
+	[RN_ARG_SOCKLENP] = rn_cap_socklenp,
 };
 
 void rn_put_capture(struct rn_fmt_iter *it, struct rn_tb *b, unsigned t,

@@ -45,6 +45,7 @@ void rn_cap_sockoptval(const struct cap_ctx *c);
 void rn_cap_rlimit(const struct cap_ctx *c);
 void rn_cap_utsname(const struct cap_ctx *c);
 void rn_cap_sigaction(const struct cap_ctx *c);
+void rn_cap_socklenp(const struct cap_ctx *c);
 /* poll's revents after the count: " ([{fd=3, revents=POLLIN}])" */
 void rn_put_poll_ret(struct rn_tb *b, const struct rn_event *ev);
 /* A data buffer (DATA_IN/DATA_OUT at type position i): its captured

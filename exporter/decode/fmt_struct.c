@@ -324,6 +324,25 @@ void rn_cap_sigaction(const struct cap_ctx *c)
 	rn_tb_str(c->b, "}");
 }
 
+/* an address length: [16], or [128 => 16] when the call changed it */
+void rn_cap_socklenp(const struct cap_ctx *c)
+{
+	uint32_t v[2];
+	if (c->n == 8) {
+		memcpy(v, c->p, 8);
+		if (v[0] != v[1]) {
+			rn_tb_fmt(c->b, "[%u => %u]", v[0], v[1]);
+			return;
+		}
+		rn_tb_fmt(c->b, "[%u]", v[1]);
+	} else if (c->n == 4) {
+		memcpy(v, c->p, 4);
+		rn_tb_fmt(c->b, "[%u]", v[0]);
+	} else {
+		rn_put_ptr(c->b, c->v);
+	}
+}
+
 /* ---- data buffers ---- */
 
 void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v)

@@ -35,6 +35,19 @@ int main(void)
 	int d = accept(s, (struct sockaddr *)&peer, &len);
 	sendto(c, "hello", 5, MSG_NOSIGNAL, NULL, 0);
 	recvfrom(d, buf, sizeof buf, 0, NULL, NULL);
+	/* UDP: the sender's address into a larger buffer: [128 => 16] */
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = 0;
+	bind(u, (struct sockaddr *)&a, sizeof a);
+	len = sizeof a;
+	getsockname(u, (struct sockaddr *)&a, &len);
+	int v = socket(AF_INET, SOCK_DGRAM, 0);
+	sendto(v, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof from;
+	recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+	close(u);
+	close(v);
 	shutdown(c, SHUT_WR);
 	close(d);
 	close(c);
