@@ -354,8 +354,8 @@ static void put_implied(struct rn_tb *b, unsigned t)
 		/* what glibc's pthread_create passes clone3 (the flags are
 		 * its constant set; addresses only it knows) */
 		[RN_ARG_THREADARGS - RN_ARG_IMPLIED_FIRST] =
-			"{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
-			"CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, ...}",
+			("{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+			 "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, ...}"),
 	};
 	if (t == RN_ARG_CLONEARGS_SIZE) {
 		rn_tb_fmt(b, "%zu", sizeof(struct clone_args));

@@ -148,7 +148,7 @@ Test(decode, data_items_name_a_data_argument_once)
 	bad.ext_len = (uint16_t)m;
 	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "position past the row");
 	m = 0;
-	item(other, &m, RN_ITEM_DATA, 0, NULL, 0);
+	item(other, &m, RN_ITEM_DATA, 0, far, 0);
 	bad.ext_len = (uint16_t)m;
 	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "no position byte");
 }
