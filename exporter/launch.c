@@ -400,7 +400,8 @@ int rn_launch(const struct rn_opts *o)
 		/* No record will ever come from this image, so the exporter has
 		 * nothing of it to write: the one line is ours, written now,
 		 * before the exporter can write anything about this run. */
-		FILE *note = o->format == RN_FMT_JSON && !o->summary ? stderr : out;	/* JSON stays JSON */
+		/* JSON and the trace-event document stay parseable */
+		FILE *note = o->format != RN_FMT_TEXT && !o->summary ? stderr : out;
 		fprintf(note, "renacer: pid %d: %s, not traced\n", (int)prog,
 			elf.is_static ? "statically linked" : "32-bit program");
 		fflush(note);

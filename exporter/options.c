@@ -37,7 +37,9 @@ const char rn_opts_usage[] =
 	"  -C                 like -c, but also print the calls\n"
 	"  -S SORTBY          sort the summary by time (default), calls, errors, name,\n"
 	"                     avg-time, max-time or nothing\n"
-	"  --format FMT       text (strace-like, the default) or json (one object per line)\n"
+	"  --format FMT       text (strace-like, the default), json (one object per line)\n"
+	"                     or perfetto (Chrome trace-event JSON for ui.perfetto.dev\n"
+	"                     and chrome://tracing; also 'chrome')\n"
 	"  -t, -tt, -ttt      prefix each line with the time of day, with microseconds,\n"
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
@@ -580,8 +582,10 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			o->format = RN_FMT_TEXT;
 		else if (!strcmp(arg, "json"))
 			o->format = RN_FMT_JSON;
+		else if (!strcmp(arg, "perfetto") || !strcmp(arg, "chrome"))
+			o->format = RN_FMT_CHROME;
 		else
-			return rn_bad_opt(e, "--format", arg, "expected text or json");
+			return rn_bad_opt(e, "--format", arg, "expected text, json or perfetto");
 		break;
 	case OPT_ON_FULL:
 		if (rn_setting_set(&o->shim, RN_SET_ON_FULL, arg, &why))

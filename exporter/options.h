@@ -17,7 +17,7 @@
 #define RN_ALLOW_UIDS_MAX 32
 #define RN_SPOOL_MB_DEFAULT 256
 
-enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
+enum rn_format { RN_FMT_TEXT, RN_FMT_JSON, RN_FMT_CHROME };
 
 struct rn_opts {
 	const char *output;	/* -o FILE, NULL for stderr */

@@ -217,6 +217,11 @@ int rn_session_pids_socket(const char *dir);
  * s->pressed when a ring was filling up (the caller should not rest). */
 size_t rn_session_pass(struct rn_session *s);
 
+/* rn_session_flush: a pass now, then every sink makes what it was given
+ * durable (written out, or sent or spooled): the control plane's "flush".
+ * Returns the records read. */
+size_t rn_session_flush(struct rn_session *s);
+
 /* The launcher's news about the program it started: its pid, then its
  * wait status. Lets the root's end carry a death by signal, which no
  * arena can record. */
