@@ -23,6 +23,8 @@
 #define RN_REC_TRAPPED 0x08	/* --complete: a call no wrapper made, caught
 				 * by syscall user dispatch; recorded as the
 				 * syscall row (number and six arguments) */
+#define RN_REC_INJECTED 0x10	/* fault injection: the call was not made; its
+				 * result is the -e inject= rule's */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
@@ -54,6 +56,10 @@ struct rn_item {
 };
 
 #define RN_ITEM_SCALAR 0xff	/* an 8-byte argument past the fourth */
+#define RN_ITEM_DATA 0xfc	/* the first bytes of a data buffer (RN_ARG_DATA_IN/
+				 * OUT), after every other item: one byte naming the
+				 * argument's position in the row's types, then the
+				 * bytes; RN_ITEM_TRUNC when the buffer held more */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or
@@ -64,5 +70,6 @@ struct rn_item {
 #define RN_STRSIZE_MAX 4096
 #define RN_ARGV_MAX 64		/* argv strings kept for exec */
 #define RN_EXT_MAX 16384	/* bytes of items after one record */
+#define RN_DATASIZE_MAX 4096	/* bytes kept of one data buffer */
 
 #endif

@@ -25,6 +25,7 @@ const struct rn_fn_info rn_fns[RN_NFUNCS] = {
 		RN_CAPS_ types,                                              \
 		{ RN_PFX types },                                            \
 		RN_NR_##sys, RN_HOW_##how == RN_HOW_VDSO,                    \
+		RN_ANY_T(RN_IS_DATA, types),                                 \
 	},
 #include "syscalls.def"
 #undef RN_FN

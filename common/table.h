@@ -38,6 +38,16 @@ enum rn_arg {
 	RN_ARG_FILEP,		/* FILE *: recorded as its fd, taken before the call */
 	RN_ARG_DIRP,		/* DIR *: recorded as its fd, taken before the call */
 	RN_ARG_SKIPFILEP,	/* FILE * recorded as its fd, not printed */
+	RN_ARG_IOCTLREQ,	/* ioctl request, by name (xlat/ioctl_reqs.in) */
+	RN_ARG_SOCKLEVEL,	/* socket option level: SOL_SOCKET, SOL_TCP... */
+	RN_ARG_SOCKOPT,		/* option name, named by the preceding SOCKLEVEL */
+	RN_ARG_PRCTLOP,		/* prctl option: PR_SET_NAME... */
+	RN_ARG_CLONEFLAGS,	/* clone flags: CLONE_VM|...|SIGCHLD */
+	/* data buffers: the pointer is kept; when data capture is on
+	 * (RENACER_DATASIZE) the first bytes follow as an RN_ITEM_DATA item
+	 * after every other item */
+	RN_ARG_DATA_IN,		/* bytes the call reads; their count is the next argument */
+	RN_ARG_DATA_OUT,	/* bytes the call fills; their count is the return value */
 	/* captured: the bytes follow the record as a tagged item */
 	RN_ARG_CAPTURE_FIRST,
 	RN_ARG_PATH = RN_ARG_CAPTURE_FIRST, /* NUL-terminated, cut at strsize */
@@ -51,12 +61,29 @@ enum rn_arg {
 	RN_ARG_STATUSP,		/* int * wait status filled by the call */
 	RN_ARG_PIDP,		/* pid_t * filled by the call */
 	RN_ARG_TIMESPEC,	/* const struct timespec * */
-	RN_ARG_CAPTURE_LAST = RN_ARG_TIMESPEC,
+	RN_ARG_STATBUF,		/* struct stat * filled by the call */
+	RN_ARG_STATXBUF,	/* struct statx * filled by the call */
+	RN_ARG_POLLFDS,		/* struct pollfd[next argument], read and filled */
+	RN_ARG_EPOLLEV,		/* const struct epoll_event * */
+	RN_ARG_EPOLLEVS,	/* struct epoll_event[] filled: as many as returned */
+	RN_ARG_IOVEC,		/* const struct iovec[next argument]: the sizes */
+	RN_ARG_IOCTLARG,	/* ioctl's third argument, read by the preceding IOCTLREQ */
+	RN_ARG_SOCKOPTVAL,	/* setsockopt's value; its length is the next argument */
+	RN_ARG_RLIMIT,		/* const struct rlimit * */
+	RN_ARG_RLIMIT_OUT,	/* struct rlimit * filled by the call */
+	RN_ARG_UTSNAME,		/* struct utsname * filled by the call */
+	RN_ARG_SIGACTION,	/* const struct sigaction * (glibc's) */
+	RN_ARG_SIGACTION_OUT,	/* struct sigaction * filled by the call */
+	RN_ARG_SOCKLENP,	/* socklen_t * after a SOCKADDR_OUT: its value before
+				 * and after the call */
+	RN_ARG_CAPTURE_LAST = RN_ARG_SOCKLENP,
 	/* implied constants */
 	RN_ARG_IMPLIED_FIRST,
 	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,
 	RN_ARG_EMPTYPATH, RN_ARG_SYMNOFOLLOW, RN_ARG_REALTIME, RN_ARG_ALLPIDS,
 	RN_ARG_NULLP, RN_ARG_DIROFLAGS, RN_ARG_GETFL, RN_ARG_HIDDEN,
+	RN_ARG_THREADARGS,	/* clone3's arguments for a pthread_create */
+	RN_ARG_CLONEARGS_SIZE,	/* sizeof(struct clone_args) */
 	RN_ARG__COUNT
 };
 
@@ -79,7 +106,13 @@ enum rn_class {
  * prints as an address (mmap), FCNTL as the flags F_GETFL/F_GETFD return. */
 enum rn_ret { RN_RET_NEG1, RN_RET_ERRNUM, RN_RET_FILEP, RN_RET_DIRP,
 	      RN_RET_VOID, RN_RET_NORET, RN_RET_ADDR, RN_RET_FCNTL,
-	      RN_RET_NULLP /* a pointer, NULL fails (getcwd); prints as ADDR */ };
+	      RN_RET_NULLP, /* a pointer, NULL fails (getcwd); prints as ADDR */
+	      /* fails as NEG1; a success shows the revents of the row's
+	       * POLLFDS after the count, a 0 as (Timeout) */
+	      RN_RET_POLL,
+	      /* fails as ERRNUM (the errno is the record's err); a success
+	       * returns the new thread's id, 0 when it could not be known */
+	      RN_RET_TID };
 
 #define RN_MAX_TYPES 8
 #define RN_MAX_ARGS 8
@@ -96,6 +129,7 @@ struct rn_fn_info {
 	uint8_t types[RN_MAX_TYPES];
 	int16_t nr;		/* sys's x86-64 number (<asm/unistd_64.h>); -1: syscall(2) */
 	uint8_t asked;		/* VDSO row: recorded only when named in -e trace= */
+	uint8_t data;		/* 1 when some argument is DATA_IN or DATA_OUT */
 };
 
 /* Table indices: RN_IDX_open, RN_IDX_read, ... */

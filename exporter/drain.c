@@ -240,7 +240,8 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		} else {
 			bad = rn_queue(s, a, t, &rec, ext, rec.ext_len,
 				       ((rec.flags & RN_REC_EXEC_START) ? RN_EV_EXEC_START : 0) |
-					       ((rec.flags & RN_REC_TRAPPED) ? RN_EV_TRAPPED : 0));
+					       ((rec.flags & RN_REC_TRAPPED) ? RN_EV_TRAPPED : 0) |
+					       ((rec.flags & RN_REC_INJECTED) ? RN_EV_INJECTED : 0));
 		}
 		if (bad)
 			s->stats.corrupt++;

@@ -58,6 +58,7 @@ struct rn_proc {
 				 * in when it died, read from the ring's control
 				 * block; its arguments are unknown (all zero) */
 #define RN_EV_TRAPPED 0x08	/* --complete: caught by dispatch, no wrapper */
+#define RN_EV_INJECTED 0x10	/* -e inject=: not made; the result is the rule's */
 
 struct rn_event {
 	const struct rn_proc *proc;

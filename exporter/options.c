@@ -18,7 +18,9 @@
 
 #include "../common/arena.h"
 #include "../common/filter.h"
+#include "../common/inject.h"
 #include "../common/record.h"
+#include "decode/names.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -42,6 +44,10 @@ const char rn_opts_usage[] =
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
 	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
+	"                     and of each data buffer (default 32, as strace)\n"
+	"  --data-size N      bytes kept of each buffer read or written (read, write,\n"
+	"                     send, recv...); 0: only its address. Default: -s's for\n"
+	"                     text output, 0 for JSON and OTLP\n"
 	"  -q                 suppress notes on stderr\n"
 	"\n"
 	"Filtering:\n"
@@ -52,6 +58,12 @@ const char rn_opts_usage[] =
 	"                     'all' or 'none'; a leading ! negates the set; vDSO calls\n"
 	"                     (clock_gettime, gettimeofday, time, getcpu) only by name\n"
 	"  -f                 follow children (always on; accepted for strace habits)\n"
+	"  -e inject=SET:error=ERRNO[:when=EXPR]\n"
+	"                     fault injection, as strace: the calls of SET (those the\n"
+	"                     shim wraps) fail with ERRNO instead of being made;\n"
+	"                     :retval=N returns N instead, :delay_enter=US and\n"
+	"                     :delay_exit=US sleep; when=FIRST[..LAST][+[STEP]] counts\n"
+	"                     each thread's calls (default: all). Repeatable (8 rules)\n"
 	"\n"
 	"Capture:\n"
 	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
@@ -245,6 +257,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
        OPT_REDACT, OPT_COMPLETE, OPT_DAEMON };
+/* decode's options (data capture, fault injection), numbered apart */
+enum { OPT_DATA_SIZE = 512 };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -254,7 +268,7 @@ enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 }
 static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
-	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE:
+	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_DATA_SIZE:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -395,6 +409,63 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 	}
 }
 
+/* -e inject=SET:error=ERRNO[:when=EXPR] (:retval=N, :delay_enter=US,
+ * :delay_exit=US), repeatable: checked here, with errno names turned
+ * into numbers for the shim (RENACER_INJECT, rules joined by ';'). */
+static int rn_errno_by_name(const char *n, unsigned len)
+{
+	for (size_t i = 0; i < rn_xlat_errnos_n; i++)
+		if (strlen(rn_xlat_errnos[i].name) == len && !memcmp(rn_xlat_errnos[i].name, n, len))
+			return (int)rn_xlat_errnos[i].val;
+	return -1;
+}
+
+static int rn_inject_opt(struct rn_perr *e, struct rn_opts *o, const char *spec)
+{
+	struct rn_inject_rule r;
+	const char *why;
+	size_t len = strlen(spec);
+	if (len >= RN_INJECT_SPEC_MAX ||
+	    rn_inject_parse(&r, spec, (unsigned)len, rn_errno_by_name, &why))
+		return rn_bad_opt(e, "-e inject", spec, len >= RN_INJECT_SPEC_MAX ? "too long" : why);
+	if (o->inject_n == RN_INJECT_MAX)
+		return rn_bad_opt(e, "-e inject", spec, "at most 8 rules");
+	char one[RN_INJECT_SPEC_MAX + 16];
+	size_t k = strcspn(spec, ":");
+	memcpy(one, spec, k);
+	one[k] = '\0';
+	/* the same fields, the error as its number */
+	for (const char *f = spec + k; *f == ':';) {
+		size_t fl = strcspn(f + 1, ":");
+		if (!strncmp(f + 1, "error=", 6))
+			snprintf(one + strlen(one), sizeof one - strlen(one), ":error=%lld",
+				 (long long)r.val);
+		else
+			snprintf(one + strlen(one), sizeof one - strlen(one), ":%.*s", (int)fl, f + 1);
+		f += 1 + fl;
+	}
+	size_t used = strlen(o->inject);
+	if (used + strlen(one) + 2 > sizeof o->inject)
+		return rn_bad_opt(e, "-e inject", spec, "too many rules");
+	snprintf(o->inject + used, sizeof o->inject - used, "%s%s", used ? ";" : "", one);
+	o->inject_n++;
+	o->shim.inject = o->inject;
+	return 0;
+}
+
+/* Data capture as strace users expect it: the first -s bytes (32 unless
+ * -s says otherwise) of each buffer when call lines are printed as text;
+ * none for JSON, OTLP or a summary, unless --data-size asks. The
+ * environment's RENACER_DATASIZE counts as asking. */
+static void rn_data_finish_opts(struct rn_opts *o)
+{
+	if (o->datasize_given || getenv("RENACER_DATASIZE"))
+		return;
+	int text_lines = o->format == RN_FMT_TEXT && !o->summary;
+	uint32_t n = o->strsize_given ? o->shim.strsize : 32;
+	o->shim.datasize = text_lines ? (n < RN_DATASIZE_MAX ? n : RN_DATASIZE_MAX) : 0;
+}
+
 /* After the command line: final OTLP settings, and the file is checked
  * now, while an error can still stop the run before it starts. */
 static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned flags)
@@ -484,12 +555,20 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 					  "expected time, calls, errors, name, avg-time, max-time or nothing");
 		break;
 	case 'e':
+		if (!strncmp(arg, "inject=", 7))
+			return rn_inject_opt(e, o, arg + 7);
 		if ((rc = rn_set_filter(e, o, "-e", arg)))
 			return rc;
 		break;
 	case 's':
 		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
 			return rn_bad_opt(e, "-s", arg, why);
+		o->strsize_given = 1;
+		break;
+	case OPT_DATA_SIZE:
+		if (rn_setting_set(&o->shim, RN_SET_DATASIZE, arg, &why))
+			return rn_bad_opt(e, "--data-size", arg, why);
+		o->datasize_given = 1;
 		break;
 	case 't':
 		if (o->tstamp < RN_TS_TTT)
@@ -594,6 +673,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "redact-paths", required_argument, NULL, OPT_REDACT },
 		{ "complete", no_argument, NULL, OPT_COMPLETE },
+		/* decode */
+		{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -653,6 +734,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
 		return rc;
+	rn_data_finish_opts(o);
 	o->otlp.quiet = o->quiet;
 	o->otlp.program = o->argv ? o->argv[0] : NULL;
 	if ((rc = rn_otlp_finish_opts(&e, o, flags)))

@@ -30,6 +30,13 @@ struct rn_opts {
 	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;
+	/* decode: -s given, --data-size given (data capture's default
+	 * depends on the output: on for text lines, off for JSON/OTLP) */
+	int strsize_given;
+	int datasize_given;
+	/* -e inject= rules for the shim, joined by ';' (RENACER_INJECT) */
+	char inject[8 * 272];
+	unsigned inject_n;
 	const char *session_dir;	/* --session-dir: exporter mode */
 	int daemon;		/* --daemon: a service; session_dir made if missing */
 	const char *status_dir;	/* --status: ask that session's exporter */

@@ -181,8 +181,11 @@ void rn_redact_events(struct rn_redact *r, struct rn_event *evs, size_t n)
 		for (unsigned i = 0; i < fi->ntypes; i++) {
 			unsigned ty = fi->types[i];
 			struct rn_capture *c = &ev->cap[i];
-			if ((ty == RN_ARG_PATH || ty == RN_ARG_STR || ty == RN_ARG_ARGV) && c->present &&
-			    c->data && c->len)
+			/* data buffers too: what a program reads or writes
+			 * may hold the same names as its paths */
+			if ((ty == RN_ARG_PATH || ty == RN_ARG_STR || ty == RN_ARG_ARGV ||
+			     ty == RN_ARG_DATA_IN || ty == RN_ARG_DATA_OUT) &&
+			    c->present && c->data && c->len)
 				rn_redact_cap(r, c, ty);
 		}
 	}

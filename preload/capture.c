@@ -12,10 +12,17 @@
 #include "shim_priv.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
+#include <termios.h>
 
 #include "../common/rawsys.h"
 
@@ -325,6 +332,31 @@ static __attribute__((noinline)) void rn_cw_envp(struct rn_cw *w, char *const *e
 	rn_cw_put(w, &n, 4);
 }
 
+/* Elements of an array argument kept at most (pollfd, epoll_event,
+ * iovec): strace too abbreviates long arrays. */
+#define RN_ARRAY_MAX 32
+
+/* Bytes of ioctl's third argument the kernel read or wrote for request
+ * 'req', as the headers define them; 0 when not known (then the argument
+ * is shown as a number, as strace does for requests it does not decode).
+ * Requests encoded with _IOC carry their size; the old tty ones do not. */
+static uint32_t rn_ioctl_argsize(unsigned long req)
+{
+	switch (req) {
+	case TIOCGWINSZ: case TIOCSWINSZ:
+		return sizeof(struct winsize);
+	case FIONREAD: case TIOCOUTQ: case FIONBIO: case FIOASYNC: case TIOCGPGRP:
+	case TIOCSPGRP: case TIOCGSID: case TIOCGETD: case TIOCSETD: case TIOCMGET:
+	case TIOCMSET: case TIOCMBIS: case TIOCMBIC: case TIOCGPTN: case TIOCSPTLCK:
+	case TIOCGPKT: case TIOCPKT: case TIOCGEXCL:
+		return sizeof(int);
+	default:
+		if (_IOC_DIR(req) != _IOC_NONE && _IOC_SIZE(req) && _IOC_SIZE(req) <= 64)
+			return _IOC_SIZE(req);
+		return 0;
+	}
+}
+
 /* Upper bound of the item bytes a call may need. */
 uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
 {
@@ -340,12 +372,75 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
 		case RN_ARG_SOCKADDR: case RN_ARG_SOCKADDR_OUT:
 			n += 4 + 128;
 			break;
+		case RN_ARG_STATBUF:
+			n += 4 + sizeof(struct stat);
+			break;
+		case RN_ARG_STATXBUF:
+			n += 4 + sizeof(struct statx);
+			break;
+		case RN_ARG_POLLFDS:
+			n += 4 + RN_ARRAY_MAX * sizeof(struct pollfd);
+			break;
+		case RN_ARG_EPOLLEVS:
+			n += 4 + RN_ARRAY_MAX * sizeof(struct epoll_event);
+			break;
+		case RN_ARG_IOVEC:
+			n += 4 + RN_ARRAY_MAX * sizeof(struct iovec);
+			break;
+		case RN_ARG_IOCTLARG: case RN_ARG_SOCKOPTVAL:
+			n += 4 + 64;
+			break;
+		case RN_ARG_UTSNAME:
+			n += 4 + sizeof(struct utsname);
+			break;
+		case RN_ARG_SIGACTION: case RN_ARG_SIGACTION_OUT:
+			n += 4 + sizeof(struct sigaction);
+			break;
+		case RN_ARG_DATA_IN: case RN_ARG_DATA_OUT:
+			n += 4 + 16 + (rn_g.datasize ? 4 + 1 + rn_g.datasize : 0);
+			break;
 		default:
 			n += 4 + 16;
 		}
 	}
 	n += 2 * (4 + 8);	/* scalars past the fourth */
 	return n < RN_EXT_MAX ? n : RN_EXT_MAX;
+}
+
+/* The first bytes of each data buffer (RN_ITEM_DATA), after every other
+ * item: what the kernel read (DATA_IN, its count the next argument) unless
+ * it refused the address, or what it filled (DATA_OUT, as many as the call
+ * returned). */
+static __attribute__((noinline)) void rn_write_data(struct rn_cw *w, const struct rn_fn_info *fi,
+						    const uint64_t *a, int err, int64_t ret)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < fi->ntypes; i++) {
+		unsigned ty = fi->types[i];
+		if (rn_arg_is_implied(ty))
+			continue;
+		const void *p = (const void *)(uintptr_t)(k < fi->nargs ? a[k] : 0);
+		uint64_t next = k + 1 < fi->nargs ? a[k + 1] : 0;
+		k++;
+		uint64_t have;
+		if (ty == RN_ARG_DATA_IN && err != EFAULT)
+			have = next;
+		else if (ty == RN_ARG_DATA_OUT && !err && ret >= 0)
+			have = (uint64_t)ret;
+		else
+			continue;
+		if (!p || w->cap - w->off < 5 + 1)
+			continue;
+		uint32_t n = have < rn_g.datasize ? (uint32_t)have : rn_g.datasize;
+		if (n > w->cap - w->off - 5)
+			n = w->cap - w->off - 5;
+		uint32_t at = w->off;
+		rn_cw_item(w, RN_ITEM_DATA, 0, 0);
+		uint8_t pos = (uint8_t)i;
+		rn_cw_put(w, &pos, 1);
+		uint32_t got = rn_cw_copy_user(w, p, n);
+		rn_cw_patch(w, at, RN_ITEM_DATA, got < have ? RN_ITEM_TRUNC : 0, (uint16_t)(1 + got));
+	}
 }
 
 /* Writes every item of one call; returns the bytes used. */
@@ -404,6 +499,79 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 		case RN_ARG_TIMESPEC:
 			rn_cw_mem(w, (uint8_t)ty, p, 16, err != EFAULT);
 			break;
+		/* outputs the kernel filled: read only after a success */
+		case RN_ARG_STATBUF:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct stat), ok);
+			break;
+		case RN_ARG_STATXBUF:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct statx), ok);
+			break;
+		case RN_ARG_RLIMIT_OUT:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct rlimit), ok);
+			break;
+		case RN_ARG_UTSNAME:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct utsname), ok);
+			break;
+		case RN_ARG_SIGACTION_OUT:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct sigaction), ok);
+			break;
+		case RN_ARG_EPOLLEVS: {
+			uint32_t n = ok && ret > 0 ? (uint32_t)ret : 0;
+			rn_cw_mem(w, (uint8_t)ty, p,
+				  (n < RN_ARRAY_MAX ? n : RN_ARRAY_MAX) * sizeof(struct epoll_event),
+				  ok);
+			break;
+		}
+		/* inputs the kernel read (poll's also filled): unless it
+		 * refused the address */
+		case RN_ARG_RLIMIT:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct rlimit), err != EFAULT);
+			break;
+		case RN_ARG_SIGACTION:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct sigaction), err != EFAULT);
+			break;
+		case RN_ARG_EPOLLEV:
+			rn_cw_mem(w, (uint8_t)ty, p, sizeof(struct epoll_event), err != EFAULT);
+			break;
+		case RN_ARG_POLLFDS:
+			rn_cw_mem(w, (uint8_t)ty, p,
+				  (uint32_t)(next < RN_ARRAY_MAX ? next : RN_ARRAY_MAX) *
+					  sizeof(struct pollfd),
+				  err != EFAULT);
+			break;
+		case RN_ARG_IOVEC:
+			rn_cw_mem(w, (uint8_t)ty, p,
+				  (uint32_t)((uint32_t)next < RN_ARRAY_MAX ? (uint32_t)next
+									  : RN_ARRAY_MAX) *
+					  sizeof(struct iovec),
+				  err != EFAULT && (int32_t)next > 0);
+			break;
+		case RN_ARG_SOCKOPTVAL:
+			rn_cw_mem(w, (uint8_t)ty, p, (uint32_t)next < 64 ? (uint32_t)next : 64,
+				  err != EFAULT);
+			break;
+		case RN_ARG_SOCKLENP: {
+			/* before the call (rn_addrlen_pre, when known), then what
+			 * the kernel wrote: after a success, its to vouch for */
+			uint64_t before = a[RN_ADDRLEN_SLOT];
+			uint32_t v2[2] = { (uint32_t)before, ok && p ? *(const uint32_t *)p : 0 };
+			if (!p || !ok) {
+				rn_cw_mem(w, (uint8_t)ty, p, 4, 0);
+			} else if (before & RN_ADDRLEN_KNOWN) {
+				rn_cw_item(w, (uint8_t)ty, 0, 8);
+				rn_cw_put(w, v2, 8);
+			} else {
+				rn_cw_item(w, (uint8_t)ty, 0, 4);
+				rn_cw_put(w, &v2[1], 4);
+			}
+			break;
+		}
+		case RN_ARG_IOCTLARG: {
+			/* the request is the argument before */
+			uint32_t n = k ? rn_ioctl_argsize((unsigned long)a[k - 1]) : 0;
+			rn_cw_mem(w, (uint8_t)ty, p, n, ok && n);
+			break;
+		}
 		default:
 			if (k >= 4) {
 				rn_cw_item(w, RN_ITEM_SCALAR, 0, 8);
@@ -412,6 +580,8 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 		}
 		k++;
 	}
+	if (fi->data && rn_g.datasize)
+		rn_write_data(w, fi, a, err, ret);
 	return w->off;
 }
 uint32_t rn_capture_items(struct rn_prod *p, uint32_t bound, int safe, unsigned idx,

@@ -60,6 +60,8 @@ struct rn_tls {
 	uintptr_t stash_sp;
 	void *robust_head;	/* glibc's robust list head of this thread, taken
 				 * before a raw fork for the child to reset */
+	uint32_t inject_count[8];	/* calls each injection rule matched
+					 * (RN_INJECT_MAX, common/inject.h) */
 };
 
 #define RN_BUSY_WRITE 1		/* inside rn_emit: a nested call is dropped */
@@ -89,6 +91,8 @@ struct rn_global {
 	 * before the program's seccomp call, read on every slow path. */
 	int sandboxed;
 	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
+	uint32_t datasize;	/* RENACER_DATASIZE: bytes kept of a data buffer, 0: none */
+	uint32_t inject_n;	/* fault injection rules (inject.c); 0: none */
 };
 
 extern struct rn_global rn_g;
@@ -226,6 +230,16 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		rn_write_done();
 	}
 }
+
+/* Fault injection (inject.c), reached only when rn_g.inject_n: 0, or the
+ * kind (RN_INJ_ERROR/RETVAL; low bits) and rule of an injection, its
+ * errno or value in *val. rn_inject_exit sleeps the rule's delay_exit. */
+void rn_inject_init(const char *spec);
+unsigned rn_inject_enter(unsigned idx, int64_t *val);
+void rn_inject_exit(unsigned code);
+/* rn_emit with record flags (RN_REC_INJECTED): always the slow path */
+void rn_emit_flags(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		   const uint64_t *a, unsigned flags);
 
 /* rn_emit_noret: the record of a call that will not return on success
  * (exec, exit), written before it is made. */

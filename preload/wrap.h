@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "../common/inject.h"
 #include "../common/table_macros.h"
 #include "shim.h"
 
@@ -46,6 +47,17 @@ static inline int rn_dir_fd(DIR *d)
 #define RN_RETV_NULLP(r) RN_I64(r)
 #define RN_FAILED_NULLP(r) (!(r))
 #define RN_ERR_NULLP(r, e) (e)
+/* pthread_create's records and fails as ERRNUM; the wrapper puts the new
+ * thread's id in the record */
+#define RN_RETV_TID(r) RN_RETV_ERRNUM(r)
+#define RN_FAILED_TID(r) RN_FAILED_ERRNUM(r)
+#define RN_ERR_TID(r, e) RN_ERR_ERRNUM(r, e)
+#define RN_INJ_FAIL_TID(rtype, e) RN_INJ_FAIL_ERRNUM(rtype, e)
+#define RN_INJ_VALUE_OK_TID 0
+/* poll's return records and fails as NEG1; only its printing differs */
+#define RN_RETV_POLL(r) RN_RETV_NEG1(r)
+#define RN_FAILED_POLL(r) RN_FAILED_NEG1(r)
+#define RN_ERR_POLL(r, e) RN_ERR_NEG1(r, e)
 
 /* rn_addrlen_pre: for a row with an output address (SOCKADDR_OUT, its
  * length pointer the next argument), keeps the caller's buffer size from
@@ -66,19 +78,61 @@ static inline __attribute__((always_inline)) void rn_addrlen_pre(unsigned idx, u
 	}
 }
 
+/* What an injected call returns instead of being made (inject.c): the
+ * errno as the row's ret kind reports failure, or the value as it is. */
+#define RN_INJ_FAIL_NEG1(rtype, e) (errno = (int)(e), (rtype)-1)
+#define RN_INJ_FAIL_POLL(rtype, e) RN_INJ_FAIL_NEG1(rtype, e)
+#define RN_INJ_FAIL_FCNTL(rtype, e) RN_INJ_FAIL_NEG1(rtype, e)
+#define RN_INJ_FAIL_ADDR(rtype, e) (errno = (int)(e), (rtype)(intptr_t)-1)
+#define RN_INJ_FAIL_ERRNUM(rtype, e) ((rtype)(e))
+#define RN_INJ_FAIL_FILEP(rtype, e) (errno = (int)(e), (rtype)0)
+#define RN_INJ_FAIL_DIRP(rtype, e) (errno = (int)(e), (rtype)0)
+#define RN_INJ_FAIL_NULLP(rtype, e) (errno = (int)(e), (rtype)0)
+#define RN_INJ_VALUE(rtype, v) ((rtype)(intptr_t)(v))
+/* retval= on a stream row would hand back a pointer to nothing: its
+ * injection is an error only (the option parser says so) */
+#define RN_INJ_VALUE_OK_NEG1 1
+#define RN_INJ_VALUE_OK_POLL 1
+#define RN_INJ_VALUE_OK_FCNTL 1
+#define RN_INJ_VALUE_OK_ADDR 1
+#define RN_INJ_VALUE_OK_ERRNUM 1
+#define RN_INJ_VALUE_OK_FILEP 0
+#define RN_INJ_VALUE_OK_DIRP 0
+#define RN_INJ_VALUE_OK_NULLP 0
+
 /* RN_RECORD: make the call 'callexpr' (returning rtype into r_) between two
  * clock reads and record it with the arguments in a_; the call is
  * published in the ring's control block while it runs (rn_enter). errno is the real
- * call's on return. Declares r_ and returns it. */
+ * call's on return. Declares r_ and returns it. With fault injection
+ * configured (an unlikely branch), a selected call is not made: r_ is
+ * the rule's error or value, and the record says INJECTED. */
 #define RN_RECORD(func, ret, rtype, callexpr, simple)                               \
 	uint64_t t0_ = rn_now();                                                    \
 	rn_enter(RN_IDX_##func, t0_);                                               \
-	/* --complete: libc's call is this record, not a trap */                   \
-	rtype r_ = RN_SUD_CALL(RN_IDX_##func, callexpr);                            \
+	unsigned inj_ = 0;                                                          \
+	int64_t injv_ = 0;                                                          \
+	rtype r_;                                                                   \
+	if (rn_unlikely(rn_g.inject_n))                                             \
+		inj_ = rn_inject_enter(RN_IDX_##func, &injv_);                      \
+	if (rn_unlikely((inj_ & 3) == RN_INJ_ERROR))                                \
+		r_ = RN_INJ_FAIL_##ret(rtype, injv_);                               \
+	else if (rn_unlikely((inj_ & 3) == RN_INJ_RETVAL && RN_INJ_VALUE_OK_##ret)) \
+		r_ = RN_INJ_VALUE(rtype, injv_);                                    \
+	else /* --complete: libc's call is this record, not a trap */              \
+		r_ = RN_SUD_CALL(RN_IDX_##func, callexpr);                          \
 	uint64_t t1_ = rn_now();                                                    \
 	int e_ = errno;                                                             \
-	rn_emit(RN_IDX_##func, (simple), t0_, t1_, RN_RETV_##ret(r_),               \
-		RN_FAILED_##ret(r_) ? RN_ERR_##ret(r_, e_) : 0, a_);                \
+	if (rn_unlikely(inj_)) {                                                    \
+		int faked_ = (inj_ & 3) == RN_INJ_ERROR ||                          \
+			     ((inj_ & 3) == RN_INJ_RETVAL && RN_INJ_VALUE_OK_##ret);  \
+		rn_inject_exit(inj_);                                               \
+		rn_emit_flags(RN_IDX_##func, t0_, t1_, RN_RETV_##ret(r_),           \
+			      RN_FAILED_##ret(r_) ? RN_ERR_##ret(r_, e_) : 0, a_,   \
+			      faked_ ? RN_REC_INJECTED : 0);                        \
+	} else {                                                                    \
+		rn_emit(RN_IDX_##func, (simple), t0_, t1_, RN_RETV_##ret(r_),       \
+			RN_FAILED_##ret(r_) ? RN_ERR_##ret(r_, e_) : 0, a_);        \
+	}                                                                           \
 	errno = e_;                                                                 \
 	return r_
 

@@ -70,7 +70,9 @@
 			_Static_assert(RN_NARGS call < RN_MAX_ARGS, "addrlen slot");  \
 			rn_addrlen_pre(RN_IDX_##func, a_);                           \
 		}                                                                   \
-		RN_RECORD(func, ret, rtype, real call, !(RN_CAPS_ types) && RN_NARGS call <= 4); \
+		/* a data row is simple unless data capture is on (one load) */  \
+		RN_RECORD(func, ret, rtype, real call, !(RN_CAPS_ types) && RN_NARGS call <= 4 && \
+			  !(RN_ANY_T(RN_IS_DATA, types) && rn_g.datasize));            \
 	}                                                                           \
 	static __attribute__((noinline, cold)) rtype rn_unresolved_##func proto    \
 	{                                                                           \

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../common/rawsys.h"
 #include "exec_check.h"
 #include "wrap.h"
 
@@ -397,18 +398,49 @@ struct rn_start {
 	void *(*fn)(void *);
 	void *arg;
 	size_t stack, guard;	/* the thread's stack size and guard */
+	int32_t tid;		/* the new thread's id, stored by it (atomic) */
+	uint32_t refs;		/* the creator and the thread: the last one
+				 * done with it frees it */
 };
+
+static void rn_start_put(struct rn_start *s)
+{
+	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(s);
+}
 
 /* First code of every new thread: claim its ring before the program's
  * start routine runs, so the thread's calls and its end are both seen. */
 static void *rn_thread_start(void *p)
 {
 	struct rn_start s = *(struct rn_start *)p;
-	free(p);
+	/* our id for the creator's record of the clone3 (rn_new_tid) */
+	__atomic_store_n(&((struct rn_start *)p)->tid, (int32_t)rn_sys0(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	rn_start_put(p);
 	rn_stack_note_thread((uintptr_t)__builtin_frame_address(0), s.stack, s.guard);
 	rn_thread_claim();
 	rn_sud_thread_on();	/* --complete: before any call of the program's */
 	return s.fn(s.arg);
+}
+
+/* The id of the thread pthread_create just made, as clone3 returned it
+ * (0 when unknown): the one it stored when it started, else (not started
+ * yet) the one pthread_getcpuclockid encodes in the clock id the kernel's
+ * way (MAKE_THREAD_CPUCLOCK: ~tid << 3 | flags). A detached thread may be
+ * gone already, its pthread_t with it: only its own word counts. */
+static __attribute__((noinline)) int64_t rn_new_tid(const pthread_t *th,
+						    const pthread_attr_t *attr, struct rn_start *s)
+{
+	int32_t tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+	int det = PTHREAD_CREATE_JOINABLE;
+	clockid_t clk;
+	if (!tid && !(attr && pthread_attr_getdetachstate(attr, &det)) &&
+	    det == PTHREAD_CREATE_JOINABLE && pthread_getcpuclockid(*th, &clk) == 0)
+		tid = (int32_t)~(clk >> 3);
+	if (!tid)	/* it started and ended between the two looks */
+		tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+	return tid > 0 ? tid : 0;
 }
 
 RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
@@ -421,12 +453,14 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	struct rn_start *s = rn_g.arena.hdr && !rn_g.sandboxed ? malloc(sizeof *s) : NULL;
 	if (!s && rn_g.sandboxed && rn_want(RN_IDX_pthread_create)) {
 		uint64_t a_[RN_MAX_ARGS] = { RN_PRE(th), RN_PRE(attr), RN_PRE(fn), RN_PRE(arg) };
-		RN_RECORD(pthread_create, ERRNUM, int, real(th, attr, fn, arg), 1);
+		RN_RECORD(pthread_create, TID, int, real(th, attr, fn, arg), 1);
 	}
 	if (!s)
 		return real(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	s->tid = 0;
+	s->refs = 2;
 	pthread_attr_t def;
 	const pthread_attr_t *sa = attr;
 	s->stack = s->guard = 0;
@@ -449,7 +483,9 @@ RN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 		free(s);
 	}
 	if (rn_want(RN_IDX_pthread_create))
-		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r, r, a_);
+		rn_emit(RN_IDX_pthread_create, 1, t0, t1, r ? r : rn_new_tid(th, attr, s), r, a_);
+	if (!r)
+		rn_start_put(s);
 	errno = e;
 	return r;
 }

@@ -85,7 +85,8 @@ RN_EXPORT int ioctl(int fd, unsigned long req, ...)
 	if (!rn_want(RN_IDX_ioctl))
 		return real(fd, req, arg);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(fd), RN_PRE(req), RN_PRE(arg) };
-	RN_RECORD(ioctl, NEG1, int, real(fd, req, arg), 1);
+	/* not simple: its IOCTLARG is captured */
+	RN_RECORD(ioctl, NEG1, int, real(fd, req, arg), 0);
 }
 
 RN_EXPORT void *mremap(void *addr, size_t len, size_t newlen, int flags, ...)

@@ -26,7 +26,7 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	/* Readers use arg[k] for k < nargs and cap[i] only where types[i] is
 	 * a captured type, so the common record (no items) needs no more. */
 	memcpy(ev->arg, rec->arg, sizeof rec->arg);
-	if (!ext_len && !fi->capture && fi->nargs <= 4)
+	if (!ext_len && !fi->capture && !fi->data && fi->nargs <= 4)
 		return 0;
 	memset(ev->arg + 4, 0, sizeof ev->arg - sizeof rec->arg);
 	memset(ev->cap, 0, fi->ntypes * sizeof *ev->cap);
@@ -61,6 +61,24 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 			off += it.len;
 		}
 		k++;
+	}
+	/* Then the data items (RN_ITEM_DATA), each naming the position of a
+	 * DATA_IN/DATA_OUT argument, at most one per position. */
+	while (ext_len - off >= sizeof(struct rn_item)) {
+		struct rn_item it;
+		memcpy(&it, ext + off, sizeof it);
+		if (it.tag != RN_ITEM_DATA)
+			break;
+		off += sizeof it;
+		if (it.len < 1 || it.len > ext_len - off)
+			return -1;
+		unsigned pos = ext[off];
+		if (pos >= fi->ntypes || pos >= RN_MAX_TYPES ||
+		    (fi->types[pos] != RN_ARG_DATA_IN && fi->types[pos] != RN_ARG_DATA_OUT) ||
+		    ev->cap[pos].present)
+			return -1;
+		ev->cap[pos] = (struct rn_capture){ ext + off + 1, (uint16_t)(it.len - 1), it.flags, 1 };
+		off += it.len;
 	}
 	/* A record written after its call (the AFTER_NORET half of exec)
 	 * carries no items; any other leftover bytes mean a malformed one. */

@@ -48,9 +48,19 @@ struct rn_fmt_iter {
 	int fmode_creat;	/* an FMODE that creates: 0666 still to print */
 	uint8_t has_oflags;	/* the row has OFLAGS: a MODE shows only if they create */
 	uint8_t raw;		/* the row's first type is SYSNO: syscall(2) */
+	uint8_t extra;		/* the last one written was fopen's 0666 */
 };
 
 void rn_fmt_iter_init(struct rn_fmt_iter *it, const struct rn_event *ev);
+
+/* The argument rn_fmt_next just wrote, as a structured value (JSON's
+ * "values"): a number (*num), a string (the capture's raw bytes, *cap), a
+ * list of flag names (the text split at '|'; none for "0"), NULL, or the
+ * text itself when it is a structure or anything else. RN_VAL_STR with
+ * *cap NULL is the empty string. */
+enum rn_val_kind { RN_VAL_TEXT, RN_VAL_INT, RN_VAL_STR, RN_VAL_FLAGS, RN_VAL_NULL };
+enum rn_val_kind rn_fmt_value(const struct rn_fmt_iter *it, int64_t *num,
+			      const struct rn_capture **cap);
 /* Writes the next printed argument into buf (NUL-terminated, cut at cap)
  * and its length into *len. Returns 1 when it wrote one, 0 at the end. */
 int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len);

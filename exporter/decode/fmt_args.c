@@ -12,6 +12,9 @@
 #include "fmt_priv.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -223,6 +226,75 @@ static int put_fcntlarg(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 	return 1;
 }
 
+static int put_ioctlreq(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(ioctl_reqs), 0);
+	return 1;
+}
+
+static int put_socklevel(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(sock_levels), 1);
+	return 1;
+}
+
+/* an option's name is its level's: the call argument before it */
+static int put_sockopt(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	uint32_t level = it->k >= 2 ? (uint32_t)it->ev->arg[it->k - 2] : UINT32_MAX;
+	switch (level) {
+	case SOL_SOCKET:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_socket), 1);
+		break;
+	case IPPROTO_TCP:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_tcp), 1);
+		break;
+	case IPPROTO_IP:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_ip), 1);
+		break;
+	case IPPROTO_IPV6:
+		rn_put_xval(b, (uint32_t)v, RN_XLAT(sockopts_ipv6), 1);
+		break;
+	default:
+		rn_tb_fmt(b, "%d", (int32_t)v);
+		break;
+	}
+	return 1;
+}
+
+static int put_prctlop(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_xval(b, (uint32_t)v, RN_XLAT(prctl_options), 1);
+	return 1;
+}
+
+/* clone flags, then the exit signal in the low byte, as strace prints them */
+static int put_cloneflags(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	uint64_t sig = v & CSIGNAL, flags = v & ~(uint64_t)CSIGNAL;
+	(void)it;
+	if (!v) {
+		rn_tb_str(b, "0");
+		return 1;
+	}
+	rn_put_flags_more(b, flags, RN_XLAT(clone_flags), 0);
+	if (sig) {
+		if (flags)
+			rn_tb_str(b, "|");
+		rn_put_sig(b, sig);
+	}
+	return 1;
+}
+
+static int put_data(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	rn_put_data(b, it->ev, it->ti - 1, v);
+	return 1;
+}
+
 static int put_sysno(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	const char *s = rn_sysno_name(v);
@@ -257,6 +329,10 @@ static scalar_fn *const scalar_fmt[RN_ARG_CAPTURE_FIRST] = {
 	[RN_ARG_EACCESS_FLAGS] = put_eaccess_flags,
 	[RN_ARG_TIMERFLAGS] = put_timerflags, [RN_ARG_SOCKPROTO] = put_sockproto,
 	[RN_ARG_FCNTLARG] = put_fcntlarg,
+	[RN_ARG_IOCTLREQ] = put_ioctlreq, [RN_ARG_SOCKLEVEL] = put_socklevel,
+	[RN_ARG_SOCKOPT] = put_sockopt, [RN_ARG_PRCTLOP] = put_prctlop,
+	[RN_ARG_CLONEFLAGS] = put_cloneflags,
+	[RN_ARG_DATA_IN] = put_data, [RN_ARG_DATA_OUT] = put_data,
 };
 
 static void put_implied(struct rn_tb *b, unsigned t)
@@ -275,7 +351,16 @@ static void put_implied(struct rn_tb *b, unsigned t)
 		[RN_ARG_GETFL - RN_ARG_IMPLIED_FIRST] = "F_GETFL",
 		/* an address only glibc knows (fdopendir's stat buffer) */
 		[RN_ARG_HIDDEN - RN_ARG_IMPLIED_FIRST] = "...",
+		/* what glibc's pthread_create passes clone3 (the flags are
+		 * its constant set; addresses only it knows) */
+		[RN_ARG_THREADARGS - RN_ARG_IMPLIED_FIRST] =
+			("{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+			 "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, ...}"),
 	};
+	if (t == RN_ARG_CLONEARGS_SIZE) {
+		rn_tb_fmt(b, "%zu", sizeof(struct clone_args));
+		return;
+	}
 	unsigned i = t - RN_ARG_IMPLIED_FIRST;
 	if (i < sizeof implied / sizeof *implied && implied[i])
 		rn_tb_str(b, implied[i]);
@@ -348,6 +433,7 @@ int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len)
 
 	rn_tb_init(&b, buf, cap);
 	*len = 0;
+	it->extra = 0;
 	if (ev->fn >= RN_NFUNCS)
 		return 0;
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
@@ -355,6 +441,7 @@ int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len)
 		if (it->fmode_creat) {
 			/* fopen creates with 0666 (before the umask) */
 			it->fmode_creat = 0;
+			it->extra = 1;
 			rn_tb_str(&b, "0666");
 			break;
 		}
@@ -418,4 +505,88 @@ size_t rn_fmt_args(char *buf, size_t cap, const struct rn_event *ev)
 		first = 0;
 	}
 	return b.len;
+}
+
+enum rn_val_kind rn_fmt_value(const struct rn_fmt_iter *it, int64_t *num,
+			      const struct rn_capture **cap)
+{
+	const struct rn_event *ev = it->ev;
+	*num = 0;
+	*cap = NULL;
+	if (it->extra) {
+		*num = 0666;	/* fopen's mode: fmode_creat above */
+		return RN_VAL_INT;
+	}
+	if (ev->fn >= RN_NFUNCS || !it->ti || it->ti > RN_MAX_TYPES)
+		return RN_VAL_TEXT;
+	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	if (it->ti > fi->ntypes)
+		return RN_VAL_TEXT;	/* syscall(2)'s "..." */
+	unsigned i = it->ti - 1, t = fi->types[i];
+	switch (t) {
+	case RN_ARG_NULLP:
+		return RN_VAL_NULL;
+	case RN_ARG_ZERO:
+		return RN_VAL_INT;
+	case RN_ARG_ALLPIDS:
+		*num = -1;
+		return RN_VAL_INT;
+	case RN_ARG_CLONEARGS_SIZE:
+		*num = (int64_t)sizeof(struct clone_args);
+		return RN_VAL_INT;
+	case RN_ARG_EMPTY:
+		return RN_VAL_STR;	/* *cap NULL: the empty string */
+	default:
+		if (rn_arg_is_implied(t))
+			return RN_VAL_TEXT;
+	}
+	int64_t v = it->k ? (int64_t)ev->arg[it->k - 1] : 0;
+	if (it->raw)
+		goto number;
+	switch (t) {
+	case RN_ARG_INT: case RN_ARG_FD: case RN_ARG_FILEP: case RN_ARG_DIRP:
+	case RN_ARG_SOCKOPT:
+		*num = (int32_t)v;
+		return RN_VAL_INT;
+	case RN_ARG_DIRFD:
+		if ((int32_t)v == AT_FDCWD)
+			return RN_VAL_TEXT;
+		*num = (int32_t)v;
+		return RN_VAL_INT;
+	case RN_ARG_UINT:
+		*num = (uint32_t)v;
+		return RN_VAL_INT;
+	case RN_ARG_ULONG: case RN_ARG_SIZE: case RN_ARG_OFF: case RN_ARG_HEX:
+	case RN_ARG_PTR: case RN_ARG_BUF: case RN_ARG_MODE:
+		goto number;
+	case RN_ARG_DATA_IN: case RN_ARG_DATA_OUT:
+		if (ev->cap[i].present && ev->cap[i].data) {
+			*cap = &ev->cap[i];
+			return RN_VAL_STR;
+		}
+		goto number;
+	case RN_ARG_PATH: case RN_ARG_STR: {
+		const struct rn_capture *c = &ev->cap[i];
+		if (c->present && (c->flags & RN_ITEM_NULL))
+			return RN_VAL_NULL;
+		if (!c->present || !c->data || (c->flags & RN_ITEM_UNREAD))
+			goto number;
+		*cap = c;
+		return RN_VAL_STR;
+	}
+	case RN_ARG_OFLAGS: case RN_ARG_ATFLAGS: case RN_ARG_ACCMODE: case RN_ARG_PROT:
+	case RN_ARG_MAPFLAGS: case RN_ARG_MSGFLAGS: case RN_ARG_SOCKTYPE: case RN_ARG_WAITOPTS:
+	case RN_ARG_FDFLAGS: case RN_ARG_SOCKFLAGS: case RN_ARG_EFDFLAGS: case RN_ARG_EPOLLFLAGS:
+	case RN_ARG_REMOVEDIR_FLAGS: case RN_ARG_EACCESS_FLAGS: case RN_ARG_TIMERFLAGS:
+	case RN_ARG_CLONEFLAGS: case RN_ARG_FMODE:
+		return RN_VAL_FLAGS;
+	default:
+		return RN_VAL_TEXT;
+	}
+number:
+	if (!v && (rn_arg_is_capture(t) || t == RN_ARG_PTR || t == RN_ARG_BUF ||
+		   t == RN_ARG_DATA_IN || t == RN_ARG_DATA_OUT))
+		return RN_VAL_NULL;
+	*num = v;
+	return RN_VAL_INT;
 }

@@ -153,20 +153,11 @@ static void put_argv(struct rn_tb *b, const uint8_t *p, size_t n, int trunc)
 static int arg_is_output(unsigned t)
 {
 	return t == RN_ARG_SOCKADDR_OUT || t == RN_ARG_PIPEFDS ||
-	       t == RN_ARG_STATUSP || t == RN_ARG_PIDP;
+	       t == RN_ARG_STATUSP || t == RN_ARG_PIDP || t == RN_ARG_STATBUF ||
+	       t == RN_ARG_STATXBUF || t == RN_ARG_EPOLLEVS || t == RN_ARG_RLIMIT_OUT ||
+	       t == RN_ARG_UTSNAME || t == RN_ARG_SIGACTION_OUT || t == RN_ARG_SOCKLENP;
 }
 
-/* One function per captured type: p/n are the captured bytes (present),
- * v the pointer the program passed. */
-struct cap_ctx {
-	struct rn_fmt_iter *it;
-	struct rn_tb *b;
-	const uint8_t *p;
-	size_t n;
-	uint8_t flags;		/* RN_ITEM_* of the capture */
-	int have;		/* the call argument exists */
-	uint64_t v;
-};
 
 static void cap_string(const struct cap_ctx *c)
 {
@@ -256,6 +247,21 @@ static void (*const cap_fmt[RN_ARG__COUNT])(const struct cap_ctx *) = {
 	[RN_ARG_STATUSP] = cap_statusp,
 	[RN_ARG_PIDP] = cap_pidp,
 	[RN_ARG_TIMESPEC] = cap_timespec,
+	/* structures: fmt_struct.c */
+	[RN_ARG_STATBUF] = rn_cap_stat,
+	[RN_ARG_STATXBUF] = rn_cap_statx,
+	[RN_ARG_POLLFDS] = rn_cap_pollfds,
+	[RN_ARG_EPOLLEV] = rn_cap_epollev,
+	[RN_ARG_EPOLLEVS] = rn_cap_epollevs,
+	[RN_ARG_IOVEC] = rn_cap_iovec,
+	[RN_ARG_IOCTLARG] = rn_cap_ioctlarg,
+	[RN_ARG_SOCKOPTVAL] = rn_cap_sockoptval,
+	[RN_ARG_RLIMIT] = rn_cap_rlimit,
+	[RN_ARG_RLIMIT_OUT] = rn_cap_rlimit,
+	[RN_ARG_UTSNAME] = rn_cap_utsname,
+	[RN_ARG_SIGACTION] = rn_cap_sigaction,
+	[RN_ARG_SIGACTION_OUT] = rn_cap_sigaction,
+	[RN_ARG_SOCKLENP] = rn_cap_socklenp,
 };
 
 void rn_put_capture(struct rn_fmt_iter *it, struct rn_tb *b, unsigned t,

@@ -20,6 +20,38 @@ void rn_put_ptr(struct rn_tb *b, uint64_t v);
 /* hex, 0 for 0 */
 void rn_put_hex(struct rn_tb *b, uint64_t v);
 
+/* One captured argument handed to its formatter: p/n are the captured
+ * bytes (present, not yet checked against any structure's size), v the
+ * pointer the program passed. */
+struct cap_ctx {
+	struct rn_fmt_iter *it;
+	struct rn_tb *b;
+	const uint8_t *p;
+	size_t n;
+	uint8_t flags;		/* RN_ITEM_* of the capture */
+	int have;		/* the call argument exists */
+	uint64_t v;
+};
+
+/* fmt_struct.c: structures the kernel fills or reads */
+void rn_cap_stat(const struct cap_ctx *c);
+void rn_cap_statx(const struct cap_ctx *c);
+void rn_cap_pollfds(const struct cap_ctx *c);
+void rn_cap_epollev(const struct cap_ctx *c);
+void rn_cap_epollevs(const struct cap_ctx *c);
+void rn_cap_iovec(const struct cap_ctx *c);
+void rn_cap_ioctlarg(const struct cap_ctx *c);
+void rn_cap_sockoptval(const struct cap_ctx *c);
+void rn_cap_rlimit(const struct cap_ctx *c);
+void rn_cap_utsname(const struct cap_ctx *c);
+void rn_cap_sigaction(const struct cap_ctx *c);
+void rn_cap_socklenp(const struct cap_ctx *c);
+/* poll's revents after the count: " ([{fd=3, revents=POLLIN}])" */
+void rn_put_poll_ret(struct rn_tb *b, const struct rn_event *ev);
+/* A data buffer (DATA_IN/DATA_OUT at type position i): its captured
+ * bytes quoted, cut with "..." like strace's -s, else the address v. */
+void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
+
 /* fmt_capture.c */
 /* A captured argument of type t (rn_arg_is_capture(t)): its bytes when the
  * shim copied them and the call did not fail on an output, else the

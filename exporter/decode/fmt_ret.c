@@ -48,7 +48,7 @@ static int put_fcntl_ret(struct rn_tb *b, const struct rn_event *ev)
 	return 1;
 }
 
-size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
+static size_t rn_fmt_ret_value(char *buf, size_t cap, const struct rn_event *ev)
 {
 	struct rn_tb b;
 
@@ -60,7 +60,15 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
 		return b.len;
 	}
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
-	if (fi->ret == RN_RET_ERRNUM) {
+	if (fi->ret == RN_RET_TID && !ev->err) {
+		/* the new thread's id; 0: not known */
+		if (ev->ret > 0)
+			rn_tb_fmt(&b, "%lld", (long long)ev->ret);
+		else
+			rn_tb_str(&b, "?");
+		return b.len;
+	}
+	if (fi->ret == RN_RET_ERRNUM || fi->ret == RN_RET_TID) {
 		/* the value is the error itself; the decoder copies it to err */
 		int e = ev->err ? ev->err : (int)ev->ret;
 		if (e > 0)
@@ -76,7 +84,21 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
 	int raw = fi->ntypes && fi->types[0] == RN_ARG_SYSNO;
 	if (fi->ret == RN_RET_ADDR || fi->ret == RN_RET_NULLP || (raw && rn_sysno_ret_addr(ev->arg[0])))
 		rn_put_hex(&b, (uint64_t)ev->ret);
+	else if (fi->ret == RN_RET_POLL)
+		rn_put_poll_ret(&b, ev);
 	else if (fi->ret != RN_RET_FCNTL || !put_fcntl_ret(&b, ev))
 		rn_tb_fmt(&b, "%lld", (long long)ev->ret);
 	return b.len;
+}
+
+size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev)
+{
+	size_t n = rn_fmt_ret_value(buf, cap, ev);
+	if (n && (ev->flags & RN_EV_INJECTED)) {
+		/* strace's mark of a tampered result */
+		struct rn_tb b = { buf, cap, n };
+		rn_tb_str(&b, " (INJECTED)");
+		n = b.len;
+	}
+	return n;
 }

@@ -662,6 +662,11 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 		if (u)
 			u->i = 1;
 	}
+	if (ev->flags & RN_EV_INJECTED) {
+		struct rn_attr *inj = rn_span_attr(sp, "renacer.injected", RN_AV_BOOL);
+		if (inj)
+			inj->i = 1;
+	}
 
 	int fd_done = ev->fn == RN_IDX_syscall, path_done = 0, peer_done = 0;
 	unsigned k = 0;

@@ -61,6 +61,52 @@ static void put_jstr(struct json_st *st, const uint8_t *s, size_t n)
 	put(st, "\"", 1);
 }
 
+/* "values": the arguments again, structured: numbers as numbers, strings
+ * as strings, flags as lists of names, structures as their text. */
+static void put_values(struct json_st *st, const struct rn_event *ev)
+{
+	struct rn_fmt_iter it;
+	size_t alen;
+	if (ev->flags & RN_EV_BLOCKED)
+		return;
+	puts_(st, ",\"values\":[");
+	rn_fmt_iter_init(&it, ev);
+	for (int first = 1; rn_fmt_next(&it, st->arg, ARG_CAP, &alen); first = 0) {
+		int64_t num;
+		const struct rn_capture *c;
+		if (!first)
+			put(st, ",", 1);
+		switch (rn_fmt_value(&it, &num, &c)) {
+		case RN_VAL_INT:
+			putf(st, "%lld", (long long)num);
+			break;
+		case RN_VAL_NULL:
+			puts_(st, "null");
+			break;
+		case RN_VAL_STR:
+			put_jstr(st, c ? c->data : (const uint8_t *)"", c ? c->len : 0);
+			break;
+		case RN_VAL_FLAGS: {
+			put(st, "[", 1);
+			for (size_t a = 0, b; a < alen && !(alen == 1 && st->arg[0] == '0'); a = b + 1) {
+				b = a;
+				while (b < alen && st->arg[b] != '|')
+					b++;
+				if (a)
+					put(st, ",", 1);
+				put_jstr(st, (const uint8_t *)st->arg + a, b - a);
+			}
+			put(st, "]", 1);
+			break;
+		}
+		default:
+			put_jstr(st, (const uint8_t *)st->arg, alen);
+			break;
+		}
+	}
+	put(st, "]", 1);
+}
+
 static int json_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct json_st *st = s->st;
@@ -77,6 +123,7 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	puts_(st, ",\"func\":");
 	const char *func = fi ? fi->func : "?";
 	put_jstr(st, (const uint8_t *)func, strlen(func));
+	size_t args_at = st->tb.len;
 	puts_(st, ",\"args\":[");
 	rn_fmt_iter_init(&it, ev);
 	/* a call seen blocked at its thread's death: no arguments recorded */
@@ -87,8 +134,11 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		put_jstr(st, (const uint8_t *)st->arg, alen);
 	}
 	put(st, "]", 1);
+	size_t args_len = st->tb.len - args_at;
 	if (ev->flags & RN_EV_TRAPPED)
 		puts_(st, ",\"trapped\":true");
+	if (ev->flags & RN_EV_INJECTED)
+		puts_(st, ",\"injected\":true");
 
 	if (ev->flags & RN_EV_UNFINISHED) {
 		puts_(st, (ev->flags & RN_EV_BLOCKED) ? ",\"unfinished\":true,\"blocked\":true"
@@ -123,6 +173,10 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		}
 		break;
 	}
+	/* last, so readers that skip what they do not know meet it after
+	 * every other key; only when it fits whole (about twice the args) */
+	if (LINE_CAP - st->tb.len > 2 * args_len + 2 * RESERVE)
+		put_values(st, ev);
 	puts_(st, "}\n");
 	if (fwrite(st->line, 1, st->tb.len, st->out) != st->tb.len)
 		return -EIO;

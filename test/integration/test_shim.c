@@ -111,7 +111,8 @@ Test(shim, json_lines_carry_the_documented_keys)
 	cr_assert(matches(o.tr, "^\\{\"ts\":[0-9]+,\"pid\":[0-9]+,\"tid\":[0-9]+,\"syscall\":\"openat\","
 				"\"func\":\"open(64)?\",\"args\":\\[\"AT_FDCWD\",\"\\\\\"/nonexistent-file\\\\\"\","
 				"\"O_RDONLY\"\\],\"ret\":-1,\"errno\":\"ENOENT\",\"dur_ns\":[0-9]+,"
-				"\"path\":\"/nonexistent-file\"\\}$"),
+				"\"path\":\"/nonexistent-file\","
+				"\"values\":\\[\"AT_FDCWD\",\"/nonexistent-file\",\\[\"O_RDONLY\"\\]\\]\\}$"),
 		  "%s", o.tr);
 }
 

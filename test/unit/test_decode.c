@@ -7,6 +7,7 @@
 #include "../../common/record.h"
 #include "../../common/table.h"
 #include "../../exporter/decode/decode.h"
+#include "../../exporter/decode/decode_fmt.h"
 
 /* Appends one item to buf at *off. */
 static void item(uint8_t *buf, uint32_t *off, uint8_t tag, uint8_t flags, const void *p, uint16_t len)
@@ -105,6 +106,89 @@ Test(decode, every_function_survives_garbage_items)
 					cr_assert_geq(ev.cap[k].data, ext);
 					cr_assert_leq(ev.cap[k].data + ev.cap[k].len, ext + len);
 				}
+			/* and every formatter reads what it was given, no more */
+			char out[8192];
+			ev.flags = 0;
+			rn_fmt_args(out, sizeof out, &ev);
+			rn_fmt_ret(out, sizeof out, &ev);
+		}
+	}
+}
+
+/* RN_ITEM_DATA: after every other item, naming a DATA_IN/DATA_OUT
+ * position of the row, at most once each; anything else is malformed. */
+Test(decode, data_items_name_a_data_argument_once)
+{
+	uint8_t ext[64];
+	uint32_t n = 0;
+	uint8_t pay[] = { 1, 'h', 'i' };	/* position 1: write's buffer */
+	item(ext, &n, RN_ITEM_DATA, 0, pay, sizeof pay);
+	struct rn_rec rec = { .fn = RN_IDX_write, .ret = 2, .arg = { 1, 0x1000, 2 }, .ext_len = (uint16_t)n };
+	struct rn_event ev;
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0);
+	cr_assert_eq(ev.cap[1].present, 1);
+	cr_assert_eq(ev.cap[1].len, 2);
+	cr_assert_eq(memcmp(ev.cap[1].data, "hi", 2), 0);
+
+	struct rn_rec bad = rec;
+	item(ext, &n, RN_ITEM_DATA, 0, pay, sizeof pay);
+	bad.ext_len = (uint16_t)n;
+	cr_assert_eq(rn_decode(&bad, ext, n, &ev), -1, "the same buffer twice");
+
+	uint8_t other[64];
+	uint32_t m = 0;
+	uint8_t fd_pos[] = { 0, 'x' };	/* position 0 is the fd */
+	item(other, &m, RN_ITEM_DATA, 0, fd_pos, sizeof fd_pos);
+	bad = rec;
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "not a data argument");
+	m = 0;
+	uint8_t far[] = { 200, 'x' };
+	item(other, &m, RN_ITEM_DATA, 0, far, sizeof far);
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "position past the row");
+	m = 0;
+	item(other, &m, RN_ITEM_DATA, 0, far, 0);
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "no position byte");
+}
+
+/* Well-formed items of every length from 0 to 300 with garbage bytes, for
+ * every row: each formatter checks its structure's size before reading. */
+Test(decode, formatters_survive_every_capture_length)
+{
+	static uint8_t ext[RN_MAX_TYPES * (4 + 300) + 64];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (unsigned fn = 0; fn < RN_NFUNCS; fn++) {
+		const struct rn_fn_info *fi = &rn_fns[fn];
+		for (unsigned l = 0; l <= 300; l += 7) {
+			uint32_t n = 0;
+			unsigned k = 0;
+			for (unsigned i = 0; i < fi->ntypes; i++) {
+				unsigned t = fi->types[i];
+				if (rn_arg_is_implied(t))
+					continue;
+				uint8_t junk[300];
+				for (unsigned j = 0; j < sizeof junk; j++) {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+					junk[j] = (uint8_t)x;
+				}
+				if (rn_arg_is_capture(t))
+					item(ext, &n, (uint8_t)t, (uint8_t)(x & RN_ITEM_TRUNC), junk,
+					     (uint16_t)l);
+				else if (k >= 4)
+					item(ext, &n, RN_ITEM_SCALAR, 0, junk, 8);
+				k++;
+			}
+			struct rn_rec rec = { .fn = (uint16_t)fn, .ret = (int64_t)(x % 64),
+					      .arg = { x, x >> 3, x >> 7, x >> 11 }, .ext_len = (uint16_t)n };
+			struct rn_event ev;
+			cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0, "%s", fi->func);
+			char out[16384];
+			rn_fmt_args(out, sizeof out, &ev);
+			rn_fmt_ret(out, sizeof out, &ev);
 		}
 	}
 }

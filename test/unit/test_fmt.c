@@ -162,9 +162,15 @@ Test(fmt, errnum_and_stream_returns)
 	ev.ret = EAGAIN;
 	ev.err = EAGAIN;
 	cr_assert_str_eq(ret_of(&ev), "-1 EAGAIN (Resource temporarily unavailable)");
-	ev.ret = 0;
+	/* a success returns the new thread's id, as clone3 does */
+	ev.ret = 1234;
 	ev.err = 0;
-	cr_assert_str_eq(ret_of(&ev), "0");
+	cr_assert_str_eq(ret_of(&ev), "1234");
+	ev.ret = 0;
+	cr_assert_str_eq(ret_of(&ev), "?", "an id the wrapper could not learn");
+	struct rn_event sp = ev_new(RN_IDX_posix_spawn);
+	sp.ret = 0;
+	cr_assert_str_eq(ret_of(&sp), "0");
 
 	struct rn_event f = ev_new(RN_IDX_fopen);
 	f.ret = 5;
@@ -314,18 +320,18 @@ Test(fmt, wait_status)
 	ev.arg[2] = 0;
 	cap_set(&ev, 1, &st, sizeof st, 0);
 	cr_assert_str_eq(rn_fmt_sysname(&ev), "wait4");
-	cr_assert_str_eq(args_of(&ev), "1240, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, 0");
+	cr_assert_str_eq(args_of(&ev), "1240, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL");
 
 	int32_t killed = 9;
 	ev.arg[2] = 1 | 2 | 8 | 0x40000000;
 	cap_set(&ev, 1, &killed, sizeof killed, 0);
 	cr_assert_str_eq(args_of(&ev), "1240, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], "
-			 "WNOHANG|WSTOPPED|WCONTINUED|__WALL, 0");
+			 "WNOHANG|WSTOPPED|WCONTINUED|__WALL, NULL");
 
 	struct rn_event w = ev_new(RN_IDX_wait);
 	w.arg[0] = 0;
 	cap_set(&w, 1, NULL, 0, RN_ITEM_NULL);
-	cr_assert_str_eq(args_of(&w), "-1, NULL, 0, 0");
+	cr_assert_str_eq(args_of(&w), "-1, NULL, 0, NULL");
 }
 
 /* The kernel's other two wait states, decided as strace decides them
@@ -663,7 +669,7 @@ Test(text, pid_prefix_timestamps_durations_exit_and_loss)
 	a.arg[2] = 4;
 	cr_assert_eq(s.event(&s, &a), 0);
 	/* one process so far: no prefix; 1700000000 is 22:13:20 UTC */
-	snprintf(want, sizeof want, "%-39s%s", "22:13:20.123456 getsockopt(3, 1, 4, NULL, NULL)",
+	snprintf(want, sizeof want, "%-39s%s", "22:13:20.123456 getsockopt(3, SOL_SOCKET, SO_ERROR, NULL, NULL)",
 		 " = 0 <0.000123>\n");
 
 	struct rn_event b = ev_new(RN_IDX_exit);
@@ -742,8 +748,10 @@ Test(json, event_lines)
 	const char *want1 =
 		"{\"ts\":1700000000123456789,\"pid\":1234,\"tid\":1234,\"syscall\":\"openat\","
 		"\"func\":\"fopen\",\"args\":[\"AT_FDCWD\",\"\\\"/tmp/\\\\377\\\\\\\"q\\\\\\\"\\\"\","
-		"\"O_WRONLY|O_CREAT|O_TRUNC\",\"0666\"],\"ret\":-1,\"errno\":\"EACCES\","
-		"\"dur_ns\":123456,\"path\":\"/tmp/\\u00ff\\\"q\\\"\"}\n";
+		"\"O_WRONLY|O_CREAT|O_TRUNC\",\"0666\"],"
+		"\"ret\":-1,\"errno\":\"EACCES\","
+		"\"dur_ns\":123456,\"path\":\"/tmp/\\u00ff\\\"q\\\"\","
+		"\"values\":[\"AT_FDCWD\",\"/tmp/\\u00ff\\\"q\\\"\",[\"O_WRONLY\",\"O_CREAT\",\"O_TRUNC\"],438]}\n";
 	cr_assert_str_eq(out_text(&c), want1);
 	cr_assert(valid_utf8((const unsigned char *)c.buf, c.len));
 
@@ -760,7 +768,7 @@ Test(json, event_lines)
 	char want[2048];
 	snprintf(want, sizeof want, "%s%s%s%s", want1,
 		 "{\"ts\":1700000000123456789,\"pid\":1234,\"tid\":1234,\"syscall\":\"exit_group\","
-		 "\"func\":\"_exit\",\"args\":[\"3\"],\"unfinished\":true}\n",
+		 "\"func\":\"_exit\",\"args\":[\"3\"],\"unfinished\":true,\"values\":[3]}\n",
 		 "{\"event\":\"exit\",\"pid\":1234,\"code\":3}\n",
 		 "{\"lost\":5,\"lost_full\":1,\"lost_nested\":0,\"lost_noring\":4}\n");
 	cr_assert_str_eq(out_text(&c), want);
