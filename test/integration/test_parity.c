@@ -176,8 +176,10 @@ static void parity(const char *prog, unsigned min_lines)
 		long pid;
 		const char *c = skip_pid(l, &pid);
 		/* the launcher's exec of the program comes before strace's
-		 * getppid; notes and process ends are not call lines */
-		if (!strncmp(c, "execve(", 7) || !strncmp(c, "+++", 3) || !strncmp(c, "---", 3) ||
+		 * getppid; getppid itself is the marker (its value is each
+		 * tracer's own pid); notes and process ends are not call lines */
+		if (!strncmp(c, "execve(", 7) || !strncmp(c, "getppid()", 9) ||
+		    !strncmp(c, "+++", 3) || !strncmp(c, "---", 3) ||
 		    !strncmp(c, "renacer:", 8))
 			continue;
 		char *n = norm(c);
