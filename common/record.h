@@ -23,6 +23,8 @@
 #define RN_REC_TRAPPED 0x08	/* --complete: a call no wrapper made, caught
 				 * by syscall user dispatch; recorded as the
 				 * syscall row (number and six arguments) */
+#define RN_REC_META 0x20	/* not a call: a fact the exporter needs, told
+				 * by its one item (RN_ITEM_MODULE); fn is 0 */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
@@ -54,6 +56,16 @@ struct rn_item {
 };
 
 #define RN_ITEM_SCALAR 0xff	/* an 8-byte argument past the fourth */
+#define RN_ITEM_STACK 0xfe	/* after the call's own items (-k): len/8
+				 * return addresses, innermost first, as
+				 * unaligned 8-byte words; RN_ITEM_TRUNC: the
+				 * stack went on (depth reached, or a frame
+				 * the unwinder could not step past) */
+#define RN_ITEM_MODULE 0xfd	/* the item of an RN_REC_META record: a
+				 * loaded object, arg[0] its load bias,
+				 * arg[1..2] the range of its segments; the
+				 * payload: a 1-byte build-id length, the build
+				 * id, then the path (not NUL-terminated) */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or

@@ -89,6 +89,7 @@ struct rn_global {
 	 * before the program's seccomp call, read on every slow path. */
 	int sandboxed;
 	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
+	uint32_t stack_depth;	/* RENACER_STACK_DEPTH: 0, or stacks on (stack.c) */
 };
 
 extern struct rn_global rn_g;
@@ -185,7 +186,8 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		rn_emit_nested(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
-	if (!simple || rn_unlikely(!t->prod.ring)) {
+	/* stacks (-k) take the slow path: one more word in the same test */
+	if (!simple || rn_unlikely(!t->prod.ring || rn_g.stack_depth)) {
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
 		return;
 	}

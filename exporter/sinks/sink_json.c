@@ -15,6 +15,7 @@
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
 #include "../decode/textbuf.h"
+#include "../stack/stack.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */
@@ -59,6 +60,43 @@ static void put_jstr(struct json_st *st, const uint8_t *s, size_t n)
 	if (room > RESERVE + 2)
 		st->tb.len += rn_json_escape(st->line + st->tb.len, room - RESERVE - 1, s, n);
 	put(st, "\"", 1);
+}
+
+/* A frame's name or path, cut at 512 bytes: a stack of 64 frames always
+ * fits the line. */
+static void put_jname(struct json_st *st, const char *v)
+{
+	if (!v) {
+		puts_(st, "null");
+		return;
+	}
+	size_t n = strlen(v);
+	put_jstr(st, (const uint8_t *)v, n < 512 ? n : 512);
+}
+
+/* -k: "stack":[{func, file, line, module, offset}, ...], innermost first;
+ * what is unknown is null (offset: the address in the object's ELF). */
+static void put_stack(struct json_st *st, const struct rn_event *ev)
+{
+	puts_(st, ",\"stack\":[");
+	for (unsigned i = 0; i < ev->stack_n; i++) {
+		const struct rn_frame *f = &ev->frames[i];
+		puts_(st, i ? ",{\"func\":" : "{\"func\":");
+		put_jname(st, f->func);
+		puts_(st, ",\"file\":");
+		put_jname(st, f->file);
+		if (f->file)
+			putf(st, ",\"line\":%u", f->line);
+		else
+			puts_(st, ",\"line\":null");
+		puts_(st, ",\"module\":");
+		put_jname(st, f->module);
+		putf(st, ",\"offset\":%llu,\"ip\":%llu}", (unsigned long long)f->offset,
+		     (unsigned long long)f->ip);
+	}
+	put(st, "]", 1);
+	if (ev->stack_flags & RN_ITEM_TRUNC)
+		puts_(st, ",\"stack_truncated\":true");
 }
 
 static int json_event(struct rn_sink *s, const struct rn_event *ev)
@@ -123,6 +161,8 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		}
 		break;
 	}
+	if (ev->frames)		/* -k */
+		put_stack(st, ev);
 	puts_(st, "}\n");
 	if (fwrite(st->line, 1, st->tb.len, st->out) != st->tb.len)
 		return -EIO;

@@ -1,0 +1,43 @@
+/* stack.h: the calling stack of a traced call (-k, RENACER_STACK_DEPTH)
+ * and the module map the exporter symbolizes it with. Shim-internal.
+ *
+ * Everything here runs only when the stack depth is not 0: the traced
+ * path tests one global word and takes the slow path (emit.c).
+ */
+#ifndef RN_STACK_H
+#define RN_STACK_H
+
+#include <stdint.h>
+
+#include "shim.h"
+
+#pragma GCC visibility push(hidden)
+
+#define RN_BUSY_UNWIND 4	/* inside the unwinder: a nested call (a signal
+				 * handler's, or libunwind's own read of a file)
+				 * is not recorded, and counted as nested */
+
+/* rn_stack_init: loads libunwind (only when depth is not 0: an untraced
+ * stack costs a traced program no library), notes the shim's own text so
+ * its frames are skipped, and queues every loaded object for the module
+ * map. Constructor only. Returns 0, or -1 (then stacks stay off). */
+int rn_stack_init(uint32_t depth);
+
+/* rn_stack_take: unwinds the calling stack into this thread's buffer,
+ * skipping the shim's frames; returns the item bytes it will need (0 when
+ * stacks are off for this call). Runs with busy clear; sets and clears
+ * RN_BUSY_UNWIND itself. */
+uint32_t rn_stack_take(void);
+
+/* rn_stack_put: writes the item rn_stack_take prepared into p's
+ * continuation bytes at offset off (from the first continuation slot);
+ * returns the bytes written. */
+uint32_t rn_stack_put(struct rn_prod *p, uint32_t off);
+
+/* rn_modules_flush: writes the module records this thread owes (objects
+ * found since it last wrote) into its ring, with busy set. */
+void rn_modules_flush(struct rn_tls *t);
+
+#pragma GCC visibility pop
+
+#endif
