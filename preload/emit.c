@@ -181,6 +181,8 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (rn_unlikely(stk))
+		rn_stack_unblock();
 	if (!t->prod.ring) {
 		if (t->noring_skip) {
 			t->noring_skip--;

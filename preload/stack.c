@@ -74,6 +74,8 @@ struct rn_unw_tls {
 	uint32_t mod_from, mod_to;	/* module records this thread owes */
 	uint32_t last_mod;	/* where the last lookup hit */
 	uintptr_t sp0;		/* the stack pointer where the unwind began */
+	uint64_t sigmask;	/* the program's, while ours blocks every signal */
+	uint8_t blocked;
 };
 static __thread struct rn_unw_tls rn_u __attribute__((tls_model("initial-exec")));
 
@@ -358,6 +360,8 @@ int rn_stack_init(uint32_t depth)
 	/* once now, so libunwind's one-time set-up (a lock, a signal mask)
 	 * happens here and not under a program's signal handler */
 	rn_stack_take();
+	rn_t.busy = 0;
+	rn_stack_unblock();
 	rn_u.on = 0;
 	/* every object loaded at start: the main thread writes their records
 	 * before its first call's */
@@ -389,13 +393,13 @@ static void rn_unwind(struct rn_unw_tls *u)
 	 * program's to run on its own), and --complete's dispatch must let
 	 * libunwind's first-use calls through: signals blocked, selector
 	 * at allow, both as they were afterwards. */
-	uint64_t all = ~0ull, old;	/* the kernel's sigset: 8 bytes of stack */
-	rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
+	uint64_t all = ~0ull;	/* the kernel's sigset: 8 bytes of stack */
+	rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &u->sigmask, sizeof all);
+	u->blocked = 1;
 	uint8_t sel = rn_sud_sel;
 	rn_sud_sel = 0;
 	rn_on_stack(rn_unwind_here, rn_unw_stacks + (size_t)(k + 1) * RN_UNW_STACK_SIZE);
 	rn_sud_sel = sel;
-	rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
 	__atomic_store_n(&rn_unw_taken[k], 0, __ATOMIC_RELEASE);
 	/* the innermost frames are ours (the switch, this, emit, the
 	 * wrapper): the stack starts at the first frame outside the shim */
@@ -417,15 +421,15 @@ uint32_t rn_stack_take(void)
 	u->n = 0;
 	u->flags = 0;
 	u->on = 1;
+	t->busy_sp = u->sp0 = rn_sp();
+	t->busy = RN_BUSY_UNWIND;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* sandboxed: libunwind may read files or map memory with system
 	 * calls the program's filter forbids. An empty, truncated stack. */
 	if (rn_g.sandboxed || !rn_unw_stacks) {
 		u->flags = RN_ITEM_TRUNC;
 		return 4;
 	}
-	t->busy_sp = u->sp0 = rn_sp();
-	t->busy = RN_BUSY_UNWIND;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	rn_unwind(u);
 	/* a frame in an object not yet announced: a dlopen since the last
 	 * look; the module records go out before this call's */
@@ -443,10 +447,21 @@ uint32_t rn_stack_take(void)
 		rn_modules_scan(u);
 		break;
 	}
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->busy = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* busy stays RN_BUSY_UNWIND (and signals blocked) until the caller
+	 * has set RN_BUSY_WRITE: a handler running in between would unwind
+	 * into this thread's buffer over our stack */
 	return 4 + 8 * u->n;
+}
+
+void rn_stack_unblock(void)
+{
+	struct rn_unw_tls *u = &rn_u;
+	if (u->blocked) {
+		u->blocked = 0;
+		/* a signal that came meanwhile is delivered now, its handler's
+		 * calls stashed (busy is RN_BUSY_WRITE) */
+		rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &u->sigmask, NULL, sizeof u->sigmask);
+	}
 }
 
 uint32_t rn_stack_put(struct rn_prod *p, uint32_t off)

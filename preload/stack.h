@@ -24,10 +24,12 @@
 int rn_stack_init(uint32_t depth);
 
 /* rn_stack_take: unwinds the calling stack into this thread's buffer,
- * skipping the shim's frames; returns the item bytes it will need (0 when
- * stacks are off for this call). Runs with busy clear; sets and clears
- * RN_BUSY_UNWIND itself. */
+ * skipping the shim's frames; returns the item bytes it will need. Runs
+ * with busy clear and returns with busy at RN_BUSY_UNWIND and every
+ * signal blocked: the caller sets RN_BUSY_WRITE, then calls
+ * rn_stack_unblock. */
 uint32_t rn_stack_take(void);
+void rn_stack_unblock(void);
 
 /* rn_stack_put: writes the item rn_stack_take prepared into p's
  * continuation bytes at offset off (from the first continuation slot);

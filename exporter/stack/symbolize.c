@@ -194,6 +194,71 @@ static const struct rn_modent *rn_map_find(const struct rn_proc *p, uint64_t ip)
 	return NULL;
 }
 
+/* ------------------------------------------------------ source paths */
+
+/* Source paths, made absolute against the unit's compilation directory
+ * and cleaned of "." and ".." (lexically: the files need not exist
+ * here), kept once for the exporter's life. */
+struct rn_spath {
+	struct rn_spath *next;
+	const char *src, *dir;	/* libdw's, as looked up */
+	char path[];
+};
+#define RN_SPATH_BUCKETS 4096
+static struct rn_spath *rn_spaths[RN_SPATH_BUCKETS];
+
+static size_t rn_clean_path(char *p)
+{
+	char *out = p;
+	const char *in = p;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		const char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		if (!n || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+	return (size_t)(out - p);
+}
+
+static const char *rn_source_path(const char *src, const char *dir)
+{
+	if (src[0] == '/' || !dir || dir[0] != '/')
+		return src;
+	uint64_t h = ((uintptr_t)src * 0x9e3779b97f4a7c15ull) ^ (uintptr_t)dir;
+	struct rn_spath **b = &rn_spaths[(h >> 20) % RN_SPATH_BUCKETS];
+	for (struct rn_spath *e = *b; e; e = e->next)
+		if (e->src == src && e->dir == dir)
+			return e->path;
+	size_t ls = strlen(src), ld = strlen(dir);
+	struct rn_spath *e = malloc(sizeof *e + ld + ls + 2);
+	if (!e)
+		return src;
+	memcpy(e->path, dir, ld);
+	e->path[ld] = '/';
+	memcpy(e->path + ld + 1, src, ls + 1);
+	rn_clean_path(e->path);
+	e->src = src;
+	e->dir = dir;
+	e->next = *b;
+	*b = e;
+	return e->path;
+}
+
 /* ------------------------------------------------------ symbolization */
 
 /* Addresses looked up before, per object: most stacks repeat. */
@@ -233,7 +298,7 @@ static void rn_lookup(struct rn_symfile *f, uint64_t off, struct rn_frame *fr)
 		int line = 0;
 		const char *src = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL) : NULL;
 		if (src && line > 0) {
-			fr->file = src;
+			fr->file = rn_source_path(src, dwfl_line_comp_dir(l));
 			fr->line = (uint32_t)line;
 		}
 	}
@@ -301,6 +366,12 @@ void rn_stack_free(void)
 	memset(rn_maps, 0, sizeof rn_maps);
 	free(rn_addr_cache);
 	rn_addr_cache = NULL;
+	for (unsigned b = 0; b < RN_SPATH_BUCKETS; b++)
+		for (struct rn_spath *e = rn_spaths[b], *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	memset(rn_spaths, 0, sizeof rn_spaths);
 	free(rn_frames);
 	rn_frames = NULL;
 	rn_frames_cap = 0;
