@@ -287,13 +287,17 @@ static int rn_plain_ok(uintptr_t a)
  * program's read and write. Here: a plain load where the memory is known
  * mapped, else a fault-safe copy (none once sandboxed): a wrong guess
  * ends the stack, never the program. */
+static int (*rn_orig_access_mem)(unw_addr_space_t, unw_word_t, unw_word_t *, int, void *);
+
 static int rn_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
 			 void *arg)
 {
-	(void)as;
-	(void)arg;
-	if (write) {	/* libunwind writes only into the context it owns */
-		if (addr < (uintptr_t)&rn_u || addr + 8 > (uintptr_t)(&rn_u + 1))
+	/* the program's own use of libunwind (the same library) is its own */
+	if (rn_t.busy != RN_BUSY_UNWIND)
+		return rn_orig_access_mem(as, addr, val, write, arg);
+	if (write) {	/* into the context it keeps on the unwind stack */
+		uintptr_t us = (uintptr_t)rn_unw_stacks;
+		if (addr < us || addr + 8 > us + (size_t)RN_UNW_STACKS * RN_UNW_STACK_SIZE)
 			return -UNW_EINVAL;
 		*(unw_word_t *)addr = *val;
 		return 0;
@@ -352,6 +356,7 @@ int rn_stack_init(uint32_t depth)
 	if (!dladdr((void *)acc->access_mem, &di) || !dladdr((void *)rn_backtrace, &du) ||
 	    di.dli_fbase != du.dli_fbase)
 		return -1;
+	rn_orig_access_mem = acc->access_mem;
 	acc->access_mem = rn_access_mem;
 	rn_close_pipe(fds[0]);
 	rn_close_pipe(fds[1]);
