@@ -142,8 +142,10 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
 		/* a thread whose state a CLONE_VM child shares: counted */
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
-	if (t->busy == RN_BUSY_UNWIND && t->prod.ring)
-		t->prod.ring->nested++;	/* made while we unwound (stack.c) */
+	/* made while we unwound (stack.c): a signal handler's is lost and
+	 * counted; libunwind's own (signals blocked) is not the program's */
+	if (t->busy == RN_BUSY_UNWIND && t->prod.ring && !rn_stack_unwinding())
+		t->prod.ring->nested++;
 	if (t->busy != RN_BUSY_WRITE)
 		return;		/* a vfork child on its parent's thread: untraced */
 	uint32_t bound;
@@ -181,8 +183,11 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (rn_unlikely(stk))
+	if (rn_unlikely(stk)) {
 		rn_stack_unblock();
+		if (stk == RN_STACK_OURS)
+			goto out;
+	}
 	if (!t->prod.ring) {
 		if (t->noring_skip) {
 			t->noring_skip--;

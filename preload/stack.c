@@ -63,6 +63,7 @@ void rn_on_stack(void (*fn)(void), void *top);	/* stack_switch.S */
 
 static uint32_t rn_depth;	/* frames wanted; 0: stacks off */
 static uintptr_t rn_self_lo, rn_self_hi;	/* librenacer.so: frames skipped */
+static uintptr_t rn_unw_lo, rn_unw_hi;	/* libunwind.so: its own calls are not the program's */
 
 /* One thread's unwind state and the item it is about to write. */
 struct rn_unw_tls {
@@ -91,6 +92,9 @@ struct rn_mod {
 	uint32_t build_id_len;
 };
 static struct rn_mod rn_mods[RN_MODS_MAX];
+/* The main program's path, copied: the arena header it comes from is
+ * unmapped in a fork child, which may still owe the parent's records. */
+static char rn_exe_path[sizeof ((struct rn_arena_hdr *)0)->exe];
 static uint32_t rn_nmods;	/* published */
 static uint32_t rn_scanning;	/* a thread is scanning */
 
@@ -165,8 +169,7 @@ static int rn_scan_one(struct dl_phdr_info *info, size_t size, void *arg)
 	m->lo = lo;
 	m->hi = hi;
 	/* the main program has no name here: the arena holds its path */
-	m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name
-		  : rn_g.arena.hdr ? rn_g.arena.hdr->exe : "";
+	m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : rn_exe_path;
 	m->build_id = rn_build_id(info, &m->build_id_len);
 	__atomic_store_n(&rn_nmods, n + 1, __ATOMIC_RELEASE);
 	return 0;
@@ -239,16 +242,17 @@ void rn_modules_flush(struct rn_tls *t)
 
 /* ------------------------------------------------------------ unwinding */
 
-static int rn_self_range(struct dl_phdr_info *info, size_t size, void *arg)
+/* The executable segment holding the address *arg; arg[1..2] get it. */
+static int rn_text_range(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	uintptr_t me = (uintptr_t)arg;
+	uintptr_t *r = arg, me = r[0];
 	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
 		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= a && me < a + ph->p_memsz) {
-			rn_self_lo = a;
-			rn_self_hi = a + ph->p_memsz;
+			r[1] = a;
+			r[2] = a + ph->p_memsz;
 			return 1;
 		}
 	}
@@ -360,7 +364,17 @@ int rn_stack_init(uint32_t depth)
 	acc->access_mem = rn_access_mem;
 	rn_close_pipe(fds[0]);
 	rn_close_pipe(fds[1]);
-	dl_iterate_phdr(rn_self_range, (void *)(uintptr_t)rn_stack_init);
+	uintptr_t r[3] = { (uintptr_t)rn_stack_init, 0, 0 };
+	dl_iterate_phdr(rn_text_range, r);
+	rn_self_lo = r[1];
+	rn_self_hi = r[2];
+	r[0] = (uintptr_t)rn_backtrace;
+	r[1] = r[2] = 0;
+	dl_iterate_phdr(rn_text_range, r);
+	rn_unw_lo = r[1];
+	rn_unw_hi = r[2];
+	if (rn_g.arena.hdr)
+		memcpy(rn_exe_path, rn_g.arena.hdr->exe, sizeof rn_exe_path - 1);
 	rn_depth = depth > RN_STACK_MAX ? RN_STACK_MAX : depth;
 	/* once now, so libunwind's one-time set-up (a lock, a signal mask)
 	 * happens here and not under a program's signal handler */
@@ -452,10 +466,21 @@ uint32_t rn_stack_take(void)
 		rn_modules_scan(u);
 		break;
 	}
+	/* libunwind's own call (its per-thread cache freed at a thread's
+	 * exit): not the program's */
+	if (u->n && (uintptr_t)u->ip[0] >= rn_unw_lo && (uintptr_t)u->ip[0] < rn_unw_hi) {
+		u->on = 0;
+		return RN_STACK_OURS;
+	}
 	/* busy stays RN_BUSY_UNWIND (and signals blocked) until the caller
 	 * has set RN_BUSY_WRITE: a handler running in between would unwind
 	 * into this thread's buffer over our stack */
 	return 4 + 8 * u->n;
+}
+
+int rn_stack_unwinding(void)
+{
+	return rn_u.blocked;
 }
 
 void rn_stack_unblock(void)

@@ -29,7 +29,12 @@ int rn_stack_init(uint32_t depth);
  * signal blocked: the caller sets RN_BUSY_WRITE, then calls
  * rn_stack_unblock. */
 uint32_t rn_stack_take(void);
+#define RN_STACK_OURS UINT32_MAX	/* rn_stack_take: a call libunwind made
+					 * itself, not to be recorded */
 void rn_stack_unblock(void);
+/* rn_stack_unwinding: this thread is inside an unwind with signals
+ * blocked: a call made now is libunwind's own (no handler can run). */
+int rn_stack_unwinding(void);
 
 /* rn_stack_put: writes the item rn_stack_take prepared into p's
  * continuation bytes at offset off (from the first continuation slot);

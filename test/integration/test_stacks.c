@@ -215,6 +215,24 @@ Test(signals, handler_calls_during_calls_never_hang)
 	cr_assert(strstr(o.tr, site) || strstr(o.tr, "signal nesting"), "%s", o.tr);
 }
 
+Test(fork, child_and_thread_calls_have_their_stacks)
+{
+	struct out o = same("stacks_prog fork", "-k --format json");
+	cr_assert_str_eq(o.so, "child status 7\n", "the fork child must live: %s", o.se);
+	char want[512];
+	/* the child announces nothing: its parent's objects name its frames */
+	snprintf(want, sizeof want, "\"stack\":[{\"func\":\"child_call\",\"file\":\"%s\",\"line\":%u,",
+		 PROG_SRC, line_of(PROG_SRC, "SITE_CHILD"));
+	cr_assert(strstr(o.tr, want), "want %s in:\n%s", want, o.tr);
+	snprintf(want, sizeof want, "\"stack\":[{\"func\":\"thread_main\",\"file\":\"%s\",\"line\":%u,",
+		 PROG_SRC, line_of(PROG_SRC, "SITE_THREAD"));
+	cr_assert(strstr(o.tr, want), "want %s in:\n%s", want, o.tr);
+	/* libunwind's own calls (its per-thread cache, made and freed) are
+	 * neither shown nor counted as lost */
+	cr_assert_null(strstr(o.tr, "libunwind"), "%s", o.tr);
+	cr_assert_null(strstr(o.se, "lost"), "%s", o.se);
+}
+
 /* A wrapper adds at most RN_STACK_BUDGET bytes to the stack even with
  * stacks on: the unwinder runs on a stack of its own. */
 #define RN_STACK_BUDGET 1024

@@ -4,6 +4,7 @@
  *   stacks_prog sites          3 calls at SITE_A, 5 at SITE_B (--by-site)
  *   stacks_prog dlopen LIB     a library's call, and its constructor's
  *   stacks_prog signals N      N calls while a timer's handler calls too
+ *   stacks_prog fork           a fork child's call, and a thread's
  * Prints the descriptor open returned: a traced run must see the same. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 __attribute__((noinline)) static int open_config(void)
@@ -35,6 +38,17 @@ __attribute__((noinline)) static void site_a(void)
 __attribute__((noinline)) static void site_b(void)
 {
 	access("/nonexistent/stacks-b", F_OK); /* SITE_B */
+}
+
+__attribute__((noinline)) static void child_call(void)
+{
+	close(-4); /* SITE_CHILD */
+}
+
+static void *thread_main(void *arg)
+{
+	close(-5); /* SITE_THREAD */
+	return arg;
 }
 
 static volatile sig_atomic_t ticks;
@@ -86,6 +100,19 @@ int main(int argc, char **argv)
 		struct itimerval off = { { 0, 0 }, { 0, 0 } };
 		setitimer(ITIMER_REAL, &off, NULL);
 		printf("signals done\n");
+	} else if (!strcmp(mode, "fork")) {
+		fflush(stdout);
+		pid_t p = fork();
+		if (p == 0) {
+			child_call();
+			_exit(7);
+		}
+		int st = 0;
+		waitpid(p, &st, 0);
+		pthread_t t;
+		pthread_create(&t, NULL, thread_main, NULL);
+		pthread_join(t, NULL);
+		printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;
