@@ -6,21 +6,21 @@
  *
  * Runs inside the traced program, on the slow path only (the traced path
  * tests rn_g.stack_depth and comes here when it is not 0). Never
- * allocates, never puts a cursor or the addresses on the stack (the
- * unwinder's state lives in initial-exec TLS, the addresses go to the
- * ring), makes no system call once sandboxed, and never unwinds inside
- * another unwind: a call made meanwhile (a signal handler's, or one
- * libunwind makes itself) is not recorded and counted as nested.
+ * allocates, never puts the unwinder's state or the addresses on the
+ * program's stack (the unwind runs on a stack of its own, the addresses
+ * go to initial-exec TLS, then the ring), makes no system call once
+ * sandboxed, and never unwinds inside another unwind: a signal handler's
+ * call made meanwhile is stashed or counted as nested, and a call
+ * libunwind makes itself is not the program's and not recorded.
  *
  * libunwind is loaded with dlopen in the constructor, only when stacks are
  * asked for: a program traced without -k maps no library more than before.
- * It is told to cache per thread (UNW_CACHE_PER_THREAD: no lock, no
- * signal mask change per step; our unwinds never nest on one thread).
- * Its local unwinding finds unwind tables through dl_iterate_phdr, which
- * takes glibc's dl_load_write_lock: that lock is recursive, so a call made
- * by a signal handler, or by a constructor inside dlopen, on the thread
- * that holds it does not deadlock. A frame libunwind cannot step past
- * ends the stack, marked truncated.
+ * Every signal is blocked around the unwind: no handler runs on the unwind
+ * stack, and none can interrupt this thread while libunwind holds a lock
+ * (its cache lock; glibc's dl_load_write_lock, taken by dl_iterate_phdr on
+ * a cache miss, is recursive besides, so a call made inside dlopen, by a
+ * constructor, does not deadlock). A frame libunwind cannot step past ends
+ * the stack. docs/ARCHITECTURE.md, "Stacks", says why each of these.
  */
 #define UNW_LOCAL_ONLY
 #include "stack.h"
