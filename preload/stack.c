@@ -437,12 +437,16 @@ uint32_t rn_stack_take(void)
 {
 	struct rn_tls *t = &rn_t;
 	struct rn_unw_tls *u = &rn_u;
+	/* busy first: a handler that runs before it unwinds and writes its
+	 * own call whole, through this thread's buffer; after it, none can
+	 * touch the buffer until our record is written */
+	t->busy_sp = rn_sp();
+	t->busy = RN_BUSY_UNWIND;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	u->sp0 = t->busy_sp;
 	u->n = 0;
 	u->flags = 0;
 	u->on = 1;
-	t->busy_sp = u->sp0 = rn_sp();
-	t->busy = RN_BUSY_UNWIND;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* sandboxed: libunwind may read files or map memory with system
 	 * calls the program's filter forbids. An empty, truncated stack. */
 	if (rn_g.sandboxed || !rn_unw_stacks) {

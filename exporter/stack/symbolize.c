@@ -12,6 +12,7 @@
  */
 #include "stack.h"
 
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -237,18 +238,20 @@ static size_t rn_clean_path(char *p)
 
 static const char *rn_source_path(const char *src, const char *dir)
 {
-	if (src[0] == '/' || !dir || dir[0] != '/')
+	if (src[0] == '/')
+		dir = NULL;	/* absolute: only cleaned */
+	else if (!dir || dir[0] != '/')
 		return src;
 	uint64_t h = ((uintptr_t)src * 0x9e3779b97f4a7c15ull) ^ (uintptr_t)dir;
 	struct rn_spath **b = &rn_spaths[(h >> 20) % RN_SPATH_BUCKETS];
 	for (struct rn_spath *e = *b; e; e = e->next)
 		if (e->src == src && e->dir == dir)
 			return e->path;
-	size_t ls = strlen(src), ld = strlen(dir);
+	size_t ls = strlen(src), ld = dir ? strlen(dir) : 0;
 	struct rn_spath *e = malloc(sizeof *e + ld + ls + 2);
 	if (!e)
 		return src;
-	memcpy(e->path, dir, ld);
+	memcpy(e->path, dir ? dir : "", ld);
 	e->path[ld] = '/';
 	memcpy(e->path + ld + 1, src, ls + 1);
 	rn_clean_path(e->path);
@@ -272,6 +275,23 @@ struct rn_addr_ent {
 	uint32_t line;
 };
 static struct rn_addr_ent *rn_addr_cache;
+
+/* libdw 0.188 finds no unit for an address of clang's DWARF 5 (its unit
+ * ranges through .debug_addr): ask each unit's line table instead. */
+static void rn_lookup_cus(struct rn_symfile *f, uint64_t pc, struct rn_frame *fr)
+{
+	Dwarf_Addr bias = 0;
+	for (Dwarf_Die *cu = NULL; (cu = dwfl_module_nextcu(f->mod, cu, &bias));) {
+		Dwarf_Line *l = dwarf_getsrc_die(cu, pc - bias);
+		int line = 0;
+		const char *src = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (src && dwarf_lineno(l, &line) == 0 && line > 0) {
+			fr->file = rn_source_path(src, NULL);
+			fr->line = (uint32_t)line;
+			return;
+		}
+	}
+}
 
 static void rn_lookup(struct rn_symfile *f, uint64_t off, struct rn_frame *fr)
 {
@@ -300,6 +320,8 @@ static void rn_lookup(struct rn_symfile *f, uint64_t off, struct rn_frame *fr)
 		if (src && line > 0) {
 			fr->file = rn_source_path(src, dwfl_line_comp_dir(l));
 			fr->line = (uint32_t)line;
+		} else {
+			rn_lookup_cus(f, pc, fr);
 		}
 	}
 	if (c)
