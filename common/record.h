@@ -25,6 +25,8 @@
 				 * syscall row (number and six arguments) */
 #define RN_REC_INJECTED 0x10	/* fault injection: the call was not made; its
 				 * result is the -e inject= rule's */
+#define RN_REC_META 0x20	/* not a call: a fact the exporter needs, told
+				 * by its one item (RN_ITEM_MODULE); fn is 0 */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
@@ -60,6 +62,16 @@ struct rn_item {
 				 * OUT), after every other item: one byte naming the
 				 * argument's position in the row's types, then the
 				 * bytes; RN_ITEM_TRUNC when the buffer held more */
+#define RN_ITEM_STACK 0xfe	/* after the call's own items (-k): len/8
+				 * return addresses, innermost first, as
+				 * unaligned 8-byte words; RN_ITEM_TRUNC: the
+				 * stack went on (depth reached, or a frame
+				 * the unwinder could not step past) */
+#define RN_ITEM_MODULE 0xfd	/* the item of an RN_REC_META record: a
+				 * loaded object, arg[0] its load bias,
+				 * arg[1..2] the range of its segments; the
+				 * payload: a 1-byte build-id length, the build
+				 * id, then the path (not NUL-terminated) */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or

@@ -27,6 +27,7 @@
 #include "commit.h"
 #include "decode/decode.h"
 #include "redact.h"
+#include "stack/stack.h"
 
 /* ------------------------------------------------------------ dispatch */
 
@@ -60,6 +61,7 @@ void rn_flush_events(struct rn_session *s)
 		order |= s->sinks[i].wants_order;
 	if (s->redact)	/* once, for every sink alike */
 		rn_redact_events(s->redact, s->evs, s->nev);
+	rn_stack_resolve(s->evs, s->nev);	/* -k: frames, once for every sink */
 	/* sort small keys, not the events, and only for sinks that print */
 	for (size_t e = 0; e < s->nev; e++)
 		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
@@ -208,6 +210,10 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
+		} else if (rec.flags & RN_REC_META) {
+			/* -k: an object the image loaded (exporter/stack/) */
+			bad = rn_modules_note(a->main ? a->main->proc.arena_id : a->proc.arena_id, &rec,
+					      ext, rec.ext_len) == -1;
 		} else if (rec.flags & RN_REC_NORET) {
 			struct rn_pend **slot = rn_is_exit(rec.fn) ? &t->pend_exit : &t->pend_exec;
 			struct rn_event probe;

@@ -60,6 +60,8 @@ struct rn_proc {
 #define RN_EV_TRAPPED 0x08	/* --complete: caught by dispatch, no wrapper */
 #define RN_EV_INJECTED 0x10	/* -e inject=: not made; the result is the rule's */
 
+struct rn_frame;	/* stack/symbolize.h */
+
 struct rn_event {
 	const struct rn_proc *proc;
 	int32_t tid;
@@ -75,6 +77,12 @@ struct rn_event {
 	uint64_t arg[RN_MAX_ARGS];	/* call arguments, raw, in call order */
 	struct rn_capture cap[RN_MAX_TYPES];	/* indexed like rn_fns[fn].types;
 						 * entries past ntypes are undefined */
+	/* -k: the calling stack (RN_ITEM_STACK), innermost first */
+	const uint8_t *stack;	/* stack_n unaligned 8-byte return addresses */
+	uint16_t stack_n;	/* 0: no stack */
+	uint8_t stack_flags;	/* RN_ITEM_TRUNC: the stack went on */
+	const struct rn_frame *frames;	/* stack_n frames, symbolized by the
+					 * drain before the sinks see the event */
 };
 
 #endif

@@ -71,6 +71,10 @@ const char rn_opts_usage[] =
 	"                     counted and reported)\n"
 	"  --complete         also record the calls made inside libc and raw syscall\n"
 	"                     instructions (syscall user dispatch; slower: docs/COVERAGE.md)\n"
+	"  -k                 show the calling stack of each call, symbolized (16 frames)\n"
+	"  --stack-depth N    record N frames of each call's stack (0..64; -k: 16)\n"
+	"  --by-site          with -c or -C: count per call site (the program's line that\n"
+	"                     made the call) instead of per syscall; implies -k\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
 	"                     (or a 'stop' request on its control socket)\n"
 	"  --daemon           with --session-dir: run as a service for any number of\n"
@@ -256,7 +260,7 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
-       OPT_REDACT, OPT_COMPLETE, OPT_DAEMON };
+       OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE };
 /* decode's options (data capture, fault injection), numbered apart */
 enum { OPT_DATA_SIZE = 512 };
 
@@ -268,7 +272,8 @@ enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 }
 static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
-	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_DATA_SIZE:
+	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_DATA_SIZE: case 'k':
+	case OPT_STACK_DEPTH:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -570,6 +575,17 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			return rn_bad_opt(e, "--data-size", arg, why);
 		o->datasize_given = 1;
 		break;
+	case 'k':	/* strace's: a stack under each call, 16 frames unless told */
+		if (!o->shim.stack_depth)
+			o->shim.stack_depth = 16;
+		break;
+	case OPT_STACK_DEPTH:
+		if (rn_setting_set(&o->shim, RN_SET_STACK_DEPTH, arg, &why))
+			return rn_bad_opt(e, "--stack-depth", arg, why);
+		break;
+	case OPT_BY_SITE:
+		o->by_site = 1;
+		break;
 	case 't':
 		if (o->tstamp < RN_TS_TTT)
 			o->tstamp++;
@@ -673,6 +689,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "redact-paths", required_argument, NULL, OPT_REDACT },
 		{ "complete", no_argument, NULL, OPT_COMPLETE },
+		{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },
+		{ "by-site", no_argument, NULL, OPT_BY_SITE },
 		/* decode */
 		{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
 		{ NULL, 0, NULL, 0 },
@@ -691,8 +709,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqkhV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
@@ -721,6 +739,10 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	}
 	if (o->summary && o->summary_too)
 		return rn_bad_opt(&e, "-c", NULL, "cannot be combined with -C");
+	if (o->by_site && !o->summary && !o->summary_too)
+		return rn_bad_opt(&e, "--by-site", NULL, "needs -c or -C");
+	if (o->by_site && !o->shim.stack_depth)	/* a site is a stack's frame */
+		o->shim.stack_depth = 16;
 	if (optind < argc)
 		o->argv = argv + optind;
 	if (o->status_dir && (o->argv || o->session_dir))

@@ -50,6 +50,7 @@ struct rn_opts {
 	uint32_t allow_uids[RN_ALLOW_UIDS_MAX];	/* --allow-uid: arena owners we read */
 	unsigned nallow_uids;
 	const char *redact_re;	/* --redact-paths, checked with regcomp */
+	int by_site;		/* --by-site: the summary per call site */
 };
 
 /* Flags of rn_opts_parse_r. */

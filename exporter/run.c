@@ -49,7 +49,8 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too };
-	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete };
+	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
+						       o->by_site };
 	if (!o->summary)
 		rc = o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
 		     : o->format == RN_FMT_CHROME ? rn_sink_chrome_new(&sinks[n++], out)

@@ -10,6 +10,7 @@
 #include "shim_priv.h"
 
 #include "../common/rawsys.h"
+#include "stack.h"
 
 /* Waits for room when --on-full=block and the exporter is alive; returns 1
  * when there is room. */
@@ -48,8 +49,9 @@ static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *b
 
 /* Writes one record and its items at p's tail, which has room for it;
  * publishes nothing. Returns the slots written. */
-static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, uint64_t t0,
-			     uint64_t t1, int64_t ret, int err, const uint64_t *a, unsigned flags)
+static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, uint32_t stk,
+			     uint64_t t0, uint64_t t1, int64_t ret, int err, const uint64_t *a,
+			     unsigned flags)
 {
 	uint32_t ext = 0;
 	if (bound) {
@@ -59,6 +61,8 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 		ext = rn_capture_items(p, bound, (flags & RN_REC_NORET) || err != 0, idx, a, err,
 				       ret);
 	}
+	if (rn_unlikely(stk))	/* -k: the stack rn_stack_take unwound */
+		ext += rn_stack_put(p, ext);
 	*rn_prod_slot(p, 0) = (struct rn_rec){
 		.t_enter = t0, .t_exit = t1, .ret = ret,
 		.arg = { a[0], a[1], a[2], a[3] },
@@ -139,6 +143,10 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
 		/* a thread whose state a CLONE_VM child shares: counted */
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+	/* made while we unwound (stack.c): a signal handler's is lost and
+	 * counted; libunwind's own (signals blocked) is not the program's */
+	if (t->busy == RN_BUSY_UNWIND && t->prod.ring && !rn_stack_unwinding())
+		t->prod.ring->nested++;
 	if (t->busy != RN_BUSY_WRITE)
 		return;		/* a vfork child on its parent's thread: untraced */
 	uint32_t bound;
@@ -155,7 +163,7 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
-	uint32_t used = rn_write_rec(&sp, idx, bound, t0, t1, ret, err, a, flags);
+	uint32_t used = rn_write_rec(&sp, idx, bound, 0, t0, t1, ret, err, a, flags);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
 	t->stash_busy = 0;
@@ -169,9 +177,18 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
+	/* -k: the calling stack, unwound before the write begins */
+	uint32_t stk = 0;
+	if (rn_unlikely(rn_g.stack_depth) && !(flags & RN_REC_AFTER_NORET))
+		stk = rn_stack_take();
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (rn_unlikely(stk)) {
+		rn_stack_unblock();
+		if (stk == RN_STACK_OURS)
+			goto out;
+	}
 	if (!t->prod.ring) {
 		if (t->noring_skip) {
 			t->noring_skip--;
@@ -182,13 +199,18 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 			goto lost_noring;
 		}
 	}
+	if (rn_unlikely(stk))	/* objects a frame lies in, before the frame */
+		rn_modules_flush(t);
 	uint32_t bound;
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	if (rn_unlikely(stk))
+		need = 1 + rn_rec_nconts(bound + stk);
 	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
 		t->prod.ring->lost++;
 		goto out;
 	}
-	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, idx, bound, t0, t1, ret, err, a, flags));
+	rn_prod_publish(&t->prod,
+			rn_write_rec(&t->prod, idx, bound, stk, t0, t1, ret, err, a, flags));
 	goto out;
 lost_noring:
 	if (rn_g.arena.hdr)
@@ -210,7 +232,7 @@ out:
 void rn_longjmp_check(const void *env)
 {
 	struct rn_tls *t = &rn_t;
-	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE))
+	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND))
 		return;
 	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
 	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
@@ -220,6 +242,8 @@ void rn_longjmp_check(const void *env)
 		if (t->prod.ring)
 			t->prod.ring->nested++;
 	}
+	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp)
+		t->busy = 0;	/* out of an unwind (stack.c): nothing was written */
 	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
 		if (t->prod.ring)
 			t->prod.ring->nested++;

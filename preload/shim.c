@@ -22,6 +22,7 @@
 
 #include "../common/rawsys.h"
 #include "../common/settings.h"
+#include "stack.h"
 
 __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 struct rn_global rn_g;
@@ -419,6 +420,9 @@ static void rn_init(int argc, char **argv, char **envp)
 		uint64_t a[RN_MAX_ARGS] = { (uintptr_t)h->exe, (uintptr_t)argv, (uintptr_t)envp };
 		rn_emit_slow(RN_IDX_execve, now, now, 0, 0, a, RN_REC_EXEC_START);
 	}
+	/* -k: after the exec record, whose stack would be ours */
+	if (set.stack_depth && rn_stack_init(set.stack_depth))
+		rn_debug("stacks: cannot load libunwind.so.8: no stacks", NULL);
 	pthread_atfork(NULL, NULL, rn_fork_child);
 	on_exit(rn_on_exit, NULL);
 	/* last: from here on, wrappers record */

@@ -93,6 +93,7 @@ struct rn_global {
 	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
 	uint32_t datasize;	/* RENACER_DATASIZE: bytes kept of a data buffer, 0: none */
 	uint32_t inject_n;	/* fault injection rules (inject.c); 0: none */
+	uint32_t stack_depth;	/* RENACER_STACK_DEPTH: 0, or stacks on (stack.c) */
 };
 
 extern struct rn_global rn_g;
@@ -196,7 +197,8 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 		rn_emit_nested(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
-	if (!simple || rn_unlikely(!t->prod.ring)) {
+	/* stacks (-k) take the slow path: one more word in the same test */
+	if (!simple || rn_unlikely(!t->prod.ring || rn_g.stack_depth)) {
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
 		return;
 	}

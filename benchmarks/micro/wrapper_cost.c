@@ -2,7 +2,9 @@
  * process: the same failing read(-1) through the wrapper and straight to
  * libc's own definition (dlsym on libc itself), interleaved in blocks, medians.
  * Run it under renacer-run (so the exporter drains meanwhile) or plainly.
- * Usage: wrapper_cost [ITERS-PER-BLOCK (default 20000)] [BLOCKS (default 101)]
+ * Usage: wrapper_cost [ITERS-PER-BLOCK (default 20000)] [BLOCKS (default 101)] [NEST]
+ * NEST (default 0): the calls are made NEST frames deep, so a stack
+ * recorded with --stack-depth has that many frames to walk (-k figures). 
  * Also prints BENCH lines (see bench.h) for benchmarks/run. */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -23,24 +25,37 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Runs the block 'nest' frames below main; noinline and the volatile
+ * add keep each frame a real one. */
+static volatile int rn_sink;
+__attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(int, void *, size_t))
+{
+	if (nest > 0) {
+		block(nest - 1, iters, fn);
+		rn_sink += nest;
+		return;
+	}
+	char c;
+	for (long i = 0; i < iters; i++)
+		fn(-1, &c, 1);
+}
+
 int main(int argc, char **argv)
 {
 	long iters = argc > 1 ? atol(argv[1]) : 20000;
 	int blocks = argc > 2 ? atoi(argv[2]) : 101;
+	int nest = argc > 3 ? atoi(argv[3]) : 0;
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	ssize_t (*real_read)(int, void *, size_t) =
 		libc ? (ssize_t (*)(int, void *, size_t))dlsym(libc, "read") : NULL;
 	if (!real_read)
 		return 1;
 	double *w = calloc(blocks, sizeof *w), *r = calloc(blocks, sizeof *r);
-	char c;
 	for (int b = 0; b < blocks; b++) {
 		double t0 = now_ns();
-		for (long i = 0; i < iters; i++)
-			read(-1, &c, 1);
+		block(nest, iters, read);
 		double t1 = now_ns();
-		for (long i = 0; i < iters; i++)
-			real_read(-1, &c, 1);
+		block(nest, iters, real_read);
 		double t2 = now_ns();
 		w[b] = (t1 - t0) / iters;
 		r[b] = (t2 - t1) / iters;

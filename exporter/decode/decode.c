@@ -26,6 +26,9 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	/* Readers use arg[k] for k < nargs and cap[i] only where types[i] is
 	 * a captured type, so the common record (no items) needs no more. */
 	memcpy(ev->arg, rec->arg, sizeof rec->arg);
+	ev->stack_n = 0;
+	ev->stack_flags = 0;
+	ev->frames = NULL;
 	if (!ext_len && !fi->capture && !fi->data && fi->nargs <= 4)
 		return 0;
 	memset(ev->arg + 4, 0, sizeof ev->arg - sizeof rec->arg);
@@ -78,6 +81,18 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 		    ev->cap[pos].present)
 			return -1;
 		ev->cap[pos] = (struct rn_capture){ ext + off + 1, (uint16_t)(it.len - 1), it.flags, 1 };
+		off += it.len;
+	}
+	/* -k: the stack item follows the call's own */
+	if (ext_len - off >= sizeof(struct rn_item) && ext[off] == RN_ITEM_STACK) {
+		struct rn_item it;
+		memcpy(&it, ext + off, sizeof it);
+		off += sizeof it;
+		if (it.len > ext_len - off || it.len % 8)
+			return -1;
+		ev->stack = ext + off;
+		ev->stack_n = (uint16_t)(it.len / 8);
+		ev->stack_flags = it.flags & RN_ITEM_TRUNC;
 		off += it.len;
 	}
 	/* A record written after its call (the AFTER_NORET half of exec)

@@ -23,6 +23,7 @@
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
 #include "otlp_map.h"
+#include "otlp_stack.h"
 
 #define RN_WAIT_EXEC UINT64_MAX	/* waiters key: waiting for the image it replaced */
 #define RN_ENDED_KEEP_NS (30ull * 1000000000ull)	/* an ended image's entry, for exec */
@@ -735,6 +736,7 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			rc |= rn_span_text(sp, buf, (size_t)n, &sp->status_msg);
 		}
 	}
+	rc |= rn_otlp_stack_attrs(sp, ev);	/* -k: code.* (otlp_stack.c) */
 	return rc ? -ENOMEM : 0;
 }
 

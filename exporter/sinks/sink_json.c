@@ -15,6 +15,7 @@
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
 #include "../decode/textbuf.h"
+#include "../stack/stack.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
  * JSON escaping at most doubles that ASCII text. */
@@ -107,6 +108,43 @@ static void put_values(struct json_st *st, const struct rn_event *ev)
 	put(st, "]", 1);
 }
 
+/* A frame's name or path, cut at 512 bytes: a stack of 64 frames always
+ * fits the line. */
+static void put_jname(struct json_st *st, const char *v)
+{
+	if (!v) {
+		puts_(st, "null");
+		return;
+	}
+	size_t n = strlen(v);
+	put_jstr(st, (const uint8_t *)v, n < 512 ? n : 512);
+}
+
+/* -k: "stack":[{func, file, line, module, offset}, ...], innermost first;
+ * what is unknown is null (offset: the address in the object's ELF). */
+static void put_stack(struct json_st *st, const struct rn_event *ev)
+{
+	puts_(st, ",\"stack\":[");
+	for (unsigned i = 0; i < ev->stack_n; i++) {
+		const struct rn_frame *f = &ev->frames[i];
+		puts_(st, i ? ",{\"func\":" : "{\"func\":");
+		put_jname(st, f->func);
+		puts_(st, ",\"file\":");
+		put_jname(st, f->file);
+		if (f->file)
+			putf(st, ",\"line\":%u", f->line);
+		else
+			puts_(st, ",\"line\":null");
+		puts_(st, ",\"module\":");
+		put_jname(st, f->module);
+		putf(st, ",\"offset\":%llu,\"ip\":%llu}", (unsigned long long)f->offset,
+		     (unsigned long long)f->ip);
+	}
+	put(st, "]", 1);
+	if (ev->stack_flags & RN_ITEM_TRUNC)
+		puts_(st, ",\"stack_truncated\":true");
+}
+
 static int json_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct json_st *st = s->st;
@@ -173,6 +211,8 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		}
 		break;
 	}
+	if (ev->frames)		/* -k */
+		put_stack(st, ev);
 	/* last, so readers that skip what they do not know meet it after
 	 * every other key; only when it fits whole (about twice the args) */
 	if (LINE_CAP - st->tb.len > 2 * args_len + 2 * RESERVE)

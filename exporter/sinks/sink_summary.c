@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../decode/decode_fmt.h"
+#include "../stack/stack.h"
 
 /* Log-linear buckets: values below 2^SUB_BITS ns exactly, above that
  * 2^SUB_BITS buckets per power of two (each under 3.2% wide, so the
@@ -29,7 +30,7 @@
 #define NSLOTS 1024
 
 struct sum_ent {
-	char name[40];
+	char name[128];		/* a syscall, or with --by-site a call site */
 	uint64_t calls;
 	uint64_t errors;
 	uint64_t total_ns;
@@ -51,6 +52,7 @@ struct sum_st {
 	 * prints them as they come instead) */
 	int notes_elsewhere;
 	int complete;		/* --complete: no line about uncounted calls */
+	int by_site;		/* --by-site: rows are call sites */
 	unsigned nnotes;
 	struct { int32_t pid, tid; char why[120]; } notes[SUM_NOTES];
 };
@@ -157,7 +159,12 @@ static int sum_event(struct rn_sink *s, const struct rn_event *ev)
 	/* A table row always names the same syscall, except syscall() whose
 	 * name comes from its number: remember the row per table index. */
 	struct sum_ent *e;
-	if (ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall && st->by_fn[ev->fn]) {
+	if (st->by_site) {
+		/* the program's line that made the call (exporter/stack/) */
+		char key[sizeof st->ent[0].name];
+		const struct rn_frame *f = rn_stack_site(ev);
+		e = lookup(st, f ? rn_site_key(f, key, sizeof key) : "(no stack)");
+	} else if (ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall && st->by_fn[ev->fn]) {
 		e = &st->ent[st->by_fn[ev->fn] - 1];
 	} else {
 		e = lookup(st, rn_fmt_sysname(ev));
@@ -258,7 +265,7 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 	}
 	fprintf(st->out, "%6.6s %11.11s %11.11s %9.9s %9.9s %8.8s %8.8s %8.8s %s\n",
 		"% time", "seconds", "usecs/call", "calls", "errors", "p50us", "p99us",
-		"maxus", "syscall");
+		"maxus", st->by_site ? "site" : "syscall");
 	fputs(dashes, st->out);
 	for (unsigned i = 0; i < st->n; i++)
 		print_row(st->out, &st->ent[order[i]], st->total.total_ns, 0);
@@ -338,6 +345,7 @@ int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_op
 	st->sortby = o ? o->sortby : RN_SORT_TIME;
 	st->notes_elsewhere = o ? o->notes_elsewhere : 0;
 	st->complete = o ? o->complete : 0;
+	st->by_site = o ? o->by_site : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "summary";
 	s->st = st;

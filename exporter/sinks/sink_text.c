@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../decode/decode_fmt.h"
+#include "../stack/stack.h"
 
 /* Captures after one record are at most RN_EXT_MAX bytes, and strace
  * escaping at most quadruples a byte: this always holds the arguments. */
@@ -105,6 +106,8 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 			(unsigned long long)(d % 1000000000u / 1000u));
 	}
 	fputc('\n', st->out);
+	if (ev->frames)		/* -k: the stack under the call, as strace -k */
+		rn_stack_print_text(st->out, ev);
 	return ferror(st->out) ? -EIO : 0;
 }
 

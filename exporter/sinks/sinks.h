@@ -23,6 +23,7 @@ struct rn_summary_opts {
 	enum rn_sortby sortby;	/* -S */
 	int notes_elsewhere;	/* -C: the text sink prints the not-traced notes */
 	int complete;		/* --complete: calls inside libc are counted */
+	int by_site;		/* --by-site: one row per call site, not per call */
 };
 
 /* Constructors; each returns 0 or -errno and fills *s. 'out' stays owned

@@ -1,0 +1,121 @@
+/* stacks_prog: known functions making known calls, for -k. Each call
+ * site is marked with a SITE_ comment the test finds the line of.
+ *   stacks_prog calls          text, JSON, OTLP: open_config/read_config
+ *   stacks_prog sites          3 calls at SITE_A, 5 at SITE_B (--by-site)
+ *   stacks_prog dlopen LIB     a library's call, and its constructor's
+ *   stacks_prog signals N      N calls while a timer's handler calls too
+ *   stacks_prog fork           a fork child's call, and a thread's
+ * Prints the descriptor open returned: a traced run must see the same. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+__attribute__((noinline)) static int open_config(void)
+{
+	return open("/dev/null", O_RDONLY); /* SITE_OPEN */
+}
+
+__attribute__((noinline)) static void read_config(int fd)
+{
+	char b[8];
+	if (read(fd, b, sizeof b) < 0) /* SITE_READ */
+		perror("read");
+}
+
+__attribute__((noinline)) static void site_a(void)
+{
+	close(-1); /* SITE_A */
+}
+
+__attribute__((noinline)) static void site_b(void)
+{
+	access("/nonexistent/stacks-b", F_OK); /* SITE_B */
+}
+
+__attribute__((noinline)) static void child_call(void)
+{
+	close(-4); /* SITE_CHILD */
+}
+
+static void *thread_main(void *arg)
+{
+	close(-5); /* SITE_THREAD */
+	return arg;
+}
+
+static volatile sig_atomic_t ticks;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	ticks++;
+	getppid();
+	close(-2); /* SITE_HANDLER */
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "calls";
+	if (!strcmp(mode, "calls")) {
+		int fd = open_config();
+		read_config(fd);
+		printf("fd %d\n", fd);
+		close(fd);
+	} else if (!strcmp(mode, "sites")) {
+		for (int i = 0; i < 3; i++)
+			site_a();
+		for (int i = 0; i < 5; i++)
+			site_b();
+		printf("sites done\n");
+	} else if (!strcmp(mode, "dlopen") && argc > 2) {
+		void *h = dlopen(argv[2], RTLD_NOW);
+		if (!h) {
+			fprintf(stderr, "dlopen: %s\n", dlerror());
+			return 1;
+		}
+		int (*lib_open)(void) = (int (*)(void))dlsym(h, "lib_open");
+		int fd = lib_open ? lib_open() : -1;
+		printf("lib fd %d\n", fd);
+		close(fd);
+		dlclose(h);
+	} else if (!strcmp(mode, "signals") && argc > 2) {
+		int n = atoi(argv[2]);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
+		struct itimerval it = { { 0, 200 }, { 0, 200 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (int i = 0; i < n; i++)
+			site_b();
+		struct itimerval off = { { 0, 0 }, { 0, 0 } };
+		setitimer(ITIMER_REAL, &off, NULL);
+		printf("signals done\n");
+	} else if (!strcmp(mode, "fork")) {
+		fflush(stdout);
+		pid_t p = fork();
+		if (p == 0) {
+			child_call();
+			_exit(7);
+		}
+		int st = 0;
+		waitpid(p, &st, 0);
+		pthread_t t;
+		pthread_create(&t, NULL, thread_main, NULL);
+		pthread_join(t, NULL);
+		printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+	} else {
+		fprintf(stderr, "unknown mode %s\n", mode);
+		return 2;
+	}
+	return 0;
+}
