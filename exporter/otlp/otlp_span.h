@@ -57,6 +57,7 @@ struct rn_span {
 	char *text;		/* owned strings; kept when the span is reused */
 	uint32_t text_len, text_cap;
 	uint32_t allocs;	/* text buffer (re)allocations, for the pool's count */
+	uint64_t upto;		/* the sink's: events given when it was queued */
 };
 
 /* rn_span_reset: empty the span for reuse, keeping its buffers. */
