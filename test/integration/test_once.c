@@ -437,3 +437,47 @@ Test(once, a_killed_exporter_sends_every_span_once_but_for_the_acknowledged_wind
 	free(t.id);
 	free(tr);
 }
+
+Test(once, a_killed_exporter_with_the_receiver_down_spools_every_span_once_for_replay)
+{
+	/* the receiver refuses for the whole run and the exporter is killed
+	 * twice: what the dead exporters had spooled is durable, what they
+	 * held in memory is read again by their successors; once the
+	 * receiver is back, --replay delivers every call's span, repeats
+	 * only in the window (spooled, not yet recorded), same ids */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	rx_set_mode(rx, RX_REFUSE);
+	char sp[] = "/tmp/rn-once-spXXXXXX", extra[128];
+	cr_assert_not_null(mkdtemp(sp));
+	snprintf(extra, sizeof extra, "--spool-dir %s/spool", sp);
+	struct seek_rx t = { 0 };
+	char *tr;
+	unsigned long n = 60000, missing, repeated, runs;
+	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "400000 1200000", &tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	unsigned kills = count_of(o.se, "restarting");
+	cr_assert_geq(kills, 1, "the exporter was not killed: %s", o.se);
+	cr_assert_eq(rx->accepted, 0);
+	rx_set_mode(rx, RX_UP);
+	char *cmd;
+	cr_assert(asprintf(&cmd, RN " --replay %s/spool --otlp-endpoint %s", sp, rx->url) > 0);
+	struct out r = SH(cmd);
+	free(cmd);
+	cr_assert_eq(r.status, 0, "%s", r.se);
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	NOTE("OTLP, receiver down, %lu calls, exporter killed %u times, then --replay: %lu spans "
+	     "received, %lu missing, %lu twice in %lu runs", n, kills, t.spans, missing, repeated, runs);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	cr_assert_eq(t.other_id, 0, "a call came again with another span id");
+	cr_assert_leq(runs, kills, "repeats beyond the spooled-not-recorded window");
+	cr_assert(asprintf(&cmd, "rm -rf %s", sp) > 0);
+	free(SH(cmd).so);
+	free(cmd);
+	free(t.seen);
+	free(t.id);
+	free(tr);
+}
