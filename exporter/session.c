@@ -32,11 +32,21 @@
 
 void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head)
 {
-	uint64_t last = t->nmarks ? t->mark[t->nmarks - 1].head : t->dur_head;
-	if (head - last - 1 >= head - t->dur_head)
-		return;	/* not past the last mark */
+	/* positions run free: compared by their distance past dur_head */
+	uint64_t d = head - t->dur_head;
+	if (!d || d > UINT64_MAX / 2)
+		return;	/* at or behind the durable head (a held record) */
+	uint64_t last = t->nmarks ? t->mark[t->nmarks - 1].head - t->dur_head : 0;
+	if (d <= last) {
+		/* given out of ring order (the sort by start time): the marks
+		 * past this record wait for its event too */
+		for (unsigned k = t->nmarks; k-- && t->mark[k].head - t->dur_head >= d;)
+			if (t->mark[k].given < given)
+				t->mark[k].given = given;
+		return;
+	}
 	struct rn_mark m = { given, head };
-	uint64_t before = t->nmarks > 1 ? t->mark[t->nmarks - 2].head : t->dur_head;
+	uint64_t before = t->nmarks > 1 ? t->mark[t->nmarks - 2].head - t->dur_head : 0;
 	/* marks stay a step apart: the last one moves on until it is one
 	 * step past the one before, or when there is no room (later,
 	 * never wrong) */
