@@ -30,6 +30,7 @@
 
 /* ---------------------------------------------------------------- pass */
 
+/* rn_mark (session_priv.h): a ring keeps at most RN_MARKS, a step apart. */
 void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head)
 {
 	/* positions run free: compared by their distance past dur_head */
@@ -56,10 +57,11 @@ void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head)
 		t->mark[t->nmarks++] = m;
 }
 
-/* The durable heads (docs/ARCHITECTURE.md, "Durable heads"): each ring's
- * position at the end of this pass is marked with the number of events
- * the sinks were given by then; a mark becomes the ring's durable head
- * once every sink with a durable callback says that many are durable.
+/* The durable heads (docs/ARCHITECTURE.md, "Durable heads"): each event
+ * given marked its ring's position after its record with the number of
+ * events given by then (rn_flush_events), and the end of this pass marks
+ * each ring's file head; a mark becomes the ring's durable head once
+ * every sink with a durable callback says that many are durable.
  * Without such a sink (or without a commit record, when no restart reads
  * them) the durable head is the file head. A ring a quarter full of
  * records not durable yet, or an arena whose every ring is taken while
