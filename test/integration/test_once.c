@@ -388,7 +388,7 @@ static void seek_file_tally(const char *j, struct seek_rx *t)
 
 Test(once, a_killed_exporter_sends_every_span_once_but_for_the_acknowledged_window)
 {
-	/* 200,000 calls, the exporter killed twice while it exports to the
+	/* 100,000 calls, the exporter killed twice while it exports to the
 	 * receiver, to --otlp-file and to a text file: every call's span
 	 * arrives; a span arrives twice only when the kill fell between the
 	 * receiver's acknowledgement (or the file write) and the commit
@@ -403,8 +403,8 @@ Test(once, a_killed_exporter_sends_every_span_once_but_for_the_acknowledged_wind
 	snprintf(extra, sizeof extra, "--otlp-file %s", f);
 	struct seek_rx t = { 0 };
 	char *tr;
-	unsigned long n = 200000, missing, repeated, runs, tmiss, trep;
-	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "1000000 4000000", &tr);
+	unsigned long n = 100000, missing, repeated, runs, tmiss, trep;
+	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "500000 2000000", &tr);
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	unsigned kills = count_of(o.se, "restarting");
 	cr_assert_geq(kills, 1, "the exporter was not killed: %s", o.se);
@@ -453,8 +453,8 @@ Test(once, a_killed_exporter_with_the_receiver_down_spools_every_span_once_for_r
 	snprintf(extra, sizeof extra, "--spool-dir %s/spool", sp);
 	struct seek_rx t = { 0 };
 	char *tr;
-	unsigned long n = 60000, missing, repeated, runs;
-	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "400000 1200000", &tr);
+	unsigned long n = 40000, missing, repeated, runs;
+	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "300000 900000", &tr);
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	unsigned kills = count_of(o.se, "restarting");
 	cr_assert_geq(kills, 1, "the exporter was not killed: %s", o.se);
