@@ -90,6 +90,8 @@ static const char *rn_ar_validate(struct rn_ar *a)
 		c->mask = cap - 1;
 		c->head = rn_load_acquire(&c->ring->head);
 		c->tail_cache = c->head;
+		a->thr[i].dur_head = a->thr[i].c_head = a->thr[i].c_dur = c->head;
+		a->thr[i].mark_step = cap / RN_MARK_STEPS ? cap / RN_MARK_STEPS : 1;
 		/* counted from zero: what was dropped before we first looked
 		 * is lost all the same */
 		a->thr[i].lost_seen = 0;
@@ -126,18 +128,26 @@ void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit)
 	a->exec_pend = NULL;
 }
 
-/* Heads a dead exporter committed but may not have published: what lies
- * before them is in the output already. Never past the producer's tail. */
+/* Heads a dead exporter committed but may not have published: reading
+ * resumes at the durable head; what lies before the file head is in the
+ * output files already and goes to the durable sinks only (replay_end).
+ * Never past the producer's tail, never before the published head. */
 static void rn_resume_heads(struct rn_session *s, struct rn_ar *a)
 {
 	for (uint32_t i = 0; i < a->nrings; i++) {
-		struct rn_cons *c = &a->thr[i].cons;
-		uint64_t head;
-		if (!rn_commit_resume(s->commit, a->hdr->id, i, &head))
+		struct rn_thr *t = &a->thr[i];
+		struct rn_cons *c = &t->cons;
+		uint64_t head, dur;
+		if (!rn_commit_resume(s->commit, a->hdr->id, i, &head, &dur))
 			continue;
 		uint64_t tail = rn_load_acquire(&c->ring->tail);
-		if (head - c->head <= tail - c->head && tail - c->head <= a->cap)
-			c->head = c->tail_cache = head;
+		if (head - c->head > tail - c->head || tail - c->head > a->cap)
+			continue;
+		if (dur - c->head > head - c->head)
+			dur = c->head;	/* before what was published: not believed */
+		t->replay_end = head;
+		c->head = c->tail_cache = dur;
+		t->dur_head = dur;
 	}
 }
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RN_COMMIT_MAGIC 0x54494d4d4f434e52ull	/* "RNCOMMIT" */
+#define RN_COMMIT_MAGIC 0x3254494d4f434e52ull	/* "RNCOMIT2": entries with dur */
 #define RN_COMMIT_ENDED UINT32_MAX	/* entry: the arena's end was announced */
 #define RN_COMMIT_NOLEN UINT64_MAX	/* the output is not a regular file */
 #define RN_COMMIT_MAX_ENTRIES (1u << 22)	/* a record a reader will believe */
@@ -31,7 +31,8 @@ struct rn_commit_ent {
 	uint64_t arena_id;
 	uint32_t ring;		/* or RN_COMMIT_ENDED */
 	uint32_t used;		/* resume entries: applied (never written) */
-	uint64_t head;
+	uint64_t head;		/* the file head: records before it are written */
+	uint64_t dur;		/* the durable head (published): at most head */
 };
 
 struct rn_commit {
@@ -79,7 +80,8 @@ static struct rn_commit_ent *rn_commit_read(int fd, struct rn_commit_hdr *h)
 	return e;
 }
 
-static int rn_commit_push(struct rn_commit *c, uint64_t id, uint32_t ring, uint64_t head)
+static int rn_commit_push(struct rn_commit *c, uint64_t id, uint32_t ring, uint64_t head,
+			  uint64_t dur)
 {
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
@@ -89,7 +91,7 @@ static int rn_commit_push(struct rn_commit *c, uint64_t id, uint32_t ring, uint6
 		c->ent = p;
 		c->cap = cap;
 	}
-	c->ent[c->n++] = (struct rn_commit_ent){ id, ring, 0, head };
+	c->ent[c->n++] = (struct rn_commit_ent){ id, ring, 0, head, dur };
 	return 0;
 }
 
@@ -145,12 +147,16 @@ int rn_commit_open(struct rn_commit **out_c, int dirfd, FILE *out)
 	return 0;
 }
 
-int rn_commit_resume(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t *head)
+int rn_commit_resume(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t *head,
+		     uint64_t *dur)
 {
 	for (size_t i = 0; c && i < c->nres; i++)
 		if (c->res[i].arena_id == arena_id && c->res[i].ring == ring && !c->res[i].used) {
 			c->res[i].used = 1;
 			*head = c->res[i].head;
+			/* a record that says otherwise is not believed past the
+			 * file head: nothing is given twice to the files */
+			*dur = c->res[i].dur <= c->res[i].head ? c->res[i].dur : c->res[i].head;
 			return 1;
 		}
 	return 0;
@@ -164,14 +170,15 @@ int rn_commit_ended(const struct rn_commit *c, uint64_t arena_id)
 	return 0;
 }
 
-int rn_commit_add(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t head)
+int rn_commit_add(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t head,
+		  uint64_t dur)
 {
-	return rn_commit_push(c, arena_id, ring, head);
+	return rn_commit_push(c, arena_id, ring, head, dur);
 }
 
 int rn_commit_add_ended(struct rn_commit *c, uint64_t arena_id)
 {
-	return rn_commit_push(c, arena_id, RN_COMMIT_ENDED, 0);
+	return rn_commit_push(c, arena_id, RN_COMMIT_ENDED, 0, 0);
 }
 
 int rn_commit_write(struct rn_commit *c)
@@ -182,7 +189,8 @@ int rn_commit_write(struct rn_commit *c)
 	size_t n = c->n;
 	for (size_t i = 0; i < c->nres; i++)
 		if (!c->res[i].used) {
-			int rc = rn_commit_push(c, c->res[i].arena_id, c->res[i].ring, c->res[i].head);
+			int rc = rn_commit_push(c, c->res[i].arena_id, c->res[i].ring, c->res[i].head,
+						c->res[i].dur);
 			if (rc)
 				return rc;
 		}

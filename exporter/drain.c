@@ -67,14 +67,25 @@ void rn_flush_events(struct rn_session *s)
 		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
 	if (order && s->nev > 1)
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
-	for (size_t e = 0; e < s->nev; e++)
+	size_t replays = 0;
+	for (size_t e = 0; e < s->nev; e++) {
+		/* after a restart: in the files already, not yet durable in
+		 * the durable sinks (sink.h): theirs only */
+		const struct rn_evpos *p = &s->evpos[s->keys[e].i];
+		replays += p->replay;
 		for (unsigned i = 0; i < s->nsinks; i++)
-			s->sinks[i].event(&s->sinks[i], &s->evs[s->keys[e].i]);
+			if (!p->replay || s->sinks[i].durable)
+				s->sinks[i].event(&s->sinks[i], &s->evs[s->keys[e].i]);
+		/* its ring is durable up to its end once this event is */
+		if (s->has_durable && p->t)
+			rn_mark(p->t, s->given + e + 1, p->head);
+	}
 	if (s->nev)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
-	s->stats.events += s->nev;
+	s->given += s->nev;
+	s->stats.events += s->nev - replays;
 	s->nev = 0;
 	s->scratch_used = 0;
 }
@@ -121,6 +132,12 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	ev->flags = evflags;
 	/* arena, ring, position: what a re-read of the same record repeats */
 	ev->rec_id = rn_rec_identity(a->hdr->id, (uint32_t)(t - a->thr), t->seq);
+	struct rn_evpos *p = &s->evpos[s->nev];
+	p->replay = (t->seq & ~(1ull << 63)) < t->replay_end;
+	/* a record read now (not a held one, not a blocked call's stand-in)
+	 * marks where its ring's next record starts */
+	p->t = t >= a->thr && t < a->thr + a->nrings && !(t->seq >> 63) ? t : NULL;
+	p->head = t->seq + 1 + rn_rec_nconts(ext_len);
 	ev->t_enter_ns = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	ev->t_exit_ns = (evflags & RN_EV_UNFINISHED) ? ev->t_enter_ns
 						     : rn_clock_unix(&s->clock, a->clock, rec->t_exit);

@@ -106,7 +106,9 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
  * ended, then give the ring back for another thread. */
 void rn_ring_give_back(struct rn_thr *t)
 {
-	if (!t->free_at_end)
+	/* and only once its records are durable in every sink: a restarted
+	 * exporter reads them again from this ring */
+	if (!t->free_at_end || t->dur_head != t->cons.head)
 		return;
 	t->free_at_end = 0;
 	rn_cons_publish(&t->cons);
@@ -223,6 +225,8 @@ int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		struct rn_ring *r = rn_arena_ring(h, i);
 		struct rn_thr *t = &a->thr[i];
 		uint32_t st = rn_load_acquire(&r->state);
+		if (t->free_at_end)
+			continue;	/* ended, waiting to be given back */
 		if (st == RN_RING_ACTIVE) {
 			if (!t->tid)
 				t->tid = r->tid;

@@ -30,40 +30,135 @@
 
 /* ---------------------------------------------------------------- pass */
 
+/* rn_mark (session_priv.h): a ring keeps at most RN_MARKS, a step apart. */
+void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head)
+{
+	/* positions run free: compared by their distance past dur_head */
+	uint64_t d = head - t->dur_head;
+	if (!d || d > UINT64_MAX / 2)
+		return;	/* at or behind the durable head (a held record) */
+	uint64_t last = t->nmarks ? t->mark[t->nmarks - 1].head - t->dur_head : 0;
+	if (d <= last) {
+		/* given out of ring order (the sort by start time): the marks
+		 * past this record wait for its event too */
+		for (unsigned k = t->nmarks; k-- && t->mark[k].head - t->dur_head >= d;)
+			if (t->mark[k].given < given)
+				t->mark[k].given = given;
+		return;
+	}
+	struct rn_mark m = { given, head };
+	uint64_t before = t->nmarks > 1 ? t->mark[t->nmarks - 2].head - t->dur_head : 0;
+	/* marks stay a step apart: the last one moves on until it is one
+	 * step past the one before, or when there is no room (later,
+	 * never wrong) */
+	if (t->nmarks && (last - before < t->mark_step || t->nmarks == RN_MARKS))
+		t->mark[t->nmarks - 1] = m;
+	else
+		t->mark[t->nmarks++] = m;
+}
+
+/* The durable heads (docs/ARCHITECTURE.md, "Durable heads"): each event
+ * given marked its ring's position after its record with the number of
+ * events given by then (rn_flush_events), and the end of this pass marks
+ * each ring's file head; a mark becomes the ring's durable head once
+ * every sink with a durable callback says that many are durable.
+ * Without such a sink (or without a commit record, when no restart reads
+ * them) the durable head is the file head. A ring a quarter full of
+ * records not durable yet, or an arena whose every ring is taken while
+ * one waits to be given back, asks those sinks to hurry. */
+static void rn_pass_durable(struct rn_session *s)
+{
+	uint64_t w = s->given;
+	if (s->has_durable)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			if (s->sinks[i].durable) {
+				uint64_t n = s->sinks[i].durable(&s->sinks[i], s->hurry);
+				if (n < w)
+					w = n;
+			}
+	s->hurry = 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state != RN_AR_LIVE)
+			continue;
+		int free = 0, waiting = 0;
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			struct rn_thr *t = &a->thr[i];
+			free += rn_load_relaxed(&t->cons.ring->state) == RN_RING_FREE;
+			waiting |= t->free_at_end && t->dur_head != t->cons.head;
+			if (!s->has_durable) {
+				t->dur_head = t->cons.head;
+				continue;
+			}
+			/* records read without an event (held, malformed) */
+			rn_mark(t, s->given, t->cons.head);
+			unsigned k = 0;
+			while (k < t->nmarks && t->mark[k].given <= w)
+				t->dur_head = t->mark[k++].head;
+			if (k) {
+				memmove(t->mark, t->mark + k, (t->nmarks - k) * sizeof *t->mark);
+				t->nmarks -= k;
+			}
+			if ((t->cons.head - t->dur_head) * 4 > a->cap)
+				s->hurry = 1;
+		}
+		/* a ring whose thread ended goes back only once durable: when
+		 * no other is free, a new thread would need a new arena */
+		if (waiting && !free)
+			s->hurry = 1;
+	}
+}
+
 /* Makes what the sinks were given durable, then writes the commit record
- * of this pass: the heads about to be published, the arenas whose end was
- * just announced. A failure costs exactly-once (a restart may repeat the
+ * of this pass: for every ring whose heads differ, its file head and the
+ * durable head about to be published; the arenas whose end was just
+ * announced. A failure costs exactly-once (a restart may repeat the
  * pass), never a record: said once. */
 static void rn_commit_pass(struct rn_session *s)
 {
-	if (!s->commit)
+	if (!s->commit) {
+		rn_pass_durable(s);	/* the file heads: nothing to wait for */
 		return;
+	}
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].flush)
 			s->sinks[i].flush(&s->sinks[i]);
-	int rc = 0, added = 0;
+	rn_pass_durable(s);
+	int rc = 0, changed = 0;
+	for (struct rn_ar *a = s->arenas; a && !changed; a = a->next) {
+		changed |= a->gone;
+		for (uint32_t i = 0; a->state == RN_AR_LIVE && i < a->nrings; i++) {
+			struct rn_thr *t = &a->thr[i];
+			changed |= t->cons.head != t->c_head || t->dur_head != t->c_dur ||
+				   (t->free_at_end && t->dur_head == t->cons.head);
+		}
+	}
+	/* an idle pass wrote nothing: the last record still holds */
+	if (!changed && s->stats.events == s->commit_events)
+		return;
 	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next) {
 		if (a->gone) {
 			if (a->hdr)
 				rc = rn_commit_add_ended(s->commit, a->hdr->id);
-			added++;
 			continue;
 		}
 		if (a->state != RN_AR_LIVE)
 			continue;
-		for (uint32_t i = 0; i < a->nrings && !rc; i++)
-			if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head) ||
-			    a->thr[i].free_at_end) {
-				rc = rn_commit_add(s->commit, a->hdr->id, i, a->thr[i].cons.head);
-				added++;
-			}
+		for (uint32_t i = 0; i < a->nrings && !rc; i++) {
+			struct rn_thr *t = &a->thr[i];
+			/* a ring given back this pass: its heads as they stand */
+			if (t->cons.head != t->dur_head ||
+			    t->dur_head != rn_load_relaxed(&t->cons.ring->head) || t->free_at_end)
+				rc = rn_commit_add(s->commit, a->hdr->id, i, t->cons.head, t->dur_head);
+		}
 	}
-	/* an idle pass wrote nothing: the last record still holds */
-	if (!rc && !added && s->stats.events == s->commit_events)
-		return;
 	s->commit_events = s->stats.events;
 	if (!rc)
 		rc = rn_commit_write(s->commit);
+	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next)
+		for (uint32_t i = 0; a->state == RN_AR_LIVE && !a->gone && i < a->nrings; i++) {
+			a->thr[i].c_head = a->thr[i].cons.head;
+			a->thr[i].c_dur = a->thr[i].dur_head;
+		}
 	if (rc && !s->commit_failed) {
 		s->commit_failed = 1;
 		fprintf(stderr, "renacer: cannot record what the output holds (%s): an exporter "
@@ -183,9 +278,12 @@ static void rn_pass_publish(struct rn_session *s)
 			/* publish heads once per pass, after the sinks are done */
 			if (a->state == RN_AR_LIVE)
 				for (uint32_t i = 0; i < a->nrings; i++) {
-					if (a->thr[i].cons.head != rn_load_relaxed(&a->thr[i].cons.ring->head))
-						rn_cons_publish(&a->thr[i].cons);
-					rn_ring_give_back(&a->thr[i]);
+					struct rn_thr *t = &a->thr[i];
+					/* only what every sink made durable (the commit
+					 * record has both heads) */
+					if (t->dur_head != rn_load_relaxed(&t->cons.ring->head))
+						rn_store_release(&t->cons.ring->head, t->dur_head);
+					rn_ring_give_back(t);
 				}
 			pp = &a->next;
 			continue;
@@ -301,12 +399,16 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->evcap = RN_PASS_MAX_EVENTS;
 	s->evs = calloc(s->evcap, sizeof *s->evs);
 	s->keys = calloc(s->evcap, sizeof *s->keys);
+	s->evpos = calloc(s->evcap, sizeof *s->evpos);
+	for (unsigned i = 0; i < s->nsinks; i++)
+		s->has_durable |= s->commit && s->sinks[i].durable;
 	s->scratch_cap = 2u << 20;
 	s->scratch = malloc(s->scratch_cap);
 	s->pidmap = calloc(RN_PIDMAP_MAX, sizeof *s->pidmap);
-	if (!s->evs || !s->keys || !s->scratch || !s->pidmap) {
+	if (!s->evs || !s->keys || !s->evpos || !s->scratch || !s->pidmap) {
 		free(s->evs);
 		free(s->keys);
+		free(s->evpos);
 		free(s->scratch);
 		free(s->pidmap);
 		close(s->dirfd);
@@ -414,9 +516,12 @@ void rn_session_close(struct rn_session *s)
 			rn_dispatch_proc(s, a, 1);
 	}
 	rn_commit_pass(s);
+	/* the end: the sinks' finish (below) delivers, spools or counts what
+	 * is not durable yet (docs/RELIABILITY.md: the window at the end) */
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
 		if (a->state == RN_AR_LIVE)
 			for (uint32_t i = 0; i < a->nrings; i++) {
+				a->thr[i].dur_head = a->thr[i].cons.head;
 				rn_cons_publish(&a->thr[i].cons);
 				rn_ring_give_back(&a->thr[i]);
 			}
@@ -431,6 +536,7 @@ void rn_session_close(struct rn_session *s)
 	}
 	free(s->evs);
 	free(s->keys);
+	free(s->evpos);
 	free(s->scratch);
 	free(s->pidmap);
 	for (unsigned i = 0; i < s->nnotes; i++)

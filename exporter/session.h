@@ -26,9 +26,27 @@ struct rn_pend {
 	uint8_t ext[RN_EXT_MAX];
 };
 
+/* A ring position read by the end of a pass, and how many events the
+ * sinks had been given by then: it is durable once every sink says that
+ * many are (struct rn_sink, durable). */
+struct rn_mark {
+	uint64_t given;
+	uint64_t head;
+};
+
+#define RN_MARKS 40	/* per ring; when full, the last one moves on */
+#define RN_MARK_STEPS 32	/* marks at least cap / RN_MARK_STEPS apart */
+
 /* Per ring: the consumer side and what we know of its current thread. */
 struct rn_thr {
-	struct rn_cons cons;
+	struct rn_cons cons;	/* cons.head: the file head (read, given to every sink) */
+	uint64_t dur_head;	/* durable in every sink: the head published */
+	struct rn_mark mark[RN_MARKS];	/* positions past dur_head, oldest first */
+	unsigned nmarks;
+	uint64_t replay_end;	/* after a restart: records before it are in the
+				 * files already; they go to durable sinks only */
+	uint64_t c_head, c_dur;	/* as the last commit record has them */
+	uint64_t mark_step;	/* cap / RN_MARK_STEPS, at least 1 */
 	int32_t tid;
 	int32_t shown_tid;	/* tid as we see it (another pid namespace):
 				 * 0 not looked up yet, -1 unknown */
@@ -128,6 +146,14 @@ struct rn_evkey {
 	uint32_t i;
 };
 
+/* Per queued event: where its record ends in its ring (a mark once it is
+ * given: struct rn_mark), and whether it is a replay after a restart. */
+struct rn_evpos {
+	struct rn_thr *t;	/* NULL: no ring position (a held record) */
+	uint64_t head;
+	int replay;		/* in the files already: durable sinks only */
+};
+
 struct rn_session {
 	const char *dir;
 	int dirfd;
@@ -159,6 +185,10 @@ struct rn_session {
 	int root_status_known;
 	int root_done;		/* the launcher said the program is gone */
 	int pressed;		/* the last pass found a ring a quarter full */
+	int has_durable;	/* a sink has a durable callback */
+	int hurry;		/* ask those sinks to hurry (a ring fills behind them) */
+	uint64_t given;		/* events given to the sinks, replays included */
+	struct rn_evpos *evpos;	/* per evs[] entry */
 	unsigned pass_no;
 	/* from struct rn_session_cfg */
 	int keep_files;		/* daemon mode at shutdown: leave live arenas */

@@ -44,6 +44,10 @@ int32_t rn_pidmap_by_inner(const struct rn_session *s, uint64_t pidns, int32_t i
 int32_t rn_thread_tid(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t);
 void rn_translate_pass(struct rn_session *s);
 
+/* session.c: ring position head of t is durable once the sinks made
+ * 'given' events durable */
+void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head);
+
 /* drain.c: reading rings, queueing and sending events */
 void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end);
 void rn_flush_events(struct rn_session *s);

@@ -48,6 +48,19 @@ struct rn_sink {
 	 * drain calls it before telling the rings the records are consumed,
 	 * so a crash of the exporter loses no record it already took */
 	int (*flush)(struct rn_sink *s);
+	/* optional, for a sink whose output is durable only some time after
+	 * it was given (a receiver's acknowledgement): n, the number of
+	 * events given so far (counting every event() call) whose output
+	 * is durable: delivered, written where a restart finds it (a spool
+	 * file), or given up on and counted. A sink without it has made
+	 * everything durable by the end of flush. The session frees ring
+	 * space only up to what every sink made durable, so a restarted
+	 * exporter gives such a sink again, with their identities
+	 * (rn_event.rec_id), the events it had not made durable, and gives
+	 * them to no other sink. hurry: a ring fills behind events not
+	 * durable yet: send or spool what is held now rather than wait for
+	 * a fuller batch. Never blocks. Called from the drain's thread. */
+	uint64_t (*durable)(struct rn_sink *s, int hurry);
 	/* optional: the sink's own figures for the control plane's status,
 	 * as JSON members each led by a comma (",\"otlp_spooled\":3");
 	 * returns the bytes written, at most cap - 1. Called from the

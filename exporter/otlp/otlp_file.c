@@ -6,7 +6,8 @@
  * finds it among its own files. Must never open an existing file it did not
  * create in this run, and never print (the sink reports what it returns).
  * A file the user names (--otlp-file) is opened as strace opens -o: created
- * or truncated, by the first exporter of a run; a restarted one appends.
+ * or truncated, by the first exporter of a run; a restarted one appends,
+ * after cutting the line a kill may have left half written.
  */
 #include "otlp_file.h"
 
@@ -41,17 +42,51 @@ void rn_otlp_file_share(void)
 		rn_memo = p;	/* zeroed: nothing chosen yet */
 }
 
+/* A restarted exporter's file: a kill in the middle of a write leaves a
+ * last line without its end, which the next line would make unreadable:
+ * cut it (its spans are sent again: they were not durable). Returns 0 or
+ * -errno. */
+static int rn_cut_torn_line(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	off_t end = st.st_size;
+	char buf[4096];
+	while (end > 0) {
+		size_t n = end < (off_t)sizeof buf ? (size_t)end : sizeof buf;
+		if (pread(fd, buf, n, end - (off_t)n) != (ssize_t)n)
+			return -EIO;
+		size_t i = n;
+		while (i > 0 && buf[i - 1] != '\n')
+			i--;
+		if (i > 0) {
+			end -= (off_t)(n - i);
+			break;
+		}
+		end -= (off_t)n;
+	}
+	if (end != st.st_size && ftruncate(fd, end))
+		return -errno;
+	return 0;
+}
+
 /* The file an earlier exporter of this run made, if it is still that
  * file: a link or another file put at its name since is refused. */
 static int rn_reopen(char *path, size_t cap)
 {
-	int fd = open(rn_memo->path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	int fd = open(rn_memo->path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
 	if (fstat(fd, &st) || st.st_dev != rn_memo->dev || st.st_ino != rn_memo->ino) {
 		close(fd);
 		return -EEXIST;
+	}
+	int rc = rn_cut_torn_line(fd);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	snprintf(path, cap, "%s", rn_memo->path);
 	return fd;
@@ -62,7 +97,16 @@ FILE *rn_otlp_file_open_given(const char *name)
 	/* a restarted exporter appends to what the dead one wrote: truncating
 	 * would throw away every span before the restart */
 	int again = rn_memo && rn_memo->given_opened;
-	FILE *f = fopen(name, again ? "ae" : "we");
+	/* read too: a torn last line is looked for */
+	FILE *f = fopen(name, again ? "a+e" : "we");
+	if (f && again) {
+		int rc = rn_cut_torn_line(fileno(f));
+		if (rc) {
+			fclose(f);
+			errno = -rc;
+			return NULL;
+		}
+	}
 	if (f && rn_memo)
 		rn_memo->given_opened = 1;
 	return f;

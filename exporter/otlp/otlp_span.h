@@ -61,6 +61,7 @@ struct rn_span {
 	uint32_t allocs;	/* text buffer (re)allocations, for the pool's count */
 	const struct rn_otlp_group *group;	/* its resource and trace
 						 * (otlp_model.h); set by the model */
+	uint64_t upto;		/* the sink's: events given when it was queued */
 };
 
 /* rn_span_reset: empty the span for reuse, keeping its buffers. */

@@ -17,10 +17,18 @@
  * once, now and then, as a probe. When one gets through, the spool is
  * sent back oldest first before any new batch. rn_otlp_replay
  * (otlp_replay.c) sends a spool left by an earlier run.
+ *
+ * Durable position (sink.h, durable): each span carries the number of
+ * events given when it was queued; since the queue is sent in order, one
+ * batch at a time, every event before the oldest span still queued or in
+ * flight is acknowledged, spooled or counted as lost. The session frees
+ * ring space only up to there, so an exporter killed with spans in its
+ * queue loses none: the restarted one reads them again.
  */
 #include "otlp_sink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -62,6 +70,9 @@ struct otlp_st {
 	struct rn_span *qhead, *qtail;
 	_Atomic size_t qlen;	/* read by ready() without the lock */
 	size_t inflight;
+	uint64_t inflight_from;	/* events durable before the batch in flight */
+	uint64_t given;		/* events given (the drain's thread only) */
+	int hurry;		/* a ring fills: take a batch without waiting */
 	int stop;		/* export what is left, then end */
 	volatile int abort;	/* end now, even mid-request */
 	int sender_done;
@@ -135,6 +146,7 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 {
 	struct otlp_st *st = ctx;
 	sp->next = NULL;
+	sp->upto = st->given;
 	pthread_mutex_lock(&st->mu);
 	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
 	if (st->qlen >= limit && !st->sender_done) {
@@ -478,7 +490,8 @@ static void *otlp_sender(void *arg)
 			if (st->abort)
 				goto out;
 			resend = otlp_spool_due(st, now);
-			take = st->qlen >= st->x->tune.batch || (st->qlen && (st->stop || now >= due));
+			take = st->qlen >= st->x->tune.batch ||
+			       (st->qlen && (st->stop || now >= due || st->hurry));
 			if (resend && st->stop)
 				st->final_probe = 1;
 			if (take || resend)
@@ -510,6 +523,8 @@ static void *otlp_sender(void *arg)
 			last->next = NULL;
 			st->qlen -= n;
 			st->inflight = n;
+			st->inflight_from = list->upto ? list->upto - 1 : 0;
+			st->hurry = 0;
 			pthread_cond_broadcast(&st->cv_room);
 		}
 		pthread_mutex_unlock(&st->mu);
@@ -542,7 +557,25 @@ out:
 static int otlp_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct otlp_st *st = s->st;
+	st->given++;	/* before the span is queued: it carries the count */
 	return rn_otlp_model_event(&st->model, ev);
+}
+
+/* Events before the oldest span not yet acknowledged or spooled: the
+ * batch in flight, else the head of the queue, else all of them. */
+static uint64_t otlp_durable(struct rn_sink *s, int hurry)
+{
+	struct otlp_st *st = s->st;
+	pthread_mutex_lock(&st->mu);
+	uint64_t n = st->inflight ? st->inflight_from
+		     : st->qhead ? (st->qhead->upto ? st->qhead->upto - 1 : 0)
+		     : st->given;
+	if (hurry && st->qlen && !st->hurry) {
+		st->hurry = 1;
+		pthread_cond_signal(&st->cv_work);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return n;
 }
 
 static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
@@ -695,20 +728,25 @@ static void otlp_destroy(struct rn_sink *s)
 }
 
 /* Keys the span and trace ids on the session directory dir (its device,
- * inode, creation time and name): every exporter of one session gives the
+ * inode, birth time and name): every exporter of one session gives the
  * same record the same span id, so a batch sent again after a restart
- * carries the same ids. Nothing when dir cannot be read. */
+ * carries the same ids. Not its change time: every file made or removed
+ * in the directory changes that, and a restarted exporter gave the same
+ * record another id. Where the file system keeps no birth time, the
+ * change time at our start keeps ids of different sessions apart, at the
+ * cost of stable ids. Nothing when dir cannot be read. */
 static void otlp_session_key(struct otlp_st *st, const char *dir)
 {
-	struct stat sb;
-	if (stat(dir, &sb))
+	struct statx sx;
+	if (statx(AT_FDCWD, dir, 0, STATX_INO | STATX_BTIME | STATX_CTIME, &sx))
 		return;
+	struct statx_timestamp t = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime : sx.stx_ctime;
 	uint64_t k0 = 0xcbf29ce484222325ull;
 	for (const char *p = dir; *p; p++)
 		k0 = (k0 ^ (unsigned char)*p) * 0x100000001b3ull;
-	k0 ^= (uint64_t)sb.st_ino << 1;
-	uint64_t k1 = (uint64_t)sb.st_dev ^ (uint64_t)sb.st_ctim.tv_sec << 20 ^
-		      (uint64_t)sb.st_ctim.tv_nsec << 1 ^ k0;
+	k0 ^= (uint64_t)sx.stx_ino << 1;
+	uint64_t dev = (uint64_t)sx.stx_dev_major << 32 | sx.stx_dev_minor;
+	uint64_t k1 = dev ^ (uint64_t)t.tv_sec << 20 ^ (uint64_t)t.tv_nsec << 1 ^ k0;
 	rn_otlp_model_key(&st->model, k0, k1);
 }
 
@@ -787,6 +825,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 	s->proc_start = otlp_proc_start;
 	s->proc_end = otlp_proc_end;
 	s->ready = otlp_ready;
+	s->durable = otlp_durable;
 	s->finish = otlp_finish;
 	s->status = otlp_status;
 	return 0;

@@ -1,11 +1,14 @@
 /* test_once.c: every record arrives exactly once (issue 8): bursts under
  * the default options lose nothing, a loss under --on-full=drop is said on
  * stderr whatever -o says, an exporter killed mid-run and restarted
- * delivers every call once to a file, and a call still blocked when its
- * process dies, or when --status asks, is shown. */
+ * delivers every call once to a file, and every call's span to the OTLP
+ * receiver (once, but for the window no client can close), and a call
+ * still blocked when its process dies, or when --status asks, is shown. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../otlp/receiver.h"
 #include "runner.h"
 
 /* A figure for whoever reads the log, on stderr: Criterion's own log
@@ -299,26 +303,181 @@ Test(once, a_call_blocked_when_its_process_is_killed_is_an_unfinished_span)
 	free(t);
 }
 
-/* --otlp-file across an exporter kill: the restarted exporter appends to
- * the file the dead one wrote (it used to truncate it, losing every span
- * before the restart). Spans the dead exporter still held in memory are
- * lost (docs/RELIABILITY.md says so), so the check is on the calls made
- * long before the kill: every one of them is in the file. */
-Test(once, a_killed_exporter_keeps_the_otlp_file_it_wrote)
+/* ------------------------------------------------ OTLP across a kill -9 */
+
+/* The receiver's tally of a burst seek run: each lseek span's offset
+ * (renacer.syscall.ret), how often it came, and the span id it first came with. */
+struct seek_rx {
+	unsigned long n;
+	unsigned char *seen;	/* per offset: times received (saturates) */
+	uint8_t (*id)[8];	/* per offset: the first span id */
+	unsigned long spans, other_id;	/* lseek spans; repeats with a new id */
+};
+
+static void seek_rx_span(void *ctx, const struct rx_span *sp)
 {
-	char f[] = "/tmp/rn-once-fXXXXXX";
-	close(mkstemp(f));
-	char *opts, *t;
-	cr_assert(asprintf(&opts, "--otlp-file %s", f) > 0);
-	unsigned long n = 500000, missing, repeated;
-	struct out o = run_killing_exporter(opts, n, &t, "6000000");
-	cr_assert_eq(o.status, 0, "%s", o.se);
-	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
-	char *spans = slurp(f);
-	seek_tally(spans, "\"renacer.syscall.ret\",\"value\":{\"intValue\":\"", 20000, &missing, &repeated);
-	cr_assert_eq(missing, 0, "%lu of the first 20000 calls' spans are gone from the file", missing);
-	free(spans);
-	free(t);
+	struct seek_rx *t = ctx;
+	const char *v = rx_attr(sp, "renacer.syscall.ret");
+	if (strcmp(sp->name, "lseek") || !v)
+		return;
+	unsigned long off = strtoul(v, NULL, 10);
+	t->spans++;
+	if (off >= t->n)
+		return;
+	if (!t->seen[off])
+		memcpy(t->id[off], sp->span_id, 8);
+	else if (memcmp(t->id[off], sp->span_id, 8))
+		t->other_id++;
+	if (t->seen[off] < 255)
+		t->seen[off]++;
+}
+
+/* Offsets never received, offsets received more than once, and the runs
+ * (consecutive offsets) the repeats form: a resend after a kill is one
+ * run, the records between the last recorded acknowledgement and the
+ * kill. */
+static void seek_rx_sum(const struct seek_rx *t, unsigned long *missing, unsigned long *repeated,
+			unsigned long *runs)
+{
+	*missing = *repeated = *runs = 0;
+	unsigned long first = t->n;
+	for (unsigned long i = 0; i < t->n; i++) {
+		if (!t->seen[i] && first == t->n)
+			first = i;
+		*missing += !t->seen[i];
+		if (t->seen[i] > 1) {
+			*repeated += t->seen[i] - 1u;
+			*runs += i == 0 || t->seen[i - 1] < 2;
+		}
+	}
+	if (*missing)
+		fprintf(stderr, "seek_rx: %lu offsets never received, the first %lu\n", *missing, first);
+}
+
+/* burst seek n under renacer-run, text trace and OTLP to the loopback
+ * receiver (extra: more options), the exporter killed (-9) as the text
+ * grows past each of 'sizes'; everything the receiver took is tallied. */
+static struct out run_otlp_killing_exporter(struct rx *rx, struct seek_rx *t, const char *extra,
+					    unsigned long n, const char *sizes, char **trace)
+{
+	t->n = n;
+	t->seen = calloc(n, 1);
+	t->id = calloc(n, 8);
+	cr_assert(t->seen && t->id);
+	rx->discard = 1;
+	rx->tally_ctx = t;
+	rx->tally = seek_rx_span;
+	char *opts;
+	cr_assert(asprintf(&opts, "-q --otlp-endpoint %s %s", rx->url, extra) > 0);
+	struct out o = run_killing_exporter(opts, n, trace, sizes);
 	free(opts);
+	return o;
+}
+
+/* The lseek spans of an OTLP JSON lines file, tallied as the receiver's. */
+static void seek_file_tally(const char *j, struct seek_rx *t)
+{
+	static const char key[] = "\"renacer.syscall.ret\",\"value\":{\"intValue\":\"";
+	memset(t->seen, 0, t->n);
+	for (const char *l = j; (l = strstr(l, key)); l += sizeof key - 1) {
+		unsigned long off = strtoul(l + sizeof key - 1, NULL, 10);
+		if (off < t->n && t->seen[off] < 255)
+			t->seen[off]++;
+	}
+}
+
+Test(once, a_killed_exporter_sends_every_span_once_but_for_the_acknowledged_window)
+{
+	/* 100,000 calls, the exporter killed twice while it exports to the
+	 * receiver, to --otlp-file and to a text file: every call's span
+	 * arrives; a span arrives twice only when the kill fell between the
+	 * receiver's acknowledgement (or the file write) and the commit
+	 * record that holds it, the one window no client can close: then
+	 * with the same span id, one run of calls per kill. The restarted
+	 * exporter appends to --otlp-file (it used to truncate it) after
+	 * cutting a line the kill left half written. */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	char f[] = "/tmp/rn-once-fXXXXXX", extra[64];
+	close(mkstemp(f));
+	snprintf(extra, sizeof extra, "--otlp-file %s", f);
+	struct seek_rx t = { 0 };
+	char *tr;
+	unsigned long n = 100000, missing, repeated, runs, tmiss, trep;
+	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "500000 2000000", &tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	unsigned kills = count_of(o.se, "restarting");
+	cr_assert_geq(kills, 1, "the exporter was not killed: %s", o.se);
+	/* the text file stays exactly once beside it */
+	seek_tally(tr, " = ", n, &tmiss, &trep);
+	cr_assert_eq(trep + tmiss, 0, "text: %lu repeated, %lu missing: %s", trep, tmiss, o.se);
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	NOTE("OTLP, %lu calls, exporter killed %u times: %lu spans received, %lu missing, "
+	     "%lu received twice in %lu runs", n, kills, t.spans, missing, repeated, runs);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	cr_assert_eq(t.other_id, 0, "a call came again with another span id");
+	cr_assert_leq(runs, kills, "repeats beyond the acknowledged-not-recorded window");
+
+	char *spans = slurp(f);
 	unlink(f);
+	seek_file_tally(spans, &t);
+	seek_rx_sum(&t, &missing, &repeated, &runs);
+	NOTE("--otlp-file: %lu missing, %lu written twice in %lu runs", missing, repeated, runs);
+	cr_assert_eq(missing, 0, "%lu calls' spans are not in the file", missing);
+	cr_assert_leq(runs, kills, "repeats beyond the written-not-recorded window");
+	/* every line whole: one request body each, none cut by the kill */
+	unsigned lines = count_of(spans, "\n"), starts = count_of(spans, "{\"resourceSpans\"");
+	cr_assert_eq(starts, lines, "%u bodies on %u lines: one was torn", starts, lines);
+	cr_assert_eq(count_of(spans, "]}]}]}\n"), lines);
+	free(spans);
+	free(t.seen);
+	free(t.id);
+	free(tr);
+}
+
+Test(once, a_killed_exporter_with_the_receiver_down_spools_every_span_once_for_replay)
+{
+	/* the receiver refuses for the whole run and the exporter is killed
+	 * twice: what the dead exporters had spooled is durable, what they
+	 * held in memory is read again by their successors; once the
+	 * receiver is back, --replay delivers every call's span, repeats
+	 * only in the window (spooled, not yet recorded), same ids */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	rx_set_mode(rx, RX_REFUSE);
+	char sp[] = "/tmp/rn-once-spXXXXXX", extra[128];
+	cr_assert_not_null(mkdtemp(sp));
+	snprintf(extra, sizeof extra, "--spool-dir %s/spool", sp);
+	struct seek_rx t = { 0 };
+	char *tr;
+	unsigned long n = 40000, missing, repeated, runs;
+	struct out o = run_otlp_killing_exporter(rx, &t, extra, n, "300000 900000", &tr);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	unsigned kills = count_of(o.se, "restarting");
+	cr_assert_geq(kills, 1, "the exporter was not killed: %s", o.se);
+	cr_assert_eq(rx->accepted, 0);
+	rx_set_mode(rx, RX_UP);
+	char *cmd;
+	cr_assert(asprintf(&cmd, RN " --replay %s/spool --otlp-endpoint %s", sp, rx->url) > 0);
+	struct out r = SH(cmd);
+	free(cmd);
+	cr_assert_eq(r.status, 0, "%s", r.se);
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	NOTE("OTLP, receiver down, %lu calls, exporter killed %u times, then --replay: %lu spans "
+	     "received, %lu missing, %lu twice in %lu runs", n, kills, t.spans, missing, repeated, runs);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	cr_assert_eq(t.other_id, 0, "a call came again with another span id");
+	cr_assert_leq(runs, kills, "repeats beyond the spooled-not-recorded window");
+	cr_assert(asprintf(&cmd, "rm -rf %s", sp) > 0);
+	free(SH(cmd).so);
+	free(cmd);
+	free(t.seen);
+	free(t.id);
+	free(tr);
 }

@@ -426,15 +426,16 @@ static void serve(struct rx *r, int c)
 		int idx = (int)r->nreqs;
 		size_t before = r->nspans;
 		int cnt = -1;
+		struct rx_span *tmp = NULL;	/* discard with a tally: this request's */
+		size_t tn = 0, tcap = 0;
 		if (plain && r->discard) {
 			/* decode to check, count, keep nothing */
-			struct rx_span *tmp = NULL;
-			size_t tn = 0, tcap = 0;
 			if (strstr(q.content_type, "json"))
 				cnt = rx_decode_json((const char *)plain, plen, &tmp, &tn, &tcap, idx, NULL, 0);
+			else if (r->tally)
+				cnt = rx_decode_pb(plain, plen, &tmp, &tn, &tcap, idx, NULL, 0);
 			else
 				cnt = rx_count_pb(plain, plen);
-			free(tmp);
 		} else if (plain) {
 			if (strstr(q.content_type, "json"))
 				cnt = rx_decode_json((const char *)plain, plen, &r->spans, &r->nspans,
@@ -451,7 +452,10 @@ static void serve(struct rx *r, int c)
 			r->nspans = before;	/* not accepted */
 		} else {
 			r->accepted += q.nspans;
+			for (size_t i = 0; r->tally && i < tn; i++)
+				r->tally(r->tally_ctx, &tmp[i]);
 		}
+		free(tmp);
 		q.status = a.close ? 0 : a.status ? a.status : 200;
 		if (r->discard)
 			r->nreqs = 0;	/* keep only the last request */

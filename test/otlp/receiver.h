@@ -70,6 +70,10 @@ struct rx {
 	size_t nrefused;	/* spans in requests answered otherwise */
 	size_t accepted;	/* spans answered 2xx, kept or not */
 	int discard;		/* count spans only (long runs): nothing kept */
+	/* with discard: called, under mu, with every span of each accepted
+	 * request (decoded, then not kept): long runs count by span id */
+	void (*tally)(void *ctx, const struct rx_span *s);
+	void *tally_ctx;
 	char url[64];
 };
 
