@@ -47,11 +47,20 @@ struct rn_proc {
 				 * block; its arguments are unknown (all zero) */
 #define RN_EV_TRAPPED 0x08	/* --complete: caught by dispatch, no wrapper */
 
+/* rn_event.split: a call shown in two halves because other lines came
+ * between its entry and its return (strace's unfinished/resumed pair) */
+#define RN_SPLIT_NONE 0
+#define RN_SPLIT_ENTRY 1	/* "NAME(<unfinished ...>": only to sinks
+				 * with wants_split; arguments unknown */
+#define RN_SPLIT_RESUMED 2	/* the whole call, its entry shown before:
+				 * "<... NAME resumed>ARGS) = RET" */
+
 struct rn_event {
 	const struct rn_proc *proc;
 	int32_t tid;
 	uint16_t fn;		/* index into rn_fns, < RN_NFUNCS */
 	uint8_t flags;		/* RN_EV_* */
+	uint8_t split;		/* RN_SPLIT_* */
 	uint64_t rec_id;	/* the record's identity in the session (arena,
 				 * ring, position): the same when a restarted
 				 * exporter reads the record again; 0 if none */

@@ -39,6 +39,7 @@ const char rn_opts_usage[] =
 	"  -t, -tt, -ttt      prefix each line with the time of day, with microseconds,\n"
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
+	"  -r                 prefix each line with the time since the line before\n"
 	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
 	"  -q                 suppress notes on stderr\n"
 	"\n"
@@ -490,6 +491,9 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'T':
 		o->durations = 1;
 		break;
+	case 'r':
+		o->relative = 1;
+		break;
 	case 'f':
 		break;
 	case 'q':
@@ -596,8 +600,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqhV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-r";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqhV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;

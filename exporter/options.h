@@ -27,6 +27,7 @@ struct rn_opts {
 	enum rn_format format;	/* --format */
 	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
 	int durations;		/* -T */
+	int relative;		/* -r */
 	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;

@@ -38,6 +38,17 @@ struct rn_thr {
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
 	uint64_t seq;		/* ring position of the record being queued */
 	int free_at_end;	/* its thread ended: FREE it after the commit */
+	/* reorder.c: a long call seen in flight (cur_t, cur_fn), shown as
+	 * "<unfinished ...>" once another line comes after its entry */
+	uint64_t unf_ticks;	/* its entry, arena clock */
+	uint64_t unf_ns;	/* the same, unix ns */
+	uint16_t unf_fn;
+	uint8_t unf_state;	/* RN_UNF_NONE / SEEN / SHOWN */
+	uint64_t peeked;	/* reorder.c: ring position read up to */
+	uint64_t noret_seq;	/* an exec/exit record not drained yet: its
+				 * position, and its start (ticks), if noret */
+	uint64_t noret_ticks;
+	int noret;
 };
 
 enum rn_ar_state {
@@ -74,6 +85,7 @@ struct rn_ar {
 	struct rn_ar *main;	/* extension arenas: the process's main arena */
 	uint64_t first_seen_ns;
 	uint64_t lost_noring_seen;
+	uint64_t last_ns;	/* main arenas: latest call end of the image */
 };
 
 /* A pid whose image exec'd: the new image's arena is expected. */
@@ -168,6 +180,17 @@ struct rn_session {
 	size_t nev, evcap;
 	uint8_t *scratch;
 	size_t scratch_used, scratch_cap;
+	/* reorder.c: the window (records after the watermark wait in their
+	 * rings, so what leaves a ring is what is emitted this pass) */
+	uint64_t wm;		/* unix ns; UINT64_MAX: no limit */
+	uint64_t last_emit_ns;	/* key of the last event sent */
+	struct rn_unfwait *uw;	/* threads in a long call, this pass */
+	unsigned nuw;
+	struct rn_ar **endq;	/* ends of this pass, by time (reorder.c) */
+	unsigned nendq, endq_next;
+	int scan_unsure;	/* a scan met an arena file still being made */
+	uint64_t reorder_forced;	/* records taken past the watermark: ring
+					 * half full */
 };
 
 /* How a session is read and where its events go; what the pointers

@@ -62,6 +62,21 @@ void rn_scan_dir(struct rn_session *s);
 void rn_maybe_scan(struct rn_session *s);
 void rn_start_waiting(struct rn_session *s, uint64_t now);
 
+/* reorder.c: the window that puts every thread's lines in time order */
+#define RN_UNF_NONE 0
+#define RN_UNF_SEEN 1		/* in a long call: shown unfinished if needed */
+#define RN_UNF_SHOWN 2		/* its "<unfinished ...>" half is out */
+void rn_reorder_mark(struct rn_session *s);
+int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec);
+void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev);
+uint64_t rn_reorder_key(const struct rn_event *ev);
+void rn_reorder_before(struct rn_session *s, const struct rn_event *ev);
+void rn_reorder_free(struct rn_session *s);
+void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
+void rn_reorder_ends_begin(struct rn_session *s);
+void rn_reorder_ends_until(struct rn_session *s, uint64_t key);
+
 /* ends.c: thread and process ends, exec tracking */
 void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);
 void rn_ring_give_back(struct rn_thr *t);

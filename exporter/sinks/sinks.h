@@ -17,6 +17,7 @@ struct rn_text_opts {
 	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
 	int durations;		/* -T */
 	int summary_follows;	/* -C: the summary is printed after the calls */
+	int relative;		/* -r: time since the line before */
 };
 
 struct rn_summary_opts {
