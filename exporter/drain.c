@@ -67,6 +67,8 @@ void rn_flush_events(struct rn_session *s)
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
 	for (size_t e = 0; e < s->nev; e++) {
 		struct rn_event *ev = &s->evs[s->keys[e].i];
+		if (s->status_mask && !rn_reorder_status_ok(s, ev))
+			continue;	/* -z, -Z, -e status= */
 		if (order)	/* -tt never goes backwards (reorder.c) */
 			rn_reorder_monotone(s, ev);
 		if (s->nuw)	/* a long call other lines now come after */

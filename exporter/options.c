@@ -48,6 +48,14 @@ const char rn_opts_usage[] =
 	"                     %desc, %network, %process, %memory, %signal, %ipc, %time,\n"
 	"                     %poll), 'all' or 'none'; a leading ! negates the set\n"
 	"  -f                 follow children (always on; accepted for strace habits)\n"
+	"  -z, -Z             show only successful / only failed calls\n"
+	"  -e status=SET      show only calls ending so: successful, failed, unfinished,\n"
+	"                     detached (never: renacer does not detach), all, none\n"
+	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
+	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
+	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
+	"  --relative-timestamps, --syscall-times, --quiet; --seccomp-bpf is accepted\n"
+	"  and ignored (no ptrace stops to filter)\n"
 	"\n"
 	"Capture:\n"
 	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
@@ -237,7 +245,9 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
-       OPT_REDACT, OPT_COMPLETE };
+       OPT_REDACT, OPT_COMPLETE,
+       /* strace's long spellings (rn_strace_opt) */
+       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -247,7 +257,7 @@ enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 }
 static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
-	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE:
+	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_S_TRACE: case OPT_S_SECCOMP:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -453,6 +463,99 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
+/* -e status=SET: which outcomes are shown (successful, failed, unfinished,
+ * detached, 'all' or 'none', comma-separated, a leading ! negates). */
+static int rn_set_status(struct rn_perr *e, struct rn_opts *o, const char *spec)
+{
+	static const char *const names[] = { "successful", "failed", "unfinished", "detached" };
+	const char *p = spec + 7;
+	int neg = *p == '!';
+	unsigned mask = 0;
+	p += neg;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		if (n == 3 && !strncmp(p, "all", 3))
+			bit = RN_STATUS_ALL;
+		else if (n == 4 && !strncmp(p, "none", 4))
+			bit = RN_STATUS_NONE_GIVEN;
+		for (unsigned i = 0; i < 4 && !bit; i++)
+			if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+				bit = 1u << i;
+		if (!bit)
+			return rn_bad_opt(e, "-e", spec,
+					  "expected successful, failed, unfinished, detached, all or none");
+		mask |= bit & RN_STATUS_ALL;
+		p += n + (p[n] == ',');
+	}
+	if (neg)
+		mask = ~mask & RN_STATUS_ALL;
+	o->status_mask = mask ? mask : RN_STATUS_NONE_GIVEN;
+	return 0;
+}
+
+/* strace's long options and the short ones renacer answers differently:
+ * 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
+static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
+{
+	char spec[4096];
+	switch (c) {
+	case 'p':
+		return rn_bad_opt(e, "-p", NULL,
+				  "renacer cannot attach to a running process (that needs ptrace); "
+				  "start it under renacer-run, or for a long-running service run "
+				  "'renacer-exporter --session-dir DIR' and start the service with "
+				  "LD_PRELOAD=librenacer.so RENACER_SESSION_DIR=DIR");
+	case 'z':
+		o->status_mask = RN_STATUS_SUCCESSFUL;
+		return 0;
+	case 'Z':
+		o->status_mask = RN_STATUS_FAILED;
+		return 0;
+	case OPT_S_TRACE:
+		if (snprintf(spec, sizeof spec, "trace=%s", arg) >= (int)sizeof spec)
+			return rn_bad_opt(e, "--trace", arg, "too long");
+		return rn_set_filter(e, o, "--trace", spec);
+	case OPT_S_ABSTS:
+		/* --absolute-timestamps[=[format:]time|unix,[precision:]s|ms|us] */
+		o->tstamp = RN_TS_T;
+		for (const char *p = arg; p && *p;) {
+			size_t n = strcspn(p, ",");
+			char w[32];
+			snprintf(w, sizeof w, "%.*s", (int)(n < 31 ? n : 31), p);
+			const char *v = !strncmp(w, "format:", 7) ? w + 7 : !strncmp(w, "precision:", 10) ? w + 10 : w;
+			if (!strcmp(v, "unix"))
+				o->tstamp = RN_TS_TTT;
+			else if (!strcmp(v, "us"))
+				o->tstamp = o->tstamp == RN_TS_TTT ? RN_TS_TTT : RN_TS_TT;
+			else if (strcmp(v, "time") && strcmp(v, "s"))
+				return rn_bad_opt(e, "--absolute-timestamps", arg,
+						  "expected format:time|unix and precision:s|us");
+			p += n + (p[n] == ',');
+		}
+		return 0;
+	case OPT_S_RELTS:
+	case OPT_S_SYSTIMES:
+		/* microseconds are what renacer prints; other precisions are not offered */
+		if (arg && strcmp(arg, "us") && strcmp(arg, "precision:us"))
+			return rn_bad_opt(e, c == OPT_S_RELTS ? "--relative-timestamps" : "--syscall-times",
+					  arg, "only microseconds (us) are supported");
+		if (c == OPT_S_RELTS)
+			o->relative = 1;
+		else
+			o->durations = 1;
+		return 0;
+	case OPT_S_QUIET:
+		o->quiet = 1;	/* any of strace's --quiet=LIST: renacer's notes are one kind */
+		return 0;
+	case OPT_S_SECCOMP:
+		o->seccomp_bpf = 1;	/* said once parsing is done (rn_opts_parse) */
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
  * when its value is bad (e says why), 1 when c is not one of them. */
 static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -477,6 +580,11 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 					  "expected time, calls, errors, name, avg-time, max-time or nothing");
 		break;
 	case 'e':
+		if (!strncmp(arg, "status=", 7)) {
+			if ((rc = rn_set_status(e, o, arg)))
+				return rc;
+			break;
+		}
 		if ((rc = rn_set_filter(e, o, "-e", arg)))
 			return rc;
 		break;
@@ -550,7 +658,9 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			return rc;
 		break;
 	default:
-		return c >= OPT_OTLP_ENDPOINT && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
+		if ((rc = rn_strace_opt(e, o, c, arg)) <= 0)
+			return rc;
+		return c >= OPT_OTLP_ENDPOINT && c < OPT_S_TRACE && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
 	}
 	return 0;
 }
@@ -584,6 +694,18 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "redact-paths", required_argument, NULL, OPT_REDACT },
 		{ "complete", no_argument, NULL, OPT_COMPLETE },
+		/* strace's long spellings of the same options */
+		{ "output", required_argument, NULL, 'o' },
+		{ "summary-only", no_argument, NULL, 'c' },
+		{ "summary", no_argument, NULL, 'C' },
+		{ "string-limit", required_argument, NULL, 's' },
+		{ "follow-forks", no_argument, NULL, 'f' },
+		{ "trace", required_argument, NULL, OPT_S_TRACE },
+		{ "absolute-timestamps", optional_argument, NULL, OPT_S_ABSTS },
+		{ "relative-timestamps", optional_argument, NULL, OPT_S_RELTS },
+		{ "syscall-times", optional_argument, NULL, OPT_S_SYSTIMES },
+		{ "quiet", optional_argument, NULL, OPT_S_QUIET },
+		{ "seccomp-bpf", no_argument, NULL, OPT_S_SECCOMP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -600,8 +722,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-r";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqhV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-r\0-z\0-Z\0-p";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqzZp:hV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
@@ -653,6 +775,9 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 	char msg[512];
 	switch (rn_opts_parse_r(o, argc, argv, 0, msg, sizeof msg)) {
 	case RN_OPTS_OK:
+		if (o->seccomp_bpf && !o->quiet)
+			fprintf(stderr, "renacer: --seccomp-bpf ignored: without ptrace there are no "
+					"stops to filter; untraced calls already cost nothing\n");
 		return;
 	case RN_OPTS_HELP: {
 		/* the variables' names come from the table they are read with */

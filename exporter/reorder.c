@@ -209,6 +209,8 @@ uint64_t rn_reorder_key(const struct rn_event *ev)
  * began before it, as "<unfinished ...>" (to the sinks that show halves). */
 void rn_reorder_before(struct rn_session *s, const struct rn_event *ev)
 {
+	if (s->status_mask)
+		return;	/* -z/-Z: the outcome decides whether a call shows at all */
 	uint64_t k = rn_reorder_key(ev);
 	for (unsigned i = 0; i < s->nuw; i++) {
 		struct rn_thr *t = s->uw[i].t;
@@ -250,6 +252,15 @@ void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev)
 	}
 	if (k > s->last_emit_ns)
 		s->last_emit_ns = k;
+}
+
+/* -z, -Z, -e status=: does ev's outcome show? (1 successful, 2 failed,
+ * 4 unfinished: an exec or exit that did not return, a call still
+ * blocked when its thread died) */
+int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev)
+{
+	unsigned what = (ev->flags & RN_EV_UNFINISHED) ? 4u : ev->err ? 2u : 1u;
+	return (s->status_mask & what) != 0;
 }
 
 #define RN_ENDQ_MAX 1024

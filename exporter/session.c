@@ -283,6 +283,7 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->nallow_uids = cfg->nallow_uids;
 	s->redact = cfg->redact;
 	s->commit = cfg->commit;
+	s->status_mask = cfg->status_mask;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)

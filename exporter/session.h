@@ -189,6 +189,7 @@ struct rn_session {
 	struct rn_ar **endq;	/* ends of this pass, by time (reorder.c) */
 	unsigned nendq, endq_next;
 	int scan_unsure;	/* a scan met an arena file still being made */
+	unsigned status_mask;	/* from struct rn_session_cfg */
 	uint64_t reorder_forced;	/* records taken past the watermark: ring
 					 * half full */
 };
@@ -204,6 +205,8 @@ struct rn_session_cfg {
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
 	struct rn_commit *commit;	/* renacer-run's mode: where a restarted
 					 * exporter resumes (commit.h); NULL: none */
+	unsigned status_mask;	/* -z/-Z/-e status=: outcomes shown (1
+				 * successful, 2 failed, 4 unfinished); 0: all */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or

@@ -74,6 +74,7 @@ uint64_t rn_reorder_key(const struct rn_event *ev);
 void rn_reorder_before(struct rn_session *s, const struct rn_event *ev);
 void rn_reorder_free(struct rn_session *s);
 void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
+int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev);
 void rn_reorder_ends_begin(struct rn_session *s);
 void rn_reorder_ends_until(struct rn_session *s, uint64_t key);
 
