@@ -162,7 +162,9 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		a->proc.exit_code = h->exit_code;
 		a->proc.has_exit = 1;
 	} else if (s->root_status_known && a->proc.pid == s->root_pid && !a->execd &&
-		   !a->proc.parent_arena_id) {
+		   !a->superseded && !a->proc.parent_arena_id) {
+		/* (a superseded image exec'd, even when the exec was filtered
+		 * out: the status is its last image's, said once) */
 		int st = s->root_status;
 		if ((st & 0x7f) == 0) {
 			a->proc.exit_code = (st >> 8) & 0xff;

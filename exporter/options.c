@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "../common/arena.h"
 #include "../common/filter.h"
 #include "../common/record.h"
+#include "decode/names.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -169,6 +171,22 @@ static int rn_parse_sortby(const char *s, enum rn_sortby *out)
 	return -1;
 }
 
+/* Why a name of -e trace= is refused: a real system call no wrapped libc
+ * function makes (so no record can ever carry it) is not "unknown". */
+static void rn_filter_unknown_why(char *what, size_t cap, const char *bad, unsigned badlen)
+{
+	int n = (int)(badlen > 64 ? 64 : badlen);
+	for (uint64_t nr = 0; nr < 1024; nr++) {
+		const char *name = rn_sysno_name(nr);
+		if (name && strlen(name) == badlen && !strncmp(name, bad, badlen)) {
+			snprintf(what, cap, "'%.*s' is a system call renacer cannot trace in this mode "
+				 "(no wrapped libc function makes it: docs/SYSCALLS.md)", n, bad);
+			return;
+		}
+	}
+	snprintf(what, cap, "unknown syscall or class '%.*s'", n, bad);
+}
+
 static int rn_set_filter(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *spec)
 {
 	const char *bad;
@@ -180,7 +198,7 @@ static int rn_set_filter(struct rn_perr *e, struct rn_opts *o, const char *opt, 
 		char what[128];
 		if (!badlen)
 			return rn_bad_opt(e, opt, spec, "empty set");
-		snprintf(what, sizeof what, "unknown syscall or class '%.*s'", (int)(badlen > 64 ? 64 : badlen), bad);
+		rn_filter_unknown_why(what, sizeof what, bad, badlen);
 		return rn_bad_opt(e, opt, spec, what);
 	}
 	o->shim.trace = spec;
@@ -195,16 +213,23 @@ static int rn_set_allow_uids(struct rn_perr *e, struct rn_opts *o, const char *a
 	if (!*p)
 		return rn_bad_opt(e, "--allow-uid", arg, "expected UID[,UID...]");
 	while (*p) {
-		char one[16];
+		char one[64];
 		size_t l = strcspn(p, ",");
 		uint32_t uid;
 		if (!l || l >= sizeof one)
 			return rn_bad_opt(e, "--allow-uid", arg, "expected UID[,UID...]");
 		memcpy(one, p, l);
 		one[l] = '\0';
+		/* a user name, as chown takes one; else a number */
+		struct passwd *pw = *one >= '0' && *one <= '9' ? NULL : getpwnam(one);
+		if (pw) {
+			uid = (uint32_t)pw->pw_uid;
+		} else if (*one < '0' || *one > '9') {
+			return rn_bad_opt(e, "--allow-uid", arg, "no such user");
 		/* (uid_t)-1 means "no change" to the kernel: never an owner */
-		if (rn_parse_u32(one, 0, UINT32_MAX - 1, &uid, &why))
+		} else if (rn_parse_u32(one, 0, UINT32_MAX - 1, &uid, &why)) {
 			return rn_bad_opt(e, "--allow-uid", arg, why);
+		}
 		if (o->nallow_uids == RN_ALLOW_UIDS_MAX)
 			return rn_bad_opt(e, "--allow-uid", arg, "too many uids (at most 32)");
 		o->allow_uids[o->nallow_uids++] = uid;
@@ -556,6 +581,28 @@ static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char
 	}
 }
 
+/* --status and --session-dir name directories: one that is missing, or
+ * that the traced programs would refuse (not ours, or writable by others:
+ * preload/shim.c), is said now, not after a timeout or a silent session. */
+static int rn_check_dirs(struct rn_perr *e, const struct rn_opts *o, unsigned flags)
+{
+	struct stat st;
+	if (flags & RN_OPTS_NO_FILES)
+		return 0;
+	if (o->status_dir && (stat(o->status_dir, &st) || !S_ISDIR(st.st_mode)))
+		return rn_bad_opt(e, "--status", o->status_dir,
+				  errno == ENOENT ? "no such directory" : "not a directory");
+	if (!o->session_dir)
+		return 0;
+	if (stat(o->session_dir, &st) || !S_ISDIR(st.st_mode))
+		return rn_bad_opt(e, "--session-dir", o->session_dir, "not a directory");
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return rn_bad_opt(e, "--session-dir", o->session_dir,
+				  "not private to this user (the traced programs would refuse it): "
+				  "use a directory of yours with mode 0700");
+	return 0;
+}
+
 /* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
  * when its value is bad (e says why), 1 when c is not one of them. */
 static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -762,6 +809,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
+		return rc;
+	if ((rc = rn_check_dirs(&e, o, flags)))
 		return rc;
 	o->otlp.quiet = o->quiet;
 	o->otlp.program = o->argv ? o->argv[0] : NULL;

@@ -92,3 +92,35 @@ Test(flags, strace_long_options_are_the_short_ones)
 	cr_assert_eq(bad.status, 2, "%s", bad.se);
 	cr_assert(strstr(bad.se, "--absolute-timestamps: invalid value"), "%s", bad.se);
 }
+
+Test(flags, papercuts_each_bad_input_gets_a_clear_answer_at_once)
+{
+	/* a real system call no wrapper makes is not "unknown" */
+	struct out g = sh(RN " -e trace=getdents64 -- true");
+	cr_assert_eq(g.status, 2, "%s", g.se);
+	cr_assert(strstr(g.se, "'getdents64' is a system call renacer cannot trace in this mode"), "%s", g.se);
+	struct out u = sh(RN " -e trace=nosuchcall -- true");
+	cr_assert(strstr(u.se, "unknown syscall or class 'nosuchcall'"), "%s", u.se);
+	/* --status on a missing directory: said now (it waited 2 s for a
+	 * timeout before) */
+	struct out st = sh_limit(RN " --status /nonexistent-renacer-dir", 1);
+	cr_assert_eq(st.status, 2, "%s", st.se);
+	cr_assert(strstr(st.se, "--status: invalid value '/nonexistent-renacer-dir': no such directory"), "%s", st.se);
+	/* a world-writable session directory the shim would refuse */
+	struct out w = sh_limit("d=$(mktemp -d) && chmod 1777 $d && " RN " --session-dir $d; rc=$?; rmdir $d; exit $rc", 5);
+	cr_assert_eq(w.status, 2, "%s", w.se);
+	cr_assert(strstr(w.se, "not private to this user"), "%s", w.se);
+	/* --allow-uid takes user names */
+	struct out a = sh(RN " --allow-uid root -o /dev/null -- true");
+	cr_assert_eq(a.status, 0, "%s", a.se);
+	struct out an = sh(RN " --allow-uid no-such-user-renacer -o /dev/null -- true");
+	cr_assert_eq(an.status, 2, "%s", an.se);
+	cr_assert(strstr(an.se, "no such user"), "%s", an.se);
+}
+
+Test(flags, exited_is_said_once_per_process_when_execve_is_filtered_out)
+{
+	struct out t = sh(RN " -e trace=openat" TXT " -- sh -c \"exec /bin/true\"");
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_eq(count_of(t.tr, "+++ exited with 0 +++"), 1, "%s", t.tr);
+}
