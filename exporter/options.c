@@ -43,7 +43,8 @@ const char rn_opts_usage[] =
 	"  -T                 show the time spent in each call\n"
 	"  -r                 prefix each line with the time since the line before\n"
 	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
-	"  -q                 suppress notes on stderr\n"
+	"  -q                 suppress notes on stderr; -qq: and the +++ exited lines\n"
+	"  -w                 accepted: -c's times are wall-clock time already\n"
 	"\n"
 	"Filtering:\n"
 	"  -e trace=SET       trace only SET: syscall or libc names, classes (%file,\n"
@@ -488,6 +489,82 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
+/* Appends one name to the expanded set; 0, or -1 when it does not fit. */
+static int rn_trace_add(char *out, size_t cap, size_t *len, const char *name, size_t n)
+{
+	if (*len + n + 2 >= cap)
+		return -1;
+	if (out[*len - 1] != '=' && out[*len - 1] != '!')
+		out[(*len)++] = ',';
+	memcpy(out + *len, name, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+/* strace's -e trace= forms the set parser does not know: /REGEX/ (every
+ * syscall or libc name it matches) and ?NAME (NAME if it exists, else
+ * nothing). Writes the plain set ("trace=[!]a,b,...") to *out (allocated,
+ * kept for the run) or leaves *out NULL when spec needs neither form. */
+static int rn_trace_expand(struct rn_perr *e, const char *opt, const char *spec, char **out)
+{
+	*out = NULL;
+	const char *p = spec + 6;
+	if (strncmp(spec, "trace=", 6) || (!strchr(p, '/') && !strchr(p, '?')))
+		return 0;
+	size_t cap = 64 + strlen(spec) + (size_t)RN_NFUNCS * 24, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return rn_bad_opt(e, opt, spec, "out of memory");
+	len = (size_t)snprintf(buf, cap, "trace=%s", *p == '!' ? "!" : "");
+	p += *p == '!';
+	int added = 0;
+	while (*p) {
+		size_t n = *p == '/' && strchr(p + 1, '/') ? (size_t)(strchr(p + 1, '/') - p) + 1 : strcspn(p, ",");
+		int optional = *p == '?';
+		const char *item = p + optional;
+		size_t il = n - (size_t)optional;
+		if (il >= 2 && item[0] == '/' && item[il - 1] == '/') {
+			char re_s[256];
+			regex_t re;
+			snprintf(re_s, sizeof re_s, "%.*s", (int)(il - 2 < 255 ? il - 2 : 255), item + 1);
+			if (regcomp(&re, re_s, REG_EXTENDED | REG_NOSUB))
+				return free(buf), rn_bad_opt(e, opt, spec, "bad regular expression");
+			int hit = 0;
+			for (unsigned i = 0; i < RN_NFUNCS; i++) {
+				const char *nm = rn_fns[i].sys;
+				if (regexec(&re, nm, 0, NULL, 0))
+					continue;
+				if (rn_trace_add(buf, cap, &len, nm, strlen(nm)))
+					return regfree(&re), free(buf), rn_bad_opt(e, opt, spec, "too long");
+				hit = added = 1;
+			}
+			regfree(&re);
+			if (!hit && !optional)
+				return free(buf), rn_bad_opt(e, opt, spec, "the regular expression matches no syscall");
+		} else if (il) {
+			char one[128];
+			struct rn_filter f;
+			const char *bad;
+			unsigned badlen;
+			snprintf(one, sizeof one, "trace=%.*s", (int)(il < 100 ? il : 100), item);
+			if (optional && rn_filter_parse(&f, one, &bad, &badlen)) {
+				/* ?NAME: not one we know: nothing */
+			} else {
+				if (rn_trace_add(buf, cap, &len, item, il))
+					return free(buf), rn_bad_opt(e, opt, spec, "too long");
+				added = 1;
+			}
+		}
+		p += n;
+		p += *p == ',';
+	}
+	if (!added)	/* every name was optional and unknown: an empty set */
+		len = (size_t)snprintf(buf, cap, "trace=%s", spec[6] == '!' ? "all" : "none");
+	*out = buf;
+	return 0;
+}
+
 /* -e status=SET: which outcomes are shown (successful, failed, unfinished,
  * detached, 'all' or 'none', comma-separated, a leading ! negates). */
 static int rn_set_status(struct rn_perr *e, struct rn_opts *o, const char *spec)
@@ -534,13 +611,24 @@ static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char
 	case 'z':
 		o->status_mask = RN_STATUS_SUCCESSFUL;
 		return 0;
+	case 'w':
+		return 0;	/* the summary's times are wall-clock already */
 	case 'Z':
 		o->status_mask = RN_STATUS_FAILED;
 		return 0;
 	case OPT_S_TRACE:
 		if (snprintf(spec, sizeof spec, "trace=%s", arg) >= (int)sizeof spec)
 			return rn_bad_opt(e, "--trace", arg, "too long");
-		return rn_set_filter(e, o, "--trace", spec);
+		{
+			char *plain;
+			int rc = rn_trace_expand(e, "--trace", spec, &plain);
+			if (rc)
+				return rc;
+			if (plain)	/* the set parser's error names the expanded set */
+				return rn_set_filter(e, o, "--trace", plain);
+			char *keep = strdup(spec);	/* o keeps a pointer to it */
+			return keep ? rn_set_filter(e, o, "--trace", keep) : rn_bad_opt(e, "--trace", arg, "out of memory");
+		}
 	case OPT_S_ABSTS:
 		/* --absolute-timestamps[=[format:]time|unix,[precision:]s|ms|us] */
 		o->tstamp = RN_TS_T;
@@ -632,8 +720,13 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 				return rc;
 			break;
 		}
-		if ((rc = rn_set_filter(e, o, "-e", arg)))
-			return rc;
+		{
+			char *plain;
+			if ((rc = rn_trace_expand(e, "-e", arg, &plain)))
+				return rc;
+			if ((rc = rn_set_filter(e, o, "-e", plain ? plain : arg)))
+				return rc;
+		}
 		break;
 	case 's':
 		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
@@ -652,6 +745,7 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'f':
 		break;
 	case 'q':
+		o->quiet_exits = o->quiet;	/* -qq: no "+++ exited" lines either */
 		o->quiet = 1;
 		break;
 	case OPT_FORMAT:
@@ -769,8 +863,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-r\0-z\0-Z\0-p";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqzZp:hV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-r\0-z\0-Z\0-p\0-w";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqzZp:whV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;

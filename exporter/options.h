@@ -45,6 +45,7 @@ struct rn_opts {
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */
+	int quiet_exits;	/* -qq: no "+++ exited" lines */
 	int format_set;		/* --format was given */
 	struct rn_otlp_opts otlp;	/* OpenTelemetry export (otlp_env.h) */
 

@@ -48,7 +48,8 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
-	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative };
+	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
+					    o->quiet_exits };
 	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete };
 	if (!o->summary)
 		rc = o->format == RN_FMT_JSON ? rn_sink_json_new(&sinks[n++], out)

@@ -27,6 +27,7 @@ struct text_st {
 	int durations;
 	int summary_follows;	/* -C: the summary prints the loss line */
 	int relative;		/* -r */
+	int quiet_exits;	/* -qq */
 	uint64_t prev_ns;	/* -r: the time of the line before, 0: none */
 	int32_t first_id;	/* first thread or process seen */
 	int have_first;
@@ -154,7 +155,7 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 			fprintf(st->out, "+++ killed by signal %d +++\n", p->term_signal);
 		return ferror(st->out) ? -EIO : 0;
 	}
-	if (!p->has_exit)
+	if (!p->has_exit || st->quiet_exits)
 		return 0;
 	leader(st, p->pid, p->t_end_ns);
 	fprintf(st->out, "+++ exited with %d +++\n", p->exit_code);
@@ -217,6 +218,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 	st->durations = o ? o->durations : 0;
 	st->summary_follows = o ? o->summary_follows : 0;
 	st->relative = o ? o->relative : 0;
+	st->quiet_exits = o ? o->quiet_exits : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;

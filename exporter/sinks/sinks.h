@@ -18,6 +18,7 @@ struct rn_text_opts {
 	int durations;		/* -T */
 	int summary_follows;	/* -C: the summary is printed after the calls */
 	int relative;		/* -r: time since the line before */
+	int quiet_exits;	/* -qq: no "+++ exited with" lines */
 };
 
 struct rn_summary_opts {

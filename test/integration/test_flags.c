@@ -124,3 +124,34 @@ Test(flags, exited_is_said_once_per_process_when_execve_is_filtered_out)
 	cr_assert_eq(t.status, 0, "%s", t.se);
 	cr_assert_eq(count_of(t.tr, "+++ exited with 0 +++"), 1, "%s", t.tr);
 }
+
+Test(flags, trace_sets_take_regular_expressions_and_optional_names)
+{
+	struct out r = sh(RN " -e \"trace=/^(open|close)/\"" TXT " -- cat /dev/null");
+	cr_assert_eq(r.status, 0, "%s", r.se);
+	cr_assert(matches(r.tr, "^openat\\(AT_FDCWD, \"/dev/null\", O_RDONLY\\) += [0-9]+$"), "%s", r.tr);
+	cr_assert(matches(r.tr, "^close\\([0-9]+\\) += 0$"), "%s", r.tr);
+	cr_assert(!strstr(r.tr, "execve(") && !strstr(r.tr, "read("), "only the matches: %s", r.tr);
+	struct out q = sh(RN " -e trace=?no_such_call,close" TXT " -- cat /dev/null");
+	cr_assert_eq(q.status, 0, "%s", q.se);
+	cr_assert(matches(q.tr, "^close\\([0-9]+\\) += 0$") && !strstr(q.tr, "openat("), "%s", q.tr);
+	struct out n = sh(RN " -e trace=/no_such_call_anywhere/ -- true");
+	cr_assert_eq(n.status, 2, "%s", n.se);
+	cr_assert(strstr(n.se, "matches no syscall"), "%s", n.se);
+}
+
+Test(flags, qq_hides_exit_lines_and_w_is_accepted)
+{
+	struct out q = sh(RN " -qq -w" TXT " -- true");
+	cr_assert_eq(q.status, 0, "%s", q.se);
+	cr_assert(strstr(q.tr, "exit_group(0)") && !strstr(q.tr, "+++ exited"), "%s", q.tr);
+	struct out one = sh(RN " -q" TXT " -- true");
+	cr_assert(strstr(one.tr, "+++ exited with 0 +++"), "-q alone keeps them: %s", one.tr);
+}
+
+Test(flags, json_says_how_a_process_killed_by_a_signal_ended)
+{
+	struct out j = sh(RN " --format json" TXT " -- sh -c \"kill -9 \\$\\$\"");
+	cr_assert_eq(j.status, 137, "%s", j.se);
+	cr_assert(matches(j.tr, "^\\{\"event\":\"exit\",\"pid\":[0-9]+,\"signal\":\"SIGKILL\"\\}$"), "%s", j.tr);
+}
