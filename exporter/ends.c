@@ -72,9 +72,20 @@ static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	if (a->state == RN_AR_LIVE) {
 		rn_drain_ring(s, a, t);
 		uint64_t left = rn_cons_avail(&t->cons);
-		if (a->state == RN_AR_LIVE && left && left != UINT64_MAX)
-			return 1;
+		uint64_t now = rn_mono_ns();
+		if (!t->end_wait_ns)
+			t->end_wait_ns = now;
+		if (a->state == RN_AR_LIVE && left && left != UINT64_MAX) {
+			if (rn_since(now, t->end_wait_ns) < RN_END_WAIT_NS)
+				return 1;
+			/* whatever holds the window waits for this end: read on */
+			uint64_t wm = s->wm;
+			s->wm = UINT64_MAX;
+			rn_drain_ring(s, a, t);
+			s->wm = wm;
+		}
 	}
+	t->end_wait_ns = 0;
 	rn_account_lost(s, a, t, r);
 	uint16_t fn;
 	uint64_t ticks;

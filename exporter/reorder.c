@@ -176,6 +176,11 @@ int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 {
 	if (s->wm == UINT64_MAX)
 		return 1;
+	/* a thread with a held exec or exit goes on reading its own ring: what
+	 * it did after (exit handlers, a failed exec's aftermath) must not
+	 * wait for the held record, which waits for the thread's end */
+	if (t->pend_exit || t->pend_exec)
+		return 1;
 	uint64_t k = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	if (t->unf_state == RN_UNF_SHOWN && rec->t_enter == t->unf_ticks)
 		k = rn_clock_unix(&s->clock, a->clock, rec->t_exit);

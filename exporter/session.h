@@ -49,6 +49,8 @@ struct rn_thr {
 				 * position, and its start (ticks), if noret */
 	uint64_t noret_ticks;
 	int noret;
+	uint64_t end_wait_ns;	/* ends.c: mono ns its end began to wait for
+				 * the window, 0: not waiting */
 };
 
 enum rn_ar_state {

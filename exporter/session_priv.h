@@ -19,6 +19,8 @@
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
 #define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
 #define RN_GRACE_NS 2000000000ull	/* pending fork child or exec, unverifiable */
+#define RN_END_WAIT_NS 200000000ull	/* a dead thread's last records wait for
+					 * the reorder window this long at most */
 
 /* One line on stderr about an arena: name, then what is wrong with it. */
 static inline void rn_note(const char *name, const char *what)
