@@ -414,6 +414,7 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	    (size_t)st.st_size < RN_ARENA_HDR_PAGE) {
 		/* a file being sized is tiny for a moment: look again later */
 		close(fd);
+		s->scan_unsure |= S_ISREG(st.st_mode);	/* reorder.c waits for it */
 		return;
 	}
 	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -64,27 +64,42 @@ void rn_flush_events(struct rn_session *s)
 	rn_stack_resolve(s->evs, s->nev);	/* -k: frames, once for every sink */
 	/* sort small keys, not the events, and only for sinks that print */
 	for (size_t e = 0; e < s->nev; e++)
-		s->keys[e] = (struct rn_evkey){ s->evs[e].t_enter_ns, (uint32_t)e };
+		s->keys[e] = (struct rn_evkey){ rn_reorder_key(&s->evs[e]), (uint32_t)e };
 	if (order && s->nev > 1)
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
-	size_t replays = 0;
+	size_t replays = 0, given = 0;
 	for (size_t e = 0; e < s->nev; e++) {
+		struct rn_event *ev = &s->evs[s->keys[e].i];
 		/* after a restart: in the files already, not yet durable in
 		 * the durable sinks (sink.h): theirs only */
 		const struct rn_evpos *p = &s->evpos[s->keys[e].i];
 		replays += p->replay;
+		if (s->status_mask && !rn_reorder_status_ok(s, ev)) {
+			/* -z, -Z, -e status=: no sink sees it; its ring is
+			 * durable once what came before it is */
+			if (s->has_durable && p->t)
+				rn_mark(p->t, s->given + given, p->head);
+			continue;
+		}
+		if (order)	/* -tt never goes backwards (reorder.c) */
+			rn_reorder_monotone(s, ev);
+		if (s->nuw)	/* a long call other lines now come after */
+			rn_reorder_before(s, ev);
+		if (s->endq_next < s->nendq)	/* processes that ended before it */
+			rn_reorder_ends_until(s, s->keys[e].t);
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (!p->replay || s->sinks[i].durable)
-				s->sinks[i].event(&s->sinks[i], &s->evs[s->keys[e].i]);
+				s->sinks[i].event(&s->sinks[i], ev);
+		given++;
 		/* its ring is durable up to its end once this event is */
 		if (s->has_durable && p->t)
-			rn_mark(p->t, s->given + e + 1, p->head);
+			rn_mark(p->t, s->given + given, p->head);
 	}
 	if (s->nev)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
-	s->given += s->nev;
+	s->given += given;	/* what the sinks were given: their durable counts */
 	s->stats.events += s->nev - replays;
 	s->nev = 0;
 	s->scratch_used = 0;
@@ -126,6 +141,7 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	struct rn_event *ev = &s->evs[s->nev];
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
+	rn_reorder_split(t, rec, ev);
 	const struct rn_ar *m = a->main ? a->main : a;
 	ev->proc = &m->proc;
 	ev->tid = rn_thread_tid(s, a, t);
@@ -145,6 +161,9 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		ev->t_exit_ns = ev->t_enter_ns;
 	if (ev->t_exit_ns > t->last_exit_ns)
 		t->last_exit_ns = ev->t_exit_ns;
+	struct rn_ar *mm = a->main ? a->main : a;
+	if (ev->t_exit_ns > mm->last_ns)
+		mm->last_ns = ev->t_exit_ns;
 	s->nev++;
 	return 0;
 }
@@ -209,6 +228,9 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 	while (i < avail) {
 		struct rn_rec rec;
 		memcpy(&rec, rn_cons_slot(c, i), sizeof rec);	/* one read of shared bytes */
+		/* later than the watermark: it waits in its ring (reorder.c) */
+		if (!rn_reorder_take(s, a, t, &rec))
+			break;
 		uint32_t nconts = rn_rec_nconts(rec.ext_len);
 		if (rec.ext_len > RN_EXT_MAX || 1 + (uint64_t)nconts > avail - i)
 			goto corrupt;

@@ -62,17 +62,37 @@ int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks)
 }
 
 /* The thread of ring i has ended: read what it left, show the call it was
- * still in and its held exec/exit, and give the ring back. */
-static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
+ * still in and its held exec/exit, and give the ring back. Returns 1 when
+ * records later than the window's watermark are left: the end waits for
+ * them (reorder.c), a later pass ends it. */
+static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 {
 	struct rn_ring *r = rn_arena_ring(a->hdr, i);
 	struct rn_thr *t = &a->thr[i];
-	if (a->state == RN_AR_LIVE)
+	if (a->state == RN_AR_LIVE) {
 		rn_drain_ring(s, a, t);
+		uint64_t left = rn_cons_avail(&t->cons);
+		uint64_t now = rn_mono_ns();
+		if (!t->end_wait_ns)
+			t->end_wait_ns = now;
+		if (a->state == RN_AR_LIVE && left && left != UINT64_MAX) {
+			if (rn_since(now, t->end_wait_ns) < RN_END_WAIT_NS)
+				return 1;
+			/* whatever holds the window waits for this end: read on */
+			uint64_t wm = s->wm;
+			s->wm = UINT64_MAX;
+			rn_drain_ring(s, a, t);
+			s->wm = wm;
+		}
+	}
+	t->end_wait_ns = 0;
 	rn_account_lost(s, a, t, r);
 	uint16_t fn;
 	uint64_t ticks;
-	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
+	if (t->unf_state == RN_UNF_SHOWN) {
+		/* its "<unfinished ...>" is out already: nothing more to say
+		 * about a call that never came back */
+	} else if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
 		/* blocked in a call when it died (accept, read, wait4 ...) */
 		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
 		/* where its record would have gone; no record is ever there */
@@ -99,7 +119,9 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	t->shown_tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
+	t->unf_state = RN_UNF_NONE;
 	t->free_at_end = 1;
+	return 0;
 }
 
 /* End of pass, after the commit: publish the head of a ring whose thread
@@ -176,7 +198,9 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 		a->proc.exit_code = h->exit_code;
 		a->proc.has_exit = 1;
 	} else if (s->root_status_known && a->proc.pid == s->root_pid && !a->execd &&
-		   !a->proc.parent_arena_id) {
+		   !a->superseded && !a->proc.parent_arena_id) {
+		/* (a superseded image exec'd, even when the exec was filtered
+		 * out: the status is its last image's, said once) */
 		int st = s->root_status;
 		if ((st & 0x7f) == 0) {
 			a->proc.exit_code = (st >> 8) & 0xff;
@@ -185,7 +209,9 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 			a->proc.term_signal = st & 0x7f;
 		}
 	}
-	uint64_t last = a->last_end_ns, now = rn_real_ns();
+	/* every thread's last call, extensions' too, and threads that ended */
+	uint64_t last = a->last_ns > a->last_end_ns ? a->last_ns : a->last_end_ns;
+	uint64_t now = rn_real_ns();
 	for (uint32_t i = 0; i < a->nrings; i++)
 		if (a->thr[i].last_exit_ns > last)
 			last = a->thr[i].last_exit_ns;
@@ -232,8 +258,8 @@ int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 				t->tid = r->tid;
 			if (rn_ring_owner(r) == RN_OWNER_ALIVE && !superseded)
 				alive = 1;
-			else
-				rn_thread_ended(s, a, i);
+			else if (rn_thread_ended(s, a, i))
+				alive = 1;	/* its last records wait their turn */
 		} else if (st == RN_RING_CLAIMING) {
 			/* a thread between winning the ring and locking it; if it
 			 * died there the ring is stuck: free it after a grace */
@@ -241,8 +267,8 @@ int rn_ar_check_live(struct rn_session *s, struct rn_ar *a, uint64_t now)
 				t->claiming_since = now;
 			if (rn_since(now, t->claiming_since) < RN_GRACE_NS)
 				alive = 1;
-			else
-				rn_thread_ended(s, a, i);
+			else if (rn_thread_ended(s, a, i))
+				alive = 1;
 		} else {
 			t->claiming_since = 0;
 		}

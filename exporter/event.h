@@ -62,11 +62,20 @@ struct rn_proc {
 
 struct rn_frame;	/* stack/symbolize.h */
 
+/* rn_event.split: a call shown in two halves because other lines came
+ * between its entry and its return (strace's unfinished/resumed pair) */
+#define RN_SPLIT_NONE 0
+#define RN_SPLIT_ENTRY 1	/* "NAME(<unfinished ...>": only to sinks
+				 * with wants_split; arguments unknown */
+#define RN_SPLIT_RESUMED 2	/* the whole call, its entry shown before:
+				 * "<... NAME resumed>ARGS) = RET" */
+
 struct rn_event {
 	const struct rn_proc *proc;
 	int32_t tid;
 	uint16_t fn;		/* index into rn_fns, < RN_NFUNCS */
 	uint8_t flags;		/* RN_EV_* */
+	uint8_t split;		/* RN_SPLIT_* */
 	uint64_t rec_id;	/* the record's identity in the session (arena,
 				 * ring, position): the same when a restarted
 				 * exporter reads the record again; 0 if none */

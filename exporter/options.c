@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <regex.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,12 +44,14 @@ const char rn_opts_usage[] =
 	"  -t, -tt, -ttt      prefix each line with the time of day, with microseconds,\n"
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
+	"  -r                 prefix each line with the time since the line before\n"
 	"  -s N               keep at most N bytes of each string (default 255, max 4096)\n"
 	"                     and of each data buffer (default 32, as strace)\n"
 	"  --data-size N      bytes kept of each buffer read or written (read, write,\n"
 	"                     send, recv...); 0: only its address. Default: -s's for\n"
 	"                     text output, 0 for JSON and OTLP\n"
-	"  -q                 suppress notes on stderr\n"
+	"  -q                 suppress notes on stderr; -qq: and the +++ exited lines\n"
+	"  -w                 accepted: -c's times are wall-clock time already\n"
 	"\n"
 	"Filtering:\n"
 	"  -e trace=SET       trace only SET: syscall or libc names (any x86-64 system\n"
@@ -64,6 +67,14 @@ const char rn_opts_usage[] =
 	"                     :retval=N returns N instead, :delay_enter=US and\n"
 	"                     :delay_exit=US sleep; when=FIRST[..LAST][+[STEP]] counts\n"
 	"                     each thread's calls (default: all). Repeatable (8 rules)\n"
+	"  -z, -Z             show only successful / only failed calls\n"
+	"  -e status=SET      show only calls ending so: successful, failed, unfinished,\n"
+	"                     detached (never: renacer does not detach), all, none\n"
+	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
+	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
+	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
+	"  --relative-timestamps, --syscall-times, --quiet; --seccomp-bpf is accepted\n"
+	"  and ignored (no ptrace stops to filter)\n"
 	"\n"
 	"Capture:\n"
 	"  --on-full=POLICY   when a ring is full: block (default: wait while the\n"
@@ -184,6 +195,22 @@ static int rn_parse_sortby(const char *s, enum rn_sortby *out)
 	return -1;
 }
 
+/* Why a name of -e trace= is refused: a real system call no wrapped libc
+ * function makes (so no record can ever carry it) is not "unknown". */
+static void rn_filter_unknown_why(char *what, size_t cap, const char *bad, unsigned badlen)
+{
+	int n = (int)(badlen > 64 ? 64 : badlen);
+	for (uint64_t nr = 0; nr < 1024; nr++) {
+		const char *name = rn_sysno_name(nr);
+		if (name && strlen(name) == badlen && !strncmp(name, bad, badlen)) {
+			snprintf(what, cap, "'%.*s' is a system call renacer cannot trace in this mode "
+				 "(no wrapped libc function makes it: docs/SYSCALLS.md)", n, bad);
+			return;
+		}
+	}
+	snprintf(what, cap, "unknown syscall or class '%.*s'", n, bad);
+}
+
 static int rn_set_filter(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *spec)
 {
 	const char *bad;
@@ -195,7 +222,7 @@ static int rn_set_filter(struct rn_perr *e, struct rn_opts *o, const char *opt, 
 		char what[128];
 		if (!badlen)
 			return rn_bad_opt(e, opt, spec, "empty set");
-		snprintf(what, sizeof what, "unknown syscall or class '%.*s'", (int)(badlen > 64 ? 64 : badlen), bad);
+		rn_filter_unknown_why(what, sizeof what, bad, badlen);
 		return rn_bad_opt(e, opt, spec, what);
 	}
 	o->shim.trace = spec;
@@ -210,16 +237,23 @@ static int rn_set_allow_uids(struct rn_perr *e, struct rn_opts *o, const char *a
 	if (!*p)
 		return rn_bad_opt(e, "--allow-uid", arg, "expected UID[,UID...]");
 	while (*p) {
-		char one[16];
+		char one[64];
 		size_t l = strcspn(p, ",");
 		uint32_t uid;
 		if (!l || l >= sizeof one)
 			return rn_bad_opt(e, "--allow-uid", arg, "expected UID[,UID...]");
 		memcpy(one, p, l);
 		one[l] = '\0';
+		/* a user name, as chown takes one; else a number */
+		struct passwd *pw = *one >= '0' && *one <= '9' ? NULL : getpwnam(one);
+		if (pw) {
+			uid = (uint32_t)pw->pw_uid;
+		} else if (*one < '0' || *one > '9') {
+			return rn_bad_opt(e, "--allow-uid", arg, "no such user");
 		/* (uid_t)-1 means "no change" to the kernel: never an owner */
-		if (rn_parse_u32(one, 0, UINT32_MAX - 1, &uid, &why))
+		} else if (rn_parse_u32(one, 0, UINT32_MAX - 1, &uid, &why)) {
 			return rn_bad_opt(e, "--allow-uid", arg, why);
+		}
 		if (o->nallow_uids == RN_ALLOW_UIDS_MAX)
 			return rn_bad_opt(e, "--allow-uid", arg, "too many uids (at most 32)");
 		o->allow_uids[o->nallow_uids++] = uid;
@@ -260,7 +294,9 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
-       OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE };
+       OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE,
+       /* strace's long spellings (rn_strace_opt) */
+       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 /* decode's options (data capture, fault injection), numbered apart */
 enum { OPT_DATA_SIZE = 512 };
 
@@ -273,7 +309,7 @@ static unsigned rn_opt_modes(int c)
 {
 	switch (c) {
 	case 'e': case 's': case OPT_ON_FULL: case OPT_COMPLETE: case OPT_DATA_SIZE: case 'k':
-	case OPT_STACK_DEPTH:
+	case OPT_STACK_DEPTH: case OPT_S_TRACE: case OPT_S_SECCOMP:
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
@@ -536,6 +572,208 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
+/* Appends one name to the expanded set; 0, or -1 when it does not fit. */
+static int rn_trace_add(char *out, size_t cap, size_t *len, const char *name, size_t n)
+{
+	if (*len + n + 2 >= cap)
+		return -1;
+	if (out[*len - 1] != '=' && out[*len - 1] != '!')
+		out[(*len)++] = ',';
+	memcpy(out + *len, name, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+/* strace's -e trace= forms the set parser does not know: /REGEX/ (every
+ * syscall or libc name it matches) and ?NAME (NAME if it exists, else
+ * nothing). Writes the plain set ("trace=[!]a,b,...") to *out (allocated,
+ * kept for the run) or leaves *out NULL when spec needs neither form. */
+static int rn_trace_expand(struct rn_perr *e, const char *opt, const char *spec, char **out)
+{
+	*out = NULL;
+	const char *p = spec + 6;
+	if (strncmp(spec, "trace=", 6) || (!strchr(p, '/') && !strchr(p, '?')))
+		return 0;
+	size_t cap = 64 + strlen(spec) + (size_t)RN_NFUNCS * 24, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return rn_bad_opt(e, opt, spec, "out of memory");
+	len = (size_t)snprintf(buf, cap, "trace=%s", *p == '!' ? "!" : "");
+	p += *p == '!';
+	int added = 0;
+	while (*p) {
+		size_t n = *p == '/' && strchr(p + 1, '/') ? (size_t)(strchr(p + 1, '/') - p) + 1 : strcspn(p, ",");
+		int optional = *p == '?';
+		const char *item = p + optional;
+		size_t il = n - (size_t)optional;
+		if (il >= 2 && item[0] == '/' && item[il - 1] == '/') {
+			char re_s[256];
+			regex_t re;
+			snprintf(re_s, sizeof re_s, "%.*s", (int)(il - 2 < 255 ? il - 2 : 255), item + 1);
+			if (regcomp(&re, re_s, REG_EXTENDED | REG_NOSUB))
+				return free(buf), rn_bad_opt(e, opt, spec, "bad regular expression");
+			int hit = 0;
+			for (unsigned i = 0; i < RN_NFUNCS; i++) {
+				const char *nm = rn_fns[i].sys;
+				if (regexec(&re, nm, 0, NULL, 0))
+					continue;
+				if (rn_trace_add(buf, cap, &len, nm, strlen(nm)))
+					return regfree(&re), free(buf), rn_bad_opt(e, opt, spec, "too long");
+				hit = added = 1;
+			}
+			regfree(&re);
+			if (!hit && !optional)
+				return free(buf), rn_bad_opt(e, opt, spec, "the regular expression matches no syscall");
+		} else if (il) {
+			char one[128];
+			struct rn_filter f;
+			const char *bad;
+			unsigned badlen;
+			snprintf(one, sizeof one, "trace=%.*s", (int)(il < 100 ? il : 100), item);
+			if (optional && rn_filter_parse(&f, one, &bad, &badlen)) {
+				/* ?NAME: not one we know: nothing */
+			} else {
+				if (rn_trace_add(buf, cap, &len, item, il))
+					return free(buf), rn_bad_opt(e, opt, spec, "too long");
+				added = 1;
+			}
+		}
+		p += n;
+		p += *p == ',';
+	}
+	if (!added)	/* every name was optional and unknown: an empty set */
+		len = (size_t)snprintf(buf, cap, "trace=%s", spec[6] == '!' ? "all" : "none");
+	*out = buf;
+	return 0;
+}
+
+/* -e status=SET: which outcomes are shown (successful, failed, unfinished,
+ * detached, 'all' or 'none', comma-separated, a leading ! negates). */
+static int rn_set_status(struct rn_perr *e, struct rn_opts *o, const char *spec)
+{
+	static const char *const names[] = { "successful", "failed", "unfinished", "detached" };
+	const char *p = spec + 7;
+	int neg = *p == '!';
+	unsigned mask = 0;
+	p += neg;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		if (n == 3 && !strncmp(p, "all", 3))
+			bit = RN_STATUS_ALL;
+		else if (n == 4 && !strncmp(p, "none", 4))
+			bit = RN_STATUS_NONE_GIVEN;
+		for (unsigned i = 0; i < 4 && !bit; i++)
+			if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+				bit = 1u << i;
+		if (!bit)
+			return rn_bad_opt(e, "-e", spec,
+					  "expected successful, failed, unfinished, detached, all or none");
+		mask |= bit & RN_STATUS_ALL;
+		p += n + (p[n] == ',');
+	}
+	if (neg)
+		mask = ~mask & RN_STATUS_ALL;
+	o->status_mask = mask ? mask : RN_STATUS_NONE_GIVEN;
+	return 0;
+}
+
+/* strace's long options and the short ones renacer answers differently:
+ * 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
+static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
+{
+	char spec[4096];
+	switch (c) {
+	case 'p':
+		return rn_bad_opt(e, "-p", NULL,
+				  "renacer cannot attach to a running process (that needs ptrace); "
+				  "start it under renacer-run, or for a long-running service run "
+				  "'renacer-exporter --session-dir DIR' and start the service with "
+				  "LD_PRELOAD=librenacer.so RENACER_SESSION_DIR=DIR");
+	case 'z':
+		o->status_mask = RN_STATUS_SUCCESSFUL;
+		return 0;
+	case 'w':
+		return 0;	/* the summary's times are wall-clock already */
+	case 'Z':
+		o->status_mask = RN_STATUS_FAILED;
+		return 0;
+	case OPT_S_TRACE:
+		if (snprintf(spec, sizeof spec, "trace=%s", arg) >= (int)sizeof spec)
+			return rn_bad_opt(e, "--trace", arg, "too long");
+		{
+			char *plain;
+			int rc = rn_trace_expand(e, "--trace", spec, &plain);
+			if (rc)
+				return rc;
+			if (plain)	/* the set parser's error names the expanded set */
+				return rn_set_filter(e, o, "--trace", plain);
+			char *keep = strdup(spec);	/* o keeps a pointer to it */
+			return keep ? rn_set_filter(e, o, "--trace", keep) : rn_bad_opt(e, "--trace", arg, "out of memory");
+		}
+	case OPT_S_ABSTS:
+		/* --absolute-timestamps[=[format:]time|unix,[precision:]s|ms|us] */
+		o->tstamp = RN_TS_T;
+		for (const char *p = arg; p && *p;) {
+			size_t n = strcspn(p, ",");
+			char w[32];
+			snprintf(w, sizeof w, "%.*s", (int)(n < 31 ? n : 31), p);
+			const char *v = !strncmp(w, "format:", 7) ? w + 7 : !strncmp(w, "precision:", 10) ? w + 10 : w;
+			if (!strcmp(v, "unix"))
+				o->tstamp = RN_TS_TTT;
+			else if (!strcmp(v, "us"))
+				o->tstamp = o->tstamp == RN_TS_TTT ? RN_TS_TTT : RN_TS_TT;
+			else if (strcmp(v, "time") && strcmp(v, "s"))
+				return rn_bad_opt(e, "--absolute-timestamps", arg,
+						  "expected format:time|unix and precision:s|us");
+			p += n + (p[n] == ',');
+		}
+		return 0;
+	case OPT_S_RELTS:
+	case OPT_S_SYSTIMES:
+		/* microseconds are what renacer prints; other precisions are not offered */
+		if (arg && strcmp(arg, "us") && strcmp(arg, "precision:us"))
+			return rn_bad_opt(e, c == OPT_S_RELTS ? "--relative-timestamps" : "--syscall-times",
+					  arg, "only microseconds (us) are supported");
+		if (c == OPT_S_RELTS)
+			o->relative = 1;
+		else
+			o->durations = 1;
+		return 0;
+	case OPT_S_QUIET:
+		o->quiet = 1;	/* any of strace's --quiet=LIST: renacer's notes are one kind */
+		return 0;
+	case OPT_S_SECCOMP:
+		o->seccomp_bpf = 1;	/* said once parsing is done (rn_opts_parse) */
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* --status and --session-dir name directories: one that is missing, or
+ * that the traced programs would refuse (not ours, or writable by others:
+ * preload/shim.c), is said now, not after a timeout or a silent session. */
+static int rn_check_dirs(struct rn_perr *e, const struct rn_opts *o, unsigned flags)
+{
+	struct stat st;
+	if (flags & RN_OPTS_NO_FILES)
+		return 0;
+	if (o->status_dir && (stat(o->status_dir, &st) || !S_ISDIR(st.st_mode)))
+		return rn_bad_opt(e, "--status", o->status_dir,
+				  errno == ENOENT ? "no such directory" : "not a directory");
+	if (!o->session_dir)
+		return 0;
+	if (stat(o->session_dir, &st) || !S_ISDIR(st.st_mode))
+		return rn_bad_opt(e, "--session-dir", o->session_dir, "not a directory");
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return rn_bad_opt(e, "--session-dir", o->session_dir,
+				  "not private to this user (the traced programs would refuse it): "
+				  "use a directory of yours with mode 0700");
+	return 0;
+}
+
 /* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
  * when its value is bad (e says why), 1 when c is not one of them. */
 static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -562,8 +800,18 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'e':
 		if (!strncmp(arg, "inject=", 7))
 			return rn_inject_opt(e, o, arg + 7);
-		if ((rc = rn_set_filter(e, o, "-e", arg)))
-			return rc;
+		if (!strncmp(arg, "status=", 7)) {
+			if ((rc = rn_set_status(e, o, arg)))
+				return rc;
+			break;
+		}
+		{
+			char *plain;
+			if ((rc = rn_trace_expand(e, "-e", arg, &plain)))
+				return rc;
+			if ((rc = rn_set_filter(e, o, "-e", plain ? plain : arg)))
+				return rc;
+		}
 		break;
 	case 's':
 		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
@@ -593,9 +841,13 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'T':
 		o->durations = 1;
 		break;
+	case 'r':
+		o->relative = 1;
+		break;
 	case 'f':
 		break;
 	case 'q':
+		o->quiet_exits = o->quiet;	/* -qq: no "+++ exited" lines either */
 		o->quiet = 1;
 		break;
 	case OPT_FORMAT:
@@ -654,7 +906,9 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			return rc;
 		break;
 	default:
-		return c >= OPT_OTLP_ENDPOINT && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
+		if ((rc = rn_strace_opt(e, o, c, arg)) <= 0)
+			return rc;
+		return c >= OPT_OTLP_ENDPOINT && c < OPT_S_TRACE && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
 	}
 	return 0;
 }
@@ -693,6 +947,18 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "by-site", no_argument, NULL, OPT_BY_SITE },
 		/* decode */
 		{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
+		/* strace's long spellings of the same options */
+		{ "output", required_argument, NULL, 'o' },
+		{ "summary-only", no_argument, NULL, 'c' },
+		{ "summary", no_argument, NULL, 'C' },
+		{ "string-limit", required_argument, NULL, 's' },
+		{ "follow-forks", no_argument, NULL, 'f' },
+		{ "trace", required_argument, NULL, OPT_S_TRACE },
+		{ "absolute-timestamps", optional_argument, NULL, OPT_S_ABSTS },
+		{ "relative-timestamps", optional_argument, NULL, OPT_S_RELTS },
+		{ "syscall-times", optional_argument, NULL, OPT_S_SYSTIMES },
+		{ "quiet", optional_argument, NULL, OPT_S_QUIET },
+		{ "seccomp-bpf", no_argument, NULL, OPT_S_SECCOMP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -709,8 +975,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTfqkhV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqkzZp:whV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
@@ -757,6 +1023,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
 		return rc;
 	rn_data_finish_opts(o);
+	if ((rc = rn_check_dirs(&e, o, flags)))
+		return rc;
 	o->otlp.quiet = o->quiet;
 	o->otlp.program = o->argv ? o->argv[0] : NULL;
 	if ((rc = rn_otlp_finish_opts(&e, o, flags)))
@@ -784,6 +1052,9 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 	switch (rn_opts_parse_r(o, argc, argv, 0, msg, sizeof msg)) {
 	case RN_OPTS_OK:
 		rn_trace_notes(o);
+		if (o->seccomp_bpf && !o->quiet)
+			fprintf(stderr, "renacer: --seccomp-bpf ignored: without ptrace there are no "
+					"stops to filter; untraced calls already cost nothing\n");
 		return;
 	case RN_OPTS_HELP: {
 		/* the variables' names come from the table they are read with */

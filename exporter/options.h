@@ -19,6 +19,14 @@
 
 enum rn_format { RN_FMT_TEXT, RN_FMT_JSON, RN_FMT_CHROME };
 
+/* -e status=: which outcomes are shown (session.h's status_mask) */
+#define RN_STATUS_SUCCESSFUL 1u
+#define RN_STATUS_FAILED 2u
+#define RN_STATUS_UNFINISHED 4u
+#define RN_STATUS_DETACHED 8u	/* never: renacer does not detach */
+#define RN_STATUS_ALL 15u
+#define RN_STATUS_NONE_GIVEN 16u	/* status=none: nothing */
+
 struct rn_opts {
 	const char *output;	/* -o FILE, NULL for stderr */
 	int summary;		/* -c: summary only */
@@ -27,6 +35,9 @@ struct rn_opts {
 	enum rn_format format;	/* --format */
 	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
 	int durations;		/* -T */
+	int relative;		/* -r */
+	unsigned status_mask;	/* -z, -Z, -e status=: RN_STATUS_*, 0: all */
+	int seccomp_bpf;	/* --seccomp-bpf: accepted, ignored, said */
 	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;
@@ -42,6 +53,7 @@ struct rn_opts {
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */
+	int quiet_exits;	/* -qq: no "+++ exited" lines */
 	int format_set;		/* --format was given */
 	struct rn_otlp_opts otlp;	/* OpenTelemetry export (otlp_env.h) */
 

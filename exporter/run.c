@@ -48,7 +48,8 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
-	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too };
+	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
+					    o->quiet_exits };
 	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
 						       o->by_site };
 	if (!o->summary)
@@ -96,7 +97,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	const struct rn_session_cfg cfg = {
 		.sinks = sinks, .nsinks = n, .keep_files = ctl_fd < 0,
 		.allow_uids = o->allow_uids, .nallow_uids = o->nallow_uids, .redact = redact,
-		.commit = commit,
+		.commit = commit, .status_mask = o->status_mask,
 	};
 	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));

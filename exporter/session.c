@@ -257,6 +257,8 @@ static void rn_pass_ends(struct rn_session *s, uint64_t now)
 /* Sends the pass's events, then the ends of the processes that are gone. */
 static void rn_pass_show(struct rn_session *s)
 {
+	/* each end goes out among the pass's events at its time (reorder.c) */
+	rn_reorder_ends_begin(s);
 	rn_flush_events(s);
 	/* a held fork of a process that ended is shown before it goes */
 	for (unsigned h = 0; h < s->nheld; h++)
@@ -264,9 +266,7 @@ static void rn_pass_show(struct rn_session *s)
 			rn_flush_events(s);
 			h = (unsigned)-1;
 		}
-	for (struct rn_ar *a = s->arenas; a; a = a->next)
-		if (a->gone && a->started)
-			rn_dispatch_proc(s, a, 1);
+	rn_reorder_ends_until(s, UINT64_MAX);
 }
 
 /* Publishes the heads of the arenas that stay; frees those that are gone. */
@@ -338,6 +338,7 @@ size_t rn_session_pass(struct rn_session *s)
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
 	int can_hold = rn_pass_can_hold(s);
+	rn_reorder_mark(s);	/* before anything is drained this pass */
 	rn_start_waiting(s, now);
 	size_t n = rn_pass_drain(s, now, can_hold);
 	if (check)
@@ -389,6 +390,7 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->nallow_uids = cfg->nallow_uids;
 	s->redact = cfg->redact;
 	s->commit = cfg->commit;
+	s->status_mask = cfg->status_mask;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
@@ -534,6 +536,7 @@ void rn_session_close(struct rn_session *s)
 		if (s->sinks[i].finish)
 			s->sinks[i].finish(&s->sinks[i], &s->stats);
 	}
+	rn_reorder_free(s);
 	free(s->evs);
 	free(s->keys);
 	free(s->evpos);

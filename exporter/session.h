@@ -58,6 +58,19 @@ struct rn_thr {
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
 	uint64_t seq;		/* ring position of the record being queued */
 	int free_at_end;	/* its thread ended: FREE it after the commit */
+	/* reorder.c: a long call seen in flight (cur_t, cur_fn), shown as
+	 * "<unfinished ...>" once another line comes after its entry */
+	uint64_t unf_ticks;	/* its entry, arena clock */
+	uint64_t unf_ns;	/* the same, unix ns */
+	uint16_t unf_fn;
+	uint8_t unf_state;	/* RN_UNF_NONE / SEEN / SHOWN */
+	uint64_t peeked;	/* reorder.c: ring position read up to */
+	uint64_t noret_seq;	/* an exec/exit record not drained yet: its
+				 * position, and its start (ticks), if noret */
+	uint64_t noret_ticks;
+	int noret;
+	uint64_t end_wait_ns;	/* ends.c: mono ns its end began to wait for
+				 * the window, 0: not waiting */
 };
 
 enum rn_ar_state {
@@ -96,6 +109,7 @@ struct rn_ar {
 	uint64_t lost_noring_seen;
 	uint64_t last_end_ns;	/* latest call end of its threads that ended
 				 * (unix ns): when the process really ended */
+	uint64_t last_ns;	/* main arenas: latest call end of the image */
 };
 
 /* A pid whose image exec'd: the new image's arena is expected. */
@@ -204,6 +218,18 @@ struct rn_session {
 	size_t nev, evcap;
 	uint8_t *scratch;
 	size_t scratch_used, scratch_cap;
+	/* reorder.c: the window (records after the watermark wait in their
+	 * rings, so what leaves a ring is what is emitted this pass) */
+	uint64_t wm;		/* unix ns; UINT64_MAX: no limit */
+	uint64_t last_emit_ns;	/* key of the last event sent */
+	struct rn_unfwait *uw;	/* threads in a long call, this pass */
+	unsigned nuw;
+	struct rn_ar **endq;	/* ends of this pass, by time (reorder.c) */
+	unsigned nendq, endq_next;
+	int scan_unsure;	/* a scan met an arena file still being made */
+	unsigned status_mask;	/* from struct rn_session_cfg */
+	uint64_t reorder_forced;	/* records taken past the watermark: ring
+					 * half full */
 };
 
 /* How a session is read and where its events go; what the pointers
@@ -217,6 +243,8 @@ struct rn_session_cfg {
 	struct rn_redact *redact;	/* --redact-paths, NULL: none */
 	struct rn_commit *commit;	/* renacer-run's mode: where a restarted
 					 * exporter resumes (commit.h); NULL: none */
+	unsigned status_mask;	/* -z/-Z/-e status=: outcomes shown (1
+				 * successful, 2 failed, 4 unfinished); 0: all */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or

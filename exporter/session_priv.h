@@ -19,6 +19,8 @@
 #define RN_LIVE_EVERY_NS 10000000ull	/* check thread and process ends */
 #define RN_MAGIC_WAIT_NS 5000000000ull	/* a file without magic after this is bad */
 #define RN_GRACE_NS 2000000000ull	/* pending fork child or exec, unverifiable */
+#define RN_END_WAIT_NS 200000000ull	/* a dead thread's last records wait for
+					 * the reorder window this long at most */
 
 /* One line on stderr about an arena: name, then what is wrong with it. */
 static inline void rn_note(const char *name, const char *what)
@@ -72,6 +74,22 @@ int rn_owner_ok(const struct rn_session *s, uint32_t uid);
 void rn_scan_dir(struct rn_session *s);
 void rn_maybe_scan(struct rn_session *s);
 void rn_start_waiting(struct rn_session *s, uint64_t now);
+
+/* reorder.c: the window that puts every thread's lines in time order */
+#define RN_UNF_NONE 0
+#define RN_UNF_SEEN 1		/* in a long call: shown unfinished if needed */
+#define RN_UNF_SHOWN 2		/* its "<unfinished ...>" half is out */
+void rn_reorder_mark(struct rn_session *s);
+int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec);
+void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev);
+uint64_t rn_reorder_key(const struct rn_event *ev);
+void rn_reorder_before(struct rn_session *s, const struct rn_event *ev);
+void rn_reorder_free(struct rn_session *s);
+void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
+int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev);
+void rn_reorder_ends_begin(struct rn_session *s);
+void rn_reorder_ends_until(struct rn_session *s, uint64_t key);
 
 /* ends.c: thread and process ends, exec tracking */
 void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);

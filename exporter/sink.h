@@ -37,6 +37,8 @@ struct rn_sink {
 	const char *name;
 	void *st;
 	int wants_order;	/* events must come in start-time order */
+	int wants_split;	/* also the RN_SPLIT_ENTRY halves of calls
+				 * other lines interrupted (text) */
 	int (*event)(struct rn_sink *s, const struct rn_event *ev);
 	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
 	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);

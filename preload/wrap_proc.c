@@ -31,6 +31,9 @@ RN_EXPORT pid_t fork(void)
 		return real();
 	rn_fork_prepare();
 	uint64_t t0 = rn_now();
+	/* in a call the exporter waits for: the child's lines come after it */
+	if (rn_want(RN_IDX_fork))
+		rn_enter(RN_IDX_fork, t0);
 	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0)
 		return 0;	/* child: rn_atfork_child adopted its arena */
@@ -54,6 +57,8 @@ RN_EXPORT pid_t _Fork(void)
 		return real();
 	rn_fork_prepare();
 	uint64_t t0 = rn_now();
+	if (rn_want(RN_IDX__Fork))
+		rn_enter(RN_IDX__Fork, t0);
 	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0) {
 		rn_fork_child();
@@ -147,6 +152,8 @@ RN_HIDDEN void rn_vfork_enter(void)
 {
 	rn_vfork_sel = rn_sud_sel;
 	rn_t.vfork_t0 = rn_now();
+	if (rn_want(RN_IDX_vfork))
+		rn_enter(RN_IDX_vfork, rn_t.vfork_t0);
 }
 
 RN_HIDDEN void rn_vfork_child(void)

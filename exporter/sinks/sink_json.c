@@ -234,6 +234,16 @@ static int json_proc_end(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct json_st *st = s->st;
 
+	if (p->term_signal) {
+		/* killed: the same record, with the signal instead of a code
+		 * (a name from our own table: no escaping) */
+		const char *name = rn_signal_name(p->term_signal);
+		int n = name ? fprintf(st->out, "{\"event\":\"exit\",\"pid\":%d,\"signal\":\"%s\"}\n",
+				       p->pid, name)
+			     : fprintf(st->out, "{\"event\":\"exit\",\"pid\":%d,\"signal\":%d}\n",
+				       p->pid, p->term_signal);
+		return n < 0 ? -EIO : 0;
+	}
 	if (!p->has_exit)
 		return 0;
 	if (fprintf(st->out, "{\"event\":\"exit\",\"pid\":%d,\"code\":%d}\n", p->pid,

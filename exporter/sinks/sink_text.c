@@ -27,6 +27,9 @@ struct text_st {
 	enum rn_tstamp tstamp;
 	int durations;
 	int summary_follows;	/* -C: the summary prints the loss line */
+	int relative;		/* -r */
+	int quiet_exits;	/* -qq */
+	uint64_t prev_ns;	/* -r: the time of the line before, 0: none */
 	int32_t first_id;	/* first thread or process seen */
 	int have_first;
 	int multi;		/* a second one was seen: prefix every line */
@@ -50,6 +53,15 @@ static int leader(struct text_st *st, int32_t id, uint64_t t_ns)
 
 	if (st->multi) {
 		n = fprintf(st->out, "[pid %5d] ", id);
+		col += n > 0 ? n : 0;
+	}
+	if (st->relative) {
+		/* strace -r: seconds since the line before (lines come in time
+		 * order, reorder.c) */
+		uint64_t d = st->prev_ns && t_ns > st->prev_ns ? t_ns - st->prev_ns : 0;
+		st->prev_ns = t_ns;
+		n = fprintf(st->out, "%6llu.%06llu ", (unsigned long long)(d / 1000000000u),
+			    (unsigned long long)(d % 1000000000u / 1000u));
 		col += n > 0 ? n : 0;
 	}
 	if (st->tstamp == RN_TS_NONE)
@@ -87,16 +99,32 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 		fprintf(st->out, "%s(... <unfinished ...>\n", rn_fmt_sysname(ev));
 		return ferror(st->out) ? -EIO : 0;
 	}
+	if (ev->split == RN_SPLIT_ENTRY) {
+		/* other lines come before it returns: strace's first half */
+		leader(st, id, ev->t_enter_ns);
+		fprintf(st->out, "%s(<unfinished ...>\n", rn_fmt_sysname(ev));
+		return ferror(st->out) ? -EIO : 0;
+	}
 	size_t alen = rn_fmt_args(st->args, RN_TEXT_ARGS, ev);
 	rn_fmt_ret(ret, sizeof ret, ev);
 	const char *name = rn_fmt_sysname(ev);
 
-	size_t col = (size_t)leader(st, id, ev->t_enter_ns);
-	fputs(name, st->out);
-	fputc('(', st->out);
+	size_t col;
+	if (ev->split == RN_SPLIT_RESUMED) {
+		/* the second half, at its return; the arguments all here,
+		 * since the first half had none */
+		col = (size_t)leader(st, id, ev->t_exit_ns);
+		int n = fprintf(st->out, "<... %s resumed>", name);
+		col += n > 0 ? (size_t)n : 0;
+	} else {
+		col = (size_t)leader(st, id, ev->t_enter_ns);
+		fputs(name, st->out);
+		fputc('(', st->out);
+		col += strlen(name) + 1;
+	}
 	fwrite(st->args, 1, alen, st->out);
 	fputc(')', st->out);
-	col += strlen(name) + alen + 2;
+	col += alen + 1;
 	if (col < RN_TEXT_COLUMN)
 		fprintf(st->out, "%*s", (int)(RN_TEXT_COLUMN - col), "");
 	fprintf(st->out, " = %s", ret);
@@ -130,7 +158,7 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 			fprintf(st->out, "+++ killed by signal %d +++\n", p->term_signal);
 		return ferror(st->out) ? -EIO : 0;
 	}
-	if (!p->has_exit)
+	if (!p->has_exit || st->quiet_exits)
 		return 0;
 	leader(st, p->pid, p->t_end_ns);
 	fprintf(st->out, "+++ exited with %d +++\n", p->exit_code);
@@ -192,6 +220,8 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 	st->tstamp = o ? o->tstamp : RN_TS_NONE;
 	st->durations = o ? o->durations : 0;
 	st->summary_follows = o ? o->summary_follows : 0;
+	st->relative = o ? o->relative : 0;
+	st->quiet_exits = o ? o->quiet_exits : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;
@@ -201,6 +231,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 	s->untraced = text_untraced;
 	s->flush = text_flush;
 	s->wants_order = 1;
+	s->wants_split = 1;
 	s->finish = text_finish;
 	s->destroy = text_destroy;
 	return 0;

@@ -17,6 +17,8 @@ struct rn_text_opts {
 	enum rn_tstamp tstamp;	/* -t, -tt, -ttt */
 	int durations;		/* -T */
 	int summary_follows;	/* -C: the summary is printed after the calls */
+	int relative;		/* -r: time since the line before */
+	int quiet_exits;	/* -qq: no "+++ exited with" lines */
 };
 
 struct rn_summary_opts {

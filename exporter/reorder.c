@@ -1,0 +1,316 @@
+/* reorder.c: the window that puts the lines of every process and thread
+ * in time order (docs/ARCHITECTURE.md, "Order across rings").
+ *
+ * The rings are the window. Before each drain a watermark is taken: the
+ * earliest start a record not yet in any ring may have (the entry of the
+ * call a ring's owner is in, fork included; a held exec or exit record; an
+ * arena not started yet; else the pass's "now"). The drain reads only records that start at or before it, the
+ * pass sorts them and sends them: so what leaves a ring is exactly what is
+ * emitted this pass, and the ring heads published after the commit never
+ * cover a record that was not written out (exactly-once is untouched). The
+ * window costs no memory of its own; its latency is bounded because a call
+ * in flight longer than RN_UNF_AFTER_NS stops holding the watermark (it is
+ * shown "<unfinished ...>" if another line comes after its entry) and a
+ * ring half full is read regardless (order gives way before records are
+ * lost; counted in reorder_forced).
+ *
+ * It must never publish a ring head, never hold a record outside its ring
+ * across passes, and never trust what it reads in shared memory.
+ */
+#include "session_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* a call in flight this long stops holding the others back */
+#define RN_UNF_AFTER_NS 20000000ull
+/* an arena not started yet holds the window this long at most */
+#define RN_WAITING_HOLD_NS 50000000ull
+#define RN_UNFWAIT_MAX 256
+
+/* A thread in a long call this pass. */
+struct rn_unfwait {
+	struct rn_thr *t;
+	const struct rn_proc *proc;
+	int32_t tid;		/* as its events show it */
+};
+
+static uint64_t rn_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* A held record's start, or UINT64_MAX. */
+static uint64_t rn_pend_ns(const struct rn_session *s, const struct rn_ar *a,
+			   const struct rn_pend *p)
+{
+	return p ? rn_clock_unix(&s->clock, a->clock, p->rec.t_enter) : UINT64_MAX;
+}
+
+/* Takes the ring's tail afresh (what is in the ring is what the drain of
+ * this pass may read) and looks at the records that came since the last
+ * look for an exec or exit record, which is held once drained: the start
+ * of the first one not drained yet, or UINT64_MAX. Reads record headers
+ * only, each once; checks every length. */
+static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+{
+	struct rn_cons *c = &t->cons;
+	if (t->noret && t->noret_seq < c->head)
+		t->noret = 0;	/* drained: held now, counted as such */
+	uint64_t tail = rn_load_acquire(&c->ring->tail);
+	if (tail - c->head <= c->mask + 1) {
+		c->tail_cache = tail;
+		uint64_t avail = tail - c->head;
+		uint64_t i = t->peeked > c->head && t->peeked - c->head <= avail ? t->peeked - c->head : 0;
+		while (i < avail) {
+			const struct rn_rec *r = rn_cons_slot(c, i);
+			uint16_t ext_len = r->ext_len;
+			uint8_t flags = r->flags;
+			uint64_t t_enter = r->t_enter;
+			if (ext_len > RN_EXT_MAX)
+				break;	/* corrupt: the drain says so */
+			if ((flags & RN_REC_NORET) && !t->noret) {
+				t->noret = 1;
+				t->noret_seq = c->head + i;
+				t->noret_ticks = t_enter;
+			}
+			i += 1 + rn_rec_nconts(ext_len);
+		}
+		t->peeked = c->head + (i < avail ? i : avail);
+	}
+	/* converted with this pass's reference, as the drain will */
+	return t->noret ? rn_clock_unix(&s->clock, a->clock, t->noret_ticks) : UINT64_MAX;
+}
+
+/* The earliest start the rings of one arena may still give us. */
+static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t now_ns)
+{
+	uint64_t wm = rn_pend_ns(s, a, a->exec_pend);
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_thr *t = &a->thr[i];
+		struct rn_ring *r = t->cons.ring;
+		wm = rn_min(wm, rn_pend_ns(s, a, t->pend_exec));
+		wm = rn_min(wm, rn_pend_ns(s, a, t->pend_exit));
+		if (rn_load_relaxed(&r->state) == RN_RING_FREE)
+			continue;
+		/* Records already in the ring are known: they hold nothing back,
+		 * except an exec or exit, which is held until its outcome is
+		 * known. What is not known is the record of the call its owner
+		 * is in (a thread's next call starts after its last one ended). */
+		wm = rn_min(wm, rn_ring_peek(s, a, t));
+		uint16_t fn;
+		uint64_t ticks;
+		if (!rn_ring_inflight(r, &fn, &ticks)) {
+			if (t->unf_state == RN_UNF_SEEN)
+				t->unf_state = RN_UNF_NONE;	/* it came back */
+			continue;
+		}
+		uint64_t at = rn_clock_unix(&s->clock, a->clock, ticks);
+		if (t->unf_state != RN_UNF_NONE && t->unf_ticks != ticks)
+			t->unf_state = RN_UNF_NONE;	/* another call since */
+		if (t->unf_state == RN_UNF_NONE && (at > now_ns || now_ns - at < RN_UNF_AFTER_NS)) {
+			wm = rn_min(wm, at);	/* a short call: wait for it */
+			continue;
+		}
+		/* a long one: the others go on; its entry is shown when the
+		 * first line after it is */
+		if (t->unf_state == RN_UNF_NONE) {
+			t->unf_state = RN_UNF_SEEN;
+			t->unf_ticks = ticks;
+			t->unf_ns = at;
+			t->unf_fn = fn;
+		}
+		const struct rn_ar *m = a->main ? a->main : a;
+		if (!t->tid)
+			t->tid = r->tid;
+		int32_t tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
+		if (t->unf_state == RN_UNF_SEEN && s->nuw < RN_UNFWAIT_MAX)
+			s->uw[s->nuw++] = (struct rn_unfwait){ t, &m->proc, tid };
+	}
+	return wm;
+}
+
+void rn_reorder_mark(struct rn_session *s)
+{
+	s->nuw = 0;
+	if (!s->uw)
+		s->uw = calloc(RN_UNFWAIT_MAX, sizeof *s->uw);
+	if (s->closing || !s->uw) {
+		s->wm = UINT64_MAX;
+		return;
+	}
+	/* the reference taken at the start of the pass: a record not in its
+	 * ring by now started after it, or its thread is in a call */
+	uint64_t now_ns = rn_clock_unix(&s->clock, RN_CLOCK_MONO, s->clock.mono_ref);
+	uint64_t now = rn_mono_ns();
+	uint64_t wm = now_ns;
+	/* an arena file still being made, whose creation time we cannot read
+	 * yet: the watermark stays where it was */
+	uint64_t prev = s->wm;
+	if (s->scan_unsure && prev < wm)
+		wm = prev;
+	s->scan_unsure = 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state == RN_AR_WAITING) {
+			/* not started: its calls come after its creation */
+			if (rn_since(now, a->first_seen_ns) >= RN_WAITING_HOLD_NS)
+				continue;
+			if (rn_load_relaxed(&a->hdr->t0_mono_ns))
+				wm = rn_min(wm, rn_clock_unix(&s->clock, RN_CLOCK_MONO,
+							      a->hdr->t0_mono_ns));
+			else if (prev < wm)
+				wm = prev;
+			continue;
+		}
+		if (a->state != RN_AR_LIVE)
+			continue;
+		wm = rn_min(wm, rn_arena_mark(s, a, now_ns));
+	}
+	for (unsigned h = 0; h < s->nheld; h++)
+		wm = rn_min(wm, s->held[h].ev.t_enter_ns);
+	s->wm = wm;
+}
+
+int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+		    const struct rn_rec *rec)
+{
+	if (s->wm == UINT64_MAX)
+		return 1;
+	/* a thread with a held exec or exit goes on reading its own ring: what
+	 * it did after (exit handlers, a failed exec's aftermath) must not
+	 * wait for the held record, which waits for the thread's end */
+	if (t->pend_exit || t->pend_exec)
+		return 1;
+	uint64_t k = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
+	if (t->unf_state == RN_UNF_SHOWN && rec->t_enter == t->unf_ticks)
+		k = rn_clock_unix(&s->clock, a->clock, rec->t_exit);
+	if (k <= s->wm)
+		return 1;
+	/* half full: read on rather than lose records */
+	uint64_t avail = rn_cons_avail(&t->cons);
+	if (avail != UINT64_MAX && avail * 2 > (uint64_t)a->cap) {
+		s->reorder_forced++;
+		return 1;
+	}
+	return 0;
+}
+
+void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev)
+{
+	ev->split = RN_SPLIT_NONE;
+	if (t->unf_state == RN_UNF_NONE || rec->t_enter != t->unf_ticks || rec->fn != t->unf_fn)
+		return;
+	if (t->unf_state == RN_UNF_SHOWN)
+		ev->split = RN_SPLIT_RESUMED;
+	t->unf_state = RN_UNF_NONE;
+}
+
+uint64_t rn_reorder_key(const struct rn_event *ev)
+{
+	return ev->split == RN_SPLIT_RESUMED ? ev->t_exit_ns : ev->t_enter_ns;
+}
+
+/* Before ev goes out: the entry of every other thread's long call that
+ * began before it, as "<unfinished ...>" (to the sinks that show halves). */
+void rn_reorder_before(struct rn_session *s, const struct rn_event *ev)
+{
+	if (s->status_mask)
+		return;	/* -z/-Z: the outcome decides whether a call shows at all */
+	uint64_t k = rn_reorder_key(ev);
+	for (unsigned i = 0; i < s->nuw; i++) {
+		struct rn_thr *t = s->uw[i].t;
+		if (t->unf_state != RN_UNF_SEEN || t->unf_ns >= k || s->uw[i].proc == NULL)
+			continue;
+		const struct rn_proc *p = s->uw[i].proc;
+		int32_t tid = s->uw[i].tid;
+		if (ev->proc == p && ev->tid == tid)
+			continue;	/* its own thread */
+		struct rn_event m;
+		memset(&m, 0, sizeof m);
+		m.proc = p;
+		m.tid = tid;
+		m.fn = t->unf_fn;
+		m.flags = RN_EV_UNFINISHED;
+		m.split = RN_SPLIT_ENTRY;
+		m.t_enter_ns = m.t_exit_ns = t->unf_ns;
+		for (unsigned j = 0; j < s->nsinks; j++)
+			if (s->sinks[j].wants_split)
+				s->sinks[j].event(&s->sinks[j], &m);
+		t->unf_state = RN_UNF_SHOWN;
+	}
+}
+
+/* The same ticks converted in two passes may differ by a few hundred
+ * nanoseconds (each pass takes a new reference pair and refines the
+ * rate): a line that would go back by less than this is shown at the
+ * time of the line before it. Anything further back is left as it is. */
+#define RN_CLOCK_NOISE_NS 50000ull
+
+void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev)
+{
+	uint64_t k = rn_reorder_key(ev);
+	if (k < s->last_emit_ns && s->last_emit_ns - k < RN_CLOCK_NOISE_NS) {
+		uint64_t d = s->last_emit_ns - k;
+		ev->t_enter_ns += d;
+		ev->t_exit_ns += d;
+		k = s->last_emit_ns;
+	}
+	if (k > s->last_emit_ns)
+		s->last_emit_ns = k;
+}
+
+/* -z, -Z, -e status=: does ev's outcome show? (1 successful, 2 failed,
+ * 4 unfinished: an exec or exit that did not return, a call still
+ * blocked when its thread died) */
+int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev)
+{
+	unsigned what = (ev->flags & RN_EV_UNFINISHED) ? 4u : ev->err ? 2u : 1u;
+	return (s->status_mask & what) != 0;
+}
+
+#define RN_ENDQ_MAX 1024
+
+static int rn_end_cmp(const void *x, const void *y)
+{
+	const struct rn_ar *a = *(struct rn_ar *const *)x, *b = *(struct rn_ar *const *)y;
+	if (a->proc.t_end_ns != b->proc.t_end_ns)
+		return a->proc.t_end_ns < b->proc.t_end_ns ? -1 : 1;
+	return a->proc.t_start_ns < b->proc.t_start_ns ? -1 : a->proc.t_start_ns > b->proc.t_start_ns;
+}
+
+/* The images that ended this pass, by end time: their "+++ exited" lines
+ * go out among the pass's events (rn_reorder_ends_until), each after its
+ * own last call and before anything that started after it ended. */
+void rn_reorder_ends_begin(struct rn_session *s)
+{
+	s->nendq = s->endq_next = 0;
+	if (!s->endq)
+		s->endq = calloc(RN_ENDQ_MAX, sizeof *s->endq);
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->gone && a->started) {
+			if (s->endq && s->nendq < RN_ENDQ_MAX) {
+				s->endq[s->nendq++] = a;
+			} else {
+				rn_dispatch_proc(s, a, 1);	/* no room: now */
+			}
+		}
+	if (s->nendq > 1)
+		qsort(s->endq, s->nendq, sizeof *s->endq, rn_end_cmp);
+}
+
+void rn_reorder_ends_until(struct rn_session *s, uint64_t key)
+{
+	while (s->endq_next < s->nendq && s->endq[s->endq_next]->proc.t_end_ns < key)
+		rn_dispatch_proc(s, s->endq[s->endq_next++], 1);
+	if (s->endq_next == s->nendq)
+		s->nendq = s->endq_next = 0;
+}
+
+void rn_reorder_free(struct rn_session *s)
+{
+	free(s->endq);
+	s->endq = NULL;
+	free(s->uw);
+	s->uw = NULL;
+	s->nuw = 0;
+}
