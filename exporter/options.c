@@ -765,7 +765,11 @@ static int rn_check_dirs(struct rn_perr *e, const struct rn_opts *o, unsigned fl
 				  errno == ENOENT ? "no such directory" : "not a directory");
 	if (!o->session_dir)
 		return 0;
-	if (stat(o->session_dir, &st) || !S_ISDIR(st.st_mode))
+	if (stat(o->session_dir, &st))
+		return errno == ENOENT && o->daemon ? 0	/* --daemon makes it, 0700 */
+		       : rn_bad_opt(e, "--session-dir", o->session_dir,
+				    errno == ENOENT ? "no such directory" : strerror(errno));
+	if (!S_ISDIR(st.st_mode))
 		return rn_bad_opt(e, "--session-dir", o->session_dir, "not a directory");
 	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		return rn_bad_opt(e, "--session-dir", o->session_dir,
