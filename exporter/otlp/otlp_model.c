@@ -564,6 +564,15 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 			return -ENOMEM;
 	}
 	m->last = mp;
+	if (!(m->trace_flags & 0x01))
+		return 0;	/* the sampler dropped the trace */
+	int32_t child;
+	int forks = rn_is_fork(ev, &child);
+	if (m->span_min_ns && !forks && !(m->span_errors && ev->err) &&
+	    !(ev->flags & RN_EV_UNFINISHED) && ev->t_exit_ns - ev->t_enter_ns < m->span_min_ns) {
+		m->filtered++;	/* counted in the metrics, no span */
+		return 0;
+	}
 	struct rn_span *sp = rn_span_acquire(m->pool);
 	if (!sp || rn_build_call_span(m, ev, sp)) {
 		if (sp)
@@ -575,8 +584,7 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 	memcpy(sp->parent_id, mp->span_id, 8);
 	sp->flags = m->trace_flags | 0x100u;
 
-	int32_t child;
-	if (rn_is_fork(ev, &child)) {
+	if (forks) {
 		/* the child's image may have started first and be waiting */
 		struct rn_map_slot *w = rn_map_find(m->waiters, mp->arena_id, (uint64_t)(uint32_t)child);
 		if (w) {
@@ -632,6 +640,36 @@ void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opt
 	RN_RATTR("telemetry.sdk.version", RENACER_VERSION);
 #undef RN_RATTR
 	r->nattrs = (unsigned)(a - r->attrs);
+}
+
+void rn_otlp_proc_resource(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
+			   const struct rn_proc *p)
+{
+	rn_otlp_resource_build(r, x, x ? x->program : NULL);
+	if (!p)
+		return;
+	struct rn_attr *a = r->attrs + r->nattrs;
+	*a++ = (struct rn_attr){ .key = "process.pid", .type = RN_AV_INT, .i = p->pid };
+	if (p->ppid > 0)
+		*a++ = (struct rn_attr){ .key = "process.parent_pid", .type = RN_AV_INT, .i = p->ppid };
+	if (p->exe[0]) {
+		size_t n = strnlen(p->exe, sizeof p->exe);
+		const char *base = rn_basename(p->exe);
+		*a++ = (struct rn_attr){ .key = "process.executable.name", .type = RN_AV_STR,
+					 .s = { base, 0, (uint32_t)strlen(base) } };
+		*a++ = (struct rn_attr){ .key = "process.executable.path", .type = RN_AV_STR,
+					 .s = { p->exe, 0, (uint32_t)n } };
+	}
+	r->nattrs = (unsigned)(a - r->attrs);
+}
+
+void rn_otlp_model_filter(struct rn_otlp_model *m, const struct rn_otlp_opts *x)
+{
+	m->span_min_ns = x->span_min_ns;
+	m->span_errors = x->span_errors;
+	int sampled = rn_otlp_sampled(x->sampler, x->sampler_ratio, m->trace_id,
+				      m->has_remote_parent, 1, m->trace_flags & 0x01);
+	m->trace_flags = (uint8_t)((m->trace_flags & ~0x01u) | (sampled ? 0x01u : 0));
 }
 
 void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)

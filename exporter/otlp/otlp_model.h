@@ -23,7 +23,7 @@ struct rn_otlp_map;
 
 /* The resource of every span: attributes with constant strings only. */
 struct rn_otlp_resource {
-	struct rn_attr attrs[RN_OTLP_RATTR_MAX + 8];
+	struct rn_attr attrs[RN_OTLP_RATTR_MAX + 12];
 	unsigned nattrs;
 	char service[512];	/* unknown_service:<executable> */
 	char host[256];
@@ -35,6 +35,15 @@ struct rn_otlp_resource {
  * into x, which must outlive r. */
 void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
 			    const char *exe);
+
+/* rn_otlp_proc_resource: the resource of process image p's telemetry,
+ * spans and metrics alike (p NULL: the whole run's): the one place that
+ * decides what a process's resource holds. Today the run's resource
+ * (rn_otlp_resource_build with the program renacer-run started) and, for
+ * an image, process.pid, process.parent_pid, process.executable.name and
+ * process.executable.path. Points into x and p, which must outlive r. */
+void rn_otlp_proc_resource(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
+			   const struct rn_proc *p);
 
 typedef void (*rn_otlp_emit_fn)(void *ctx, struct rn_span *sp);
 
@@ -56,7 +65,18 @@ struct rn_otlp_model {
 	struct rn_mproc *ended_head, *ended_tail;	/* ended images, oldest first */
 	struct rn_mproc *last;	/* cache: the image of the last event */
 	uint64_t nomem;		/* spans not built for want of memory */
+	/* what spans are made (rn_otlp_model_filter) */
+	uint64_t span_min_ns;	/* calls faster than this get no span */
+	int span_errors;	/* ... unless they failed */
+	uint64_t filtered;	/* call spans not made: too fast */
 };
+
+/* rn_otlp_model_filter: the span filters and the sampler of x. The
+ * sampler decides once per trace, after rn_otlp_model_key (the trace id
+ * is final then): an unsampled trace's spans carry no sampled flag and
+ * its call spans are not built. Process spans are never filtered by
+ * duration (the tree stays whole), nor the calls that make a process. */
+void rn_otlp_model_filter(struct rn_otlp_model *m, const struct rn_otlp_opts *x);
 
 /* rn_otlp_model_key: ids from a key that is the same for every exporter
  * of one session: the trace id (unless TRACEPARENT gave one) and the key
