@@ -472,6 +472,7 @@ static void otlp_metrics_export(struct otlp_st *st)
 	pthread_mutex_lock(&m->mu);
 	size_t points = rn_metrics_points(m);
 	if (!points) {
+		rn_metrics_reap(m);	/* images that ended without a call */
 		pthread_mutex_unlock(&m->mu);
 		return;
 	}
