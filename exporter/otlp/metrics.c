@@ -27,12 +27,15 @@
  * open family): a series is per syscall name, the table's first entry of
  * that name. Built once, before the drain starts. */
 static uint16_t rn_canon[RN_NFUNCS];
+static uint8_t rn_is_exec[RN_NFUNCS];	/* execve, execveat */
 static pthread_once_t rn_canon_once = PTHREAD_ONCE_INIT;
 
 static void rn_canon_build(void)
 {
 	for (unsigned i = 0; i < RN_NFUNCS; i++) {
 		rn_canon[i] = (uint16_t)i;
+		rn_is_exec[i] = rn_fns[i].sys && (!strcmp(rn_fns[i].sys, "execve") ||
+						  !strcmp(rn_fns[i].sys, "execveat"));
 		for (unsigned j = 0; j < i; j++)
 			if (rn_fns[i].sys && rn_fns[j].sys && !strcmp(rn_fns[i].sys, rn_fns[j].sys)) {
 				rn_canon[i] = (uint16_t)j;
@@ -160,8 +163,10 @@ int rn_metrics_event(struct rn_metrics *m, const struct rn_event *ev)
 {
 	if (ev->fn >= RN_NFUNCS || !ev->proc)
 		return 0;
-	/* a call still blocked at its process's end has no duration */
-	if (ev->flags & RN_EV_UNFINISHED)
+	/* calls that did not return have no duration: one still blocked
+	 * at its process's end, exit, and an exec that succeeded (its new
+	 * image's own account of it has no duration either) */
+	if ((ev->flags & RN_EV_UNFINISHED) || (rn_is_exec[ev->fn] && !ev->err))
 		return 0;
 	uint64_t ns = ev->t_exit_ns > ev->t_enter_ns ? ev->t_exit_ns - ev->t_enter_ns : 0;
 	int32_t idx = ns ? rn_metrics_bucket(ns) : 0;

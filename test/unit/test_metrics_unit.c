@@ -173,6 +173,15 @@ Test(metrics, aggregate_encode_decode_exact)
 		struct rn_event ev = mkcall(&b, RN_IDX_close, 10 + i, 0);
 		cr_assert_eq(rn_metrics_event(&m, &ev), 0);
 	}
+	/* calls that did not return are not counted: a successful exec, a
+	 * call unfinished at the end; a failed exec is */
+	struct rn_event ex = mkcall(&b, RN_IDX_execve, 0, 0);
+	cr_assert_eq(rn_metrics_event(&m, &ex), 0);
+	ex = mkcall(&b, RN_IDX_read, 0, 0);
+	ex.flags = RN_EV_UNFINISHED;
+	cr_assert_eq(rn_metrics_event(&m, &ex), 0);
+	ex = mkcall(&b, RN_IDX_execve, 2000, 2);
+	cr_assert_eq(rn_metrics_event(&m, &ex), 0);
 	struct rn_met_snap sn = { &m, 9000 };
 	struct rn_otlp_buf pb = { 0 }, js = { 0 };
 	cr_assert_eq(rn_metrics_encode_pb(&sn, &pb), 0);
@@ -185,7 +194,7 @@ Test(metrics, aggregate_encode_decode_exact)
 		size_t n = 0, cap = 0;
 		int got = enc ? rx_decode_metrics_json((const char *)js.p, js.len, &pts, &n, &cap, 0)
 			      : rx_decode_metrics_pb(pb.p, pb.len, &pts, &n, &cap, 0);
-		cr_assert_eq(got, 2 + 2 + 2, "calls and histogram per syscall, two error types");
+		cr_assert_eq(got, 2 + 2 + 2 + 3, "calls and histogram per syscall, three error points");
 		const struct rx_point *p = rx_point_last(pts, n, 100, RN_MET_CALLS, "read", "");
 		cr_assert_not_null(p);
 		cr_assert_eq(p->value, 1000);
@@ -207,12 +216,15 @@ Test(metrics, aggregate_encode_decode_exact)
 		cr_assert_not_null(p);
 		cr_assert_eq(p->value, 7);
 		cr_assert_null(rx_point_last(pts, n, 200, RN_MET_ERRORS, "close", "ENOENT"));
+		p = rx_point_last(pts, n, 200, RN_MET_CALLS, "execve", "");
+		cr_assert(p && p->value == 1, "only the failed exec");
+		cr_assert_null(rx_point_last(pts, n, 200, RN_MET_CALLS, "read", ""), "unfinished");
 		free(pts);
 	}
 	/* an ended image is exported once more, then forgotten */
 	rn_metrics_proc_end(&m, &a);
 	rn_metrics_reap(&m);
-	cr_assert_eq(rn_metrics_points(&m), 2, "only the live image's points remain");
+	cr_assert_eq(rn_metrics_points(&m), 2 + 3, "only the live image's points remain");
 	rn_otlp_buf_free(&pb);
 	rn_otlp_buf_free(&js);
 	rn_metrics_free(&m);
