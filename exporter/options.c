@@ -419,6 +419,11 @@ static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned fl
 			      !o->replay_dir;
 	if (rn_otlp_settle(x, default_outputs, &bad, &why))
 		return rn_bad_opt(e, bad, NULL, why);
+	if (x->metrics_only && x->no_otlp)
+		return rn_bad_opt(e, "--metrics-only", NULL, "contradicts --no-otlp");
+	if (x->metrics_only && !x->enabled && !x->sdk_disabled && !o->replay_dir)
+		return rn_bad_opt(e, "--metrics-only", NULL,
+				  "nowhere to send metrics: give --otlp-endpoint or --otlp-file");
 	if (!x->enabled || !x->file || (flags & RN_OPTS_NO_FILES))
 		return 0;
 	/* The default file is made new, with the first spans (otlp_file.c):

@@ -37,7 +37,8 @@ TestSuite(metrics, .init = setup, .fini = teardown, .timeout = 90);
 /* The caller's OTEL_* must not change what a test sees. */
 #define CLEAN_ENV "OTEL_TRACES_SAMPLER=", "OTEL_TRACES_SAMPLER_ARG=", "OTEL_METRICS_EXPORTER=", \
 	"OTEL_METRIC_EXPORT_INTERVAL=", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=", "TRACEPARENT=", \
-	"OTEL_SDK_DISABLED=", "OTEL_EXPORTER_OTLP_PROTOCOL=", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="
+	"OTEL_SDK_DISABLED=", "OTEL_EXPORTER_OTLP_PROTOCOL=", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=", \
+	"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="
 
 /* renacer-exporter -q -o /dev/null --otlp-endpoint URL [opts] -- metrics_prog args */
 static void run(struct rn_run *r, struct rx *rx, char *const env[], const char *const *opts,
@@ -187,6 +188,15 @@ Test(metrics, metrics_only_sends_no_span)
 	cr_assert_eq(rx->nreqs, 0, "no traces request at all");
 	check_calls(rx->pts, rx->npts, 5, 2, 0);
 	rx_stop(rx);
+	/* with nowhere to send them, or against --no-otlp: exit 2, one line */
+	const char *alone[] = { "-c", "--metrics-only", NULL };
+	run(&r, NULL, NULL, alone, args);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "--metrics-only") && r.lines == 1, "%s", r.err);
+	const char *both[] = { "--metrics-only", "--no-otlp", NULL };
+	run(&r, NULL, NULL, both, args);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "--metrics-only") && r.lines == 1, "%s", r.err);
 }
 
 Test(metrics, turned_off_by_flag_or_environment)
