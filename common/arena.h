@@ -24,7 +24,8 @@
 #include "ring.h"
 
 #define RN_ARENA_MAGIC 0x414e4552414e4552ull	/* "RENARENA" */
-#define RN_FORMAT_VERSION 2u	/* 2: the call each ring's owner is in */
+#define RN_FORMAT_VERSION 3u	/* 2: the call each ring's owner is in;
+				 * 3: the program's OpenTelemetry identity */
 #define RN_ARENA_SUFFIX ".arena"
 #define RN_ARENA_TMP_SUFFIX ".tmp"
 
@@ -79,7 +80,26 @@ struct rn_arena_hdr {
 	char exe[512];		/* /proc/self/exe at creation, NUL-terminated */
 	char argv[2048];	/* NUL-separated, cut at a whole string */
 	uint32_t argv_len;	/* bytes used in argv */
+	/* Format 3: the program's own OpenTelemetry identity, read from the
+	 * environment its image started with (before the program can change
+	 * it); a fork child's is its parent's, an exec'd image reads its own.
+	 * Each string NUL-terminated, cut to fit (res_flags says which were);
+	 * empty when unset. The exporter checks every byte. */
+	uint32_t res_flags;	/* RN_RES_* */
+	uint64_t exit_ticks;	/* clock reading when exited was set */
+	char service[128];	/* OTEL_SERVICE_NAME */
+	char res_attrs[512];	/* OTEL_RESOURCE_ATTRIBUTES, raw (k=v,...) */
+	char traceparent[56];	/* TRACEPARENT (55 characters in version 00) */
+	char tracestate[256];	/* TRACESTATE */
+	char container_id[72];	/* from /proc/self/cgroup or mountinfo */
+	char host[72];		/* uname's nodename: its UTS namespace's */
 };
+
+/* res_flags: what did not fit whole (the exporter says so) */
+#define RN_RES_CUT_SERVICE 0x1u
+#define RN_RES_CUT_ATTRS 0x2u	/* cut at the last whole k=v member */
+#define RN_RES_CUT_STATE 0x4u	/* cut at the last whole list member */
+#define RN_RES_BAD_PARENT 0x8u	/* TRACEPARENT too long to be valid: dropped */
 
 /* A process in a pid namespace other than the launcher's tells the
  * exporter, at start, which arena is its: it connects to this socket in

@@ -150,6 +150,11 @@ static struct rn_ar *rn_old_image(const struct rn_session *s, const struct rn_ar
 		if (b != a && !b->main && b->state == RN_AR_LIVE && b->hdr->ext_of == 0 &&
 		    b->inner_pid == a->hdr->pid && b->pidns == a->hdr->pidns &&
 		    b->hdr->t0_mono_ns < a->hdr->t0_mono_ns &&
+		    /* a new pid namespace may get a dead one's inode: the same
+		     * inner pid there is another process when the pids their
+		     * notes gave us differ (an exec keeps its pid) */
+		    !(a->proc.pid != a->inner_pid && b->proc.pid != b->inner_pid &&
+		      a->proc.pid != b->proc.pid) &&
 		    (!best || b->hdr->t0_mono_ns > best->hdr->t0_mono_ns))
 			best = b;	/* the latest: an older one is a dead pid's */
 	return best;
@@ -189,6 +194,47 @@ void rn_drop_known_execs(struct rn_session *s)
 	s->nev = w;
 }
 
+/* A string of the arena header into dst (cap bytes): "" unless it ends
+ * within the field and holds no control character (a hostile program
+ * writes anything there; UTF-8 is the OTLP encoder's to check). */
+static void rn_copy_field(char *dst, const volatile char *src, size_t cap)
+{
+	size_t n = 0;
+	while (n < cap) {
+		char c = src[n];	/* read once: the program may change it */
+		dst[n] = c;
+		if (!c)
+			break;
+		if ((unsigned char)c < 0x20 || c == 0x7f) {
+			n = cap;
+			break;
+		}
+		n++;
+	}
+	if (n >= cap)
+		dst[0] = '\0';
+}
+
+/* The program's OpenTelemetry identity (format 3 header fields). */
+static void rn_ar_identity(struct rn_proc *p, const struct rn_arena_hdr *h)
+{
+	rn_copy_field(p->service, h->service, sizeof p->service);
+	rn_copy_field(p->res_attrs, h->res_attrs, sizeof p->res_attrs);
+	rn_copy_field(p->traceparent, h->traceparent, sizeof p->traceparent);
+	rn_copy_field(p->tracestate, h->tracestate, sizeof p->tracestate);
+	rn_copy_field(p->container_id, h->container_id, sizeof p->container_id);
+	rn_copy_field(p->host, h->host, sizeof p->host);
+	size_t n = strlen(p->container_id);
+	for (size_t i = 0; i < n; i++)
+		if (!((p->container_id[i] >= '0' && p->container_id[i] <= '9') ||
+		      (p->container_id[i] >= 'a' && p->container_id[i] <= 'f')))
+			n = 0;
+	if (n != 64)
+		p->container_id[0] = '\0';
+	p->res_flags = rn_load_relaxed(&h->res_flags) &
+		       (RN_RES_CUT_SERVICE | RN_RES_CUT_ATTRS | RN_RES_CUT_STATE | RN_RES_BAD_PARENT);
+}
+
 static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 {
 	const struct rn_arena_hdr *h = a->hdr;
@@ -220,6 +266,7 @@ static void rn_ar_identify(struct rn_session *s, struct rn_ar *a)
 	p->creator_tid = h->creator_tid;
 	memcpy(p->exe, (const char *)h->exe, sizeof p->exe);
 	p->exe[sizeof p->exe - 1] = '\0';
+	rn_ar_identity(p, h);
 	uint32_t al = h->argv_len < sizeof p->argv ? h->argv_len : sizeof p->argv;
 	memcpy(p->argv, (const char *)h->argv, al);
 	p->argv_len = al;
@@ -353,6 +400,8 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	memcpy(a->name, name, nl + 1);
 	a->hdr = m;
 	a->size = (size_t)st.st_size;
+	a->proc.uid = st.st_uid;	/* the kernel's word, not the header's */
+	a->proc.has_uid = 1;
 	a->state = RN_AR_WAITING;
 	a->first_seen_ns = rn_mono_ns();
 	/* at the tail: the list stays in the order arenas appeared */

@@ -71,7 +71,7 @@ static int rn_status_json(char *buf, size_t cap, const struct rn_session *s)
 			(unsigned long long)st->untraced, sinks, calls);
 }
 
-void rn_control_serve(struct rn_control *c, const struct rn_session *s,
+void rn_control_serve(struct rn_control *c, struct rn_session *s,
 		      volatile sig_atomic_t *stop)
 {
 	if (!c)
@@ -85,11 +85,14 @@ void rn_control_serve(struct rn_control *c, const struct rn_session *s,
 		char rep[1024 + RN_BLOCKED_CAP];
 		if (!strcmp(req, "status")) {
 			rn_status_json(rep, sizeof rep, s);
+		} else if (!strcmp(req, "flush")) {
+			size_t got = rn_session_flush(s);
+			snprintf(rep, sizeof rep, "ok: %zu records read", got);
 		} else if (!strcmp(req, "stop")) {
 			*stop = 1;
 			snprintf(rep, sizeof rep, "ok");
 		} else {
-			snprintf(rep, sizeof rep, "error: unknown request (status, stop)");
+			snprintf(rep, sizeof rep, "error: unknown request (status, flush, stop)");
 		}
 		zmq_send(c->sock, rep, strlen(rep), 0);
 	}

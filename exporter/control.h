@@ -20,9 +20,10 @@ int rn_control_open(struct rn_control **c, const char *dir);
 int rn_control_fd(const struct rn_control *c);
 
 /* rn_control_serve: answer every waiting request without blocking:
- * "status" -> one JSON object of the session's figures, "stop" -> "ok"
- * and *stop set. Anything else gets an error reply. */
-void rn_control_serve(struct rn_control *c, const struct rn_session *s,
+ * "status" -> one JSON object of the session's figures, "flush" -> a pass
+ * and every output made durable now, then "ok: N records read", "stop" ->
+ * "ok" and *stop set. Anything else gets an error reply. */
+void rn_control_serve(struct rn_control *c, struct rn_session *s,
 		      volatile sig_atomic_t *stop);
 
 void rn_control_close(struct rn_control *c);

@@ -90,6 +90,11 @@ static void rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	 * ACTIVE with no owner, drains it from the committed head and ends
 	 * it again, instead of skipping a FREE ring's unread records. */
 	rn_ring_init_owner(r);
+	/* the process ends with its last thread's last call, not when we
+	 * notice: kept past the ring's reuse */
+	struct rn_ar *m = a->main ? a->main : a;
+	if (t->last_exit_ns > m->last_end_ns)
+		m->last_end_ns = t->last_exit_ns;
 	t->tid = 0;
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
@@ -160,11 +165,17 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 			a->proc.term_signal = st & 0x7f;
 		}
 	}
-	uint64_t last = 0;
+	uint64_t last = a->last_end_ns, now = rn_real_ns();
 	for (uint32_t i = 0; i < a->nrings; i++)
 		if (a->thr[i].last_exit_ns > last)
 			last = a->thr[i].last_exit_ns;
-	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : rn_real_ns();
+	if (a->proc.has_exit) {
+		/* exit() noted the time (untrusted: never past now) */
+		uint64_t x = rn_clock_unix(&s->clock, a->clock, rn_load_relaxed(&h->exit_ticks));
+		if (x > last && x <= now)
+			last = x;
+	}
+	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : now;
 	if (!a->execd)
 		return;
 	/* Our exec is recorded (the held record was just queued): the image

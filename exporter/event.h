@@ -38,6 +38,18 @@ struct rn_proc {
 	int has_exit;
 	int term_signal;	/* killed by this signal (when known), else 0 */
 	uint64_t lost;		/* records dropped in this image */
+	/* The program's OpenTelemetry identity (arena format 3), checked:
+	 * each string NUL-terminated and free of control characters (not
+	 * yet UTF-8 checked), "" when unset or malformed. */
+	char service[128];	/* OTEL_SERVICE_NAME */
+	char res_attrs[512];	/* OTEL_RESOURCE_ATTRIBUTES, undecoded */
+	char traceparent[56];	/* TRACEPARENT, unparsed */
+	char tracestate[256];	/* TRACESTATE */
+	char container_id[72];	/* 64 hex digits, or "" */
+	char host[72];		/* its host name (UTS namespace) */
+	uint32_t res_flags;	/* RN_RES_*: what the shim had to cut */
+	uint32_t uid;		/* owner of its arena file (its euid) */
+	int has_uid;
 };
 
 #define RN_EV_UNFINISHED 0x01	/* exec/exit that did not return: no ret */

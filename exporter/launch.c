@@ -400,7 +400,8 @@ int rn_launch(const struct rn_opts *o)
 		/* No record will ever come from this image, so the exporter has
 		 * nothing of it to write: the one line is ours, written now,
 		 * before the exporter can write anything about this run. */
-		FILE *note = o->format == RN_FMT_JSON && !o->summary ? stderr : out;	/* JSON stays JSON */
+		/* JSON and the trace-event document stay parseable */
+		FILE *note = o->format != RN_FMT_TEXT && !o->summary ? stderr : out;
 		fprintf(note, "renacer: pid %d: %s, not traced\n", (int)prog,
 			elf.is_static ? "statically linked" : "32-bit program");
 		fflush(note);
@@ -479,6 +480,13 @@ int rn_daemon(const struct rn_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed output is an error, not a death */
 	signal(SIGXFSZ, SIG_IGN);	/* a full trace file is a write error */
+	/* a service: its directory may not exist yet (systemd's
+	 * RuntimeDirectory= makes it; by hand, we do, private) */
+	if (o->daemon && mkdir(o->session_dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "renacer: --session-dir: cannot create '%s': %s\n", o->session_dir,
+			strerror(errno));
+		exit(2);
+	}
 	FILE *out = stderr;
 	if (o->output) {
 		out = fopen(o->output, "we");

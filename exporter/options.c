@@ -22,7 +22,7 @@
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
-	"       renacer-exporter --session-dir DIR [options]\n"
+	"       renacer-exporter [--daemon] --session-dir DIR [options]\n"
 	"       renacer-exporter --status DIR\n"
 	"       renacer-exporter --replay DIR [--otlp-endpoint URL]\n"
 	"\n"
@@ -35,7 +35,9 @@ const char rn_opts_usage[] =
 	"  -C                 like -c, but also print the calls\n"
 	"  -S SORTBY          sort the summary by time (default), calls, errors, name,\n"
 	"                     avg-time, max-time or nothing\n"
-	"  --format FMT       text (strace-like, the default) or json (one object per line)\n"
+	"  --format FMT       text (strace-like, the default), json (one object per line)\n"
+	"                     or perfetto (Chrome trace-event JSON for ui.perfetto.dev\n"
+	"                     and chrome://tracing; also 'chrome')\n"
 	"  -t, -tt, -ttt      prefix each line with the time of day, with microseconds,\n"
 	"                     or as seconds since the epoch\n"
 	"  -T                 show the time spent in each call\n"
@@ -56,6 +58,9 @@ const char rn_opts_usage[] =
 	"                     instructions (syscall user dispatch; slower: docs/COVERAGE.md)\n"
 	"  --session-dir DIR  exporter only: drain the session in DIR until SIGTERM\n"
 	"                     (or a 'stop' request on its control socket)\n"
+	"  --daemon           with --session-dir: run as a service for any number of\n"
+	"                     programs (containers) over days; DIR is made (0700)\n"
+	"                     when missing (renacer.service, README)\n"
 	"  --status DIR       print the figures of the exporter draining DIR (JSON)\n"
 	"\n"
 	"OpenTelemetry (spans; see docs/OTLP.md). Without -c, -C, -o or --format, and\n"
@@ -243,7 +248,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_COMPRESSION, OPT_OTLP_FILE, OPT_OTLP_BATCH, OPT_OTLP_DELAY, OPT_OTLP_QUEUE,
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
-       OPT_REDACT, OPT_COMPLETE, OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS };
+       OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN,
+       OPT_SPAN_ERRORS };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -257,7 +263,7 @@ static unsigned rn_opt_modes(int c)
 		return RN_M_RUN;	/* settings of the traced programs */
 	case OPT_STATUS:
 		return RN_M_STATUS;
-	case OPT_SESSION_DIR:
+	case OPT_SESSION_DIR: case OPT_DAEMON:
 		return RN_M_DAEMON;
 	case OPT_REPLAY:
 		return RN_M_REPLAY;
@@ -527,8 +533,10 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			o->format = RN_FMT_TEXT;
 		else if (!strcmp(arg, "json"))
 			o->format = RN_FMT_JSON;
+		else if (!strcmp(arg, "perfetto") || !strcmp(arg, "chrome"))
+			o->format = RN_FMT_CHROME;
 		else
-			return rn_bad_opt(e, "--format", arg, "expected text or json");
+			return rn_bad_opt(e, "--format", arg, "expected text, json or perfetto");
 		break;
 	case OPT_ON_FULL:
 		if (rn_setting_set(&o->shim, RN_SET_ON_FULL, arg, &why))
@@ -542,6 +550,9 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 		if (!*arg)
 			return rn_bad_opt(e, "--session-dir", arg, "empty directory name");
 		o->session_dir = arg;
+		break;
+	case OPT_DAEMON:
+		o->daemon = 1;
 		break;
 	case OPT_STATUS:
 		if (!*arg)
@@ -586,6 +597,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "on-full", required_argument, NULL, OPT_ON_FULL },
 		{ "session-dir", required_argument, NULL, OPT_SESSION_DIR },
+		{ "daemon", no_argument, NULL, OPT_DAEMON },
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 		{ "otlp-protocol", required_argument, NULL, OPT_OTLP_PROTOCOL },
@@ -660,6 +672,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		o->argv = argv + optind;
 	if (o->status_dir && (o->argv || o->session_dir))
 		return rn_bad_opt(&e, "--status", o->status_dir, "takes no program and no --session-dir");
+	if (o->daemon && !o->session_dir)
+		return rn_bad_opt(&e, "--daemon", NULL, "needs --session-dir DIR");
 	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir)
 		return rn_bad_opt(&e, NULL, NULL,
 				  "no program to run (usage: renacer-run [options] -- program [args])");

@@ -17,7 +17,7 @@
 #define RN_ALLOW_UIDS_MAX 32
 #define RN_SPOOL_MB_DEFAULT 256
 
-enum rn_format { RN_FMT_TEXT, RN_FMT_JSON };
+enum rn_format { RN_FMT_TEXT, RN_FMT_JSON, RN_FMT_CHROME };
 
 struct rn_opts {
 	const char *output;	/* -o FILE, NULL for stderr */
@@ -31,6 +31,7 @@ struct rn_opts {
 	 * environment's values otherwise (common/settings.def) */
 	struct rn_settings shim;
 	const char *session_dir;	/* --session-dir: exporter mode */
+	int daemon;		/* --daemon: a service; session_dir made if missing */
 	const char *status_dir;	/* --status: ask that session's exporter */
 	char **argv;		/* program and arguments after -- */
 	int quiet;		/* -q: no notes on stderr */

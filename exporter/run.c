@@ -44,15 +44,16 @@ static size_t rn_ctl_lines(struct rn_session *s, char *buf, size_t n)
 int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	   volatile sig_atomic_t *stop)
 {
-	struct rn_sink sinks[3];
+	struct rn_sink sinks[4];
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too };
 	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete };
 	if (!o->summary)
-		rc = o->format == RN_FMT_JSON ? rn_sink_json_new(&sinks[n++], out)
-					      : rn_sink_text_new(&sinks[n++], out, &text);
+		rc = o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
+		     : o->format == RN_FMT_CHROME ? rn_sink_chrome_new(&sinks[n++], out)
+						  : rn_sink_text_new(&sinks[n++], out, &text);
 	if (!rc && (o->summary || o->summary_too))
 		rc = rn_sink_summary_new(&sinks[n++], out, &summary);
 	const char *what = "the output";
@@ -64,6 +65,9 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		else
 			what = "the OpenTelemetry export";
 	}
+	/* the live stream is a view, never a reason to fail the trace */
+	if (!rc && !rn_sink_tail_new(&sinks[n], dir, &text))
+		n++;
 	if (rc) {
 		fprintf(stderr, "renacer: cannot set up %s: %s\n", what, strerror(-rc));
 		for (unsigned i = 0; i < n; i++)
@@ -135,7 +139,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	rn_commit_close(s.commit);
 	/* A loss is always said on stderr, whatever -o says: the text and
 	 * summary sinks said it there already only when they write to stderr. */
-	if (rn_stats_lost(&s.stats) && (out != stderr || o->format == RN_FMT_JSON) &&
+	if (rn_stats_lost(&s.stats) && (out != stderr || o->format != RN_FMT_TEXT) &&
 	    !(out == stderr && (o->summary || o->summary_too)))
 		rn_print_lost(stderr, &s.stats);
 	rn_redact_free(redact);

@@ -254,6 +254,15 @@ size_t rn_session_pass(struct rn_session *s)
 	return n;
 }
 
+size_t rn_session_flush(struct rn_session *s)
+{
+	size_t n = rn_session_pass(s);
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].flush)
+			s->sinks[i].flush(&s->sinks[i]);
+	return n;
+}
+
 int rn_session_idle(const struct rn_session *s)
 {
 	/* a rejected file whose rings we could not even read is nobody we

@@ -74,6 +74,8 @@ struct rn_ar {
 	struct rn_ar *main;	/* extension arenas: the process's main arena */
 	uint64_t first_seen_ns;
 	uint64_t lost_noring_seen;
+	uint64_t last_end_ns;	/* latest call end of its threads that ended
+				 * (unix ns): when the process really ended */
 };
 
 /* A pid whose image exec'd: the new image's arena is expected. */
@@ -216,6 +218,11 @@ int rn_session_pids_socket(const char *dir);
  * ended threads and processes. Returns the number of records read; sets
  * s->pressed when a ring was filling up (the caller should not rest). */
 size_t rn_session_pass(struct rn_session *s);
+
+/* rn_session_flush: a pass now, then every sink makes what it was given
+ * durable (written out, or sent or spooled): the control plane's "flush".
+ * Returns the records read. */
+size_t rn_session_flush(struct rn_session *s);
 
 /* The launcher's news about the program it started: its pid, then its
  * wait status. Lets the root's end carry a death by signal, which no

@@ -76,6 +76,7 @@ void rn_note_exit(int status)
 	if (!h || rn_t.busy == RN_BUSY_VFORK || rn_t.busy == RN_BUSY_SHARED)
 		return;
 	h->exit_code = status & 0xff;
+	h->exit_ticks = rn_now();	/* when the process really ended */
 	rn_store_release(&h->exited, 1);
 }
 
@@ -150,6 +151,7 @@ void rn_fork_prepare(void)
 	memcpy(h->argv, me->argv, sizeof h->argv);
 	h->argv_len = me->argv_len;
 	h->argc = me->argc;
+	rn_resource_copy(h, me);
 	h->t0_ticks = rn_now();
 	h->t0_mono_ns = rn_clock_ns(CLOCK_MONOTONIC);
 	h->t0_real_ns = rn_clock_ns(CLOCK_REALTIME);
@@ -220,6 +222,7 @@ void rn_fork_child(void)
 			memcpy(h->argv, old.hdr->argv, sizeof h->argv);
 			h->argv_len = old.hdr->argv_len;
 			h->argc = old.hdr->argc;
+			rn_resource_copy(h, old.hdr);
 		}
 		if (rn_arena_publish(&rn_g.arena))
 			rn_arena_drop(&rn_g.arena);
@@ -384,6 +387,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_arena_identify(h);
 	rn_announce(h, 0);
 	rn_arena_set_argv(h, argc, argv);
+	rn_resource_read(h, envp);
 	/* Complete before it is visible: the exporter never sees this image
 	 * half started (a fork child of ours could otherwise be seen first). */
 	rc = rn_claim_ring(&rn_t);

@@ -21,6 +21,10 @@ void rn_arena_drop(struct rn_arena_map *m);	/* unlink and unmap one we cannot us
 void rn_arena_identify(struct rn_arena_hdr *h);	/* pid, clocks, exe of this process */
 void rn_arena_set_argv(struct rn_arena_hdr *h, int argc, char **argv);
 void rn_announce(const struct rn_arena_hdr *h, uint32_t flags);	/* pid note, other pidns */
+/* resource.c: the program's OpenTelemetry identity (constructor only),
+ * and a fork child's copy of its parent's */
+void rn_resource_read(struct rn_arena_hdr *h, char **envp);
+void rn_resource_copy(struct rn_arena_hdr *dst, const struct rn_arena_hdr *src);
 /* rn_claim_ring: a ring for this thread, adding an extension arena when
  * every ring is taken; 0 or -errno (-EPERM once sandboxed). */
 int rn_claim_ring(struct rn_tls *t);

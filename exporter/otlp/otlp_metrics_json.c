@@ -108,7 +108,7 @@ static void rn_point_head(struct rn_mjw *w, const char *syscall, const char *ety
 static void rn_proc(struct rn_mjw *w, const struct rn_met_snap *sn, const struct rn_met_proc *p)
 {
 	struct rn_otlp_resource r;
-	rn_otlp_proc_resource(&r, sn->m->x, &p->p);
+	rn_otlp_resource_for(&r, &p->p, sn->m->x ? sn->m->x->capture_argv : 0);
 	uint64_t start = p->p.t_start_ns, now = sn->now_ns;
 	if (start > now)
 		start = now;

@@ -216,7 +216,7 @@ rn_rm_new(struct rn_mpb *a, const struct rn_met_snap *sn, const struct rn_met_pr
 	opentelemetry__proto__common__v1__instrumentation_scope__init(scope);
 
 	/* the resource: the same call as the spans' */
-	rn_otlp_proc_resource(r, sn->m->x, &p->p);
+	rn_otlp_resource_for(r, &p->p, sn->m->x ? sn->m->x->capture_argv : 0);
 	rn_kv **rattrs = rn_mpb_alloc(a, (r->nattrs + 1) * sizeof *rattrs);
 	if (!rattrs)
 		return NULL;

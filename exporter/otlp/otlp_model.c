@@ -48,6 +48,7 @@ struct rn_mproc {
 	struct rn_mproc *next_ended;
 	uint64_t start_ns;	/* unix ns */
 	char name[64];		/* executable's base name, for a span without an end */
+	struct rn_otlp_group *grp;	/* its program: resource and trace */
 };
 
 static uint64_t rn_mono(void)
@@ -99,9 +100,150 @@ static struct rn_mproc *rn_mproc_get(struct rn_otlp_model *m, uint64_t arena_id)
 
 static void rn_set_parent(struct rn_span *sp, const struct rn_mproc *p, const struct rn_otlp_model *m)
 {
+	(void)m;
 	sp->has_parent = p->has_parent;
 	memcpy(sp->parent_id, p->parent_id, 8);
-	sp->flags = m->trace_flags | 0x100u | (p->remote_parent ? 0x200u : 0);
+	sp->flags = p->grp->trace_flags | 0x100u | (p->remote_parent ? 0x200u : 0);
+	sp->group = p->grp;
+}
+
+/* ------------------------------------------------------------ groups */
+
+static uint64_t rn_fnv(uint64_t h, const char *s, size_t cap)
+{
+	for (size_t i = 0; i < cap && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;	/* a separator: "ab","c" != "a","bc" */
+}
+
+/* What makes two processes the same program to a receiver. */
+static uint64_t rn_ident(const struct rn_proc *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = rn_fnv(h, p->service, sizeof p->service);
+	h = rn_fnv(h, p->res_attrs, sizeof p->res_attrs);
+	h = rn_fnv(h, p->traceparent, sizeof p->traceparent);
+	h = rn_fnv(h, p->tracestate, sizeof p->tracestate);
+	h = rn_fnv(h, p->container_id, sizeof p->container_id);
+	h = rn_fnv(h, p->host, sizeof p->host);
+	return rn_mix(h ^ (uint64_t)p->uid << 1 ^ (uint64_t)p->has_uid);
+}
+
+/* TRACESTATE as a receiver takes it: printable ASCII only. */
+static int rn_state_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The sampler's decision for group g's trace (rn_otlp_model_filter set
+ * it; until then everything is sampled), kept as g's sampled flag: an
+ * unsampled group's call spans are not built and its process spans are
+ * dropped by the sink. A program started by a traced one has that one as
+ * its local parent; a program's own TRACEPARENT is a remote parent. */
+static void rn_sample(const struct rn_otlp_model *m, struct rn_otlp_group *g, int has_parent,
+		      int remote, int parent_sampled)
+{
+	if (!m->sampling)
+		return;
+	int s = rn_otlp_sampled(m->sampler, m->sampler_ratio, g->trace_id, has_parent, remote,
+				parent_sampled);
+	g->trace_flags = (uint8_t)((g->trace_flags & ~0x01u) | (s ? 0x01u : 0));
+}
+
+/* The group of image p, whose predecessor (exec) or parent (fork) image
+ * is up (NULL: none known): up's when p is the same program, else a new
+ * one rooted at p. Never NULL (the fallback when memory is short). */
+static struct rn_otlp_group *rn_group_for(struct rn_otlp_model *m, const struct rn_proc *p,
+					  const struct rn_mproc *up)
+{
+	uint64_t ident = rn_ident(p);
+	struct rn_otlp_group *pg = up ? up->grp : NULL;
+	if (pg && pg != &m->fallback && pg->ident == ident) {
+		pg->refs++;
+		return pg;
+	}
+	struct rn_otlp_group *g = calloc(1, sizeof *g);
+	if (!g) {
+		m->nomem++;
+		return &m->fallback;
+	}
+	g->ident = ident;
+	g->root_arena = p->arena_id;
+	g->refs = 1;
+	memcpy(g->traceparent, p->traceparent, sizeof g->traceparent);
+	g->traceparent[sizeof g->traceparent - 1] = '\0';
+	uint8_t tid[16], sid[8], fl;
+	/* its own TRACEPARENT (not one its parent passed on): the program's
+	 * process span is the child of that remote span, in its trace */
+	if (p->traceparent[0] && !rn_otlp_parse_traceparent(p->traceparent, tid, sid, &fl) &&
+	    (!pg || strcmp(pg->traceparent, p->traceparent))) {
+		memcpy(g->trace_id, tid, 16);
+		memcpy(g->remote_parent, sid, 8);
+		g->has_remote = 1;
+		g->trace_flags = fl;
+		rn_sample(m, g, 1, 1, fl & 0x01);
+		if (p->tracestate[0] && rn_state_ok(p->tracestate)) {
+			snprintf(g->state_buf, sizeof g->state_buf, "%s", p->tracestate);
+			g->trace_state = g->state_buf;
+		}
+	} else if (pg) {
+		/* another program started by a traced one: in its trace */
+		memcpy(g->trace_id, pg->trace_id, 16);
+		g->trace_flags = pg->trace_flags;
+		rn_sample(m, g, 1, 0, pg->trace_flags & 0x01);
+		if (pg->trace_state) {
+			memcpy(g->state_buf, pg->trace_state, strlen(pg->trace_state) + 1);
+			g->trace_state = g->state_buf;
+		}
+	} else {
+		/* a program of its own: a trace of its own, the same for every
+		 * exporter of the session (keyed like the span ids) */
+		rn_put64(g->trace_id, rn_mix(rn_get64(m->trace_id) ^ p->arena_id));
+		rn_put64(g->trace_id + 8, rn_mix(rn_get64(m->trace_id + 8) ^ rn_mix(p->arena_id)));
+		g->trace_flags = m->trace_flags;
+		if (m->has_remote_parent) {
+			/* the exporter's own TRACEPARENT (renacer-run's caller's):
+			 * a program that has none joins it */
+			memcpy(g->trace_id, m->trace_id, 16);
+		}
+		/* the run's TRACEPARENT was sampled with the fallback's flag:
+		 * the parent's decision is the one it had */
+		rn_sample(m, g, m->has_remote_parent, 1, m->trace_flags & 0x01);
+	}
+	rn_otlp_resource_for(&g->res, p, m->capture_argv);
+	g->next = m->groups;
+	m->groups = g;
+	m->ngroups++;
+	return g;
+}
+
+static void rn_group_unref(struct rn_otlp_group *g)
+{
+	if (g && g->refs)
+		g->refs--;
+}
+
+void rn_otlp_model_gc(struct rn_otlp_model *m, uint64_t done_seq)
+{
+	for (struct rn_otlp_group **pp = &m->groups; *pp;) {
+		struct rn_otlp_group *g = *pp;
+		if (!g->refs && g->last_seq <= done_seq) {
+			*pp = g->next;
+			m->ngroups--;
+			free(g);
+		} else {
+			pp = &g->next;
+		}
+	}
+}
+
+const struct rn_otlp_resource *rn_otlp_model_resource(struct rn_otlp_model *m, uint64_t arena_id)
+{
+	struct rn_mproc *mp = rn_mproc_get(m, arena_id);
+	return mp ? &mp->grp->res : NULL;
 }
 
 /* The image's parent is decided: release its held span, and decide the
@@ -189,7 +331,20 @@ int rn_otlp_model_proc_start(struct rn_otlp_model *m, const struct rn_proc *p)
 	if (pid)
 		pid->v.u = p->arena_id;
 
-	const uint8_t *root = m->has_remote_parent ? m->remote_parent : NULL;
+	/* its program: the one it was exec'd from or forked by, or its own */
+	const struct rn_mproc *up = p->prev_arena_id ? rn_mproc_get(m, p->prev_arena_id)
+			      : parent_arena ? rn_mproc_get(m, parent_arena) : NULL;
+	mp->grp = rn_group_for(m, p, up);
+	const uint8_t *root = NULL;
+	if (mp->grp->has_remote && mp->grp->root_arena == p->arena_id) {
+		/* a program with its own TRACEPARENT: under that remote span */
+		rn_resolve(m, mp, mp->grp->remote_parent, 1);
+		return 0;
+	}
+	if (!up && m->has_remote_parent && mp->grp != &m->fallback) {
+		/* renacer-run's caller's TRACEPARENT, for a program without one */
+		root = m->remote_parent;
+	}
 	int rc = 0;
 	if (p->prev_arena_id) {
 		struct rn_mproc *prev = rn_mproc_get(m, p->prev_arena_id);
@@ -247,6 +402,7 @@ static void rn_prune(struct rn_otlp_model *m, uint64_t now)
 			rn_map_del(m->procs, s);
 		if (m->last == p)
 			m->last = NULL;
+		rn_group_unref(p->grp);
 		free(p);
 	}
 	if (m->forks->n >= RN_FORK_SWEEP) {
@@ -286,6 +442,7 @@ static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
 	int rc = 0;
 
 	memcpy(sp->span_id, mp->span_id, 8);
+	sp->group = mp->grp;
 	sp->kind = RN_KIND_INTERNAL;
 	sp->start_ns = p->t_start_ns;
 	sp->end_ns = end_ns > p->t_start_ns ? end_ns : p->t_start_ns;
@@ -325,9 +482,13 @@ static int rn_build_proc_span(struct rn_otlp_model *m, struct rn_mproc *mp,
 		}
 	}
 	if (p->exec_gen)
-		rn_span_attr_int(sp, "process.exec.generation", p->exec_gen);
+		rn_span_attr_int(sp, "renacer.process.exec_generation", p->exec_gen);
 	if (p->lost)
 		rn_span_attr_int(sp, "renacer.lost_records", (int64_t)p->lost);
+	if ((p->has_exit || p->term_signal) && p->t_end_ns) {
+		n = rn_iso8601(buf, sizeof buf, sp->end_ns);
+		rc |= rn_span_attr_str(sp, "process.exit.time", buf, n);
+	}
 	if (p->has_exit) {
 		rn_span_attr_int(sp, "process.exit.code", p->exit_code);
 		if (p->exit_code) {
@@ -467,6 +628,27 @@ static int rn_peer_attrs(struct rn_span *sp, const struct rn_capture *c)
 	return 0;
 }
 
+/* network.transport where the call says it: a socket's domain and type,
+ * a Unix address, a pipe. *unix_peer: a sockaddr of the call was AF_UNIX. */
+static const char *rn_transport(const struct rn_event *ev, const int *unix_peer)
+{
+	switch (ev->fn) {
+	case RN_IDX_socket: {
+		int type = (int)(ev->arg[1] & 0xf);	/* without SOCK_NONBLOCK, _CLOEXEC */
+		if (ev->arg[0] == AF_UNIX)
+			return "unix";
+		if (ev->arg[0] != AF_INET && ev->arg[0] != AF_INET6)
+			return NULL;
+		return type == SOCK_STREAM ? "tcp" : type == SOCK_DGRAM ? "udp" : NULL;
+	}
+	case RN_IDX_pipe:
+	case RN_IDX_pipe2:
+		return "pipe";
+	default:
+		return *unix_peer == 2 ? "unix" : NULL;
+	}
+}
+
 static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev,
 			      struct rn_span *sp)
 {
@@ -485,18 +667,18 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 		rc |= rn_span_text(sp, sys, strlen(sys), &sp->name);
 	else
 		sp->name = (struct rn_sref){ sys, 0, (uint32_t)strlen(sys) };
-	struct rn_attr *a = rn_span_attr(sp, "syscall.name", RN_AV_STR);
+	struct rn_attr *a = rn_span_attr(sp, "renacer.syscall.name", RN_AV_STR);
 	a->s = sp->name;
-	rn_span_attr_cstr(sp, "syscall.func", fi->func);
+	rn_span_attr_cstr(sp, "renacer.syscall.func", fi->func);
 	rn_span_attr_int(sp, "thread.id", ev->tid ? ev->tid : ev->proc ? ev->proc->pid : 0);
 	int e = 0;
 	if (!(ev->flags & RN_EV_UNFINISHED)) {
-		rn_span_attr_int(sp, "syscall.ret", ev->ret);
+		rn_span_attr_int(sp, "renacer.syscall.ret", ev->ret);
 		e = ev->err;
 		if (!e && fi->ret == RN_RET_ERRNUM && ev->ret > 0)
 			e = (int)ev->ret;
 	} else {
-		struct rn_attr *u = rn_span_attr(sp, "syscall.unfinished", RN_AV_BOOL);
+		struct rn_attr *u = rn_span_attr(sp, "renacer.syscall.unfinished", RN_AV_BOOL);
 		if (u)
 			u->i = 1;
 	}
@@ -513,7 +695,7 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			k++;
 		if (!fd_done && have &&
 		    (t == RN_ARG_FD || t == RN_ARG_DIRFD || t == RN_ARG_FILEP || t == RN_ARG_DIRP)) {
-			rn_span_attr_int(sp, "syscall.fd", (int32_t)v);
+			rn_span_attr_int(sp, "renacer.syscall.fd", (int32_t)v);
 			fd_done = 1;
 		} else if (!path_done && t == RN_ARG_PATH) {
 			const struct rn_capture *c = &ev->cap[i];
@@ -525,13 +707,25 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			   (t == RN_ARG_SOCKADDR || t == RN_ARG_SOCKADDR_OUT)) {
 			peer_done = 1;
 			/* an accepted or received-from address is only there on success */
-			if (t == RN_ARG_SOCKADDR || (!e && ev->ret >= 0))
-				rc |= rn_peer_attrs(sp, &ev->cap[i]);
+			if (t == RN_ARG_SOCKADDR || (!e && ev->ret >= 0)) {
+				const struct rn_capture *c = &ev->cap[i];
+				sa_family_t fam;
+				if (c->present && c->data && c->len >= sizeof fam &&
+				    !(c->flags & (RN_ITEM_NULL | RN_ITEM_UNREAD))) {
+					memcpy(&fam, c->data, sizeof fam);
+					if (fam == AF_UNIX)
+						peer_done = 2;	/* network.transport=unix */
+				}
+				rc |= rn_peer_attrs(sp, c);
+			}
 		}
 	}
+	const char *transport = rn_transport(ev, &peer_done);
+	if (transport)
+		rn_span_attr_cstr(sp, "network.transport", transport);
 	int32_t child;
 	if (!e && rn_is_fork(ev, &child))
-		rn_span_attr_int(sp, "process.child_pid", child);
+		rn_span_attr_int(sp, "renacer.process.child_pid", child);
 	if (e) {
 		const char *name = rn_errno_name(e);
 		const char *desc = rn_errno_desc(e);
@@ -542,8 +736,14 @@ static int rn_build_call_span(struct rn_otlp_model *m, const struct rn_event *ev
 			int n = snprintf(buf, sizeof buf, "ERRNO_%d", e);
 			rc |= rn_span_attr_str(sp, "error.type", buf, (size_t)n);
 		}
-		sp->status = RN_STATUS_ERROR;
-		if (desc) {
+		/* what a non-blocking program expects (a connect under way, no
+		 * data yet) is an answer, not a failure: a tracing UI must not
+		 * show every such call red. error.type still says it. */
+		if (e != EAGAIN && !(e == EINPROGRESS && ev->fn == RN_IDX_connect))
+			sp->status = RN_STATUS_ERROR;
+		if (sp->status != RN_STATUS_ERROR) {
+			/* no status message without an error status */
+		} else if (desc) {
 			sp->status_msg = (struct rn_sref){ desc, 0, (uint32_t)strlen(desc) };
 		} else {
 			int n = snprintf(buf, sizeof buf, "Unknown error %d", e);
@@ -564,8 +764,8 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 			return -ENOMEM;
 	}
 	m->last = mp;
-	if (!(m->trace_flags & 0x01))
-		return 0;	/* the sampler dropped the trace */
+	if (!(mp->grp->trace_flags & 0x01))
+		return 0;	/* the sampler dropped its program's trace */
 	int32_t child;
 	int forks = rn_is_fork(ev, &child);
 	if (m->span_min_ns && !forks && !(m->span_errors && ev->err) &&
@@ -582,7 +782,8 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 	}
 	sp->has_parent = 1;
 	memcpy(sp->parent_id, mp->span_id, 8);
-	sp->flags = m->trace_flags | 0x100u;
+	sp->flags = mp->grp->trace_flags | 0x100u;
+	sp->group = mp->grp;
 
 	if (forks) {
 		/* the child's image may have started first and be waiting */
@@ -642,34 +843,14 @@ void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opt
 	r->nattrs = (unsigned)(a - r->attrs);
 }
 
-void rn_otlp_proc_resource(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
-			   const struct rn_proc *p)
-{
-	rn_otlp_resource_build(r, x, x ? x->program : NULL);
-	if (!p)
-		return;
-	struct rn_attr *a = r->attrs + r->nattrs;
-	*a++ = (struct rn_attr){ .key = "process.pid", .type = RN_AV_INT, .i = p->pid };
-	if (p->ppid > 0)
-		*a++ = (struct rn_attr){ .key = "process.parent_pid", .type = RN_AV_INT, .i = p->ppid };
-	if (p->exe[0]) {
-		size_t n = strnlen(p->exe, sizeof p->exe);
-		const char *base = rn_basename(p->exe);
-		*a++ = (struct rn_attr){ .key = "process.executable.name", .type = RN_AV_STR,
-					 .s = { base, 0, (uint32_t)strlen(base) } };
-		*a++ = (struct rn_attr){ .key = "process.executable.path", .type = RN_AV_STR,
-					 .s = { p->exe, 0, (uint32_t)n } };
-	}
-	r->nattrs = (unsigned)(a - r->attrs);
-}
-
 void rn_otlp_model_filter(struct rn_otlp_model *m, const struct rn_otlp_opts *x)
 {
 	m->span_min_ns = x->span_min_ns;
 	m->span_errors = x->span_errors;
-	int sampled = rn_otlp_sampled(x->sampler, x->sampler_ratio, m->trace_id,
-				      m->has_remote_parent, 1, m->trace_flags & 0x01);
-	m->trace_flags = (uint8_t)((m->trace_flags & ~0x01u) | (sampled ? 0x01u : 0));
+	m->sampler = x->sampler;
+	m->sampler_ratio = x->sampler_ratio;
+	m->sampling = 1;
+	rn_sample(m, &m->fallback, m->has_remote_parent, 1, m->trace_flags & 0x01);
 }
 
 void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)
@@ -688,6 +869,7 @@ void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)
 			continue;
 		}
 		memcpy(sp->span_id, mp->span_id, 8);
+		sp->group = mp->grp;
 		sp->kind = RN_KIND_INTERNAL;
 		sp->start_ns = mp->start_ns < now_ns ? mp->start_ns : now_ns;
 		sp->end_ns = now_ns;
@@ -758,6 +940,15 @@ int rn_otlp_model_init(struct rn_otlp_model *m, struct rn_span_pool *pool,
 	}
 	/* differs between runs, even when they share a trace */
 	m->proc_key = rn_mix(seed[0] ^ seed[3]);
+	/* the fallback group: the exporter's own resource and trace */
+	memcpy(m->fallback.trace_id, m->trace_id, 16);
+	m->fallback.trace_flags = m->trace_flags;
+	m->fallback.refs = 1;	/* never freed */
+	if (x && x->has_parent) {
+		memcpy(m->fallback.remote_parent, x->parent_span_id, 8);
+		m->fallback.trace_state = x->trace_state;
+	}
+	rn_otlp_resource_build(&m->fallback.res, x, x ? x->program : NULL);
 	m->procs = rn_map_new();
 	m->pids = rn_map_new();
 	m->forks = rn_map_new();
@@ -774,6 +965,7 @@ void rn_otlp_model_key(struct rn_otlp_model *m, uint64_t k0, uint64_t k1)
 	if (!m->has_remote_parent) {
 		rn_put64(m->trace_id, rn_mix(k0));
 		rn_put64(m->trace_id + 8, rn_mix(k1 ^ k0));
+		memcpy(m->fallback.trace_id, m->trace_id, 16);
 	}
 	m->proc_key = rn_mix(k1);
 }
@@ -791,6 +983,12 @@ void rn_otlp_model_free(struct rn_otlp_model *m)
 			free(mp);
 		}
 	}
+	while (m->groups) {
+		struct rn_otlp_group *g = m->groups;
+		m->groups = g->next;
+		free(g);
+	}
+	m->ngroups = 0;
 	rn_map_free(m->procs);
 	rn_map_free(m->pids);
 	rn_map_free(m->forks);

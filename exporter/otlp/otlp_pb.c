@@ -8,8 +8,8 @@
  *
  * Span attributes are packed apart, one KeyValue at a time, and most of
  * them only once per run: a call span's attributes repeat (the same
- * syscall.name, syscall.func and thread.id on every read of a thread; the
- * same few syscall.ret and syscall.fd values), and packing a KeyValue and
+ * renacer.syscall.name, .func and thread.id on every read of a thread; the
+ * same few renacer.syscall.ret and .fd values), and packing a KeyValue and
  * its AnyValue is most of protobuf-c's work per span. A KeyValue packed by
  * protobuf-c is kept in a small cache keyed by the attribute's key
  * pointer and value (constant strings only, by pointer: otlp_span.h's
@@ -414,8 +414,13 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	 * scope (name, version, dropped count), resource dropped count */
 	size_t bound = 6 * RN_PB_FIELD + 2 * RN_PB_FIELD + sizeof "renacer" + sizeof RENACER_VERSION +
 		       2 * (RN_PB_TAG + RN_PB_VARINT);
-	for (unsigned k = 0; k < b->res->nattrs; k++)
+	for (unsigned k = 0; k < b->res->nattrs; k++) {
 		bound += rn_pb_attr_bound(&b->res->attrs[k]);
+		if (b->res->attrs[k].type == RN_AV_STRARR) {	/* process.command_args */
+			narr++;
+			nany += b->res->attrs[k].count;
+		}
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
 		nkv += sp->nattrs;

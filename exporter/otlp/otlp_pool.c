@@ -36,6 +36,7 @@ void rn_span_reset(struct rn_span *sp)
 	sp->status_msg = (struct rn_sref){ NULL, 0, 0 };
 	sp->nattrs = 0;
 	sp->text_len = 0;
+	sp->group = NULL;
 }
 
 /* Grows the span's text buffer to hold need bytes (doubling, so a reused

@@ -17,6 +17,8 @@
 
 #define RN_SPAN_ATTRS 16	/* attributes per span, at most */
 
+struct rn_otlp_group;
+
 enum rn_attr_type { RN_AV_STR, RN_AV_INT, RN_AV_BOOL, RN_AV_STRARR };
 
 /* A string: constant (p) or in the owner's text buffer (off, when p is
@@ -57,6 +59,8 @@ struct rn_span {
 	char *text;		/* owned strings; kept when the span is reused */
 	uint32_t text_len, text_cap;
 	uint32_t allocs;	/* text buffer (re)allocations, for the pool's count */
+	const struct rn_otlp_group *group;	/* its resource and trace
+						 * (otlp_model.h); set by the model */
 };
 
 /* rn_span_reset: empty the span for reuse, keeping its buffers. */

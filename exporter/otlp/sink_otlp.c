@@ -56,7 +56,6 @@ struct otlp_st {
 	char exe[512];
 	struct rn_span_pool pool;
 	struct rn_otlp_model model;
-	struct rn_otlp_resource res;
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;	/* the sender waits for spans */
@@ -75,6 +74,7 @@ struct otlp_st {
 	struct rn_otlp_pb *pb;
 	struct rn_otlp_buf json;
 	struct rn_span **vec;
+	struct rn_span **tmp;	/* otlp_export's partition by program */
 	size_t veccap;
 	struct rn_otlp_http *http;
 	FILE *file;
@@ -82,6 +82,7 @@ struct otlp_st {
 
 	/* counters, under mu */
 	uint64_t queued, delivered, rejected, failed, dropped, requests, attempts, bytes;
+	uint64_t done;		/* queued spans the sender is finished with */
 	uint64_t file_spans, file_lines;
 	int file_error;
 	int partial_noted;
@@ -179,6 +180,8 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 	st->qtail = sp;
 	size_t n = ++st->qlen;
 	st->queued++;
+	if (sp->group)	/* the drain thread's, like the group: no race */
+		((struct rn_otlp_group *)sp->group)->last_seq = st->queued;
 	/* wake the sender for a full batch, or to start timing the delay */
 	if (n == 1 || n >= st->x->tune.batch)
 		pthread_cond_signal(&st->cv_work);
@@ -194,6 +197,10 @@ static int otlp_vec(struct otlp_st *st, struct rn_span *list, size_t n)
 		if (!v)
 			return -ENOMEM;
 		st->vec = v;
+		struct rn_span **t = realloc(st->tmp, n * sizeof *t);
+		if (!t)
+			return -ENOMEM;
+		st->tmp = t;
 		st->veccap = n;
 	}
 	size_t i = 0;
@@ -354,11 +361,21 @@ static void otlp_resend(struct otlp_st *st, int probe)
 		st->down = 0;
 }
 
-/* Encodes and posts spans vec[0..n), halving until the body fits. */
+/* The batch of spans vec[0..n), all of group g (NULL: the model's
+ * fallback): one ResourceSpans, one trace. */
+static struct rn_otlp_batch otlp_batch(struct otlp_st *st, const struct rn_otlp_group *g,
+				       struct rn_span *const *vec, size_t n)
+{
+	if (!g)
+		g = &st->model.fallback;
+	return (struct rn_otlp_batch){ g->trace_id, g->trace_state, &g->res, vec, n };
+}
+
+/* Encodes and posts spans vec[0..n) of one group, halving until the body
+ * fits. */
 static void otlp_post(struct otlp_st *st, struct rn_span *const *vec, size_t n)
 {
-	struct rn_otlp_batch b = { st->model.trace_id, st->x->has_parent ? st->x->trace_state : NULL,
-				   &st->res, vec, n };
+	struct rn_otlp_batch b = otlp_batch(st, n ? vec[0]->group : NULL, vec, n);
 	const uint8_t *body;
 	size_t len;
 	int rc;
@@ -425,10 +442,9 @@ static FILE *otlp_file(struct otlp_st *st)
 	return st->file;
 }
 
-static void otlp_write_file(struct otlp_st *st, size_t n)
+static void otlp_write_file(struct otlp_st *st, struct rn_span *const *vec, size_t n)
 {
-	struct rn_otlp_batch b = { st->model.trace_id, st->x->has_parent ? st->x->trace_state : NULL,
-				   &st->res, st->vec, n };
+	struct rn_otlp_batch b = otlp_batch(st, n ? vec[0]->group : NULL, vec, n);
 	st->json.len = 0;
 	int ok = rn_otlp_json_encode(&st->json, &b, 1) == 0 &&
 		 fwrite(st->json.p, 1, st->json.len, st->file) == st->json.len &&
@@ -451,10 +467,25 @@ static void otlp_export(struct otlp_st *st, struct rn_span *list, size_t n)
 		pthread_mutex_unlock(&st->mu);
 		return;
 	}
-	if (st->x->file && otlp_file(st))
-		otlp_write_file(st, n);
-	if (st->http)
-		otlp_post(st, st->vec, n);
+	/* one request (one file line) per program: its resource, its trace.
+	 * A stable partition, so each program's spans keep their order. */
+	for (size_t at = 0; at < n;) {
+		const struct rn_otlp_group *g = st->vec[at]->group;
+		size_t k = at, rest = 0;
+		for (size_t i = at; i < n; i++) {
+			struct rn_span *sp = st->vec[i];
+			if (sp->group == g)
+				st->vec[k++] = sp;
+			else
+				st->tmp[rest++] = sp;
+		}
+		memcpy(st->vec + k, st->tmp, rest * sizeof *st->tmp);
+		if (st->x->file && otlp_file(st))
+			otlp_write_file(st, st->vec + at, k - at);
+		if (st->http)
+			otlp_post(st, st->vec + at, k - at);
+		at = k;
+	}
 }
 
 /* ------------------------------------------------------------ metrics */
@@ -600,6 +631,7 @@ static void *otlp_sender(void *arg)
 
 		pthread_mutex_lock(&st->mu);
 		if (n) {
+			st->done += n;
 			st->inflight = 0;
 			st->last_export_ns = mono_ns();
 			pthread_cond_broadcast(&st->cv_room);
@@ -635,7 +667,16 @@ static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	struct otlp_st *st = s->st;
 	if (st->met_on)
 		rn_metrics_proc_end(&st->met, p);
-	return st->x->spans ? rn_otlp_model_proc_end(&st->model, p) : 0;
+	if (!st->x->spans)
+		return 0;
+	int rc = rn_otlp_model_proc_end(&st->model, p);
+	/* programs whose spans are all out are forgotten: a daemon's memory
+	 * stays bounded however many programs it sees */
+	pthread_mutex_lock(&st->mu);
+	uint64_t done = st->done;
+	pthread_mutex_unlock(&st->mu);
+	rn_otlp_model_gc(&st->model, done);
+	return rc;
 }
 
 static int otlp_ready(struct rn_sink *s)
@@ -785,6 +826,7 @@ static void otlp_destroy(struct rn_sink *s)
 	rn_otlp_pb_free(st->pb);
 	rn_otlp_buf_free(&st->json);
 	free(st->vec);
+	free(st->tmp);
 	if (st->file)
 		fclose(st->file);
 	rn_span_pool_destroy(&st->pool);
@@ -842,7 +884,6 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 	if (session_dir)
 		otlp_session_key(st, session_dir);
 	rn_otlp_model_filter(&st->model, x);	/* the trace id is final */
-	rn_otlp_proc_resource(&st->res, x, NULL);
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
 	if (x->file && !x->file_is_default) {
@@ -965,11 +1006,12 @@ static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap)
 			 ",\"otlp_delivered\":%" PRIu64 ",\"otlp_dropped_queue\":%" PRIu64
 			 ",\"otlp_spooled\":%" PRIu64 ",\"otlp_spool_pending\":%" PRIu64
 			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
-			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_metric_exports\":%" PRIu64
-			 ",\"otlp_metric_points_failed\":%" PRIu64 ",\"otlp_spans_sampled_out\":%" PRIu64,
+			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_programs\":%zu"
+			 ",\"otlp_metric_exports\":%" PRIu64 ",\"otlp_metric_points_failed\":%" PRIu64
+			 ",\"otlp_spans_sampled_out\":%" PRIu64,
 			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
-			 st->spool_dropped, st->rejected, st->failed, st->met_exports, st->met_failed,
-			 st->sampled_out);
+			 st->spool_dropped, st->rejected, st->failed, st->model.ngroups, st->met_exports,
+			 st->met_failed, st->sampled_out);
 	pthread_mutex_unlock(&st->mu);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -30,5 +30,10 @@ struct rn_summary_opts {
 int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o);
 int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_opts *o);
 int rn_sink_json_new(struct rn_sink *s, FILE *out);
+/* Chrome trace-event JSON for Perfetto and chrome://tracing (sink_chrome.c). */
+int rn_sink_chrome_new(struct rn_sink *s, FILE *out);
+/* The live stream of `renacer-ctl tail`: publishes text and JSON lines on
+ * ipc://dir/tail while someone subscribes (sink_tail.c). */
+int rn_sink_tail_new(struct rn_sink *s, const char *dir, const struct rn_text_opts *text);
 
 #endif

@@ -292,7 +292,7 @@ Test(once, a_call_blocked_when_its_process_is_killed_is_an_unfinished_span)
 	if (!end)
 		end = sp + strcspn(sp, "\n");
 	char *span = strndup(sp, (size_t)(end - sp));
-	cr_assert(strstr(span, "{\"key\":\"syscall.unfinished\",\"value\":{\"boolValue\":true"), "%s", span);
+	cr_assert(strstr(span, "{\"key\":\"renacer.syscall.unfinished\",\"value\":{\"boolValue\":true"), "%s", span);
 	cr_assert_null(strstr(span, "\"status\""), "status set: %s", span);
 	free(span);
 	free(j);
@@ -315,7 +315,7 @@ Test(once, a_killed_exporter_keeps_the_otlp_file_it_wrote)
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	cr_assert_geq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
 	char *spans = slurp(f);
-	seek_tally(spans, "\"syscall.ret\",\"value\":{\"intValue\":\"", 20000, &missing, &repeated);
+	seek_tally(spans, "\"renacer.syscall.ret\",\"value\":{\"intValue\":\"", 20000, &missing, &repeated);
 	cr_assert_eq(missing, 0, "%lu of the first 20000 calls' spans are gone from the file", missing);
 	free(spans);
 	free(t);

@@ -87,7 +87,7 @@ static void span_keys(const struct rx_span *s, size_t n, struct keys *out)
 	out->k = NULL;
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!rx_attr(&s[i], "syscall.name"))
+		if (!rx_attr(&s[i], "renacer.syscall.name"))
 			continue;
 		char *k;
 		cr_assert_geq(asprintf(&k, "%s:%llu:%s", rx_attr(&s[i], "thread.id"),
@@ -165,7 +165,7 @@ static void check_tree(const struct rx_span *s, size_t n, int port)
 			  (unsigned long long)s[i].start, (unsigned long long)s[i].end, p->name,
 			  (unsigned long long)p->start, (unsigned long long)p->end);
 		cr_assert(s[i].start <= s[i].end);
-		cr_assert_str_eq(rx_attr(&s[i], "syscall.name"), s[i].name);
+		cr_assert_str_eq(rx_attr(&s[i], "renacer.syscall.name"), s[i].name);
 	}
 	cr_assert_eq(procs, 4, "expected 4 process spans (root, fork child, its exec, spawn child), got %zu", procs);
 
@@ -190,7 +190,7 @@ static void check_tree(const struct rx_span *s, size_t n, int port)
 				execd++;
 				continue;
 			}
-			cr_assert_str_eq(rx_attr(p, "process.child_pid"), rx_attr(x, "process.pid"),
+			cr_assert_str_eq(rx_attr(p, "renacer.process.child_pid"), rx_attr(x, "process.pid"),
 					 "process %s is not under the call that made it (%s)", x->name, p->name);
 			if (!strcmp(p->name, "clone3"))
 				spawned++;
@@ -216,7 +216,7 @@ static void check_tree(const struct rx_span *s, size_t n, int port)
 		if (!x->status)
 			cr_assert_null(rx_attr(x, "error.type"));
 		if (!strcmp(x->name, "close"))
-			cr_assert_not_null(rx_attr(x, "syscall.fd"), "close has an FD");
+			cr_assert_not_null(rx_attr(x, "renacer.syscall.fd"), "close has an FD");
 	}
 	cr_assert_eq(roots, 1, "one root process span");
 	cr_assert_eq(failed_open, 1);

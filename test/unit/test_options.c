@@ -33,6 +33,8 @@ Test(options, bad_values_exit_2_naming_the_option)
 	bad_option("-o", "-o");
 	bad_option("-c -C -- true", "-c");
 	bad_option("--session-dir /tmp -- true", "--session-dir");
+	bad_option("--daemon", "--daemon");	/* a service needs its directory */
+	bad_option("--daemon -- true", "--daemon");
 	bad_option("", "program");
 }
 

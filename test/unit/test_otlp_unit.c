@@ -227,7 +227,7 @@ static void fork_case(int order)
 		cr_assert_not_null(fs);
 		cr_assert_eq(memcmp(fs->parent, ps->span_id, 8), 0);
 		cr_assert_eq(memcmp(cs->parent, fs->span_id, 8), 0, "child under the fork call");
-		cr_assert_str_eq(rx_attr(fs, "process.child_pid"), "101");
+		cr_assert_str_eq(rx_attr(fs, "renacer.process.child_pid"), "101");
 	}
 	cr_assert(es->has_parent && es->has_link);
 	cr_assert_eq(memcmp(es->parent, cs->parent, 8), 0, "exec keeps the parent");
@@ -296,8 +296,8 @@ static struct rn_span *sample(struct rn_span_pool *p, int i)
 	sp->name = (struct rn_sref){ "openat", 0, 6 };
 	sp->start_ns = 1700000000123456789ull + (uint64_t)i;
 	sp->end_ns = sp->start_ns + 1500;
-	rn_span_attr_cstr(sp, "syscall.name", "openat");
-	rn_span_attr_int(sp, "syscall.ret", -1);
+	rn_span_attr_cstr(sp, "renacer.syscall.name", "openat");
+	rn_span_attr_int(sp, "renacer.syscall.ret", -1);
 	rn_span_attr_int(sp, "big", INT64_MAX);
 	rn_span_attr_str(sp, "file.path", "/a \"q\"\n\xff", 9);
 	struct rn_attr *b = rn_span_attr(sp, "flag", RN_AV_BOOL);
@@ -333,7 +333,7 @@ static void check_decoded(const struct rx_span *s, size_t n, const char *res)
 	cr_assert_eq(s[2].end, 1700000000123456791ull + 1500);
 	cr_assert_eq(s[2].status, 2);
 	cr_assert_str_eq(s[2].status_msg, "No such file or directory");
-	cr_assert_str_eq(rx_attr(&s[2], "syscall.ret"), "-1");
+	cr_assert_str_eq(rx_attr(&s[2], "renacer.syscall.ret"), "-1");
 	cr_assert_str_eq(rx_attr(&s[2], "big"), "9223372036854775807");
 	cr_assert_str_eq(rx_attr(&s[2], "file.path"), "/a \"q\"\n\xef\xbf\xbd");
 	cr_assert_str_eq(rx_attr(&s[2], "flag"), "true");
