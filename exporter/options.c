@@ -111,6 +111,11 @@ const char rn_opts_usage[] =
 	"                            4096/2048/5000/8192, 256/128/100/512\n"
 	"  --capture-argv            add process.command_args to process spans\n"
 	"  --no-otlp                 no spans at all (also OTEL_SDK_DISABLED=true)\n"
+	"  --metrics-only            OTLP metrics, no spans: the always-on mode\n"
+	"  --no-metrics              spans, no OTLP metrics (also OTEL_METRICS_EXPORTER=none)\n"
+	"  --span-min-duration D     calls faster than D (e.g. 10us, 1ms) get no span;\n"
+	"                            metrics still count them\n"
+	"  --span-errors             failed calls get a span whatever their duration\n"
 	"  --spool-dir DIR           keep batches the receiver cannot take in DIR (default\n"
 	"                            $XDG_STATE_HOME/renacer/spool or ~/.local/state/...)\n"
 	"  --spool-max-mb N          the spool's size limit (default 256; 0: no spool)\n"
@@ -130,7 +135,9 @@ const char rn_opts_usage[] =
 	"OpenTelemetry: OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,COMPRESSION,TIMEOUT,\n"
 	"  PROTOCOL,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_SERVICE_NAME,\n"
 	"  OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_{SCHEDULE_DELAY,EXPORT_TIMEOUT,MAX_QUEUE_SIZE,\n"
-	"  MAX_EXPORT_BATCH_SIZE}, OTEL_SDK_DISABLED, TRACEPARENT, TRACESTATE\n";
+	"  MAX_EXPORT_BATCH_SIZE}, OTEL_SDK_DISABLED, TRACEPARENT, TRACESTATE,\n"
+	"  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_METRIC_EXPORT_INTERVAL,\n"
+	"  OTEL_METRICS_EXPORTER, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG\n";
 
 /* Where a parse error goes: one line, kept for the caller. */
 struct rn_perr {
@@ -295,6 +302,7 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
        OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE,
+       OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS,
        /* strace's long spellings (rn_strace_opt) */
        OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 /* decode's options (data capture, fault injection), numbered apart */
@@ -445,6 +453,20 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 	case OPT_NO_OTLP:
 		x->no_otlp = 1;
 		return 1;
+	case OPT_METRICS_ONLY:
+		x->metrics_only = 1;
+		return 1;
+	case OPT_NO_METRICS:
+		x->no_metrics = 1;
+		return 1;
+	case OPT_SPAN_MIN:
+		if (rn_otlp_parse_duration(arg, &x->span_min_ns))
+			return rn_bad_opt(e, "--span-min-duration", arg,
+					  "expected a duration with its unit: ns, us, ms or s (e.g. 10us)");
+		return 1;
+	case OPT_SPAN_ERRORS:
+		x->span_errors = 1;
+		return 1;
 	default:
 		return 0;
 	}
@@ -518,6 +540,11 @@ static int rn_otlp_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned fl
 			      !o->replay_dir;
 	if (rn_otlp_settle(x, default_outputs, &bad, &why))
 		return rn_bad_opt(e, bad, NULL, why);
+	if (x->metrics_only && x->no_otlp)
+		return rn_bad_opt(e, "--metrics-only", NULL, "contradicts --no-otlp");
+	if (x->metrics_only && !x->enabled && !x->sdk_disabled && !o->replay_dir)
+		return rn_bad_opt(e, "--metrics-only", NULL,
+				  "nowhere to send metrics: give --otlp-endpoint or --otlp-file");
 	if (!x->enabled || !x->file || (flags & RN_OPTS_NO_FILES))
 		return 0;
 	/* The default file is made new, with the first spans (otlp_file.c):
@@ -941,6 +968,10 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "perf-mode", required_argument, NULL, OPT_PERF_MODE },
 		{ "capture-argv", no_argument, NULL, OPT_CAPTURE_ARGV },
 		{ "no-otlp", no_argument, NULL, OPT_NO_OTLP },
+		{ "metrics-only", no_argument, NULL, OPT_METRICS_ONLY },
+		{ "no-metrics", no_argument, NULL, OPT_NO_METRICS },
+		{ "span-min-duration", required_argument, NULL, OPT_SPAN_MIN },
+		{ "span-errors", no_argument, NULL, OPT_SPAN_ERRORS },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "spool-max-mb", required_argument, NULL, OPT_SPOOL_MAX },
 		{ "replay", required_argument, NULL, OPT_REPLAY },

@@ -373,6 +373,7 @@ void rn_otlp_env_read(struct rn_otlp_opts *x)
 	rn_env_u32("OTEL_BSP_EXPORT_TIMEOUT", 1, RN_OTLP_MS_MAX, &x->export_timeout_ms);
 	rn_read_resource(x);
 	rn_read_context(x);
+	rn_otlp_env_read_metrics(x);
 }
 
 int rn_otlp_settle(struct rn_otlp_opts *x, int default_outputs, const char **bad_opt,
@@ -416,5 +417,6 @@ int rn_otlp_settle(struct rn_otlp_opts *x, int default_outputs, const char **bad
 		x->file_is_default = 1;
 	}
 	x->enabled = x->endpoint || x->file;
+	rn_otlp_settle_metrics(x);
 	return 0;
 }

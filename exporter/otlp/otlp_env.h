@@ -14,6 +14,9 @@
 
 enum rn_otlp_proto { RN_OTLP_PROTOBUF, RN_OTLP_JSON };
 enum rn_perf_mode { RN_PERF_BALANCED, RN_PERF_AGGRESSIVE, RN_PERF_LOW_LATENCY };
+/* OTEL_TRACES_SAMPLER's values (the specification's default first) */
+enum rn_sampler { RN_SAMPLER_PB_ALWAYS_ON, RN_SAMPLER_ALWAYS_ON, RN_SAMPLER_ALWAYS_OFF,
+		  RN_SAMPLER_RATIO, RN_SAMPLER_PB_ALWAYS_OFF, RN_SAMPLER_PB_RATIO };
 
 /* The parts --perf-mode sets together. */
 struct rn_otlp_tuning {
@@ -90,6 +93,21 @@ struct rn_otlp_opts {
 	struct rn_otlp_tuning opt_tune;
 	int perf_mode_set;
 	enum rn_perf_mode perf_mode;
+
+	/* metrics, sampling and span filters (otlp_metrics_env.c) */
+	int metrics;		/* final: OTLP metrics are aggregated and exported */
+	int spans;		/* final: spans are built (0 with --metrics-only) */
+	const char *metrics_endpoint;	/* final: full metrics URL, NULL: none */
+	char metrics_endpoint_buf[2048];
+	const char *env_metrics_endpoint;	/* from OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT */
+	int env_metrics_off;	/* OTEL_METRICS_EXPORTER=none */
+	uint32_t metric_interval_ms;	/* OTEL_METRIC_EXPORT_INTERVAL (60000) */
+	int metrics_only;	/* --metrics-only */
+	int no_metrics;		/* --no-metrics */
+	enum rn_sampler sampler;	/* OTEL_TRACES_SAMPLER */
+	double sampler_ratio;	/* OTEL_TRACES_SAMPLER_ARG, for the ratio samplers */
+	uint64_t span_min_ns;	/* --span-min-duration: faster calls get no span */
+	int span_errors;	/* --span-errors: failed calls always get a span */
 };
 
 /* The presets of --perf-mode. */
@@ -105,6 +123,34 @@ void rn_otlp_env_read(struct rn_otlp_opts *x);
  * combination is invalid (the caller names the option). */
 int rn_otlp_settle(struct rn_otlp_opts *x, int default_outputs, const char **bad_opt,
 		   const char **why);
+
+/* rn_otlp_env_read_metrics (otlp_metrics_env.c): OTEL_METRIC_EXPORT_INTERVAL,
+ * OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT, OTEL_METRICS_EXPORTER,
+ * OTEL_TRACES_SAMPLER[_ARG]; bad values warned about once and ignored.
+ * Called by rn_otlp_env_read. */
+void rn_otlp_env_read_metrics(struct rn_otlp_opts *x);
+
+/* rn_otlp_settle_metrics: after rn_otlp_settle decided the traces side:
+ * whether metrics and spans run, and the metrics URL (the per-signal
+ * variable, else derived from --otlp-endpoint's .../v1/traces, else from
+ * OTEL_EXPORTER_OTLP_ENDPOINT). Called by rn_otlp_settle. */
+void rn_otlp_settle_metrics(struct rn_otlp_opts *x);
+
+/* rn_otlp_sampled: the sampler's decision for a trace (otlp_sampler.c):
+ * 1 to record and export its spans, 0 to drop them. has_parent: the trace
+ * continues a parent context (remote: from TRACEPARENT, else a local
+ * parent), whose sampled flag is parent_sampled. */
+int rn_otlp_sampled(enum rn_sampler s, double ratio, const uint8_t trace_id[16], int has_parent,
+		    int remote, int parent_sampled);
+
+/* rn_otlp_sampler_parse: name and argument into *s and *ratio. Returns 0,
+ * or -1 (name unknown) or -2 (argument not a number in [0, 1]), with *s
+ * and *ratio unchanged. arg may be NULL (the ratio samplers take 1.0). */
+int rn_otlp_sampler_parse(const char *name, const char *arg, enum rn_sampler *s, double *ratio);
+
+/* rn_otlp_parse_duration: "10us", "1.5ms", "250ns", "2s" into ns. Returns
+ * 0, or -1 when s is not a non-negative number with one of those units. */
+int rn_otlp_parse_duration(const char *s, uint64_t *ns);
 
 /* rn_otlp_endpoint_check: 0 when url is an http:// or https:// URL. */
 int rn_otlp_endpoint_check(const char *url);

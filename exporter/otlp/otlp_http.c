@@ -400,3 +400,9 @@ void rn_otlp_http_export_once(struct rn_otlp_http *h, const void *body, size_t l
 			    res);
 	h->once = 0;
 }
+
+void rn_otlp_http_url(struct rn_otlp_http *h, const char *url)
+{
+	snprintf(h->url, sizeof h->url, "%s", url);
+	curl_easy_setopt(h->curl, CURLOPT_URL, h->url);
+}

@@ -52,6 +52,10 @@ void rn_otlp_http_fail_fast(struct rn_otlp_http *h, int on);
 void rn_otlp_http_export_once(struct rn_otlp_http *h, const void *body, size_t len,
 			      volatile int *abort, struct rn_otlp_result *res);
 
+/* rn_otlp_http_url: later requests go to url (another signal's path on
+ * the same receiver: the kept-alive connection is reused). */
+void rn_otlp_http_url(struct rn_otlp_http *h, const char *url);
+
 /* rn_otlp_retry_after: a Retry-After value (seconds, or an HTTP date
  * relative to now) in ms; -1 when it cannot be read. */
 int64_t rn_otlp_retry_after(const char *v, int64_t now_unix);

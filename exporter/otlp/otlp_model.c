@@ -139,6 +139,21 @@ static int rn_state_ok(const char *s)
 	return 1;
 }
 
+/* The sampler's decision for group g's trace (rn_otlp_model_filter set
+ * it; until then everything is sampled), kept as g's sampled flag: an
+ * unsampled group's call spans are not built and its process spans are
+ * dropped by the sink. A program started by a traced one has that one as
+ * its local parent; a program's own TRACEPARENT is a remote parent. */
+static void rn_sample(const struct rn_otlp_model *m, struct rn_otlp_group *g, int has_parent,
+		      int remote, int parent_sampled)
+{
+	if (!m->sampling)
+		return;
+	int s = rn_otlp_sampled(m->sampler, m->sampler_ratio, g->trace_id, has_parent, remote,
+				parent_sampled);
+	g->trace_flags = (uint8_t)((g->trace_flags & ~0x01u) | (s ? 0x01u : 0));
+}
+
 /* The group of image p, whose predecessor (exec) or parent (fork) image
  * is up (NULL: none known): up's when p is the same program, else a new
  * one rooted at p. Never NULL (the fallback when memory is short). */
@@ -170,6 +185,7 @@ static struct rn_otlp_group *rn_group_for(struct rn_otlp_model *m, const struct 
 		memcpy(g->remote_parent, sid, 8);
 		g->has_remote = 1;
 		g->trace_flags = fl;
+		rn_sample(m, g, 1, 1, fl & 0x01);
 		if (p->tracestate[0] && rn_state_ok(p->tracestate)) {
 			snprintf(g->state_buf, sizeof g->state_buf, "%s", p->tracestate);
 			g->trace_state = g->state_buf;
@@ -178,6 +194,7 @@ static struct rn_otlp_group *rn_group_for(struct rn_otlp_model *m, const struct 
 		/* another program started by a traced one: in its trace */
 		memcpy(g->trace_id, pg->trace_id, 16);
 		g->trace_flags = pg->trace_flags;
+		rn_sample(m, g, 1, 0, pg->trace_flags & 0x01);
 		if (pg->trace_state) {
 			memcpy(g->state_buf, pg->trace_state, strlen(pg->trace_state) + 1);
 			g->trace_state = g->state_buf;
@@ -193,6 +210,9 @@ static struct rn_otlp_group *rn_group_for(struct rn_otlp_model *m, const struct 
 			 * a program that has none joins it */
 			memcpy(g->trace_id, m->trace_id, 16);
 		}
+		/* the run's TRACEPARENT was sampled with the fallback's flag:
+		 * the parent's decision is the one it had */
+		rn_sample(m, g, m->has_remote_parent, 1, m->trace_flags & 0x01);
 	}
 	rn_otlp_resource_for(&g->res, p, m->capture_argv);
 	g->next = m->groups;
@@ -751,6 +771,15 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 			return -ENOMEM;
 	}
 	m->last = mp;
+	if (!(mp->grp->trace_flags & 0x01))
+		return 0;	/* the sampler dropped its program's trace */
+	int32_t child;
+	int forks = rn_is_fork(ev, &child);
+	if (m->span_min_ns && !forks && !(m->span_errors && ev->err) &&
+	    !(ev->flags & RN_EV_UNFINISHED) && ev->t_exit_ns - ev->t_enter_ns < m->span_min_ns) {
+		m->filtered++;	/* counted in the metrics, no span */
+		return 0;
+	}
 	struct rn_span *sp = rn_span_acquire(m->pool);
 	if (!sp || rn_build_call_span(m, ev, sp)) {
 		if (sp)
@@ -763,8 +792,7 @@ int rn_otlp_model_event(struct rn_otlp_model *m, const struct rn_event *ev)
 	sp->flags = mp->grp->trace_flags | 0x100u;
 	sp->group = mp->grp;
 
-	int32_t child;
-	if (rn_is_fork(ev, &child)) {
+	if (forks) {
 		/* the child's image may have started first and be waiting */
 		struct rn_map_slot *w = rn_map_find(m->waiters, mp->arena_id, (uint64_t)(uint32_t)child);
 		if (w) {
@@ -820,6 +848,16 @@ void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opt
 	RN_RATTR("telemetry.sdk.version", RENACER_VERSION);
 #undef RN_RATTR
 	r->nattrs = (unsigned)(a - r->attrs);
+}
+
+void rn_otlp_model_filter(struct rn_otlp_model *m, const struct rn_otlp_opts *x)
+{
+	m->span_min_ns = x->span_min_ns;
+	m->span_errors = x->span_errors;
+	m->sampler = x->sampler;
+	m->sampler_ratio = x->sampler_ratio;
+	m->sampling = 1;
+	rn_sample(m, &m->fallback, m->has_remote_parent, 1, m->trace_flags & 0x01);
 }
 
 void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)

@@ -100,7 +100,22 @@ struct rn_otlp_model {
 	size_t ngroups;
 	struct rn_otlp_group fallback;	/* the exporter's own resource: for
 					 * an image no group could be made for */
+	/* what spans are made (rn_otlp_model_filter) */
+	int sampling;		/* the sampler below decides each group's flag */
+	enum rn_sampler sampler;
+	double sampler_ratio;
+	uint64_t span_min_ns;	/* calls faster than this get no span */
+	int span_errors;	/* ... unless they failed */
+	uint64_t filtered;	/* call spans not made: too fast */
 };
+
+/* rn_otlp_model_filter: the span filters and the sampler of x; call it
+ * after rn_otlp_model_key, before any event. The sampler decides once per
+ * traced program's trace (struct rn_otlp_group), as its group is made: an
+ * unsampled trace's spans carry no sampled flag (the sink drops them) and
+ * its call spans are not built. Process spans are never filtered by
+ * duration (the tree stays whole), nor the calls that make a process. */
+void rn_otlp_model_filter(struct rn_otlp_model *m, const struct rn_otlp_opts *x);
 
 /* rn_otlp_model_key: ids from a key that is the same for every exporter
  * of one session: the trace id (unless TRACEPARENT gave one) and the key

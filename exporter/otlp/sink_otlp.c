@@ -44,6 +44,7 @@
 #include "otlp_encode.h"
 #include "otlp_file.h"
 #include "otlp_http.h"
+#include "otlp_metrics.h"
 #include "otlp_model.h"
 #include "otlp_spool.h"
 
@@ -112,6 +113,21 @@ struct otlp_st {
 	size_t spool_batches;	/* batches waiting in the spool */
 	uint64_t spool_spans;	/* their spans */
 	char spool_error[256];
+
+	/* metrics (otlp_metrics.h): aggregated on the drain thread, exported
+	 * by the sender every metric interval and at the end */
+	int met_on;
+	struct rn_metrics met;
+	struct rn_otlp_http *mhttp;	/* to x->metrics_endpoint, NULL: none */
+	struct rn_otlp_buf mbody, mline;
+	uint64_t next_metrics_ns;
+	int met_final;		/* the export at the end is done */
+	int met_curl;		/* curl_global_init is the metrics transport's */
+	int mhttp_own;		/* mhttp is not http: ours to free */
+	/* under mu */
+	uint64_t met_exports, met_delivered, met_failed, met_file_lines;
+	uint64_t sampled_out;	/* process spans of traces the sampler dropped */
+	char met_error[300];
 };
 
 static uint64_t mono_ns(void)
@@ -148,6 +164,13 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 	sp->next = NULL;
 	sp->upto = st->given;
 	pthread_mutex_lock(&st->mu);
+	if (!(sp->flags & 0x01u)) {
+		/* the sampler dropped its trace (rn_otlp_model_filter) */
+		st->sampled_out++;
+		pthread_mutex_unlock(&st->mu);
+		rn_span_release(&st->pool, sp);
+		return;
+	}
 	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
 	if (st->qlen >= limit && !st->sender_done) {
 		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
@@ -477,14 +500,84 @@ static void otlp_export(struct otlp_st *st, struct rn_span *list, size_t n)
 	}
 }
 
+/* ------------------------------------------------------------ metrics */
+
+/* One metrics export (sender thread, or finish once the sender is gone):
+ * the cumulative snapshot as a line of the OTLP file and a request to the
+ * metrics URL. Encoded under the aggregate's lock (the drain waits for
+ * that only), sent after it. A failed request is counted, not spooled:
+ * the next export carries the same totals (metrics.c says why). */
+static void otlp_metrics_export(struct otlp_st *st)
+{
+	struct rn_metrics *m = &st->met;
+	FILE *f = NULL;
+	int rc_line = 0, rc_body = 0;
+	pthread_mutex_lock(&m->mu);
+	size_t points = rn_metrics_points(m);
+	if (!points) {
+		rn_metrics_reap(m);	/* images that ended without a call */
+		pthread_mutex_unlock(&m->mu);
+		return;
+	}
+	struct rn_met_snap sn = { m, real_ns() };
+	st->mline.len = 0;
+	if (st->x->file)
+		rc_line = rn_metrics_encode_json(&sn, &st->mline, 1);
+	if (st->mhttp) {
+		st->mbody.len = 0;
+		rc_body = st->x->protocol == RN_OTLP_JSON ? rn_metrics_encode_json(&sn, &st->mbody, 0)
+							  : rn_metrics_encode_pb(&sn, &st->mbody);
+	}
+	rn_metrics_reap(m);
+	pthread_mutex_unlock(&m->mu);
+
+	if (st->x->file && (f = otlp_file(st))) {
+		int ok = !rc_line && fwrite(st->mline.p, 1, st->mline.len, f) == st->mline.len &&
+			 fflush(f) == 0;
+		pthread_mutex_lock(&st->mu);
+		if (ok)
+			st->met_file_lines++;
+		else
+			st->file_error = 1;
+		pthread_mutex_unlock(&st->mu);
+	}
+	if (!st->mhttp)
+		return;
+	struct rn_otlp_result r;
+	memset(&r, 0, sizeof r);
+	if (rc_body) {
+		r.outcome = RN_OTLP_FAILED;
+		snprintf(r.message, sizeof r.message, "out of memory encoding the metrics");
+	} else {
+		if (!st->mhttp_own)
+			rn_otlp_http_url(st->mhttp, st->x->metrics_endpoint);
+		rn_otlp_http_export(st->mhttp, st->mbody.p, st->mbody.len,
+				    mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull,
+				    &st->abort, &r);
+		if (!st->mhttp_own)
+			rn_otlp_http_url(st->mhttp, st->x->endpoint);
+	}
+	pthread_mutex_lock(&st->mu);
+	st->met_exports++;
+	if (r.outcome == RN_OTLP_OK) {
+		st->met_delivered += points;
+	} else {
+		st->met_failed += points;
+		snprintf(st->met_error, sizeof st->met_error, "%s%s",
+			 r.outcome == RN_OTLP_REJECTED ? "rejected: " : "",
+			 r.message[0] ? r.message : "no answer");
+	}
+	pthread_mutex_unlock(&st->mu);
+}
+
 static void *otlp_sender(void *arg)
 {
 	struct otlp_st *st = arg;
 	uint64_t delay = (uint64_t)st->x->tune.delay_ms * 1000000ull;
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		/* wait for a full batch, the delay, spool work, or the end */
-		int take, resend;
+		/* wait for a full batch, the delay, spool work, metrics, or the end */
+		int take, resend, metrics = 0;
 		for (;;) {
 			uint64_t now = mono_ns(), due = st->last_export_ns + delay;
 			if (st->abort)
@@ -494,11 +587,17 @@ static void *otlp_sender(void *arg)
 			       (st->qlen && (st->stop || now >= due || st->hurry));
 			if (resend && st->stop)
 				st->final_probe = 1;
-			if (take || resend)
+			/* metrics: every interval, and once at the end (after the
+			 * spans, so the file's last line has the final totals) */
+			metrics = st->met_on && !st->met_final &&
+				  (now >= st->next_metrics_ns || (st->stop && !st->qlen && !resend));
+			if (take || resend || metrics)
 				break;
 			if (st->stop && !st->qlen)
 				goto out;
 			uint64_t wake = st->qlen ? due : UINT64_MAX;
+			if (st->met_on && st->next_metrics_ns < wake)
+				wake = st->next_metrics_ns;
 			if (st->spool && st->down && rn_spool_pending(st->spool, NULL) &&
 			    st->next_probe_ns < wake)
 				wake = st->next_probe_ns;
@@ -527,6 +626,8 @@ static void *otlp_sender(void *arg)
 			st->hurry = 0;
 			pthread_cond_broadcast(&st->cv_room);
 		}
+		/* after stop the drain is done: any metrics export is the last */
+		int stopping = st->stop;
 		pthread_mutex_unlock(&st->mu);
 
 		/* the spool first: oldest batches go out first */
@@ -535,6 +636,12 @@ static void *otlp_sender(void *arg)
 		if (n) {
 			otlp_export(st, list, n);
 			rn_span_release(&st->pool, list);
+		}
+		if (metrics) {
+			otlp_metrics_export(st);
+			st->next_metrics_ns = mono_ns() + (uint64_t)st->x->metric_interval_ms * 1000000ull;
+			if (stopping)
+				st->met_final = 1;
 		}
 
 		pthread_mutex_lock(&st->mu);
@@ -557,8 +664,11 @@ out:
 static int otlp_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct otlp_st *st = s->st;
+	/* every event counts, spans or not: what is not queued is durable */
 	st->given++;	/* before the span is queued: it carries the count */
-	return rn_otlp_model_event(&st->model, ev);
+	if (st->met_on)
+		rn_metrics_event(&st->met, ev);	/* a failure is counted in nomem */
+	return st->x->spans ? rn_otlp_model_event(&st->model, ev) : 0;
 }
 
 /* Events before the oldest span not yet acknowledged or spooled: the
@@ -581,12 +691,18 @@ static uint64_t otlp_durable(struct rn_sink *s, int hurry)
 static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
-	return rn_otlp_model_proc_start(&st->model, p);
+	if (st->met_on)
+		rn_metrics_proc_start(&st->met, p);
+	return st->x->spans ? rn_otlp_model_proc_start(&st->model, p) : 0;
 }
 
 static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
+	if (st->met_on)
+		rn_metrics_proc_end(&st->met, p);
+	if (!st->x->spans)
+		return 0;
 	int rc = rn_otlp_model_proc_end(&st->model, p);
 	/* programs whose spans are all out are forgotten: a daemon's memory
 	 * stays bounded however many programs it sees */
@@ -630,7 +746,18 @@ static void otlp_report(struct otlp_st *st)
 			" spans) kept in %s; send them with: renacer-exporter --replay %s\n",
 			st->spool_batches, st->spool_spans, rn_spool_dir(st->spool),
 			rn_spool_dir(st->spool));
-	if (st->http && !lost && !st->spool_batches && !st->quiet) {
+	if (st->mhttp && st->met_failed)
+		fprintf(stderr, "renacer: OTLP: metrics export to %s failed (%s): %" PRIu64 " of %"
+			PRIu64 " data points unsent (metrics are cumulative, not spooled: the "
+			"last failed export's totals are lost)\n", x->metrics_endpoint, st->met_error,
+			st->met_failed, st->met_failed + st->met_delivered);
+	else if (st->mhttp && st->met_exports && !st->quiet)
+		fprintf(stderr, "renacer: OTLP: metrics of %" PRIu64 " calls delivered to %s\n",
+			st->met.calls, x->metrics_endpoint);
+	if (st->met_on && st->met.nomem)
+		fprintf(stderr, "renacer: OTLP: %" PRIu64 " calls not counted in the metrics (out of "
+			"memory)\n", st->met.nomem);
+	if (st->http && x->spans && !lost && !st->spool_batches && !st->quiet) {
 		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans delivered to %s\n", st->delivered,
 			x->endpoint);
 	}
@@ -641,8 +768,11 @@ static void otlp_report(struct otlp_st *st)
 		else if (!st->http && (st->dropped || st->model.nomem))
 			fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans dropped (queue full or out of memory)\n",
 				st->dropped + st->model.nomem);
-		if (!st->file_spans && !st->file_error && x->file_is_default)
+		if (!st->file_spans && !st->met_file_lines && !st->file_error && x->file_is_default)
 			unlink(st->path);	/* nothing traced: no file of ours left */
+		else if ((!st->quiet || st->file_error) && st->met_file_lines)
+			fprintf(stderr, "renacer: OTLP trace written to %s (%" PRIu64 " spans, %" PRIu64
+				" metrics exports)\n", st->path, st->file_spans, st->met_file_lines);
 		else if (!st->quiet || st->file_error)
 			fprintf(stderr, "renacer: OTLP trace written to %s (%" PRIu64 " spans)\n",
 				st->path, st->file_spans);
@@ -653,7 +783,8 @@ static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct otlp_st *st = s->st;
 	(void)stats;
-	rn_otlp_model_flush(&st->model, real_ns());
+	if (st->x->spans)
+		rn_otlp_model_flush(&st->model, real_ns());
 	pthread_mutex_lock(&st->mu);
 	st->stop = 1;
 	pthread_cond_signal(&st->cv_work);
@@ -687,6 +818,12 @@ static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
 			rn_span_release(&st->pool, list);
 		}
 	}
+	/* the sender ended before the last metrics export (the timeout
+	 * passed): the file still gets the final totals */
+	if (st->met_on && !st->met_final) {
+		otlp_metrics_export(st);
+		st->met_final = 1;
+	}
 	st->failed += st->qlen;
 	rn_span_release(&st->pool, st->qhead);
 	st->qhead = st->qtail = NULL;
@@ -712,6 +849,14 @@ static void otlp_destroy(struct rn_sink *s)
 	rn_otlp_http_free(st->http);
 	if (st->http)
 		curl_global_cleanup();
+	if (st->mhttp_own)
+		rn_otlp_http_free(st->mhttp);
+	if (st->met_curl)
+		curl_global_cleanup();
+	if (st->met_on)
+		rn_metrics_free(&st->met);
+	rn_otlp_buf_free(&st->mbody);
+	rn_otlp_buf_free(&st->mline);
 	rn_otlp_pb_free(st->pb);
 	rn_otlp_buf_free(&st->json);
 	free(st->vec);
@@ -777,6 +922,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 		goto fail;
 	if (session_dir)
 		otlp_session_key(st, session_dir);
+	rn_otlp_model_filter(&st->model, x);	/* the trace id is final */
 	if (!(st->pb = rn_otlp_pb_new()))
 		goto fail;
 	if (x->file && !x->file_is_default) {
@@ -814,6 +960,40 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 		/* with a spool, a receiver that is not there costs no wait */
 		rn_otlp_http_fail_fast(st->http, st->spool != NULL);
 	}
+	rc = -ENOMEM;
+	if (x->metrics) {
+		if (rn_metrics_init(&st->met, x))
+			goto fail;
+		st->met_on = 1;
+		st->next_metrics_ns = mono_ns() + (uint64_t)x->metric_interval_ms * 1000000ull;
+	}
+	if (x->metrics && x->metrics_endpoint && st->http) {
+		/* the traces' transport, its URL switched for each export:
+		 * one kept-alive connection for both signals */
+		st->mhttp = st->http;
+	} else if (x->metrics && x->metrics_endpoint) {
+		/* the traces' transport settings, the metrics URL */
+		struct rn_otlp_opts *mx = malloc(sizeof *mx);
+		if (!mx)
+			goto fail;
+		*mx = *x;
+		mx->endpoint = x->metrics_endpoint;
+		if (!st->http && curl_global_init(CURL_GLOBAL_DEFAULT)) {
+			free(mx);
+			goto fail;
+		}
+		rc = rn_otlp_http_new(&st->mhttp, mx);
+		st->mhttp_own = 1;
+		explicit_bzero(mx, sizeof *mx);	/* header values: credentials */
+		free(mx);
+		if (rc) {
+			if (!st->http)
+				curl_global_cleanup();
+			goto fail;
+		}
+		/* with no traces transport, curl_global_cleanup is ours */
+		st->met_curl = !st->http;
+	}
 	st->last_export_ns = mono_ns();
 	if (pthread_create(&st->thr, NULL, otlp_sender, st)) {
 		rc = -EAGAIN;
@@ -839,6 +1019,12 @@ fail_pool:
 	if (st->http)
 		curl_global_cleanup();
 	rn_otlp_pb_free(st->pb);
+	if (st->mhttp_own)
+		rn_otlp_http_free(st->mhttp);
+	if (st->met_curl)
+		curl_global_cleanup();
+	if (st->met_on)
+		rn_metrics_free(&st->met);
 	if (st->file)
 		fclose(st->file);
 	rn_spool_close(st->spool);
@@ -860,9 +1046,12 @@ static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap)
 			 ",\"otlp_delivered\":%" PRIu64 ",\"otlp_dropped_queue\":%" PRIu64
 			 ",\"otlp_spooled\":%" PRIu64 ",\"otlp_spool_pending\":%" PRIu64
 			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
-			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_programs\":%zu",
+			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_programs\":%zu"
+			 ",\"otlp_metric_exports\":%" PRIu64 ",\"otlp_metric_points_failed\":%" PRIu64
+			 ",\"otlp_spans_sampled_out\":%" PRIu64,
 			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
-			 st->spool_dropped, st->rejected, st->failed, st->model.ngroups);
+			 st->spool_dropped, st->rejected, st->failed, st->model.ngroups, st->met_exports,
+			 st->met_failed, st->sampled_out);
 	pthread_mutex_unlock(&st->mu);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -416,6 +416,35 @@ static void serve(struct rx *r, int c)
 		int gz = !strcasecmp(q.content_encoding, "gzip");
 		if (gz && gunzip(body, blen, &plain, &plen))
 			plain = NULL;
+		if (!strncmp(hdrs, "POST /v1/metrics ", 17)) {
+			/* metrics: decoded apart, the script is the spans' */
+			pthread_mutex_lock(&r->mu);
+			int down = r->mode == RX_HANGUP;
+			int cnt = -1;
+			if (plain && !down)
+				cnt = strstr(q.content_type, "json")
+					      ? rx_decode_metrics_json((const char *)plain, plen, &r->pts,
+								       &r->npts, &r->cappts, r->nmreqs)
+					      : rx_decode_metrics_pb(plain, plen, &r->pts, &r->npts,
+								     &r->cappts, r->nmreqs);
+			if (cnt >= 0)
+				r->nmreqs++;
+			else if (!down)
+				r->nmbad++;
+			snprintf(r->mcontent_type, sizeof r->mcontent_type, "%s", q.content_type);
+			pthread_cond_broadcast(&r->cv);
+			pthread_mutex_unlock(&r->mu);
+			if (gz && plain)
+				free(plain);
+			free(body);
+			free(hdrs);
+			if (down)
+				return;
+			struct rx_action ok = { 0 };
+			ok.status = cnt >= 0 ? 200 : 400;
+			answer(c, &ok);
+			continue;
+		}
 
 		pthread_mutex_lock(&r->mu);
 		struct rx_action a = { 0 };
@@ -586,6 +615,7 @@ void rx_stop(struct rx *r)
 	pthread_cond_destroy(&r->cv);
 	free(r->reqs);
 	free(r->spans);
+	free(r->pts);
 	free(r);
 }
 
@@ -604,6 +634,25 @@ size_t rx_wait_spans(struct rx *r, size_t n, int timeout_ms)
 		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT)
 			break;
 	size_t got = r->nspans;
+	pthread_mutex_unlock(&r->mu);
+	return got;
+}
+
+int rx_wait_metrics(struct rx *r, int n, int timeout_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->mu);
+	while (r->nmreqs < n)
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) == ETIMEDOUT)
+			break;
+	int got = r->nmreqs;
 	pthread_mutex_unlock(&r->mu);
 	return got;
 }

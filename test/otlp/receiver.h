@@ -48,6 +48,23 @@ struct rx_action {
 	int close;		/* close the connection without answering */
 };
 
+/* One data point of a metrics request (POST /v1/metrics), flattened. */
+struct rx_point {
+	int mreq;		/* index of the metrics request it came in */
+	int64_t pid;		/* the resource's process.pid, -1 when absent */
+	char exe[64];		/* the resource's process.executable.name */
+	char metric[48];
+	char syscall[32];	/* renacer.syscall.name */
+	char etype[32];		/* error.type, "" when absent */
+	int kind;		/* 1 sum, 2 exponential histogram, 0 other */
+	int temporality;	/* 2: cumulative */
+	int monotonic;
+	uint64_t value;		/* sum: the value; histogram: count */
+	uint64_t buckets;	/* histogram: zero count + every bucket */
+	double sum, min, max;
+	int scale;
+};
+
 /* Outages (rx_set_mode). */
 enum rx_mode {
 	RX_UP,			/* answer as scripted */
@@ -74,6 +91,12 @@ struct rx {
 	 * request (decoded, then not kept): long runs count by span id */
 	void (*tally)(void *ctx, const struct rx_span *s);
 	void *tally_ctx;
+	/* metrics requests: counted and decoded apart from the spans */
+	struct rx_point *pts;
+	size_t npts, cappts;
+	int nmreqs;		/* metrics requests answered 2xx */
+	int nmbad;		/* metrics requests that did not decode */
+	char mcontent_type[64];	/* of the last one */
 	char url[64];
 };
 
@@ -94,6 +117,23 @@ int rx_decode_pb(const uint8_t *b, size_t n, struct rx_span **out, size_t *nout,
 		 int req, char *res, size_t rescap);
 int rx_decode_json(const char *b, size_t n, struct rx_span **out, size_t *nout, size_t *cap,
 		   int req, char *res, size_t rescap);
+
+/* Metrics decoders (receiver_metrics.c): points appended to *out. Return
+ * the points decoded, or -1 when the body is not a metrics request. */
+int rx_decode_metrics_pb(const uint8_t *b, size_t n, struct rx_point **out, size_t *nout,
+			 size_t *cap, int mreq);
+int rx_decode_metrics_json(const char *b, size_t n, struct rx_point **out, size_t *nout,
+			   size_t *cap, int mreq);
+
+/* rx_point_last: the point of metric for (pid, syscall, etype: "" for
+ * none) in the latest request that has it (cumulative: the totals), or
+ * NULL. */
+const struct rx_point *rx_point_last(const struct rx_point *p, size_t n, int64_t pid,
+				     const char *metric, const char *syscall, const char *etype);
+
+/* rx_wait_metrics: until at least n metrics requests were answered or
+ * timeout_ms; returns the count. */
+int rx_wait_metrics(struct rx *r, int n, int timeout_ms);
 
 /* rx_count_pb: spans in a protobuf request, -1 when it does not decode. */
 int rx_count_pb(const uint8_t *b, size_t n);
