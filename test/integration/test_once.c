@@ -428,8 +428,10 @@ Test(once, a_killed_exporter_sends_every_span_once_but_for_the_acknowledged_wind
 	NOTE("--otlp-file: %lu missing, %lu written twice in %lu runs", missing, repeated, runs);
 	cr_assert_eq(missing, 0, "%lu calls' spans are not in the file", missing);
 	cr_assert_leq(runs, kills, "repeats beyond the written-not-recorded window");
-	/* every line whole: one request body each, none cut by the kill */
-	unsigned lines = count_of(spans, "\n"), starts = count_of(spans, "{\"resourceSpans\"");
+	/* every line whole: one request body each (spans, or a metrics
+	 * export), none cut by the kill */
+	unsigned lines = count_of(spans, "\n"), sp = count_of(spans, "{\"resourceSpans\""),
+		 starts = sp + count_of(spans, "{\"resourceMetrics\"");
 	cr_assert_eq(starts, lines, "%u bodies on %u lines: one was torn", starts, lines);
 	cr_assert_eq(count_of(spans, "]}]}]}\n"), lines);
 	free(spans);
