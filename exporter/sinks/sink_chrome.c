@@ -60,6 +60,7 @@ static void puts_(struct chrome_st *st, const char *s)
 	put(st, s, strlen(s));
 }
 
+__attribute__((format(printf, 2, 3)))
 static void putf(struct chrome_st *st, const char *fmt, ...)
 {
 	va_list ap;

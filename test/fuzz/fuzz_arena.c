@@ -160,7 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sinks[3] = (struct rn_sink){ .name = "otlp-model", .st = &model, .event = m_event,
 				     .proc_start = m_start, .proc_end = m_end };
-	rn_sink_text_new(&sinks[0], null, &(struct rn_text_opts){ opts.tstamp, opts.durations, 0 });
+	rn_sink_text_new(&sinks[0], null,
+			 &(struct rn_text_opts){ .tstamp = opts.tstamp, .durations = opts.durations });
 	rn_sink_json_new(&sinks[1], null);
 	rn_sink_summary_new(&sinks[2], null, NULL);
 	struct rn_session s;

@@ -24,7 +24,8 @@ static void setup(void)
 	o.tstamp = RN_TS_TT;
 	o.durations = 1;
 	FILE *null = fopen("/dev/null", "w");
-	rn_sink_text_new(&sinks[0], null, &(struct rn_text_opts){ o.tstamp, o.durations, 0 });
+	rn_sink_text_new(&sinks[0], null,
+			 &(struct rn_text_opts){ .tstamp = o.tstamp, .durations = o.durations });
 	rn_sink_json_new(&sinks[1], null);
 	rn_sink_summary_new(&sinks[2], null, NULL);
 }
