@@ -71,7 +71,7 @@ __attribute__((visibility("default"))) ssize_t write(int fd, const void *buf, si
 __attribute__((visibility("default"))) int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {	/* as glibc's __OPEN_NEEDS_MODE */
 		va_list ap;
 		va_start(ap, flags);
 		mode = va_arg(ap, mode_t);
