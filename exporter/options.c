@@ -599,6 +599,18 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
+/* Strings the options keep pointers to for the whole run (expanded trace
+ * sets): held here, so they stay reachable, and never freed. */
+static char *rn_kept[16];
+static unsigned rn_nkept;
+
+static char *rn_keep(char *p)
+{
+	if (p && rn_nkept < sizeof rn_kept / sizeof *rn_kept)
+		rn_kept[rn_nkept++] = p;
+	return p;
+}
+
 /* Appends one name to the expanded set; 0, or -1 when it does not fit. */
 static int rn_trace_add(char *out, size_t cap, size_t *len, const char *name, size_t n)
 {
@@ -671,7 +683,7 @@ static int rn_trace_expand(struct rn_perr *e, const char *opt, const char *spec,
 	}
 	if (!added)	/* every name was optional and unknown: an empty set */
 		len = (size_t)snprintf(buf, cap, "trace=%s", spec[6] == '!' ? "all" : "none");
-	*out = buf;
+	*out = rn_keep(buf);
 	return 0;
 }
 
@@ -736,7 +748,7 @@ static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char
 				return rc;
 			if (plain)	/* the set parser's error names the expanded set */
 				return rn_set_filter(e, o, "--trace", plain);
-			char *keep = strdup(spec);	/* o keeps a pointer to it */
+			char *keep = rn_keep(strdup(spec));	/* o keeps a pointer to it */
 			return keep ? rn_set_filter(e, o, "--trace", keep) : rn_bad_opt(e, "--trace", arg, "out of memory");
 		}
 	case OPT_S_ABSTS:
