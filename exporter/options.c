@@ -599,15 +599,20 @@ static int rn_spool_finish_opts(struct rn_perr *e, struct rn_opts *o, unsigned f
 	return 0;
 }
 
-/* Strings the options keep pointers to for the whole run (expanded trace
- * sets): held here, so they stay reachable, and never freed. */
+/* Strings the options keep a pointer to for the run (the trace set of the
+ * last -e trace= or --trace): held here so they stay reachable. The
+ * options point only at the newest, so a string older than the last 16
+ * is freed (a parser run many times, as the fuzz target does, keeps 16). */
 static char *rn_kept[16];
 static unsigned rn_nkept;
 
 static char *rn_keep(char *p)
 {
-	if (p && rn_nkept < sizeof rn_kept / sizeof *rn_kept)
-		rn_kept[rn_nkept++] = p;
+	if (p) {
+		unsigned i = rn_nkept++ % (sizeof rn_kept / sizeof *rn_kept);
+		free(rn_kept[i]);
+		rn_kept[i] = p;
+	}
 	return p;
 }
 
