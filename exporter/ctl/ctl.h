@@ -6,7 +6,9 @@
 #ifndef RN_CTL_H
 #define RN_CTL_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RN_CTL_TIMEOUT_MS 2000
 
@@ -24,6 +26,21 @@ int rn_ctl_ready(const char *verb, const char *dir);
 /* rn_ctl_ask: send req to the exporter of dir and put the reply in buf;
  * says why on stderr when it cannot. Returns 0 or 1. */
 int rn_ctl_ask(const char *dir, const char *req, char *buf, size_t cap);
+
+/* The live stream (ctl_stream.c): open subscribes to one format ("text"
+ * or "json") and stops on SIGINT/SIGTERM/SIGPIPE by setting rn_ctl_stop;
+ * returns 0, or 1 having said why. next waits at most the open's timeout:
+ * 1 with a message (its table index in *fn, 0xffff for lines that are not
+ * calls; the line NUL-terminated, cut to cap - 1), 0 with none, -1 when
+ * the stream failed. */
+struct rn_ctl_stream {
+	void *ctx, *sock;
+};
+extern volatile sig_atomic_t rn_ctl_stop;
+int rn_ctl_stream_open(struct rn_ctl_stream *s, const char *verb, const char *dir,
+		       const char *fmt, int timeout_ms);
+int rn_ctl_stream_next(struct rn_ctl_stream *s, uint16_t *fn, char *line, size_t cap, size_t *len);
+void rn_ctl_stream_close(struct rn_ctl_stream *s);
 
 /* A small reader of the exporter's own flat JSON (ctl_json.c): the
  * value of the top-level member key of obj, copied into out (strings

@@ -7,22 +7,12 @@
 #include "ctl.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "../../common/filter.h"
-
-static volatile sig_atomic_t rn_tail_stop;
-
-static void rn_tail_sig(int sig)
-{
-	(void)sig;
-	rn_tail_stop = 1;
-}
 
 int rn_ctl_tail(const char *dir, int argc, char **argv)
 {
@@ -67,54 +57,24 @@ int rn_ctl_tail(const char *dir, int argc, char **argv)
 	int rc = rn_ctl_ready("tail", dir);
 	if (rc)
 		return rc;
-	char ep[4200];
-	snprintf(ep, sizeof ep, "ipc://%s/tail", dir);
-	void *ctx = zmq_ctx_new();
-	void *sock = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
-	int linger = 0, tmo = 200;
-	if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
-	    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo) ||
-	    zmq_setsockopt(sock, ZMQ_SUBSCRIBE, fmt, strlen(fmt)) || zmq_connect(sock, ep)) {
-		fprintf(stderr, "renacer-ctl: tail: %s: %s\n", ep, zmq_strerror(zmq_errno()));
-		rc = 1;
-		goto out;
-	}
-	struct sigaction sa = { .sa_handler = rn_tail_sig };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
+	struct rn_ctl_stream st;
+	if (rn_ctl_stream_open(&st, "tail", dir, fmt, 200))
+		return 1;
 	static char line[65536 + 1];
-	while (!rn_tail_stop && count) {
-		char topic[8];
+	while (!rn_ctl_stop && count) {
 		uint16_t fn = 0;
-		if (zmq_recv(sock, topic, sizeof topic, 0) < 0) {
-			if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
-				continue;
+		size_t n;
+		int got = rn_ctl_stream_next(&st, &fn, line, sizeof line - 1, &n);
+		if (got < 0)
 			break;
-		}
-		int more = 0;
-		size_t ml = sizeof more;
-		/* three frames, delivered whole: the table index, then the line */
-		if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml) || !more ||
-		    zmq_recv(sock, &fn, sizeof fn, 0) != (int)sizeof fn)
-			continue;
-		int n = zmq_recv(sock, line, sizeof line - 1, 0);
-		if (n < 0)
-			continue;
-		if (n > (int)sizeof line - 1)
-			n = (int)sizeof line - 1;
-		if (fn != 0xffff && (fn >= RN_NFUNCS || !rn_filter_has(&f, fn)))
+		if (!got || (fn != 0xffff && (fn >= RN_NFUNCS || !rn_filter_has(&f, fn))))
 			continue;
 		line[n] = '\n';
-		if (fwrite(line, 1, (size_t)n + 1, stdout) != (size_t)n + 1 || fflush(stdout))
+		if (fwrite(line, 1, n + 1, stdout) != n + 1 || fflush(stdout))
 			break;	/* the reader went away */
 		if (count > 0)
 			count--;
 	}
-out:
-	if (sock)
-		zmq_close(sock);
-	if (ctx)
-		zmq_ctx_term(ctx);
-	return rc;
+	rn_ctl_stream_close(&st);
+	return 0;
 }

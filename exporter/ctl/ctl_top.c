@@ -9,13 +9,11 @@
 #include "ctl.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zmq.h>
 
 #define RN_TOP_ROWS 512
 #define RN_TOP_SAMPLES 4096
@@ -33,14 +31,6 @@ struct rn_top {
 	unsigned nsys, npid;
 	uint64_t calls, errors, other;	/* other: rows that did not fit */
 };
-
-static volatile sig_atomic_t rn_top_stop;
-
-static void rn_top_sig(int sig)
-{
-	(void)sig;
-	rn_top_stop = 1;
-}
 
 static struct rn_top_row *rn_row(struct rn_top_row *rows, unsigned *n, const char *name)
 {
@@ -185,41 +175,20 @@ int rn_ctl_top(const char *dir, int argc, char **argv)
 	int rc = rn_ctl_ready("top", dir);
 	if (rc)
 		return rc;
-	char ep[4200];
-	snprintf(ep, sizeof ep, "ipc://%s/tail", dir);
-	void *ctx = zmq_ctx_new();
-	void *sock = ctx ? zmq_socket(ctx, ZMQ_SUB) : NULL;
-	int linger = 0, tmo = 100;
+	struct rn_ctl_stream st;
+	if (rn_ctl_stream_open(&st, "top", dir, "json", 100))
+		return 1;
 	static struct rn_top t;
-	if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
-	    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo) ||
-	    zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "json", 4) || zmq_connect(sock, ep)) {
-		fprintf(stderr, "renacer-ctl: top: %s: %s\n", ep, zmq_strerror(zmq_errno()));
-		rc = 1;
-		goto out;
-	}
-	struct sigaction sa = { .sa_handler = rn_top_sig };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
 	static char line[65536 + 1];
 	double start = rn_mono();
-	while (!rn_top_stop && frames) {
-		char topic[8];
-		if (zmq_recv(sock, topic, sizeof topic, 0) >= 0) {
-			uint16_t fn;
-			int n;
-			int more = 0;
-			size_t ml = sizeof more;
-			if (!zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml) && more &&
-			    zmq_recv(sock, &fn, sizeof fn, 0) == (int)sizeof fn &&
-			    (n = zmq_recv(sock, line, sizeof line - 1, 0)) >= 0) {
-				line[n < (int)sizeof line - 1 ? n : (int)sizeof line - 1] = '\0';
-				rn_top_add(&t, line);
-			}
-		} else if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
+	while (!rn_ctl_stop && frames) {
+		uint16_t fn;
+		size_t n;
+		int got = rn_ctl_stream_next(&st, &fn, line, sizeof line, &n);
+		if (got < 0)
 			break;
-		}
+		if (got)
+			rn_top_add(&t, line);
 		double now = rn_mono();
 		if (now - start >= delay) {
 			rn_top_show(&t, dir, now - start, batch);
@@ -228,10 +197,6 @@ int rn_ctl_top(const char *dir, int argc, char **argv)
 				frames--;
 		}
 	}
-out:
-	if (sock)
-		zmq_close(sock);
-	if (ctx)
-		zmq_ctx_term(ctx);
-	return rc;
+	rn_ctl_stream_close(&st);
+	return 0;
 }
