@@ -50,25 +50,88 @@ static int rn_key_cmp(const void *x, const void *y)
 }
 
 
+/* A call other threads' lines start inside (between its entry and its
+ * return) is shown in two halves, as strace does, when its return is
+ * inside the window too: the entry half at its start, the whole call at
+ * its return. This does not depend on whether a pass happened to see the
+ * call in flight (reorder.c splits those it saw). Takes the sorted keys;
+ * adds an entry key per split call. Returns how many it added. */
+static size_t rn_split_overlaps(struct rn_session *s)
+{
+	size_t n = s->nev, extra = 0;
+	for (size_t e = 0; e < n; e++) {
+		struct rn_event *ev = &s->evs[s->keys[e].i];
+		if (ev->split != RN_SPLIT_NONE || (ev->flags & RN_EV_UNFINISHED) ||
+		    ev->t_exit_ns > s->wm)
+			continue;	/* shown already, or its return may be followed
+					 * by lines of a later pass */
+		for (size_t f = e + 1; f < n && s->keys[f].t < ev->t_exit_ns; f++) {
+			const struct rn_event *o = &s->evs[s->keys[f].i];
+			if (o->proc == ev->proc && o->tid == ev->tid)
+				continue;	/* its own signal handler's */
+			ev->split = RN_SPLIT_RESUMED;
+			s->keys[n + extra++] = (struct rn_evkey){ ev->t_enter_ns,
+								  s->keys[e].i | RN_KEY_ENTRY };
+			s->keys[e].t = ev->t_exit_ns;
+			break;
+		}
+	}
+	return extra;
+}
+
+/* The entry half of a call split by rn_split_overlaps, to the sinks that
+ * show halves. */
+static void rn_send_entry_half(struct rn_session *s, const struct rn_event *ev)
+{
+	struct rn_event m;
+	memset(&m, 0, sizeof m);
+	m.proc = ev->proc;
+	m.tid = ev->tid;
+	m.fn = ev->fn;
+	m.flags = RN_EV_UNFINISHED;
+	m.split = RN_SPLIT_ENTRY;
+	m.t_enter_ns = m.t_exit_ns = ev->t_enter_ns;
+	for (unsigned j = 0; j < s->nsinks; j++)
+		if (s->sinks[j].wants_split)
+			s->sinks[j].event(&s->sinks[j], &m);
+}
+
 /* Sends the pass's events, in start-time order, to every sink. */
 
 void rn_flush_events(struct rn_session *s)
 {
 	rn_translate_pass(s);
 	rn_drop_known_execs(s);
-	int order = 0;
-	for (unsigned i = 0; i < s->nsinks; i++)
+	int order = 0, halves = 0;
+	for (unsigned i = 0; i < s->nsinks; i++) {
 		order |= s->sinks[i].wants_order;
+		halves |= s->sinks[i].wants_split;
+	}
 	if (s->redact)	/* once, for every sink alike */
 		rn_redact_events(s->redact, s->evs, s->nev);
 	rn_stack_resolve(s->evs, s->nev);	/* -k: frames, once for every sink */
 	/* sort small keys, not the events, and only for sinks that print */
 	for (size_t e = 0; e < s->nev; e++)
 		s->keys[e] = (struct rn_evkey){ rn_reorder_key(&s->evs[e]), (uint32_t)e };
-	if (order && s->nev > 1)
+	size_t nkeys = s->nev;
+	if (order && s->nev > 1) {
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
+		/* -z/-Z: the outcome decides whether a call shows at all */
+		if (halves && !s->status_mask)
+			nkeys += rn_split_overlaps(s);
+		if (nkeys > s->nev)
+			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
+	}
 	size_t replays = 0, given = 0;
-	for (size_t e = 0; e < s->nev; e++) {
+	for (size_t e = 0; e < nkeys; e++) {
+		if (s->keys[e].i & RN_KEY_ENTRY) {
+			if (s->nuw)
+				rn_reorder_before(s, &s->evs[s->keys[e].i & ~RN_KEY_ENTRY], s->keys[e].t);
+			if (s->endq_next < s->nendq)
+				rn_reorder_ends_until(s, s->keys[e].t);
+			rn_send_entry_half(s, &s->evs[s->keys[e].i & ~RN_KEY_ENTRY]);
+			continue;
+		}
 		struct rn_event *ev = &s->evs[s->keys[e].i];
 		/* after a restart: in the files already, not yet durable in
 		 * the durable sinks (sink.h): theirs only */
@@ -84,7 +147,7 @@ void rn_flush_events(struct rn_session *s)
 		if (order)	/* -tt never goes backwards (reorder.c) */
 			rn_reorder_monotone(s, ev);
 		if (s->nuw)	/* a long call other lines now come after */
-			rn_reorder_before(s, ev);
+			rn_reorder_before(s, ev, s->keys[e].t);
 		if (s->endq_next < s->nendq)	/* processes that ended before it */
 			rn_reorder_ends_until(s, s->keys[e].t);
 		for (unsigned i = 0; i < s->nsinks; i++)

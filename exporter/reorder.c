@@ -82,6 +82,25 @@ static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_th
 	return t->noret ? rn_clock_unix(&s->clock, a->clock, t->noret_ticks) : UINT64_MAX;
 }
 
+/* Records the producer of r dropped so far (full, or a signal handler
+ * came mid-write). */
+static uint64_t rn_ring_drops(const struct rn_ring *r)
+{
+	return rn_load_relaxed(&r->lost) + rn_load_relaxed(&r->nested);
+}
+
+/* Thread t is in a long call, or back from one whose record is not read
+ * yet: its entry half goes out before the first line after it. */
+static void rn_unf_wait(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t)
+{
+	const struct rn_ar *m = a->main ? a->main : a;
+	if (!t->tid)
+		t->tid = t->cons.ring->tid;
+	int32_t tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
+	if (s->nuw < RN_UNFWAIT_MAX)
+		s->uw[s->nuw++] = (struct rn_unfwait){ t, &m->proc, tid };
+}
+
 /* The earliest start the rings of one arena may still give us. */
 static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t now_ns)
 {
@@ -101,11 +120,25 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 		uint16_t fn;
 		uint64_t ticks;
 		if (!rn_ring_inflight(r, &fn, &ticks)) {
+			/* it came back: its entry is still shown if a line
+			 * goes out after it before its record does (the
+			 * record waits for that: rn_reorder_take) */
 			if (t->unf_state == RN_UNF_SEEN)
-				t->unf_state = RN_UNF_NONE;	/* it came back */
+				rn_unf_wait(s, a, t);
 			continue;
 		}
 		uint64_t at = rn_clock_unix(&s->clock, a->clock, ticks);
+		if (t->unf_state == RN_UNF_SHOWN && t->unf_ticks != ticks &&
+		    rn_ring_drops(r) == t->unf_lost) {
+			/* another call since (or its signal handler's), and the
+			 * shown call's record is still in the ring: it must meet
+			 * its entry half (rn_reorder_split) before this call is
+			 * followed. A short one holds the window. (Drops since:
+			 * the record may be lost; the halves are given up.) */
+			if (at > now_ns || now_ns - at < RN_UNF_AFTER_NS)
+				wm = rn_min(wm, at);
+			continue;
+		}
 		if (t->unf_state != RN_UNF_NONE && t->unf_ticks != ticks)
 			t->unf_state = RN_UNF_NONE;	/* another call since */
 		if (t->unf_state == RN_UNF_NONE && (at > now_ns || now_ns - at < RN_UNF_AFTER_NS)) {
@@ -120,12 +153,8 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 			t->unf_ns = at;
 			t->unf_fn = fn;
 		}
-		const struct rn_ar *m = a->main ? a->main : a;
-		if (!t->tid)
-			t->tid = r->tid;
-		int32_t tid = t->tid && t->tid == m->inner_pid ? m->proc.pid : t->tid;
-		if (t->unf_state == RN_UNF_SEEN && s->nuw < RN_UNFWAIT_MAX)
-			s->uw[s->nuw++] = (struct rn_unfwait){ t, &m->proc, tid };
+		if (t->unf_state == RN_UNF_SEEN)
+			rn_unf_wait(s, a, t);
 	}
 	return wm;
 }
@@ -133,6 +162,9 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 void rn_reorder_mark(struct rn_session *s)
 {
 	s->nuw = 0;
+	s->halves = 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		s->halves |= s->sinks[i].wants_split && !s->status_mask;
 	if (!s->uw)
 		s->uw = calloc(RN_UNFWAIT_MAX, sizeof *s->uw);
 	if (s->closing || !s->uw) {
@@ -184,6 +216,23 @@ int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	uint64_t k = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
 	if (t->unf_state == RN_UNF_SHOWN && rec->t_enter == t->unf_ticks)
 		k = rn_clock_unix(&s->clock, a->clock, rec->t_exit);
+	/* A call whose return is past the watermark waits, when a sink shows
+	 * halves: a line of a later pass may start inside it, and needs its
+	 * entry half first, which goes out before the first line after its
+	 * entry (rn_reorder_before); once shown, its key is its return. */
+	if (k <= s->wm && s->halves && t->unf_state != RN_UNF_SHOWN &&
+	    rn_clock_unix(&s->clock, a->clock, rec->t_exit) > s->wm) {
+		if (t->unf_state == RN_UNF_NONE || t->unf_ticks != rec->t_enter) {
+			int listed = t->unf_state == RN_UNF_SEEN;
+			t->unf_state = RN_UNF_SEEN;
+			t->unf_ticks = rec->t_enter;
+			t->unf_ns = k;
+			t->unf_fn = rec->fn;
+			if (!listed)
+				rn_unf_wait(s, a, t);
+		}
+		k = UINT64_MAX;
+	}
 	if (k <= s->wm)
 		return 1;
 	/* half full: read on rather than lose records */
@@ -199,7 +248,7 @@ void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_even
 {
 	ev->split = RN_SPLIT_NONE;
 	if (t->unf_state == RN_UNF_NONE || rec->t_enter != t->unf_ticks || rec->fn != t->unf_fn)
-		return;
+		return;	/* (a later one may be its signal handler's: wait on) */
 	if (t->unf_state == RN_UNF_SHOWN)
 		ev->split = RN_SPLIT_RESUMED;
 	t->unf_state = RN_UNF_NONE;
@@ -212,19 +261,25 @@ uint64_t rn_reorder_key(const struct rn_event *ev)
 
 /* Before ev goes out: the entry of every other thread's long call that
  * began before it, as "<unfinished ...>" (to the sinks that show halves). */
-void rn_reorder_before(struct rn_session *s, const struct rn_event *ev)
+void rn_reorder_before(struct rn_session *s, const struct rn_event *ev, uint64_t k)
 {
 	if (s->status_mask)
 		return;	/* -z/-Z: the outcome decides whether a call shows at all */
-	uint64_t k = rn_reorder_key(ev);
-	for (unsigned i = 0; i < s->nuw; i++) {
+	for (;;) {
+		/* the earliest entry first: the halves are lines too */
+		unsigned i = s->nuw;
+		for (unsigned j = 0; j < s->nuw; j++) {
+			const struct rn_thr *c = s->uw[j].t;
+			if (c->unf_state == RN_UNF_SEEN && c->unf_ns < k && s->uw[j].proc &&
+			    !(ev->proc == s->uw[j].proc && ev->tid == s->uw[j].tid) &&
+			    (i == s->nuw || c->unf_ns < s->uw[i].t->unf_ns))
+				i = j;
+		}
+		if (i == s->nuw)
+			break;
 		struct rn_thr *t = s->uw[i].t;
-		if (t->unf_state != RN_UNF_SEEN || t->unf_ns >= k || s->uw[i].proc == NULL)
-			continue;
 		const struct rn_proc *p = s->uw[i].proc;
 		int32_t tid = s->uw[i].tid;
-		if (ev->proc == p && ev->tid == tid)
-			continue;	/* its own thread */
 		struct rn_event m;
 		memset(&m, 0, sizeof m);
 		m.proc = p;
@@ -237,6 +292,7 @@ void rn_reorder_before(struct rn_session *s, const struct rn_event *ev)
 			if (s->sinks[j].wants_split)
 				s->sinks[j].event(&s->sinks[j], &m);
 		t->unf_state = RN_UNF_SHOWN;
+		t->unf_lost = rn_ring_drops(t->cons.ring);
 	}
 }
 

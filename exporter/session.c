@@ -400,7 +400,7 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 		s->pidns = st.st_ino;
 	s->evcap = RN_PASS_MAX_EVENTS;
 	s->evs = calloc(s->evcap, sizeof *s->evs);
-	s->keys = calloc(s->evcap, sizeof *s->keys);
+	s->keys = calloc(2 * s->evcap, sizeof *s->keys);
 	s->evpos = calloc(s->evcap, sizeof *s->evpos);
 	for (unsigned i = 0; i < s->nsinks; i++)
 		s->has_durable |= s->commit && s->sinks[i].durable;

@@ -62,6 +62,7 @@ struct rn_thr {
 	 * "<unfinished ...>" once another line comes after its entry */
 	uint64_t unf_ticks;	/* its entry, arena clock */
 	uint64_t unf_ns;	/* the same, unix ns */
+	uint64_t unf_lost;	/* the ring's drops when its entry was shown */
 	uint16_t unf_fn;
 	uint8_t unf_state;	/* RN_UNF_NONE / SEEN / SHOWN */
 	uint64_t peeked;	/* reorder.c: ring position read up to */
@@ -157,8 +158,9 @@ struct rn_held {
 
 struct rn_evkey {
 	uint64_t t;
-	uint32_t i;
+	uint32_t i;	/* index into evs; | RN_KEY_ENTRY: its entry half */
 };
+#define RN_KEY_ENTRY 0x80000000u
 
 /* Per queued event: where its record ends in its ring (a mark once it is
  * given: struct rn_mark), and whether it is a replay after a restart. */
@@ -214,7 +216,8 @@ struct rn_session {
 	uint64_t commit_events;	/* stats.events at the last commit record */
 	/* per pass scratch: events and the item bytes they point into */
 	struct rn_event *evs;
-	struct rn_evkey *keys;	/* sort order of evs */
+	int halves;		/* a sink shows calls in halves (reorder.c) */
+	struct rn_evkey *keys;	/* sort order of evs (2 * evcap: entry halves) */
 	size_t nev, evcap;
 	uint8_t *scratch;
 	size_t scratch_used, scratch_cap;

@@ -84,7 +84,7 @@ int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		    const struct rn_rec *rec);
 void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev);
 uint64_t rn_reorder_key(const struct rn_event *ev);
-void rn_reorder_before(struct rn_session *s, const struct rn_event *ev);
+void rn_reorder_before(struct rn_session *s, const struct rn_event *ev, uint64_t k);
 void rn_reorder_free(struct rn_session *s);
 void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
 int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev);
