@@ -182,7 +182,17 @@ static void parity(const char *prog, unsigned min_lines)
 		    !strncmp(c, "+++", 3) || !strncmp(c, "---", 3) ||
 		    !strncmp(c, "renacer:", 8))
 			continue;
+		/* renacer's halves carry the whole call in the second one */
+		if (strstr(c, "(<unfinished ...>"))
+			continue;
+		char *joined = NULL;
+		if (!strncmp(c, "<... ", 5) && strstr(c, " resumed>")) {
+			const char *r = strstr(c, " resumed>");
+			cr_assert(asprintf(&joined, "%.*s(%s", (int)(r - c - 5), c + 5, r + 9) > 0);
+			c = joined;
+		}
 		char *n = norm(c);
+		free(joined);
 		int found = 0;
 		for (unsigned i = 0; i < s.n && !found; i++) {
 			if (!s.used[i] && !strcmp(s.l[i], n)) {
@@ -383,6 +393,8 @@ Test(parity, pthread_create_is_clone3_returning_the_tid)
 	unlink(rt);
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	const char *c = strstr(t, "clone3({flags=CLONE_VM|");
+	if (!c)	/* in halves: the thread's first line came between */
+		c = strstr(t, "<... clone3 resumed>{flags=CLONE_VM|");
 	cr_assert_not_null(c, "%s", t);
 	const char *eq = strstr(c, ") = ");
 	cr_assert_not_null(eq, "%s", t);
