@@ -33,8 +33,9 @@ struct rn_ring {
 	uint64_t lost;		/* records dropped because the ring was full */
 	uint64_t nested;	/* records dropped: signal handler mid-write */
 	/* the call the owner is in, published at entry (format 2): cur_t
-	 * first, then cur_fn; cur_fn is cleared when the call's record is
-	 * written. A reader checks cur_fn, reads cur_t, checks cur_fn again. */
+	 * first, then cur_fn; cur_fn is cleared once the call's record is
+	 * published. A reader checks cur_fn, reads cur_t, checks cur_fn
+	 * again, and only then reads the tail. */
 	uint64_t cur_t;		/* clock ticks at entry, valid while cur_fn */
 	uint32_t cur_fn;	/* 1 + index into rn_fns; 0: in no wrapped call */
 	uint32_t reserved;	/* 1: the slots' memory is allocated in the
@@ -70,10 +71,11 @@ static inline void rn_prod_enter(struct rn_ring *r, unsigned idx, uint64_t t0)
 	rn_store_release(&r->cur_fn, idx + 1);
 }
 
-/* rn_prod_leave: the call is over (its record is being written). */
+/* rn_prod_leave: the call is over and its record published (or lost):
+ * release, so a reader that sees 0 here sees the tail that covers it. */
 static inline void rn_prod_leave(struct rn_ring *r)
 {
-	rn_store_relaxed(&r->cur_fn, 0);
+	rn_store_release(&r->cur_fn, 0);
 }
 
 /* rn_prod_room: can n slots be written at the tail? Re-reads the consumer's

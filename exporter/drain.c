@@ -50,52 +50,6 @@ static int rn_key_cmp(const void *x, const void *y)
 }
 
 
-/* A call other threads' lines start inside (between its entry and its
- * return) is shown in two halves, as strace does, when its return is
- * inside the window too: the entry half at its start, the whole call at
- * its return. This does not depend on whether a pass happened to see the
- * call in flight (reorder.c splits those it saw). Takes the sorted keys;
- * adds an entry key per split call. Returns how many it added. */
-static size_t rn_split_overlaps(struct rn_session *s)
-{
-	size_t n = s->nev, extra = 0;
-	for (size_t e = 0; e < n; e++) {
-		struct rn_event *ev = &s->evs[s->keys[e].i];
-		if (ev->split != RN_SPLIT_NONE || (ev->flags & RN_EV_UNFINISHED) ||
-		    ev->t_exit_ns > s->wm)
-			continue;	/* shown already, or its return may be followed
-					 * by lines of a later pass */
-		for (size_t f = e + 1; f < n && s->keys[f].t < ev->t_exit_ns; f++) {
-			const struct rn_event *o = &s->evs[s->keys[f].i];
-			if (o->proc == ev->proc && o->tid == ev->tid)
-				continue;	/* its own signal handler's */
-			ev->split = RN_SPLIT_RESUMED;
-			s->keys[n + extra++] = (struct rn_evkey){ ev->t_enter_ns,
-								  s->keys[e].i | RN_KEY_ENTRY };
-			s->keys[e].t = ev->t_exit_ns;
-			break;
-		}
-	}
-	return extra;
-}
-
-/* The entry half of a call split by rn_split_overlaps, to the sinks that
- * show halves. */
-static void rn_send_entry_half(struct rn_session *s, const struct rn_event *ev)
-{
-	struct rn_event m;
-	memset(&m, 0, sizeof m);
-	m.proc = ev->proc;
-	m.tid = ev->tid;
-	m.fn = ev->fn;
-	m.flags = RN_EV_UNFINISHED;
-	m.split = RN_SPLIT_ENTRY;
-	m.t_enter_ns = m.t_exit_ns = ev->t_enter_ns;
-	for (unsigned j = 0; j < s->nsinks; j++)
-		if (s->sinks[j].wants_split)
-			s->sinks[j].event(&s->sinks[j], &m);
-}
-
 /* Sends the pass's events, in start-time order, to every sink. */
 
 void rn_flush_events(struct rn_session *s)
@@ -118,18 +72,19 @@ void rn_flush_events(struct rn_session *s)
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
 		/* -z/-Z: the outcome decides whether a call shows at all */
 		if (halves && !s->status_mask)
-			nkeys += rn_split_overlaps(s);
+			nkeys += rn_reorder_split_overlaps(s);
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
 	}
 	size_t replays = 0, given = 0;
 	for (size_t e = 0; e < nkeys; e++) {
-		if (s->keys[e].i & RN_KEY_ENTRY) {
+		if (s->keys[e].i & RN_KEY_ENTRY) {	/* the entry half of a split call */
+			const struct rn_event *w = &s->evs[s->keys[e].i & ~RN_KEY_ENTRY];
 			if (s->nuw)
-				rn_reorder_before(s, &s->evs[s->keys[e].i & ~RN_KEY_ENTRY], s->keys[e].t);
+				rn_reorder_before(s, w, s->keys[e].t);
 			if (s->endq_next < s->nendq)
 				rn_reorder_ends_until(s, s->keys[e].t);
-			rn_send_entry_half(s, &s->evs[s->keys[e].i & ~RN_KEY_ENTRY]);
+			rn_reorder_entry_half(s, w->proc, w->tid, w->fn, w->t_enter_ns);
 			continue;
 		}
 		struct rn_event *ev = &s->evs[s->keys[e].i];

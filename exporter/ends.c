@@ -89,10 +89,10 @@ static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	rn_account_lost(s, a, t, r);
 	uint16_t fn;
 	uint64_t ticks;
-	if (t->unf_state == RN_UNF_SHOWN) {
-		/* its "<unfinished ...>" is out already: nothing more to say
-		 * about a call that never came back */
-	} else if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks)) {
+	if (a->state == RN_AR_LIVE && rn_ring_inflight(r, &fn, &ticks) &&
+	    !(t->shown && ticks == t->shown_ticks)) {
+		/* (a call whose "<unfinished ...>" is out already: nothing
+		 * more to say about it) */
 		/* blocked in a call when it died (accept, read, wait4 ...) */
 		struct rn_rec rec = { .t_enter = ticks, .t_exit = ticks, .fn = fn };
 		/* where its record would have gone; no record is ever there */
@@ -120,6 +120,7 @@ static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	t->last_exit_ns = 0;
 	t->claiming_since = 0;
 	t->unf_state = RN_UNF_NONE;
+	t->shown = 0;
 	t->free_at_end = 1;
 	return 0;
 }

@@ -28,6 +28,12 @@
 #define RN_WAITING_HOLD_NS 50000000ull
 #define RN_UNFWAIT_MAX 256
 
+/* The same ticks converted in two passes may differ by a few hundred
+ * nanoseconds (each pass takes a new reference pair and refines the
+ * rate): a line that would go back by less than this is shown at the
+ * time of the line before it. Anything further back is left as it is. */
+#define RN_CLOCK_NOISE_NS 50000ull
+
 /* A thread in a long call this pass. */
 struct rn_unfwait {
 	struct rn_thr *t;
@@ -116,10 +122,14 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 		 * except an exec or exit, which is held until its outcome is
 		 * known. What is not known is the record of the call its owner
 		 * is in (a thread's next call starts after its last one ended). */
-		wm = rn_min(wm, rn_ring_peek(s, a, t));
+		/* the call first, then the tail: the shim clears the call
+		 * only after its record is in the tail (ring.h), so one of
+		 * the two is seen */
 		uint16_t fn;
 		uint64_t ticks;
-		if (!rn_ring_inflight(r, &fn, &ticks)) {
+		int inflight = rn_ring_inflight(r, &fn, &ticks);
+		wm = rn_min(wm, rn_ring_peek(s, a, t));
+		if (!inflight) {
 			/* it came back: its entry is still shown if a line
 			 * goes out after it before its record does (the
 			 * record waits for that: rn_reorder_take) */
@@ -128,22 +138,19 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 			continue;
 		}
 		uint64_t at = rn_clock_unix(&s->clock, a->clock, ticks);
-		if (t->unf_state == RN_UNF_SHOWN && t->unf_ticks != ticks &&
-		    rn_ring_drops(r) == t->unf_lost) {
-			/* another call since (or its signal handler's), and the
-			 * shown call's record is still in the ring: it must meet
-			 * its entry half (rn_reorder_split) before this call is
-			 * followed. A short one holds the window. (Drops since:
-			 * the record may be lost; the halves are given up.) */
-			if (at > now_ns || now_ns - at < RN_UNF_AFTER_NS)
-				wm = rn_min(wm, at);
-			continue;
-		}
-		if (t->unf_state != RN_UNF_NONE && t->unf_ticks != ticks)
+		if (t->shown && t->shown_ticks == ticks)
+			continue;	/* its entry half is out: it holds nothing */
+		if (t->shown && rn_ring_drops(r) != t->shown_lost)
+			t->shown = 0;	/* moved on, and its record may be lost */
+		if (t->unf_state == RN_UNF_SEEN && t->unf_ticks != ticks)
 			t->unf_state = RN_UNF_NONE;	/* another call since */
-		if (t->unf_state == RN_UNF_NONE && (at > now_ns || now_ns - at < RN_UNF_AFTER_NS)) {
+		if (at > now_ns || now_ns - at < RN_UNF_AFTER_NS) {
 			wm = rn_min(wm, at);	/* a short call: wait for it */
-			continue;
+			/* but lines may still go out past it (a thread with a
+			 * held exec or exit reads on, a ring half full is read
+			 * regardless): listed, its entry half goes before them */
+			if (!s->halves)
+				continue;
 		}
 		/* a long one: the others go on; its entry is shown when the
 		 * first line after it is */
@@ -214,13 +221,14 @@ int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	if (t->pend_exit || t->pend_exec)
 		return 1;
 	uint64_t k = rn_clock_unix(&s->clock, a->clock, rec->t_enter);
-	if (t->unf_state == RN_UNF_SHOWN && rec->t_enter == t->unf_ticks)
+	int second = t->shown && rec->t_enter == t->shown_ticks;
+	if (second)	/* its entry half is out: it goes at its return */
 		k = rn_clock_unix(&s->clock, a->clock, rec->t_exit);
 	/* A call whose return is past the watermark waits, when a sink shows
 	 * halves: a line of a later pass may start inside it, and needs its
 	 * entry half first, which goes out before the first line after its
 	 * entry (rn_reorder_before); once shown, its key is its return. */
-	if (k <= s->wm && s->halves && t->unf_state != RN_UNF_SHOWN &&
+	if (k <= s->wm && s->halves && !second &&
 	    rn_clock_unix(&s->clock, a->clock, rec->t_exit) > s->wm) {
 		if (t->unf_state == RN_UNF_NONE || t->unf_ticks != rec->t_enter) {
 			int listed = t->unf_state == RN_UNF_SEEN;
@@ -247,16 +255,68 @@ int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev)
 {
 	ev->split = RN_SPLIT_NONE;
-	if (t->unf_state == RN_UNF_NONE || rec->t_enter != t->unf_ticks || rec->fn != t->unf_fn)
-		return;	/* (a later one may be its signal handler's: wait on) */
-	if (t->unf_state == RN_UNF_SHOWN)
+	if (t->shown && rec->t_enter == t->shown_ticks && rec->fn == t->shown_fn) {
 		ev->split = RN_SPLIT_RESUMED;
-	t->unf_state = RN_UNF_NONE;
+		t->shown = 0;
+	}
+	/* (a record of another call may be its signal handler's: wait on) */
+	if (t->unf_state == RN_UNF_SEEN && rec->t_enter == t->unf_ticks && rec->fn == t->unf_fn)
+		t->unf_state = RN_UNF_NONE;
 }
 
 uint64_t rn_reorder_key(const struct rn_event *ev)
 {
 	return ev->split == RN_SPLIT_RESUMED ? ev->t_exit_ns : ev->t_enter_ns;
+}
+
+void rn_reorder_entry_half(struct rn_session *s, const struct rn_proc *p, int32_t tid,
+			   uint16_t fn, uint64_t t_ns)
+{
+	struct rn_event m;
+	memset(&m, 0, sizeof m);
+	m.proc = p;
+	m.tid = tid;
+	m.fn = fn;
+	m.flags = RN_EV_UNFINISHED;
+	m.split = RN_SPLIT_ENTRY;
+	/* the clock noise rn_reorder_monotone hides, hidden here too */
+	if (t_ns < s->last_emit_ns && s->last_emit_ns - t_ns < RN_CLOCK_NOISE_NS)
+		t_ns = s->last_emit_ns;
+	if (t_ns > s->last_emit_ns)
+		s->last_emit_ns = t_ns;
+	m.t_enter_ns = m.t_exit_ns = t_ns;
+	for (unsigned j = 0; j < s->nsinks; j++)
+		if (s->sinks[j].wants_split)
+			s->sinks[j].event(&s->sinks[j], &m);
+}
+
+/* A call other threads' lines start inside (between its entry and its
+ * return) is shown in two halves, as strace does, when its return is
+ * inside the window too: the entry half at its start, the whole call at
+ * its return. This does not depend on whether a pass happened to see the
+ * call in flight (rn_reorder_before splits those it saw). Takes the sorted keys;
+ * adds an entry key per split call. Returns how many it added. */
+size_t rn_reorder_split_overlaps(struct rn_session *s)
+{
+	size_t n = s->nev, extra = 0;
+	for (size_t e = 0; e < n; e++) {
+		struct rn_event *ev = &s->evs[s->keys[e].i];
+		if (ev->split != RN_SPLIT_NONE || (ev->flags & RN_EV_UNFINISHED) ||
+		    ev->t_exit_ns > s->wm)
+			continue;	/* shown already, or its return may be followed
+					 * by lines of a later pass */
+		for (size_t f = e + 1; f < n && s->keys[f].t < ev->t_exit_ns; f++) {
+			const struct rn_event *o = &s->evs[s->keys[f].i];
+			if (o->proc == ev->proc && o->tid == ev->tid)
+				continue;	/* its own signal handler's */
+			ev->split = RN_SPLIT_RESUMED;
+			s->keys[n + extra++] = (struct rn_evkey){ ev->t_enter_ns,
+								  s->keys[e].i | RN_KEY_ENTRY };
+			s->keys[e].t = ev->t_exit_ns;
+			break;
+		}
+	}
+	return extra;
 }
 
 /* Before ev goes out: the entry of every other thread's long call that
@@ -278,29 +338,15 @@ void rn_reorder_before(struct rn_session *s, const struct rn_event *ev, uint64_t
 		if (i == s->nuw)
 			break;
 		struct rn_thr *t = s->uw[i].t;
-		const struct rn_proc *p = s->uw[i].proc;
-		int32_t tid = s->uw[i].tid;
-		struct rn_event m;
-		memset(&m, 0, sizeof m);
-		m.proc = p;
-		m.tid = tid;
-		m.fn = t->unf_fn;
-		m.flags = RN_EV_UNFINISHED;
-		m.split = RN_SPLIT_ENTRY;
-		m.t_enter_ns = m.t_exit_ns = t->unf_ns;
-		for (unsigned j = 0; j < s->nsinks; j++)
-			if (s->sinks[j].wants_split)
-				s->sinks[j].event(&s->sinks[j], &m);
-		t->unf_state = RN_UNF_SHOWN;
-		t->unf_lost = rn_ring_drops(t->cons.ring);
+		rn_reorder_entry_half(s, s->uw[i].proc, s->uw[i].tid, t->unf_fn, t->unf_ns);
+		t->unf_state = RN_UNF_NONE;
+		t->shown = 1;
+		t->shown_fn = t->unf_fn;
+		t->shown_ticks = t->unf_ticks;
+		t->shown_lost = rn_ring_drops(t->cons.ring);
 	}
 }
 
-/* The same ticks converted in two passes may differ by a few hundred
- * nanoseconds (each pass takes a new reference pair and refines the
- * rate): a line that would go back by less than this is shown at the
- * time of the line before it. Anything further back is left as it is. */
-#define RN_CLOCK_NOISE_NS 50000ull
 
 void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev)
 {
@@ -356,8 +402,18 @@ void rn_reorder_ends_begin(struct rn_session *s)
 
 void rn_reorder_ends_until(struct rn_session *s, uint64_t key)
 {
-	while (s->endq_next < s->nendq && s->endq[s->endq_next]->proc.t_end_ns < key)
-		rn_dispatch_proc(s, s->endq[s->endq_next++], 1);
+	while (s->endq_next < s->nendq && s->endq[s->endq_next]->proc.t_end_ns < key) {
+		struct rn_ar *a = s->endq[s->endq_next++];
+		/* its last call, converted in an earlier pass, may be shown a
+		 * little later than its end converted now: the same noise as
+		 * rn_reorder_monotone's, hidden the same way */
+		uint64_t *t = &a->proc.t_end_ns;
+		if (*t < s->last_emit_ns && s->last_emit_ns - *t < RN_CLOCK_NOISE_NS)
+			*t = s->last_emit_ns;
+		if (*t > s->last_emit_ns)
+			s->last_emit_ns = *t;
+		rn_dispatch_proc(s, a, 1);
+	}
 	if (s->endq_next == s->nendq)
 		s->nendq = s->endq_next = 0;
 }

@@ -58,13 +58,18 @@ struct rn_thr {
 	struct rn_pend *pend_exit;	/* exit recorded; shown at the end */
 	uint64_t seq;		/* ring position of the record being queued */
 	int free_at_end;	/* its thread ended: FREE it after the commit */
-	/* reorder.c: a long call seen in flight (cur_t, cur_fn), shown as
-	 * "<unfinished ...>" once another line comes after its entry */
+	/* reorder.c: a call seen in flight (cur_t, cur_fn), or back with its
+	 * record still waiting, shown as "<unfinished ...>" once another
+	 * line comes after its entry */
 	uint64_t unf_ticks;	/* its entry, arena clock */
 	uint64_t unf_ns;	/* the same, unix ns */
-	uint64_t unf_lost;	/* the ring's drops when its entry was shown */
 	uint16_t unf_fn;
-	uint8_t unf_state;	/* RN_UNF_NONE / SEEN / SHOWN */
+	uint8_t unf_state;	/* RN_UNF_NONE / SEEN */
+	/* the call whose entry half is out: its record is its second half */
+	uint8_t shown;
+	uint16_t shown_fn;
+	uint64_t shown_ticks;
+	uint64_t shown_lost;	/* the ring's drops when its entry was shown */
 	uint64_t peeked;	/* reorder.c: ring position read up to */
 	uint64_t noret_seq;	/* an exec/exit record not drained yet: its
 				 * position, and its start (ticks), if noret */

@@ -77,14 +77,18 @@ void rn_start_waiting(struct rn_session *s, uint64_t now);
 
 /* reorder.c: the window that puts every thread's lines in time order */
 #define RN_UNF_NONE 0
-#define RN_UNF_SEEN 1		/* in a long call: shown unfinished if needed */
-#define RN_UNF_SHOWN 2		/* its "<unfinished ...>" half is out */
+#define RN_UNF_SEEN 1		/* shown unfinished if a line comes after it */
 void rn_reorder_mark(struct rn_session *s);
 int rn_reorder_take(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		    const struct rn_rec *rec);
 void rn_reorder_split(struct rn_thr *t, const struct rn_rec *rec, struct rn_event *ev);
 uint64_t rn_reorder_key(const struct rn_event *ev);
 void rn_reorder_before(struct rn_session *s, const struct rn_event *ev, uint64_t k);
+/* "NAME(<unfinished ...>" of thread tid of p, entered at t_ns, to the
+ * sinks that show halves */
+void rn_reorder_entry_half(struct rn_session *s, const struct rn_proc *p, int32_t tid,
+			   uint16_t fn, uint64_t t_ns);
+size_t rn_reorder_split_overlaps(struct rn_session *s);
 void rn_reorder_free(struct rn_session *s);
 void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
 int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev);

@@ -75,10 +75,14 @@ void rn_emit_flags(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		   const uint64_t *a, unsigned flags)
 {
 	struct rn_tls *t = &rn_t;
+	if (t->busy) {
+		if (t->prod.ring != NULL)
+			rn_prod_leave(t->prod.ring);
+		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
+		return;
+	}
+	rn_emit_slow(idx, t0, t1, ret, err, a, flags);
+	/* published until its record is (rn_emit) */
 	if (t->prod.ring != NULL)
 		rn_prod_leave(t->prod.ring);
-	if (t->busy)
-		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
-	else
-		rn_emit_slow(idx, t0, t1, ret, err, a, flags);
 }

@@ -191,15 +191,20 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 			   int err, const uint64_t *a)
 {
 	struct rn_tls *t = &rn_t;
-	if (rn_likely(t->prod.ring != NULL))
-		rn_prod_leave(t->prod.ring);
+	/* The call stays published (rn_enter) until its record is: the
+	 * exporter must see one or the other at every instant, or its
+	 * order window passes the call by (exporter/reorder.c). */
 	if (rn_unlikely(t->busy)) {
+		if (t->prod.ring != NULL)
+			rn_prod_leave(t->prod.ring);
 		rn_emit_nested(idx, t0, t1, ret, err, a, 0);
 		return;
 	}
 	/* stacks (-k) take the slow path: one more word in the same test */
 	if (!simple || rn_unlikely(!t->prod.ring || rn_g.stack_depth)) {
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
+		if (t->prod.ring != NULL)
+			rn_prod_leave(t->prod.ring);
 		return;
 	}
 	t->busy_sp = rn_sp();
@@ -217,9 +222,11 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 			.fn = (uint16_t)idx, .err = (uint16_t)err,
 		};
 		rn_prod_publish(&t->prod, 1);
+		rn_prod_leave(t->prod.ring);
 	} else {
 		rn_write_done();
 		rn_emit_slow(idx, t0, t1, ret, err, a, 0);
+		rn_prod_leave(t->prod.ring);
 		return;
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
