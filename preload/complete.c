@@ -64,6 +64,8 @@ struct rn_sud_tls {
 	long expect;		/* nr + 1: the call a compound wrapper records */
 	int blk;		/* SIGSYS blocked, as the program sees its mask (the
 				 * kernel's never has it while dispatch is on) */
+	int outer;		/* in a call that installs a mask: blk after it, + 1 */
+	int execwin;		/* SIGSYS blocked for real just before an exec */
 };
 __thread struct rn_sud_tls rn_sud __attribute__((tls_model("initial-exec")));
 
@@ -328,13 +330,22 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 	long expect = rn_sud.expect;
 	uint64_t *um = (uint64_t *)(void *)&((ucontext_t *)ctx)->uc_sigmask;
 	struct rn_ksigaction a = prog_act[sig];
+	int outer = rn_sud.outer, win = on && rn_sud.execwin;
+	if (win) {
+		/* it interrupted an exec's last instructions: its calls trap */
+		uint64_t sys = RN_SIGSYS_BIT;
+		rn_sud.execwin = 0;
+		rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
+	}
 	if (on) {
 		rn_sud_sel = RN_SEL_BLOCK;
-		/* the mask it interrupted, and its own, as the program set them */
-		if (rn_sud.blk)
+		/* the mask its return restores (the one before a call that
+		 * installed one), and its own, as the program set them */
+		if (outer ? outer - 1 : rn_sud.blk)
 			*um |= RN_SIGSYS_BIT;
 		if (a.mask & RN_SIGSYS_BIT)
 			rn_sud.blk = 1;
+		rn_sud.outer = 0;
 	}
 	if (a.flags & SA_RESETHAND) {
 		/* the kernel put SIG_DFL back as it delivered this */
@@ -352,6 +363,11 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 		 * kernel's (a handler may fill uc_sigmask) */
 		rn_sud.blk = (*um & RN_SIGSYS_BIT) != 0;
 		*um &= ~RN_SIGSYS_BIT;
+		rn_sud.outer = outer;
+	}
+	if (win) {
+		*um |= RN_SIGSYS_BIT;	/* blocked again for the exec */
+		rn_sud.execwin = 1;
 	}
 	if (rn_sud.on && sud.want[SYS_rt_sigreturn]) {
 		int saved = errno;
@@ -641,9 +657,13 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 	case SYS_execve: case SYS_execveat:
 		/* the new image inherits the mask the program sees */
 		if (rn_sud.blk) {
+			/* a handler run in between unblocks it for its own
+			 * calls (rn_sud_sigentry) */
 			uint64_t sys = RN_SIGSYS_BIT;
+			rn_sud.execwin = 1;
 			rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &sys, NULL, 8);
 			r = rn_sud_issue(nr, a1, a2, a3, a4, a5);
+			rn_sud.execwin = 0;
 			rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
 			goto done;
 		}
@@ -671,10 +691,12 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 		break;
 	}
 	if (view >= 0) {
-		int sv = rn_sud.blk;
+		int sv = rn_sud.blk, so = rn_sud.outer;
 		rn_sud.blk = view;
+		rn_sud.outer = sv + 1;
 		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
 		rn_sud.blk = sv;
+		rn_sud.outer = so;
 	} else {
 		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
 	}
