@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -443,12 +444,40 @@ static __attribute__((noinline)) void rn_write_data(struct rn_cw *w, const struc
 	}
 }
 
+/* A failed call's string the kernel must have copied whole before
+ * failing as it did (up to its NUL, at most PATH_MAX bytes), so that a
+ * plain read of it cannot fault: the call's first path, when the error
+ * is one only a path walk returns, or an xattr name when the attribute was
+ * looked for (ENODATA). Not once a seccomp filter may have answered for
+ * the kernel (RET_ERRNO can be any error): the process has none, asked
+ * once (PR_GET_SECCOMP) on this slow path. Saves a process_vm_readv per
+ * failed path call (ENOENT in PATH searches, ls -l's xattr queries). */
+static int rn_kernel_read_it(unsigned ty, int first_path, int err, uint32_t limit)
+{
+	static int filtered = -1;
+	if (limit >= 4096 || rn_g.sandboxed)
+		return 0;
+	if (ty == RN_ARG_PATH && first_path) {
+		if (err != ENOENT && err != ENOTDIR && err != ELOOP && err != ENAMETOOLONG &&
+		    err != ENODATA)
+			return 0;
+	} else if (ty != RN_ARG_STR || err != ENODATA) {
+		return 0;
+	}
+	int f = __atomic_load_n(&filtered, __ATOMIC_RELAXED);
+	if (f < 0) {
+		f = rn_sys1(SYS_prctl, PR_GET_SECCOMP) != 0;
+		__atomic_store_n(&filtered, f, __ATOMIC_RELAXED);
+	}
+	return !f;
+}
+
 /* Writes every item of one call; returns the bytes used. */
 static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, const uint64_t *a,
 			       int err, int64_t ret, uint32_t strsize)
 {
 	int ok = err == 0;
-	unsigned k = 0;
+	unsigned k = 0, paths = 0;
 	for (unsigned i = 0; i < fi->ntypes; i++) {
 		unsigned ty = fi->types[i];
 		if (rn_arg_is_implied(ty))
@@ -458,10 +487,17 @@ static uint32_t rn_write_items(struct rn_cw *w, const struct rn_fn_info *fi, con
 		const void *p = (const void *)(uintptr_t)v;
 		switch (ty) {
 		case RN_ARG_PATH: case RN_ARG_STR: case RN_ARG_FMODE:
-			if (err == EFAULT)
+			if (err == EFAULT) {
 				rn_cw_item(w, (uint8_t)ty, p ? RN_ITEM_UNREAD : RN_ITEM_NULL, 0);
-			else
+			} else if (w->safe == RN_SAFE_FAILED &&
+				   rn_kernel_read_it(ty, !paths, err, strsize)) {
+				w->safe = 0;
 				rn_cw_string(w, (uint8_t)ty, p, strsize);
+				w->safe = RN_SAFE_FAILED;
+			} else {
+				rn_cw_string(w, (uint8_t)ty, p, strsize);
+			}
+			paths += ty == RN_ARG_PATH;
 			break;
 		case RN_ARG_ARGV:
 			rn_cw_argv(w, p, strsize);

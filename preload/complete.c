@@ -62,6 +62,10 @@ struct rn_sud_tls {
 	int forklike;
 	int norecord;		/* that clone was a wrapper's expected call */
 	long expect;		/* nr + 1: the call a compound wrapper records */
+	int blk;		/* SIGSYS blocked, as the program sees its mask (the
+				 * kernel's never has it while dispatch is on) */
+	int outer;		/* in a call that installs a mask: blk after it, + 1 */
+	int execwin;		/* SIGSYS blocked for real just before an exec */
 };
 __thread struct rn_sud_tls rn_sud __attribute__((tls_model("initial-exec")));
 
@@ -117,6 +121,13 @@ int rn_sud_thread_on(void)
 	if (!sud.on || rn_g.sandboxed)
 		return 0;
 	rn_sud_sel = RN_SEL_ALLOW;
+	/* a thread or image may start with SIGSYS blocked (posix_spawn's
+	 * child with every signal blocked, a thread glibc starts with the
+	 * mask the program read back): out of the kernel's mask, kept in the
+	 * program's view (a fork child inherits both) */
+	uint64_t sys = RN_SIGSYS_BIT, old = 0;
+	if (!rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, &old, 8) && (old & RN_SIGSYS_BIT))
+		rn_sud.blk = 1;
 	long r = rn_sys6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, RN_SUD_ON, (long)sud.lo,
 			 (long)sud.len, (long)&rn_sud_sel, 0);
 	if (r)
@@ -179,6 +190,18 @@ static __attribute__((noinline)) long rn_sud_issue6(long nr, long a1, long a2, l
 	rn_sud_issue6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 #define rn_sud_issue(...) RN_SUD_ISSUE_N(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 
+int rn_sud_owns(long nr)
+{
+	switch (nr) {
+	case SYS_rt_sigprocmask: case SYS_rt_sigaction: case SYS_sigaltstack:
+	case SYS_rt_sigsuspend: case SYS_ppoll: case SYS_pselect6: case SYS_epoll_pwait:
+	case SYS_epoll_pwait2: case SYS_io_uring_enter: case SYS_execve: case SYS_execveat:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void rn_sud_expect(unsigned idx)
 {
 	rn_sud.expect = idx < RN_NFUNCS && rn_sud.on ? sud.rownr[idx] + 1 : 0;
@@ -236,14 +259,40 @@ static void rn_sud_record(long nr, const greg_t *g, uint64_t t0, uint64_t t1, lo
 }
 
 /* A copy of the program's sigset (8 bytes) without SIGSYS, when it has it:
- * returns the pointer to pass on. */
-static uint64_t rn_sud_strip(uint64_t p, uint64_t *copy)
+ * returns the pointer to pass on. *view is what the program's view of
+ * SIGSYS becomes while the call's mask is in force (the handlers that run
+ * inside it read it), unchanged when there is no mask. */
+static uint64_t rn_sud_strip(uint64_t p, uint64_t *copy, int *view)
 {
-	if (!p || rn_safe_read(copy, (const void *)(uintptr_t)p, 8) != 8 ||
-	    !(*copy & RN_SIGSYS_BIT))
+	if (!p || rn_safe_read(copy, (const void *)(uintptr_t)p, 8) != 8)
+		return p;
+	*view = (*copy & RN_SIGSYS_BIT) != 0;
+	if (!*view)
 		return p;
 	*copy &= ~RN_SIGSYS_BIT;
 	return (uint64_t)(uintptr_t)copy;
+}
+
+/* io_uring_enter's mask: the fifth argument, or with IORING_ENTER_EXT_ARG
+ * the first field of the struct io_uring_getevents_arg it points at. */
+#define RN_IORING_ENTER_EXT_ARG 8u
+static uint64_t rn_sud_strip_uring(uint64_t flags, uint64_t arg, uint64_t argsz, uint64_t *copy,
+				   int *view)
+{
+	static __thread uint64_t ext[3];
+	uint64_t d[3];
+	if (!(flags & RN_IORING_ENTER_EXT_ARG))
+		return argsz == 8 ? rn_sud_strip(arg, copy, view) : arg;
+	if (!arg || argsz != sizeof d || rn_safe_read(d, (const void *)(uintptr_t)arg, sizeof d) != sizeof d ||
+	    !d[0] || (uint32_t)d[1] != 8)
+		return arg;
+	uint64_t p = rn_sud_strip(d[0], copy, view);
+	if (p == d[0])
+		return arg;
+	ext[0] = p;
+	ext[1] = d[1];
+	ext[2] = d[2];
+	return (uint64_t)(uintptr_t)ext;
 }
 
 /* rt_sigaction(SIGSYS): the program's action lives here; the kernel keeps
@@ -275,9 +324,29 @@ static long rn_sud_sigsys_action(const greg_t *g)
 static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 {
 	uint8_t sel = rn_sud_sel;
-	if (rn_sud.on)
-		rn_sud_sel = RN_SEL_BLOCK;
+	int on = rn_sud.on;
+	/* the call it interrupted may be a compound wrapper's, which the
+	 * handler's own wrappers must not make us forget */
+	long expect = rn_sud.expect;
+	uint64_t *um = (uint64_t *)(void *)&((ucontext_t *)ctx)->uc_sigmask;
 	struct rn_ksigaction a = prog_act[sig];
+	int outer = rn_sud.outer, win = on && rn_sud.execwin;
+	if (win) {
+		/* it interrupted an exec's last instructions: its calls trap */
+		uint64_t sys = RN_SIGSYS_BIT;
+		rn_sud.execwin = 0;
+		rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
+	}
+	if (on) {
+		rn_sud_sel = RN_SEL_BLOCK;
+		/* the mask its return restores (the one before a call that
+		 * installed one), and its own, as the program set them */
+		if (outer ? outer - 1 : rn_sud.blk)
+			*um |= RN_SIGSYS_BIT;
+		if (a.mask & RN_SIGSYS_BIT)
+			rn_sud.blk = 1;
+		rn_sud.outer = 0;
+	}
 	if (a.flags & SA_RESETHAND) {
 		/* the kernel put SIG_DFL back as it delivered this */
 		prog_act[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
@@ -289,6 +358,17 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 		((void (*)(int, siginfo_t *, void *))(uintptr_t)a.handler)(sig, si, ctx);
 	else
 		((void (*)(int))(uintptr_t)a.handler)(sig);
+	if (on && rn_sud.on) {
+		/* the mask its return puts back: never with SIGSYS in the
+		 * kernel's (a handler may fill uc_sigmask) */
+		rn_sud.blk = (*um & RN_SIGSYS_BIT) != 0;
+		*um &= ~RN_SIGSYS_BIT;
+		rn_sud.outer = outer;
+	}
+	if (win) {
+		*um |= RN_SIGSYS_BIT;	/* blocked again for the exec */
+		rn_sud.execwin = 1;
+	}
 	if (rn_sud.on && sud.want[SYS_rt_sigreturn]) {
 		int saved = errno;
 		uint64_t now = rn_now();
@@ -298,6 +378,7 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 			     RN_REC_TRAPPED);
 		errno = saved;
 	}
+	rn_sud.expect = expect;
 	rn_sud_sel = sel;
 }
 
@@ -491,12 +572,16 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 	uint64_t a4 = (uint64_t)g[REG_R10], a5 = (uint64_t)g[REG_R8], a6 = (uint64_t)g[REG_R9];
 	uint64_t m1;
 	long r;
+	int view = -1;	/* the program's view of SIGSYS while the call's mask holds */
 	switch (nr) {
 	case SYS_rt_sigreturn: {
 		/* a handler of the program returning through libc's restorer:
 		 * recorded, then made from our range with the program's stack
 		 * (its frame is there) */
-		const ucontext_t *outer = (const ucontext_t *)(uintptr_t)g[REG_RSP];
+		ucontext_t *outer = (ucontext_t *)(uintptr_t)g[REG_RSP];
+		uint64_t *om = (uint64_t *)(void *)&outer->uc_sigmask;
+		rn_sud.blk = (*om & RN_SIGSYS_BIT) != 0;
+		*om &= ~RN_SIGSYS_BIT;
 		rn_sud_record(nr, g, t0, t0, (long)outer->uc_mcontext.gregs[REG_RAX]);
 		g[REG_RIP] = (greg_t)(uintptr_t)rn_sud_sigreturn;
 		g[REG_RAX] = nr;
@@ -526,15 +611,29 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 		}
 		r = rn_sud_sigaction((long)a1, a2, a3, a4);
 		goto done;
-	case SYS_rt_sigprocmask:
+	case SYS_rt_sigprocmask: {
+		int had = rn_sud.blk, set = -1;
+		uint64_t s2 = rn_sud_strip(a2, &m1, &set);
 		if (a1 != SIG_UNBLOCK)
-			a2 = rn_sud_strip(a2, &m1);
+			a2 = s2;
 		r = rn_sud_issue(nr, a1, a2, a3, a4);
+		if (!r && set >= 0) {
+			if (a1 == SIG_BLOCK)
+				rn_sud.blk |= set;
+			else if (a1 == SIG_UNBLOCK)
+				rn_sud.blk &= !set;
+			else if (a1 == SIG_SETMASK)
+				rn_sud.blk = set;
+		}
+		/* the old mask as the program set it (the kernel wrote there) */
+		if (!r && a3 && had)
+			*(uint64_t *)(uintptr_t)a3 |= RN_SIGSYS_BIT;
 		/* the return from this handler puts back the mask its frame
 		 * holds: the program's new mask goes there */
 		if (!r && a2 && !rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m1, 8))
 			memcpy(&uc->uc_sigmask, &m1, 8);
 		goto done;
+	}
 	case SYS_sigaltstack: {
 		/* likewise the alternate stack */
 		stack_t cur;
@@ -544,20 +643,37 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 		goto done;
 	}
 	case SYS_rt_sigsuspend:
-		a1 = rn_sud_strip(a1, &m1);
+		a1 = rn_sud_strip(a1, &m1, &view);
 		break;
 	case SYS_ppoll:
-		a4 = rn_sud_strip(a4, &m1);
+		a4 = rn_sud_strip(a4, &m1, &view);
 		break;
 	case SYS_epoll_pwait: case SYS_epoll_pwait2:
-		a5 = rn_sud_strip(a5, &m1);
+		a5 = rn_sud_strip(a5, &m1, &view);
+		break;
+	case SYS_io_uring_enter:
+		a5 = rn_sud_strip_uring(a4, a5, a6, &m1, &view);
+		break;
+	case SYS_execve: case SYS_execveat:
+		/* the new image inherits the mask the program sees */
+		if (rn_sud.blk) {
+			/* a handler run in between unblocks it for its own
+			 * calls (rn_sud_sigentry) */
+			uint64_t sys = RN_SIGSYS_BIT;
+			rn_sud.execwin = 1;
+			rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &sys, NULL, 8);
+			r = rn_sud_issue(nr, a1, a2, a3, a4, a5);
+			rn_sud.execwin = 0;
+			rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
+			goto done;
+		}
 		break;
 	case SYS_pselect6: {
 		/* the sixth argument points at { const sigset_t *, size } */
 		uint64_t d[2];
 		if (a6 && rn_safe_read(d, (const void *)(uintptr_t)a6, sizeof d) == sizeof d &&
 		    d[0]) {
-			uint64_t p = rn_sud_strip(d[0], &m1);
+			uint64_t p = rn_sud_strip(d[0], &m1, &view);
 			if (p != d[0]) {
 				static __thread uint64_t pair[2];
 				pair[0] = p;
@@ -574,7 +690,16 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 	default:
 		break;
 	}
-	r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
+	if (view >= 0) {
+		int sv = rn_sud.blk, so = rn_sud.outer;
+		rn_sud.blk = view;
+		rn_sud.outer = sv + 1;
+		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
+		rn_sud.blk = sv;
+		rn_sud.outer = so;
+	} else {
+		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
+	}
 done:;
 	uint64_t t1 = rn_now();
 	g[REG_RAX] = r;

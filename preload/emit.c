@@ -57,9 +57,11 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 	if (bound) {
 		/* NORET calls are recorded before the kernel checked anything:
 		 * read through process_vm_readv so a bad pointer cannot crash
-		 * the program; failed calls likewise. */
-		ext = rn_capture_items(p, bound, (flags & RN_REC_NORET) || err != 0, idx, a, err,
-				       ret);
+		 * the program; failed calls likewise (RN_SAFE_FAILED: the
+		 * kernel did make it, and what it read is readable). */
+		int safe = (flags & RN_REC_NORET) || (err && (flags & RN_REC_INJECTED)) ? RN_SAFE_ALL
+			   : err ? RN_SAFE_FAILED : 0;
+		ext = rn_capture_items(p, bound, safe, idx, a, err, ret);
 	}
 	if (rn_unlikely(stk))	/* -k: the stack rn_stack_take unwound */
 		ext += rn_stack_put(p, ext);

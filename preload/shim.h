@@ -286,12 +286,21 @@ static inline __attribute__((always_inline)) int rn_sud_compound(unsigned idx)
 	 * keeps SIGSYS out of the masks set (complete.c) */
 	case RN_IDX_sigaction: case RN_IDX_signal: case RN_IDX_sigprocmask:
 	case RN_IDX_pthread_sigmask: case RN_IDX_sigsuspend:
+	/* likewise the calls that install a mask for their duration (a
+	 * handler run inside them must not have SIGSYS blocked) and exec
+	 * (the new image inherits the mask the program sees) */
+	case RN_IDX_ppoll: case RN_IDX___ppoll_chk: case RN_IDX_pselect: case RN_IDX_epoll_pwait:
+	case RN_IDX_epoll_pwait2: case RN_IDX_execve: case RN_IDX_execv: case RN_IDX_execl:
+	case RN_IDX_execle: case RN_IDX_fexecve:
 		return 1;
 	default:
 		return 0;
 	}
 }
 void rn_sud_expect(unsigned idx);	/* RN_NFUNCS: expect nothing */
+/* the handler must make this call (syscall(2) lets it trap): it keeps
+ * SIGSYS out of the masks, installs handlers through its entry */
+int rn_sud_owns(long nr);
 
 /* RN_SUD_CALL(idx, expr): libc's call of row idx under --complete. */
 #define RN_SUD_CALL(idx, expr)                                                      \

@@ -38,6 +38,8 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize);
 /* rn_capture_items: writes the items of call idx after p's tail, in at
  * most 'bound' bytes, reading the program's memory fault-safely when
  * 'safe'; returns the bytes written. */
+#define RN_SAFE_ALL 1	/* nothing read by the kernel yet (exec, injected) */
+#define RN_SAFE_FAILED 2	/* a failed call the kernel made */
 uint32_t rn_capture_items(struct rn_prod *p, uint32_t bound, int safe, unsigned idx,
 			  const uint64_t *a, int err, int64_t ret);
 

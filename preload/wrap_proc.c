@@ -168,6 +168,7 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 	uint64_t t1 = rn_now();
 	rn_t.busy = 0;
 	rn_sud_sel = rn_vfork_sel;
+	rn_sud_expect(RN_NFUNCS);	/* nor the call an exec wrapper expected */
 	long r = rax;
 	int err = 0;
 	if (rax < 0 && rax > -4096) {

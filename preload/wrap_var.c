@@ -278,12 +278,17 @@ RN_EXPORT long syscall(long nr, ...)
 		errno = e;
 		return r;
 	}
+	if (rn_unlikely(rn_sud_sel) && rn_sud_owns(nr) && nr != SYS_execve && nr != SYS_execveat)
+		return real(nr, a1, a2, a3, a4, a5, a6);	/* --complete: traps, recorded there */
 	if (nr == SYS_exit_group)
 		rn_note_exit((int)a1);	/* the status, for the process's end */
 	if (nr == SYS_execve || nr == SYS_execveat) {
 		/* the end of this image must be seen even from a thread */
 		int h = rn_exec_enter();
-		long r = RN_SUD_ALLOWED(real(nr, a1, a2, a3, a4, a5, a6));
+		/* --complete: it traps (selector at BLOCK), so that the new image
+		 * inherits the mask the program sees; a successful exec is shown
+		 * by the new image, a failed one as trapped */
+		long r = real(nr, a1, a2, a3, a4, a5, a6);
 		int e = errno;
 		rn_exec_back(h);
 		errno = e;

@@ -5,8 +5,13 @@
  * Usage: wrapper_cost [ITERS-PER-BLOCK (default 20000)] [BLOCKS (default 101)] [NEST]
  * NEST (default 0): the calls are made NEST frames deep, so a stack
  * recorded with --stack-depth has that many frames to walk (-k figures). 
+ * With a fourth argument 'openfail' the call is a failing open of a path
+ * that does not exist (ENOENT: a failed path call, as in PATH searches)
+ * instead of read(-1).
  * Also prints BENCH lines (see bench.h) for benchmarks/run. */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -28,6 +33,9 @@ static int cmp(const void *a, const void *b)
 /* Runs the block 'nest' frames below main; noinline and the volatile
  * add keep each frame a real one. */
 static volatile int rn_sink;
+static int (*open_fn)(const char *, int, ...);
+static const char missing[] = "/nonexistent-renacer-bench/file";
+
 __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(int, void *, size_t))
 {
 	if (nest > 0) {
@@ -36,6 +44,13 @@ __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(
 		return;
 	}
 	char c;
+	if (open_fn) {
+		/* the wrapped open, or libc's (fn says which) */
+		int (*o)(const char *, int, ...) = fn == read ? open : open_fn;
+		for (long i = 0; i < iters; i++)
+			o(missing, O_RDONLY);
+		return;
+	}
 	for (long i = 0; i < iters; i++)
 		fn(-1, &c, 1);
 }
@@ -50,6 +65,13 @@ int main(int argc, char **argv)
 		libc ? (ssize_t (*)(int, void *, size_t))dlsym(libc, "read") : NULL;
 	if (!real_read)
 		return 1;
+	const char *what = "read";
+	if (argc > 4 && !strcmp(argv[4], "openfail")) {
+		open_fn = (int (*)(const char *, int, ...))dlsym(libc, "open");
+		if (!open_fn)
+			return 1;
+		what = "openfail";
+	}
 	double *w = calloc(blocks, sizeof *w), *r = calloc(blocks, sizeof *r);
 	for (int b = 0; b < blocks; b++) {
 		double t0 = now_ns();
@@ -64,9 +86,9 @@ int main(int argc, char **argv)
 	qsort(r, blocks, sizeof *r, cmp);
 	printf("wrapped %.1f ns, direct %.1f ns, added %.1f ns per call (median of %d blocks of %ld)\n",
 	       w[blocks / 2], r[blocks / 2], w[blocks / 2] - r[blocks / 2], blocks, iters);
-	printf("BENCH wrapper_read_wrapped ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n",
+	printf("BENCH wrapper_%s_wrapped ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n", what,
 	       w[blocks / 2], 1e9 / w[blocks / 2], w[0], w[blocks - 1], blocks);
-	printf("BENCH wrapper_read_direct ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n",
+	printf("BENCH wrapper_%s_direct ns/op=%.2f ops/s=%.0f min=%.2f max=%.2f reps=%d\n", what,
 	       r[blocks / 2], 1e9 / r[blocks / 2], r[0], r[blocks - 1], blocks);
 	return 0;
 }

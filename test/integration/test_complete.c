@@ -121,6 +121,23 @@ Test(complete, own_sigsys_handler_and_sigsys_in_masks)
 	cr_assert_eq(trapped(o.tr, "getppid"), 200);
 }
 
+Test(complete, calls_that_block_every_signal_for_their_duration)
+{
+	/* ppoll, pselect6, epoll_pwait(2), sigsuspend and syscall(2) with
+	 * SIGSYS in their mask, a handler's uc_sigmask and posix_spawn's
+	 * child: the calls after them still trap, and the program reads
+	 * back the mask it set */
+	struct out o = same("./complete_hard masks", JSON);
+	cr_assert_str_eq(o.so, "SIGSYS blocked: yes\n"
+			       "6 calls interrupted, handler ran 6 times, saw SIGSYS blocked 6 times\n"
+			       "after syscall(rt_sigprocmask): SIGSYS blocked yes, raw call made\n"
+			       "after uc_sigmask filled: handler ran 1, SIGSYS blocked yes, raw call made\n"
+			       "child: SIGSYS blocked yes, raw call made\n"
+			       "spawned child: exit 0\n");
+	cr_assert_eq(trapped(o.tr, "getppid"), 9, "%s", o.tr);
+	cr_assert_eq(recorded(o.tr, "ppoll"), 2, "the wrapper's and syscall(2)'s: %s", o.tr);
+}
+
 Test(complete, raw_clone_on_a_new_stack_vfork_and_fork)
 {
 	struct out o = same("./complete_hard clone", JSON);
@@ -277,4 +294,5 @@ Test(complete, counts_equal_strace_hard_cases)
 	vs_strace("./complete_hard sigreturn");
 	vs_strace("./complete_hard clone");
 	vs_strace("./complete_hard thread");
+	vs_strace("./complete_hard masks");
 }

@@ -12,6 +12,11 @@
  *              restarted with it
  *   thread     a thread's raw calls
  *   ownsud     the program turns syscall user dispatch on for itself
+ *   masks      every signal blocked, SIGSYS included, by each call that
+ *              installs a mask for its duration (ppoll, pselect6,
+ *              epoll_pwait(2), rt_sigsuspend, syscall(2), a handler's
+ *              uc_sigmask, posix_spawn's child): a handler and the calls
+ *              after them still trap, and the mask read back is ours
  *   nodispatch ARGV...: run ARGV with prctl(PR_SET_SYSCALL_USER_DISPATCH)
  *              answering EINVAL, as on a kernel without it
  */
@@ -20,6 +25,10 @@
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -327,6 +336,105 @@ static int c_nodispatch(char **argv)
 	return 127;
 }
 
+/* ------------------------------------------------------------- masks */
+
+extern char **environ;
+
+static volatile sig_atomic_t usr2_runs, usr2_sys_blocked;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_runs++;
+	raw(SYS_getppid, 0, 0, 0);	/* traps: SIGSYS must not be blocked */
+	sigset_t cur;
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	usr2_sys_blocked += sigismember(&cur, SIGSYS);
+}
+
+static void on_usr2_fill(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	usr2_runs++;
+	/* the mask put back at its return: every signal */
+	sigfillset(&((ucontext_t *)ctx)->uc_sigmask);
+}
+
+static int sysblocked(void)
+{
+	sigset_t cur;
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	return sigismember(&cur, SIGSYS);
+}
+
+static int c_maskview(void)
+{
+	/* posix_spawn's child: every signal blocked from its first code */
+	long n = raw(SYS_getppid, 0, 0, 0) > 0;
+	printf("child: SIGSYS blocked %s, raw call %s\n", sysblocked() ? "yes" : "no",
+	       n ? "made" : "failed");
+	return 0;
+}
+
+static int c_masks(char *self)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	sigaction(SIGUSR2, &sa, NULL);
+	sigset_t all, wait;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	printf("SIGSYS blocked: %s\n", sysblocked() ? "yes" : "no");
+	wait = all;
+	sigdelset(&wait, SIGUSR2);	/* each call lets SIGUSR2 in, only it */
+	struct timespec ts = { 5, 0 };
+	int ep = epoll_create1(0);
+	struct epoll_event ev;
+	int eintr = 0;
+	raise(SIGUSR2);
+	eintr += ppoll(NULL, 0, &ts, &wait) == -1 && errno == EINTR;
+	raise(SIGUSR2);
+	eintr += pselect(0, NULL, NULL, NULL, &ts, &wait) == -1 && errno == EINTR;
+	raise(SIGUSR2);
+	eintr += epoll_pwait(ep, &ev, 1, 5000, &wait) == -1 && errno == EINTR;
+	raise(SIGUSR2);
+	eintr += epoll_pwait2(ep, &ev, 1, &ts, &wait) == -1 && errno == EINTR;
+	raise(SIGUSR2);
+	eintr += sigsuspend(&wait) == -1 && errno == EINTR;
+	raise(SIGUSR2);
+	eintr += syscall(SYS_ppoll, NULL, 0, &ts, &wait, 8) == -1 && errno == EINTR;
+	printf("%d calls interrupted, handler ran %d times, saw SIGSYS blocked %d times\n", eintr,
+	       (int)usr2_runs, (int)usr2_sys_blocked);
+	/* syscall(2) blocking every signal, then a call that traps */
+	sigprocmask(SIG_SETMASK, &wait, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, 8);
+	long n = raw(SYS_getppid, 0, 0, 0) > 0;
+	printf("after syscall(rt_sigprocmask): SIGSYS blocked %s, raw call %s\n",
+	       sysblocked() ? "yes" : "no", n ? "made" : "failed");
+	/* a handler whose return puts every signal in the mask */
+	struct sigaction fill = { .sa_sigaction = on_usr2_fill, .sa_flags = SA_SIGINFO };
+	sigaction(SIGUSR2, &fill, NULL);
+	sigprocmask(SIG_SETMASK, &wait, NULL);
+	usr2_runs = 0;
+	raise(SIGUSR2);
+	n = raw(SYS_getppid, 0, 0, 0) > 0;
+	printf("after uc_sigmask filled: handler ran %d, SIGSYS blocked %s, raw call %s\n",
+	       (int)usr2_runs, sysblocked() ? "yes" : "no", n ? "made" : "failed");
+	/* a child spawned with every signal blocked */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigmask(&at, &all);
+	char *argv[] = { self, "maskview", NULL };
+	pid_t pid;
+	int st = -1;
+	if (posix_spawn(&pid, self, NULL, &at, argv, environ) == 0)
+		waitpid(pid, &st, 0);
+	printf("spawned child: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -347,6 +455,10 @@ int main(int argc, char **argv)
 		return c_thread();
 	if (!strcmp(c, "ownsud"))
 		return c_ownsud();
+	if (!strcmp(c, "masks"))
+		return c_masks(argv[0]);
+	if (!strcmp(c, "maskview"))
+		return c_maskview();
 	if (!strcmp(c, "nodispatch") && argc > 2)
 		return c_nodispatch(argv + 2);
 	fprintf(stderr, "usage: complete_hard CASE\n");

@@ -10,7 +10,13 @@
  * fork() and waited for; 'exec' makes them in this program exec'd after
  * the filter (which the new image inherits), with what a dynamically
  * linked image needs to start allowed too. Prints how each kind of call
- * ended. */
+ * ended.
+ *   hostile_seccomp unknown
+ * installs, by a raw `syscall` instruction no wrapper sees, a filter that
+ * answers ENOENT for an openat of the unmapped address 1 (as a filter
+ * answering for the kernel may, never reading the path), then opens that
+ * address, and with O_TMPFILE and no write access (EINVAL before the
+ * kernel reads the path). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -86,6 +92,37 @@ static void *calls(void *arg)
 	return arg;
 }
 
+static long raw3(long nr, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* openat(_, (char *)1, ...) -> ENOENT; everything else allowed */
+static struct sock_filter unknown_rules[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOENT),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static int unknown(void)
+{
+	struct sock_fprog prog = { sizeof unknown_rules / sizeof *unknown_rules, unknown_rules };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    raw3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog))
+		return 3;
+	int e1 = open((const char *)1, O_RDONLY) == -1 ? errno : 0;
+	int e2 = openat(AT_FDCWD, (const char *)2, O_TMPFILE | O_RDONLY, 0600) == -1 ? errno : 0;
+	printf("open of an unmapped path: %s; O_TMPFILE read-only: %s\n",
+	       e1 == ENOENT ? "ENOENT" : "other", e2 == EINVAL ? "EINVAL" : "other");
+	return 0;
+}
+
 /* stdout without stdio: stdio's first write may ask fstat */
 static void say(const char *s)
 {
@@ -97,6 +134,8 @@ int main(int argc, char **argv)
 	const char *how = argc > 1 ? argv[1] : "prctl";
 	rounds = argc > 2 ? (unsigned)atoi(argv[2]) : 100;
 	char line[160];
+	if (!strcmp(how, "unknown"))
+		return unknown();
 	if (!strcmp(how, "execd")) {	/* the image exec'd in the sandbox */
 		calls(NULL);
 		snprintf(line, sizeof line, "exec'd: ENOENT %u, EBADF %u, ok %u\n", enoent, ebadf, ok);
