@@ -36,6 +36,7 @@ static const struct {
 	const char *why;
 } known[] = {
 	{ "clone()", "", "fork's wrapper does not see the flags glibc passes to clone" },
+	{ "clone3({flags=", "", "pthread_create's clone3 without the addresses glibc passes" },
 	{ "getsockname(", "<TCP:[N]>",
 	  "after bind to port 0 the chosen port is known only from getsockname's result" },
 };
@@ -283,6 +284,11 @@ static void parity_fds(const char *opt, unsigned min_lines, const char *must)
 	run_both(opt, opt, &stext, &rtext, dir);
 	unsigned unknown = count_of(rtext, ":[?");
 	cr_assert(matches(rtext, must), "%s: no %s in\n%s", opt, must, rtext);
+	/* a call shown in halves has its names in the resumed half */
+	cr_assert(!matches(rtext, "<\\.\\.\\. [a-z0-9_]+ resumed>[0-9]+[,)]"),
+		  "%s: a resumed half without names:\n%s", opt, rtext);
+	/* the thread's descriptor, read by the main thread */
+	cr_assert(matches(rtext, "read\\([0-9]+</etc/hostname>, "), "%s", rtext);
 	struct lines s, r;
 	strace_lines(stext, &s, 0);
 	renacer_lines(rtext, &r);

@@ -1,14 +1,17 @@
 /* fds_prog: descriptors of every kind whose lines test_fds compares with
  * strace -f -y / -yy: files (absolute and relative to a chdir), a pipe,
  * a TCP connection on loopback, a UNIX socket pair, dup2 and F_DUPFD,
- * a child made by fork that uses what it inherited, and an exec that
- * drops an O_CLOEXEC descriptor.
+ * a thread whose descriptor the main thread uses (one table), a child
+ * made by fork that uses what it inherited while its parent waits in a
+ * read (calls shown in halves), and an exec that drops an O_CLOEXEC
+ * descriptor.
  *
  * Usage: fds_prog DIR (DIR: an empty directory it may write in).
  * Run as "fds_prog DIR after FD_KEPT FD_DROPPED" by its own exec. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,12 @@ static int after_exec(int kept, int dropped)
 	fcntl(dropped, F_GETFD);
 	close(kept);
 	return 0;
+}
+
+static void *opener(void *arg)
+{
+	*(int *)arg = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -94,15 +103,30 @@ int main(int argc, char **argv)
 	close(sv[0]);
 	close(sv[1]);
 
-	/* a child that uses what it inherited */
+	/* a thread's descriptor is the process's */
+	pthread_t th;
+	int h = -1;
+	pthread_create(&th, NULL, opener, &h);
+	pthread_join(th, NULL);
+	read(h, buf, 1);
+	close(h);
+
+	/* a child that uses what it inherited and wakes its parent, blocked
+	 * in a read meanwhile */
+	int w[2];
+	pipe(w);
 	pid_t pid = fork();
 	if (pid == 0) {
 		lseek(r, 0, SEEK_SET);
 		write(f, "c", 1);
+		write(w[1], "w", 1);
 		_exit(0);
 	}
+	read(w[0], buf, 1);
 	int st;
 	waitpid(pid, &st, 0);
+	close(w[0]);
+	close(w[1]);
 
 	/* exec: f stays, the O_CLOEXEC r goes */
 	char fs[16], rs[16];
