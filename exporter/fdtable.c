@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../common/record.h"
+#include "redact.h"
 
 /* descriptors above this are not tracked (shown as plain numbers) */
 #define FD_MAX 65536
@@ -66,6 +67,7 @@ struct fdproc {
 
 struct rn_fdt {
 	unsigned decode;
+	struct rn_redact *redact;
 	char **paths;		/* -P, as given and resolved */
 	unsigned npaths;
 	char *cwd;
@@ -441,6 +443,15 @@ static int render(const struct rn_fdt *t, const struct fde *e, char *b, size_t c
 		snprintf(b, cap, "%s", e->name ? e->name : "?");
 		return 0;
 	}
+}
+
+/* render, then --redact-paths over the result */
+static int render_shown(const struct rn_fdt *t, const struct fde *e, char *b, size_t cap)
+{
+	int made = render(t, e, b, cap);
+	if (t->redact)
+		rn_redact_str(t->redact, b, cap);
+	return made;
 }
 
 /* ------------------------------------------------------------ the call */
@@ -882,6 +893,8 @@ int rn_fdt_event(struct rn_fdt *t, struct rn_event *ev)
 			if (a.type[i] == RN_ARG_DIRFD && fd == AT_FDCWD) {
 				if (p->cwd) {
 					snprintf(t->nb[ti], NAME_CAP, "%s", p->cwd);
+					if (t->redact)
+						rn_redact_str(t->redact, t->nb[ti], NAME_CAP);
 					fdn->arg[ti] = t->nb[ti];
 				}
 				continue;
@@ -891,13 +904,15 @@ int rn_fdt_event(struct rn_fdt *t, struct rn_event *ev)
 			int target = i == 1 && (fi->nr == SYS_dup2 || fi->nr == SYS_dup3);
 			const struct fde *e = fd_get(p, fd, ev->err != EBADF && !target);
 			if (e) {
-				fdn->made |= render(t, e, t->nb[ti], NAME_CAP) ? RN_FDN_ARG(ti) : 0;
+				fdn->made |= render_shown(t, e, t->nb[ti], NAME_CAP) ? RN_FDN_ARG(ti) : 0;
 				fdn->arg[ti] = t->nb[ti];
 			}
 		}
 		for (unsigned k = 0; k < fi->ntypes && k < RN_MAX_TYPES; k++)
 			if (fi->types[k] == RN_ARG_CWD && p->cwd) {
 				snprintf(t->nb[k], NAME_CAP, "%s", p->cwd);
+				if (t->redact)
+					rn_redact_str(t->redact, t->nb[k], NAME_CAP);
 				fdn->arg[k] = t->nb[k];
 			}
 	}
@@ -920,7 +935,7 @@ int rn_fdt_event(struct rn_fdt *t, struct rn_event *ev)
 		struct fde *e;
 		if (makes && !ev->err && !(ev->flags & RN_EV_UNFINISHED) && ev->ret >= 0 &&
 		    (e = fd_get(p, ev->ret, 0))) {
-			fdn->made |= render(t, e, t->nb[RN_MAX_TYPES], NAME_CAP) ? RN_FDN_RET : 0;
+			fdn->made |= render_shown(t, e, t->nb[RN_MAX_TYPES], NAME_CAP) ? RN_FDN_RET : 0;
 			fdn->ret = t->nb[RN_MAX_TYPES];
 		}
 		int c = arg_find(&a, RN_ARG_PIPEFDS);
@@ -931,7 +946,7 @@ int rn_fdt_event(struct rn_fdt *t, struct rn_event *ev)
 				int32_t fd;
 				memcpy(&fd, s + 4 * k, sizeof fd);
 				if ((e = fd_get(p, fd, 0))) {
-					if (render(t, e, t->nb[RN_MAX_TYPES + 1 + k], NAME_CAP))
+					if (render_shown(t, e, t->nb[RN_MAX_TYPES + 1 + k], NAME_CAP))
 						fdn->made |= RN_FDN_PAIR(k);
 					fdn->pair[k] = t->nb[RN_MAX_TYPES + 1 + k];
 				}
@@ -954,6 +969,7 @@ int rn_fdt_new(struct rn_fdt **out, const struct rn_fdt_opts *o)
 	if (!t)
 		return -ENOMEM;
 	t->decode = o->decode;
+	t->redact = o->redact;
 	if (o->cwd && !(t->cwd = strdup(o->cwd)))
 		goto nomem;
 	if (o->npaths) {

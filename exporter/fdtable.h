@@ -24,9 +24,12 @@ struct rn_fdt_opts {
 	unsigned npaths;
 	const char *cwd;	/* the directory the launcher started the
 				 * program in; NULL: read /proc/PID/cwd */
+	struct rn_redact *redact;	/* --redact-paths: applied to every name
+					 * shown (they may come from /proc) */
 };
 
 struct rn_fdt;
+struct rn_redact;
 
 /* rn_fdt_new: 0, or -errno. */
 int rn_fdt_new(struct rn_fdt **out, const struct rn_fdt_opts *o);

@@ -102,6 +102,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 			.decode = o->decode_fds, .paths = o->trace_paths, .npaths = o->ntrace_paths,
 			/* the launcher's directory is where the program starts */
 			.cwd = ctl_fd >= 0 && getcwd(cwd, sizeof cwd) ? cwd : NULL,
+			.redact = redact,
 		};
 		if ((rc = rn_fdt_new(&fdt, &fo)))
 			fprintf(stderr, "renacer: cannot set up -y/-P: %s\n", strerror(-rc));
