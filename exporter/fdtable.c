@@ -594,10 +594,12 @@ static void fd_dup(struct fdproc *p, int64_t from, int64_t to, int cloexec)
 	}
 }
 
-/* "e" in an fopen mode: O_CLOEXEC */
+/* "e" in an fopen (or popen: its last string) mode: O_CLOEXEC */
 static int fmode_cloexec(const struct rn_event *ev, const struct args *a)
 {
 	int m = arg_find(a, RN_ARG_FMODE);
+	if (m < 0 && a->n && a->type[a->n - 1] == RN_ARG_STR)
+		m = (int)a->n - 1;
 	const uint8_t *s;
 	size_t n;
 	return m >= 0 && cap_at(ev, a->ti[m], &s, &n) && memchr(s, 'e', strnlen((const char *)s, n));
@@ -793,14 +795,25 @@ static void apply(struct rn_fdt *t, struct fdproc *p, const struct rn_event *ev,
 				fd_close(p, k);
 		return;
 	case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3: {
-		if (!ok || ret <= 0 || fi->ret == RN_RET_TID)
+		if (!ok || fi->ret == RN_RET_TID)
 			return;	/* a thread shares the table */
 		if ((i = arg_find(a, RN_ARG_CLONEFLAGS)) >= 0 && (a->v[i] & CLONE_THREAD))
 			return;
+		if (nr == SYS_clone3 && fi->ret == RN_RET_FILEP) {
+			/* popen: its child is its own; the caller gets a pipe */
+			struct fde *e = ret >= 0 ? fd_new(p, ret, K_PIPE, fmode_cloexec(ev, a)) : NULL;
+			if (e)
+				e->ino = t->decode ? proc_ino(p->pid, ret, "pipe:[") : 0;
+			return;
+		}
+		if (nr == SYS_clone3 && fi->ret != RN_RET_ERRNUM)
+			return;	/* system: it returns a status, its child is gone */
 		int32_t child = (int32_t)ret;
-		if (fi->ret == RN_RET_ERRNUM) {	/* posix_spawn: the pid is an output */
+		if (fi->ret == RN_RET_ERRNUM) {
+			/* posix_spawn, system, popen: 0 returned, the pid (when
+			 * the row has it) is an output */
 			int c = arg_find(a, RN_ARG_PIDP);
-			if (c < 0 || !cap_at(ev, a->ti[c], &s, &n) || n < 4)
+			if (ret || c < 0 || !cap_at(ev, a->ti[c], &s, &n) || n < 4)
 				return;
 			memcpy(&child, s, sizeof child);
 		}

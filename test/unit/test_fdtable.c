@@ -246,3 +246,33 @@ Test(fdtable, hostile_numbers_are_plain)
 	cr_assert_str_eq(fdcall(t, &proc1, RN_IDX_close, 7, 0), "7 = 0");
 	rn_fdt_free(t);
 }
+
+Test(fdtable, posix_spawn_children_start_from_a_copy)
+{
+	struct rn_fdt *t = fdt_new(NULL, 0);
+	open_(t, &proc1, "/a", O_RDONLY, 3);
+	struct rn_event s = ev_new(RN_IDX_posix_spawn, &proc1);
+	static const int32_t child = CHILD;
+	s.cap[0] = (struct rn_capture){ (const uint8_t *)&child, 4, 0, 1 };
+	s.ret = 0;
+	feed(t, &s);
+	fdcall(t, &proc1, RN_IDX_close, 3, 0);
+	cr_assert_str_eq(fdcall(t, &proc2, RN_IDX_close, 3, 0), "3</a> = 0");
+	rn_fdt_free(t);
+}
+
+Test(fdtable, popen_gives_a_pipe_and_system_no_child)
+{
+	struct rn_fdt *t = fdt_new(NULL, 0);
+	struct rn_event s = ev_new(RN_IDX_system, &proc1);
+	s.cap[0] = (struct rn_capture){ (const uint8_t *)"true", 5, 0, 1 };
+	s.ret = 3;	/* a status, not a pid */
+	feed(t, &s);
+	struct rn_event p = ev_new(RN_IDX_popen, &proc1);
+	p.cap[0] = (struct rn_capture){ (const uint8_t *)"ls", 3, 0, 1 };
+	p.cap[1] = (struct rn_capture){ (const uint8_t *)"re", 3, 0, 1 };
+	p.ret = 5;
+	feed(t, &p);
+	cr_assert_str_eq(fdcall(t, &proc1, RN_IDX_close, 5, 0), "5<pipe:[?]> = 0");
+	rn_fdt_free(t);
+}
