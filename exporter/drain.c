@@ -26,6 +26,7 @@
 
 #include "commit.h"
 #include "decode/decode.h"
+#include "fdtable.h"
 #include "redact.h"
 #include "stack/stack.h"
 
@@ -33,6 +34,8 @@
 
 void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
 {
+	if (end && s->fdt)
+		rn_fdt_proc_end(s->fdt, &a->proc);
 	for (unsigned i = 0; i < s->nsinks; i++) {
 		struct rn_sink *k = &s->sinks[i];
 		int (*fn)(struct rn_sink *, const struct rn_proc *) = end ? k->proc_end : k->proc_start;
@@ -71,7 +74,7 @@ void rn_flush_events(struct rn_session *s)
 	if (order && s->nev > 1) {
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
 		/* -z/-Z: the outcome decides whether a call shows at all */
-		if (halves && !s->status_mask)
+		if (halves && !s->status_mask && !s->whole)
 			nkeys += rn_reorder_split_overlaps(s);
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
@@ -92,7 +95,10 @@ void rn_flush_events(struct rn_session *s)
 		 * the durable sinks (sink.h): theirs only */
 		const struct rn_evpos *p = &s->evpos[s->keys[e].i];
 		replays += p->replay;
-		if (s->status_mask && !rn_reorder_status_ok(s, ev)) {
+		/* -y, -P: the descriptor table learns from every call, shown
+		 * or not; -P: not on the path, hidden as -z hides below */
+		int on_path = s->fdt ? rn_fdt_event(s->fdt, ev) : 1;
+		if (!on_path || (s->status_mask && !rn_reorder_status_ok(s, ev))) {
 			/* -z, -Z, -e status=: no sink sees it; its ring is
 			 * durable once what came before it is */
 			if (s->has_durable && p->t)

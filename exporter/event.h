@@ -62,6 +62,20 @@ struct rn_proc {
 
 struct rn_frame;	/* stack/symbolize.h */
 
+/* -y/-yy: what is behind the call's descriptors (exporter/fdtable.c),
+ * raw bytes for each sink to escape; NULL entries show plain numbers. */
+struct rn_fdnames {
+	const char *arg[RN_MAX_TYPES];	/* by type position, as the call found them */
+	const char *ret;	/* the descriptor the call returned */
+	const char *pair[2];	/* the two a pipe or socketpair filled in */
+	uint16_t made;		/* RN_FDN_* bits: names renacer composed
+				 * (TCP:[A->B]), printed without escaping
+				 * their '<' and '>' as a file's name is */
+};
+#define RN_FDN_ARG(i) (1u << (i))
+#define RN_FDN_RET (1u << RN_MAX_TYPES)
+#define RN_FDN_PAIR(k) (1u << (RN_MAX_TYPES + 1 + (k)))
+
 /* rn_event.split: a call shown in two halves because other lines came
  * between its entry and its return (strace's unfinished/resumed pair) */
 #define RN_SPLIT_NONE 0
@@ -92,6 +106,8 @@ struct rn_event {
 	uint8_t stack_flags;	/* RN_ITEM_TRUNC: the stack went on */
 	const struct rn_frame *frames;	/* stack_n frames, symbolized by the
 					 * drain before the sinks see the event */
+	const struct rn_fdnames *fdn;	/* -y: set by the drain before the sinks
+					 * see the event; NULL: none */
 };
 
 #endif

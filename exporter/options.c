@@ -22,6 +22,7 @@
 #include "../common/inject.h"
 #include "../common/record.h"
 #include "decode/names.h"
+#include "fdtable.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -71,6 +72,13 @@ const char rn_opts_usage[] =
 	"  -e status=SET      show only calls ending so: successful, failed, unfinished,\n"
 	"                     detached (never: renacer does not detach), all, none\n"
 	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
+	"  -y                 print the path behind each descriptor: read(3</etc/passwd>,\n"
+	"                     ...), AT_FDCWD</cwd>, = 3</tmp/x> (--decode-fds[=path])\n"
+	"  -yy                also sockets' protocol and endpoints (TCP:[A:P->B:Q]) and\n"
+	"                     devices' numbers (--decode-fds=all)\n"
+	"  --decode-fds=SET   path, socket, dev, all or none (pidfd accepted, no effect)\n"
+	"  -P PATH            only the calls on PATH, by a path argument or through a\n"
+	"                     descriptor open on it (--trace-path; repeatable, 256)\n"
 	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
 	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
 	"  --relative-timestamps, --syscall-times, --quiet; --seccomp-bpf is accepted\n"
@@ -307,6 +315,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 /* decode's options (data capture, fault injection), numbered apart */
 enum { OPT_DATA_SIZE = 512 };
+/* descriptors: -y's and -P's long spellings (rn_fds_opt), numbered apart */
+enum { OPT_DECODE_FDS = 640, OPT_TRACE_PATH };
 
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
@@ -723,6 +733,57 @@ static int rn_set_status(struct rn_perr *e, struct rn_opts *o, const char *spec)
 	return 0;
 }
 
+/* -y, -yy, --decode-fds[=SET], -e decode-fds=SET, -P PATH, --trace-path
+ * PATH: 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
+static int rn_fds_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'y':	/* -y: paths; -yy: everything */
+		o->decode_fds = o->decode_fds & RN_FDT_PATH ? RN_FDT_PATH | RN_FDT_SOCKET | RN_FDT_DEV
+							    : RN_FDT_PATH;
+		return 0;
+	case OPT_DECODE_FDS: {
+		static const struct { const char *name; unsigned v; } kinds[] = {
+			{ "none", 0 }, { "path", RN_FDT_PATH }, { "socket", RN_FDT_SOCKET },
+			{ "dev", RN_FDT_DEV }, { "pidfd", 0 },
+			{ "all", RN_FDT_PATH | RN_FDT_SOCKET | RN_FDT_DEV },
+		};
+		unsigned v = 0;
+		if (!arg) {	/* as strace: --decode-fds alone is path */
+			o->decode_fds = RN_FDT_PATH;
+			return 0;
+		}
+		for (const char *p = arg; *p;) {
+			size_t n = strcspn(p, ",");
+			unsigned k = 0;
+			while (k < sizeof kinds / sizeof *kinds &&
+			       (strlen(kinds[k].name) != n || strncmp(kinds[k].name, p, n)))
+				k++;
+			if (k == sizeof kinds / sizeof *kinds)
+				return rn_bad_opt(e, "--decode-fds", arg,
+						  "expected a list of path, socket, dev, pidfd, all or none");
+			v |= kinds[k].v;
+			p += n + (p[n] == ',');
+		}
+		/* what is behind a socket or device is said after its name */
+		o->decode_fds = v ? v | RN_FDT_PATH : 0;
+		return 0;
+	}
+	case 'P':
+	case OPT_TRACE_PATH:
+		if (!*arg)
+			return rn_bad_opt(e, c == 'P' ? "-P" : "--trace-path", arg, "empty path");
+		if (strlen(arg) >= 4096)
+			return rn_bad_opt(e, c == 'P' ? "-P" : "--trace-path", arg, "longer than PATH_MAX");
+		if (o->ntrace_paths == RN_TRACE_PATHS_MAX)
+			return rn_bad_opt(e, c == 'P' ? "-P" : "--trace-path", arg, "more than 256 paths");
+		o->trace_paths[o->ntrace_paths++] = arg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* strace's long options and the short ones renacer answers differently:
  * 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
 static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -846,6 +907,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 					  "expected time, calls, errors, name, avg-time, max-time or nothing");
 		break;
 	case 'e':
+		if (!strncmp(arg, "decode-fds=", 11) || !strncmp(arg, "decode-fd=", 10))
+			return rn_fds_opt(e, o, OPT_DECODE_FDS, strchr(arg, '=') + 1);
 		if (!strncmp(arg, "inject=", 7))
 			return rn_inject_opt(e, o, arg + 7);
 		if (!strncmp(arg, "status=", 7)) {
@@ -956,6 +1019,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	default:
 		if ((rc = rn_strace_opt(e, o, c, arg)) <= 0)
 			return rc;
+		if ((rc = rn_fds_opt(e, o, c, arg)) <= 0)
+			return rc;
 		return c >= OPT_OTLP_ENDPOINT && c < OPT_S_TRACE && (rc = rn_otlp_opt(e, o, c, arg)) ? (rc < 0 ? rc : 0) : 1;
 	}
 	return 0;
@@ -1011,6 +1076,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "syscall-times", optional_argument, NULL, OPT_S_SYSTIMES },
 		{ "quiet", optional_argument, NULL, OPT_S_QUIET },
 		{ "seccomp-bpf", no_argument, NULL, OPT_S_SECCOMP },
+		{ "decode-fds", optional_argument, NULL, OPT_DECODE_FDS },
+		{ "trace-path", required_argument, NULL, OPT_TRACE_PATH },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -1027,8 +1094,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqkzZp:whV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w\0-y\0-P";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqkzZp:wyP:hV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;

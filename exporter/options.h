@@ -15,6 +15,7 @@
 #include "warn.h"
 
 #define RN_ALLOW_UIDS_MAX 32
+#define RN_TRACE_PATHS_MAX 256	/* -P, as many as strace takes */
 #define RN_SPOOL_MB_DEFAULT 256
 
 enum rn_format { RN_FMT_TEXT, RN_FMT_JSON, RN_FMT_CHROME };
@@ -63,6 +64,12 @@ struct rn_opts {
 	unsigned nallow_uids;
 	const char *redact_re;	/* --redact-paths, checked with regcomp */
 	int by_site;		/* --by-site: the summary per call site */
+	/* -y, -yy, --decode-fds=: what to show behind descriptors
+	 * (RN_FDT_* of fdtable.h); -P PATH, --trace-path: only calls on
+	 * these paths */
+	unsigned decode_fds;
+	const char *trace_paths[RN_TRACE_PATHS_MAX];
+	unsigned ntrace_paths;
 };
 
 /* Flags of rn_opts_parse_r. */

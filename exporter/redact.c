@@ -214,3 +214,11 @@ void rn_redact_proc(struct rn_redact *r, struct rn_proc *p)
 	p->exe[n] = '\0';
 	p->argv_len = (uint32_t)rn_redact_block(r, p->argv, p->argv_len, sizeof p->argv);
 }
+
+void rn_redact_str(struct rn_redact *r, char *s, size_t cap)
+{
+	if (!cap)
+		return;
+	size_t n = rn_redact_block(r, s, strnlen(s, cap - 1), cap - 1);
+	s[n] = '\0';
+}

@@ -25,4 +25,8 @@ void rn_redact_events(struct rn_redact *r, struct rn_event *evs, size_t n);
  * argv (cut to their buffers' sizes). */
 void rn_redact_proc(struct rn_redact *r, struct rn_proc *p);
 
+/* rn_redact_str: the same, in place, for one NUL-terminated string in a
+ * buffer of cap bytes (the names -y shows behind descriptors). */
+void rn_redact_str(struct rn_redact *r, char *s, size_t cap);
+
 #endif

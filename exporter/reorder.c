@@ -171,7 +171,7 @@ void rn_reorder_mark(struct rn_session *s)
 	s->nuw = 0;
 	s->halves = 0;
 	for (unsigned i = 0; i < s->nsinks; i++)
-		s->halves |= s->sinks[i].wants_split && !s->status_mask;
+		s->halves |= s->sinks[i].wants_split && !s->status_mask && !s->whole;
 	if (!s->uw)
 		s->uw = calloc(RN_UNFWAIT_MAX, sizeof *s->uw);
 	if (s->closing || !s->uw) {
@@ -323,8 +323,8 @@ size_t rn_reorder_split_overlaps(struct rn_session *s)
  * began before it, as "<unfinished ...>" (to the sinks that show halves). */
 void rn_reorder_before(struct rn_session *s, const struct rn_event *ev, uint64_t k)
 {
-	if (s->status_mask)
-		return;	/* -z/-Z: the outcome decides whether a call shows at all */
+	if (s->status_mask || s->whole)
+		return;	/* -z/-Z/-P: the outcome decides whether a call shows at all */
 	for (;;) {
 		/* the earliest entry first: the halves are lines too */
 		unsigned i = s->nuw;

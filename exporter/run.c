@@ -14,6 +14,7 @@
 #include "commit.h"
 #include "control.h"
 #include "otlp/otlp_sink.h"
+#include "fdtable.h"
 #include "redact.h"
 #include "session.h"
 #include "sinks/sinks.h"
@@ -93,11 +94,25 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	if (ctl_fd >= 0 && crc)
 		fprintf(stderr, "renacer: cannot keep a commit record in %s (%s): an exporter "
 			"restarted after this may repeat records\n", dir, strerror(-crc));
+	/* -y, -P: the descriptor table, from the calls as they go out */
+	struct rn_fdt *fdt = NULL;
+	if (!rc && (o->decode_fds || o->ntrace_paths)) {
+		char cwd[4096];
+		const struct rn_fdt_opts fo = {
+			.decode = o->decode_fds, .paths = o->trace_paths, .npaths = o->ntrace_paths,
+			/* the launcher's directory is where the program starts */
+			.cwd = ctl_fd >= 0 && getcwd(cwd, sizeof cwd) ? cwd : NULL,
+			.redact = redact,
+		};
+		if ((rc = rn_fdt_new(&fdt, &fo)))
+			fprintf(stderr, "renacer: cannot set up -y/-P: %s\n", strerror(-rc));
+	}
 	struct rn_session s;
 	const struct rn_session_cfg cfg = {
 		.sinks = sinks, .nsinks = n, .keep_files = ctl_fd < 0,
 		.allow_uids = o->allow_uids, .nallow_uids = o->nallow_uids, .redact = redact,
 		.commit = commit, .status_mask = o->status_mask,
+		.fdt = fdt, .whole = o->ntrace_paths > 0,
 	};
 	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
@@ -107,6 +122,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 				sinks[i].destroy(&sinks[i]);
 		rn_redact_free(redact);
 		rn_commit_close(commit);
+		rn_fdt_free(fdt);
 		return 1;
 	}
 	struct rn_control *control = NULL;
@@ -145,6 +161,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	    !(out == stderr && (o->summary || o->summary_too)))
 		rn_print_lost(stderr, &s.stats);
 	rn_redact_free(redact);
+	rn_fdt_free(fdt);
 	for (unsigned i = 0; i < n; i++)
 		if (sinks[i].destroy)
 			sinks[i].destroy(&sinks[i]);

@@ -236,6 +236,8 @@ struct rn_session {
 	unsigned nendq, endq_next;
 	int scan_unsure;	/* a scan met an arena file still being made */
 	unsigned status_mask;	/* from struct rn_session_cfg */
+	struct rn_fdt *fdt;	/* from struct rn_session_cfg */
+	int whole;		/* -P: each call shown whole, never in halves */
 	uint64_t reorder_forced;	/* records taken past the watermark: ring
 					 * half full */
 };
@@ -253,6 +255,10 @@ struct rn_session_cfg {
 					 * exporter resumes (commit.h); NULL: none */
 	unsigned status_mask;	/* -z/-Z/-e status=: outcomes shown (1
 				 * successful, 2 failed, 4 unfinished); 0: all */
+	struct rn_fdt *fdt;	/* -y, -P: the descriptor table (fdtable.h),
+				 * NULL: none */
+	int whole;		/* -P: which calls show is known only at their
+				 * return, so none is shown in halves */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or

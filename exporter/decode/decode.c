@@ -29,6 +29,7 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	ev->stack_n = 0;
 	ev->stack_flags = 0;
 	ev->frames = NULL;
+	ev->fdn = NULL;
 	if (!ext_len && !fi->capture && !fi->data && fi->nargs <= 4)
 		return 0;
 	memset(ev->arg + 4, 0, sizeof ev->arg - sizeof rec->arg);

@@ -49,6 +49,8 @@ struct rn_fmt_iter {
 	uint8_t has_oflags;	/* the row has OFLAGS: a MODE shows only if they create */
 	uint8_t raw;		/* the row's first type is SYSNO: syscall(2) */
 	uint8_t extra;		/* the last one written was fopen's 0666 */
+	uint8_t deco;		/* -y: descriptors with what is behind them
+				 * (ev->fdn), as the text line shows them */
 };
 
 void rn_fmt_iter_init(struct rn_fmt_iter *it, const struct rn_event *ev);

@@ -454,6 +454,8 @@ int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len)
 		unsigned t = fi->types[i];
 		if (rn_arg_is_implied(t)) {
 			put_implied(&b, t);
+			if (t == RN_ARG_CWD && it->deco && ev->fdn)
+				rn_put_fdname(&b, ev->fdn->arg[i], 0);	/* AT_FDCWD</dir> */
 			break;
 		}
 		int have = it->k < fi->nargs && it->k < RN_MAX_ARGS;
@@ -470,8 +472,13 @@ int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len)
 			rn_put_hex(&b, v);
 			break;
 		}
-		if (scalar_fmt[t](it, &b, v))
+		if (scalar_fmt[t](it, &b, v)) {
+			if (it->deco && ev->fdn && (t == RN_ARG_FD || t == RN_ARG_DIRFD ||
+						    t == RN_ARG_FILEP || t == RN_ARG_DIRP))
+				rn_put_fdname(&b, ev->fdn->arg[i],
+					      !!(ev->fdn->made & RN_FDN_ARG(i)));
 			break;
+		}
 	}
 	*len = b.len;
 	return 1;
@@ -488,6 +495,7 @@ size_t rn_fmt_args(char *buf, size_t cap, const struct rn_event *ev)
 	if (!cap)
 		return 0;
 	rn_fmt_iter_init(&it, ev);
+	it.deco = 1;	/* the text line: 3</etc/passwd> when -y gave names */
 	for (;;) {
 		size_t sep = first ? 0 : 2;
 		if (b.len + sep + 1 >= cap)

@@ -200,9 +200,16 @@ static void cap_sockaddr(const struct cap_ctx *c)
 
 static void cap_pipefds(const struct cap_ctx *c)
 {
-	if (c->n >= 8)
-		rn_tb_fmt(c->b, "[%d, %d]", (int32_t)rd_u32(c->p), (int32_t)rd_u32(c->p + 4));
-	else
+	const struct rn_fdnames *fdn = c->it->deco ? c->it->ev->fdn : NULL;
+	if (c->n >= 8) {
+		rn_tb_fmt(c->b, "[%d", (int32_t)rd_u32(c->p));
+		if (fdn)
+			rn_put_fdname(c->b, fdn->pair[0], !!(fdn->made & RN_FDN_PAIR(0)));
+		rn_tb_fmt(c->b, ", %d", (int32_t)rd_u32(c->p + 4));
+		if (fdn)
+			rn_put_fdname(c->b, fdn->pair[1], !!(fdn->made & RN_FDN_PAIR(1)));
+		rn_tb_str(c->b, "]");
+	} else
 		rn_put_ptr(c->b, c->v);
 }
 

@@ -37,3 +37,27 @@ void rn_put_family(struct rn_tb *b, unsigned fam)
 	else
 		rn_tb_fmt(b, "%#x /* AF_??? */", fam);
 }
+
+void rn_put_fdname(struct rn_tb *b, const char *name, int made)
+{
+	static const char esc[] = { ['\t'] = 't', ['\n'] = 'n', ['\v'] = 'v', ['\f'] = 'f',
+				    ['\r'] = 'r', ['\\'] = '\\', ['"'] = '"' };
+	if (!name)
+		return;
+	rn_tb_str(b, "<");
+	/* strace's quoting without the quotes; a file's '<' and '>' are
+	 * escaped too, so that its name cannot end the brackets early */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c < sizeof esc && esc[*c]) {
+			char e[2] = { '\\', esc[*c] };
+			rn_tb_mem(b, e, 2);
+		} else if (*c >= 0x20 && *c < 0x7f && (made || (*c != '<' && *c != '>'))) {
+			rn_tb_mem(b, (const char *)c, 1);
+		} else if (c[1] >= '0' && c[1] <= '7') {
+			rn_tb_fmt(b, "\\%03o", *c);	/* a digit follows: all three */
+		} else {
+			rn_tb_fmt(b, "\\%o", *c);
+		}
+	}
+	rn_tb_str(b, ">");
+}

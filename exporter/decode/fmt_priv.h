@@ -19,6 +19,9 @@ void rn_put_family(struct rn_tb *b, unsigned fam);
 void rn_put_ptr(struct rn_tb *b, uint64_t v);
 /* hex, 0 for 0 */
 void rn_put_hex(struct rn_tb *b, uint64_t v);
+/* -y: "<NAME>" after a descriptor, escaped as strace does (made: a name
+ * renacer composed, whose '<' '>' are its own); nothing for NULL */
+void rn_put_fdname(struct rn_tb *b, const char *name, int made);
 
 /* One captured argument handed to its formatter: p/n are the captured
  * bytes (present, not yet checked against any structure's size), v the

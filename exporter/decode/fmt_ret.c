@@ -86,8 +86,11 @@ static size_t rn_fmt_ret_value(char *buf, size_t cap, const struct rn_event *ev)
 		rn_put_hex(&b, (uint64_t)ev->ret);
 	else if (fi->ret == RN_RET_POLL)
 		rn_put_poll_ret(&b, ev);
-	else if (fi->ret != RN_RET_FCNTL || !put_fcntl_ret(&b, ev))
+	else if (fi->ret != RN_RET_FCNTL || !put_fcntl_ret(&b, ev)) {
 		rn_tb_fmt(&b, "%lld", (long long)ev->ret);
+		if (ev->fdn)	/* -y: = 3</tmp/x> */
+			rn_put_fdname(&b, ev->fdn->ret, !!(ev->fdn->made & RN_FDN_RET));
+	}
 	return b.len;
 }
 

@@ -145,6 +145,48 @@ static void put_stack(struct json_st *st, const struct rn_event *ev)
 		puts_(st, ",\"stack_truncated\":true");
 }
 
+static void put_name_or_null(struct json_st *st, const char *name)
+{
+	if (name)
+		put_jstr(st, (const uint8_t *)name, strlen(name));
+	else
+		puts_(st, "null");
+}
+
+/* -y: "fd_paths" beside "args", one entry per argument (null where it is
+ * no descriptor or nothing is known), "ret_path" for a descriptor the call
+ * returned, "fd_pair_paths" for the two a pipe or socketpair filled in. */
+static void put_fd_paths(struct json_st *st, const struct rn_event *ev)
+{
+	const struct rn_fdnames *f = ev->fdn;
+	struct rn_fmt_iter it;
+	size_t alen;
+	int any = 0;
+	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+		any |= f->arg[i] != NULL;
+	if (any) {
+		puts_(st, ",\"fd_paths\":[");
+		rn_fmt_iter_init(&it, ev);
+		for (int first = 1; rn_fmt_next(&it, st->arg, ARG_CAP, &alen); first = 0) {
+			if (!first)
+				put(st, ",", 1);
+			put_name_or_null(st, !it.extra && it.ti && it.ti <= RN_MAX_TYPES ? f->arg[it.ti - 1] : NULL);
+		}
+		put(st, "]", 1);
+	}
+	if (f->ret) {
+		puts_(st, ",\"ret_path\":");
+		put_name_or_null(st, f->ret);
+	}
+	if (f->pair[0] || f->pair[1]) {
+		puts_(st, ",\"fd_pair_paths\":[");
+		put_name_or_null(st, f->pair[0]);
+		put(st, ",", 1);
+		put_name_or_null(st, f->pair[1]);
+		put(st, "]", 1);
+	}
+}
+
 static int json_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct json_st *st = s->st;
@@ -211,6 +253,8 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 		}
 		break;
 	}
+	if (ev->fdn && !(ev->flags & RN_EV_BLOCKED))	/* -y */
+		put_fd_paths(st, ev);
 	if (ev->frames)		/* -k */
 		put_stack(st, ev);
 	/* last, so readers that skip what they do not know meet it after
