@@ -1067,9 +1067,19 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		return rn_bad_opt(&e, "--status", o->status_dir, "takes no program and no --session-dir");
 	if (o->daemon && !o->session_dir)
 		return rn_bad_opt(&e, "--daemon", NULL, "needs --session-dir DIR");
-	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir)
+	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir) {
+		/* each command's own usage: renacer-run execs us under its
+		 * name (tools/renacer-run) */
+		const char *me = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+		me = me ? me + 1 : argc > 0 && argv[0] ? argv[0] : "";
+		if (!strcmp(me, "renacer-exporter"))
+			return rn_bad_opt(&e, NULL, NULL,
+					  "nothing to do (usage: renacer-exporter [--daemon] "
+					  "--session-dir DIR [options], renacer-exporter --status DIR, "
+					  "renacer-exporter --replay DIR; --help for more)");
 		return rn_bad_opt(&e, NULL, NULL,
 				  "no program to run (usage: renacer-run [options] -- program [args])");
+	}
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
