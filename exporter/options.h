@@ -63,6 +63,12 @@ struct rn_opts {
 	unsigned nallow_uids;
 	const char *redact_re;	/* --redact-paths, checked with regcomp */
 	int by_site;		/* --by-site: the summary per call site */
+	/* where the output goes and the summary (issue 11) */
+	unsigned char sum_cols[RN_COLS_MAX];	/* -U: the summary's columns */
+	unsigned sum_ncols;	/* 0: the default table */
+	int follow;		/* -f given: 2 or more is -ff */
+	int separately;		/* -ff with -o FILE: FILE.PID per process */
+	int ff_append;		/* a restarted exporter: append to FILE.PID */
 };
 
 /* Flags of rn_opts_parse_r. */

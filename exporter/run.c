@@ -61,11 +61,13 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	if (ctlrc && !o->quiet)
 		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
-					    o->quiet_exits };
-	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
-						       o->by_site };
+					    o->quiet_exits, 0 };
+	struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
+					   o->by_site, { 0 }, o->sum_ncols, o->format == RN_FMT_JSON };
+	memcpy(summary.cols, o->sum_cols, sizeof summary.cols);
 	if (!o->summary)
-		rc = o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
+		rc = o->separately ? rn_sink_split_new(&sinks[n++], o->output, &text, o->ff_append)
+		     : o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
 		     : o->format == RN_FMT_CHROME ? rn_sink_chrome_new(&sinks[n++], out)
 						  : rn_sink_text_new(&sinks[n++], out, &text);
 	if (!rc && (o->summary || o->summary_too))
