@@ -34,10 +34,18 @@ const char rn_opts_usage[] =
 	"\n"
 	"Output:\n"
 	"  -o FILE            write the trace to FILE instead of stderr\n"
+	"  -o '|COMMAND'      pipe the trace to COMMAND (run by /bin/sh; also '!COMMAND');\n"
+	"                     renacer-run waits for it, and says when it fails\n"
+	"  -ff                with -o FILE: each process's (and thread's) lines in\n"
+	"                     FILE.PID, without [pid N] prefixes; without -o, as -f\n"
 	"  -c                 count time, calls and errors per syscall; print a summary\n"
 	"  -C                 like -c, but also print the calls\n"
 	"  -S SORTBY          sort the summary by time (default), calls, errors, name,\n"
-	"                     avg-time, max-time or nothing\n"
+	"                     avg-time, min-time, max-time or nothing\n"
+	"  -U COLUMNS         the summary's columns, in order: time-percent, total-time,\n"
+	"                     avg-time, calls, errors, name, min-time, max-time, p50-time,\n"
+	"                     p99-time (default: all but min-time, name last); with\n"
+	"                     --format json, -c and -C print one JSON summary object\n"
 	"  --format FMT       text (strace-like, the default), json (one object per line)\n"
 	"                     or perfetto (Chrome trace-event JSON for ui.perfetto.dev\n"
 	"                     and chrome://tracing; also 'chrome')\n"
@@ -72,7 +80,8 @@ const char rn_opts_usage[] =
 	"                     detached (never: renacer does not detach), all, none\n"
 	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
 	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
-	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
+	"  (-C), --summary-sort-by (-S), --summary-columns (-U), --output-separately\n"
+	"  (-ff), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
 	"  --relative-timestamps, --syscall-times, --quiet; --seccomp-bpf is accepted\n"
 	"  and ignored (no ptrace stops to filter)\n"
 	"\n"
@@ -1128,7 +1137,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		me = me ? me + 1 : argc > 0 && argv[0] ? argv[0] : "";
 		if (!strcmp(me, "renacer-exporter"))
 			return rn_bad_opt(&e, NULL, NULL,
-					  "nothing to do (usage: renacer-exporter [--daemon] "
+					  "no program to run, no directory to drain (usage: "
+					  "renacer-exporter [--daemon] "
 					  "--session-dir DIR [options], renacer-exporter --status DIR, "
 					  "renacer-exporter --replay DIR; --help for more)");
 		return rn_bad_opt(&e, NULL, NULL,
