@@ -253,3 +253,31 @@ Test(outputs, bare_exporter_prints_its_own_usage)
 	cr_assert_eq(r.status, 2, "%s", r.se);
 	cr_assert(strstr(r.se, "usage: renacer-run"), "%s", r.se);
 }
+
+Test(outputs, ff_files_keep_their_lines_when_the_exporter_is_restarted)
+{
+	/* the shell kills its sibling, the exporter, half way through its
+	 * own opens: the restarted exporter adds to the shell's file */
+	char *d = tmpdir(), cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 RN " -ff -e trace=openat -o %s/tr -- sh -c "
+		 "\"i=0; while [ \\$i -lt 200 ]; do : </dev/null; i=\\$((i+1)); done; "
+		 "for p in \\$(pgrep -P \\$PPID); do [ \\$p != \\$\\$ ] && kill -9 \\$p; done; "
+		 "i=0; while [ \\$i -lt 200 ]; do : </dev/null; i=\\$((i+1)); done\"", d);
+	struct out t = sh(cmd);
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert(strstr(t.se, "restarting"), "the exporter was not killed: %s", t.se);
+	int pids[16];
+	unsigned n = pid_files(d, pids, 16), found = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/tr.%d", d, pids[i]);
+		char *tr = slurp(path);
+		if (!strstr(tr, "+++ exited with 0 +++") || !strstr(tr, "\"/dev/null\""))
+			continue;
+		found = 1;
+		/* at least once: a pass the killed exporter wrote may come twice */
+		cr_assert_geq(count_of(tr, "\"/dev/null\""), 400, "the shell's opens: %s", tr);
+	}
+	cr_assert(found, "the shell's file");
+}
