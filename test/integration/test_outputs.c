@@ -281,3 +281,13 @@ Test(outputs, ff_files_keep_their_lines_when_the_exporter_is_restarted)
 	}
 	cr_assert(found, "the shell's file");
 }
+
+Test(outputs, o_pipe_leaves_the_program_no_descriptor_of_its_own)
+{
+	/* the pipe to the command is close-on-exec: the program's open
+	 * descriptors are the ones it has untraced */
+	struct out bare = sh("sh -c \"ls /proc/\\$\\$/fd\"");
+	struct out t = sh(RN " -o \"|cat >/dev/null\" -- sh -c \"ls /proc/\\$\\$/fd\"");
+	cr_assert_eq(t.status, 0, "%s", t.se);
+	cr_assert_str_eq(t.so, bare.so, "traced: %s untraced: %s", t.so, bare.so);
+}
