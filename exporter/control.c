@@ -1,12 +1,18 @@
 /* control.c: the exporter's ZeroMQ control plane (see control.h). Never
  * blocks the drain: requests are read with ZMQ_DONTWAIT from the main
- * loop, and a reply is always sent so the REP socket stays usable. */
+ * loop, and a reply is always sent so the REP socket stays usable. The
+ * socket file is removed on every exit the exporter controls; one left
+ * by an exporter that was killed is replaced, never one that answers. */
 #include "control.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "session.h"
@@ -15,7 +21,34 @@ struct rn_control {
 	void *ctx;
 	void *sock;
 	int fd;
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path];	/* "" until bound */
 };
+
+/* What is at path before we bind there: nothing or a socket nobody
+ * listens on (left by an exporter that was killed) is 0, and removed;
+ * a socket some exporter still answers on is -EADDRINUSE (two exporters
+ * on one session would both consume its rings); anything else is not
+ * ours to remove (-EEXIST). */
+static int rn_clear_stale(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof a.sun_path)
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int live = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	if (live)
+		return -EADDRINUSE;
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
 
 static int rn_endpoint(char *buf, size_t cap, const char *dir)
 {
@@ -27,6 +60,9 @@ int rn_control_open(struct rn_control **out, const char *dir)
 	char ep[512];
 	if (rn_endpoint(ep, sizeof ep, dir))
 		return -ENAMETOOLONG;
+	int rc = rn_clear_stale(ep + 6);
+	if (rc)
+		return rc;
 	struct rn_control *c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
@@ -40,6 +76,8 @@ int rn_control_open(struct rn_control **out, const char *dir)
 		rn_control_close(c);
 		return -e;
 	}
+	if (strlen(ep + 6) < sizeof c->path)	/* else the bind failed */
+		memcpy(c->path, ep + 6, strlen(ep + 6) + 1);
 	*out = c;
 	return 0;
 }
@@ -106,6 +144,10 @@ void rn_control_close(struct rn_control *c)
 		zmq_close(c->sock);
 	if (c->ctx)
 		zmq_ctx_term(c->ctx);
+	/* ZeroMQ leaves the file behind: a stale one would be taken for a
+	 * live exporter by the next --status */
+	if (c->path[0])
+		unlink(c->path);
 	free(c);
 }
 

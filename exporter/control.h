@@ -11,8 +11,11 @@
 struct rn_session;
 struct rn_control;
 
-/* rn_control_open: bind ipc://dir/control. Returns 0 or -errno (the
- * exporter then runs without a control plane). */
+/* rn_control_open: bind ipc://dir/control, replacing a socket file no
+ * exporter answers on any more. Returns 0, -EADDRINUSE when another
+ * exporter answers there (this one must not drain the same session), or
+ * another -errno (the exporter then runs without a control plane).
+ * rn_control_close removes the socket file. */
 int rn_control_open(struct rn_control **c, const char *dir);
 
 /* rn_control_fd: readable (edge-triggered, ZMQ_FD) when requests may be

@@ -31,6 +31,7 @@
 #include "elf.h"
 #include "libdir.h"
 #include "otlp/otlp_file.h"
+#include "output.h"
 #include "run.h"
 #include "session.h"
 
@@ -249,6 +250,7 @@ static void __attribute__((noreturn)) rn_exec_program(const struct rn_opts *o, c
 }
 
 #define RN_EXPORTER_RESTARTS 5
+static int rn_exporter_restarted;	/* the next exporter is a restart */
 
 /* Forks the exporter loop for dir; *ctl_w gets the write end of its
  * control pipe. Returns its pid, or -1 (reported).
@@ -279,7 +281,10 @@ static pid_t rn_start_exporter(const struct rn_opts *o, const char *dir, FILE *o
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(ctl[1]);
 		fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-		int rc = rn_run(o, dir, out, ctl[0], &rn_stop);
+		/* a restarted exporter adds to the -ff files, never truncates */
+		struct rn_opts mine = *o;
+		mine.ff_append = rn_exporter_restarted;
+		int rc = rn_run(&mine, dir, out, ctl[0], &rn_stop);
 		if (rc == 0 && !rn_stop)
 			rn_remove_session(dir);
 		_exit(rc);
@@ -362,15 +367,18 @@ int rn_launch(const struct rn_opts *o)
 		fprintf(stderr, "renacer: cannot create a session directory: %s\n", strerror(errno));
 		return 1;
 	}
-	FILE *out = stderr;
-	if (o->output) {
-		out = fopen(o->output, "we");
-		if (!out) {
-			fprintf(stderr, "renacer: -o: cannot open '%s': %s\n", o->output, strerror(errno));
-			rmdir(dir);
-			exit(2);
-		}
+	/* -ff: the exporter opens FILE.PID itself; -o '|cmd': the command
+	 * starts now, a child of ours, before anything is traced */
+	struct rn_output output;
+	int orc = rn_output_open(&output, o->separately ? NULL : o->output);
+	if (orc) {
+		fprintf(stderr, "renacer: -o: cannot %s '%s': %s\n",
+			output.cmd ? "start" : "open", output.cmd ? output.cmd : o->output,
+			strerror(-orc));
+		rmdir(dir);
+		exit(2);
 	}
+	FILE *out = output.f;
 	/* The library under a plain name in the session, and what the
 	 * program's ELF says about how it will load (libdir.c, elf.c). */
 	char pre[PATH_MAX + 32], exe[PATH_MAX];
@@ -424,6 +432,8 @@ int rn_launch(const struct rn_opts *o)
 				continue;
 			break;
 		}
+		if (rn_output_reaped(&output, w, st))
+			continue;
 		if (w == prog) {
 			status = st;
 			prog_done = 1;
@@ -444,6 +454,7 @@ int rn_launch(const struct rn_opts *o)
 				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 			if (ctl_w >= 0)
 				close(ctl_w);
+			rn_exporter_restarted = 1;
 			exporter = rn_start_exporter(o, dir, out, &ctl_w);
 			if (exporter > 0 && prog > 0) {
 				dprintf(ctl_w, "root %d\n", (int)prog);
@@ -456,7 +467,12 @@ int rn_launch(const struct rn_opts *o)
 		}
 	}
 	while (!prog_done && prog > 0) {
-		pid_t w = rn_reap(&status);
+		int st;
+		pid_t w = rn_reap(&st);
+		if (w > 0 && rn_output_reaped(&output, w, st))
+			continue;
+		if (w == prog)
+			status = st;
 		if (w == prog || (w < 0 && errno != EINTR)) {
 			prog_done = 1;
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -464,8 +480,14 @@ int rn_launch(const struct rn_opts *o)
 	}
 	if (ctl_w >= 0)
 		close(ctl_w);
-	if (out != stderr)
-		fclose(out);
+	/* the command has read the whole trace once it ends: wait for it,
+	 * and say when it failed; the program's own failure comes first */
+	char why[512];
+	if (rn_output_close(&output, why, sizeof why)) {
+		fprintf(stderr, "renacer: %s\n", why);
+		if (rc == 0)
+			rc = 1;
+	}
 	rn_remove_session(dir);
 	if (prog > 0 && WIFSIGNALED(status))
 		rn_die_like(WTERMSIG(status));
@@ -487,16 +509,19 @@ int rn_daemon(const struct rn_opts *o)
 			strerror(errno));
 		exit(2);
 	}
-	FILE *out = stderr;
-	if (o->output) {
-		out = fopen(o->output, "we");
-		if (!out) {
-			fprintf(stderr, "renacer: -o: cannot open '%s': %s\n", o->output, strerror(errno));
-			exit(2);
-		}
+	struct rn_output output;
+	int orc = rn_output_open(&output, o->separately ? NULL : o->output);
+	if (orc) {
+		fprintf(stderr, "renacer: -o: cannot %s '%s': %s\n",
+			output.cmd ? "start" : "open", output.cmd ? output.cmd : o->output,
+			strerror(-orc));
+		exit(2);
 	}
-	int rc = rn_run(o, o->session_dir, out, -1, &rn_stop);
-	if (out != stderr)
-		fclose(out);
+	int rc = rn_run(o, o->session_dir, output.f, -1, &rn_stop);
+	char why[512];
+	if (rn_output_close(&output, why, sizeof why)) {
+		fprintf(stderr, "renacer: %s\n", why);
+		rc = rc ? rc : 1;
+	}
 	return rc;
 }

@@ -35,10 +35,18 @@ const char rn_opts_usage[] =
 	"\n"
 	"Output:\n"
 	"  -o FILE            write the trace to FILE instead of stderr\n"
+	"  -o '|COMMAND'      pipe the trace to COMMAND (run by /bin/sh; also '!COMMAND');\n"
+	"                     renacer-run waits for it, and says when it fails\n"
+	"  -ff                with -o FILE: each process's (and thread's) lines in\n"
+	"                     FILE.PID, without [pid N] prefixes; without -o, as -f\n"
 	"  -c                 count time, calls and errors per syscall; print a summary\n"
 	"  -C                 like -c, but also print the calls\n"
 	"  -S SORTBY          sort the summary by time (default), calls, errors, name,\n"
-	"                     avg-time, max-time or nothing\n"
+	"                     avg-time, min-time, max-time or nothing\n"
+	"  -U COLUMNS         the summary's columns, in order: time-percent, total-time,\n"
+	"                     avg-time, calls, errors, name, min-time, max-time, p50-time,\n"
+	"                     p99-time (default: all but min-time, name last); with\n"
+	"                     --format json, -c and -C print one JSON summary object\n"
 	"  --format FMT       text (strace-like, the default), json (one object per line)\n"
 	"                     or perfetto (Chrome trace-event JSON for ui.perfetto.dev\n"
 	"                     and chrome://tracing; also 'chrome')\n"
@@ -80,7 +88,8 @@ const char rn_opts_usage[] =
 	"  -P PATH            only the calls on PATH, by a path argument or through a\n"
 	"                     descriptor open on it (--trace-path; repeatable, 256)\n"
 	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
-	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
+	"  (-C), --summary-sort-by (-S), --summary-columns (-U), --output-separately\n"
+	"  (-ff), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
 	"  --relative-timestamps, --syscall-times, --quiet; --seccomp-bpf is accepted\n"
 	"  and ignored (no ptrace stops to filter)\n"
 	"\n"
@@ -201,7 +210,20 @@ static int rn_parse_sortby(const char *s, enum rn_sortby *out)
 		{ "syscall", RN_SORT_NAME }, { "nothing", RN_SORT_NOTHING },
 		{ "none", RN_SORT_NOTHING }, { "max-time", RN_SORT_MAX },
 		{ "avg-time", RN_SORT_AVG },
+		/* strace's other spellings */
+		{ "time-total", RN_SORT_TIME }, { "time-percent", RN_SORT_TIME },
+		{ "error", RN_SORT_ERRORS }, { "syscall-name", RN_SORT_NAME },
+		{ "time-max", RN_SORT_MAX }, { "longest", RN_SORT_MAX },
+		{ "time-avg", RN_SORT_AVG }, { "min-time", RN_SORT_MIN },
+		{ "time-min", RN_SORT_MIN }, { "shortest", RN_SORT_MIN },
 	};
+	char w[24];
+	size_t l = strlen(s);
+	if (l >= sizeof w)
+		return -1;
+	for (size_t i = 0; i <= l; i++)	/* time_total as well as time-total */
+		w[i] = s[i] == '_' ? '-' : s[i];
+	s = w;
 	for (unsigned i = 0; i < sizeof keys / sizeof *keys; i++)
 		if (!strcmp(s, keys[i].name)) {
 			*out = keys[i].v;
@@ -310,7 +332,7 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_OTLP_TIMEOUT, OPT_POOL_SIZE, OPT_POOL_DISABLE, OPT_PERF_MODE, OPT_CAPTURE_ARGV,
        OPT_NO_OTLP, OPT_STATUS, OPT_SPOOL_DIR, OPT_SPOOL_MAX, OPT_REPLAY, OPT_ALLOW_UID,
        OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE,
-       OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS,
+       OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS, OPT_SEPARATELY,
        /* strace's long spellings (rn_strace_opt) */
        OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 /* decode's options (data capture, fault injection), numbered apart */
@@ -883,6 +905,27 @@ static int rn_check_dirs(struct rn_perr *e, const struct rn_opts *o, unsigned fl
 	return 0;
 }
 
+/* -ff and -o '|command' against the other options, as strace has them */
+static int rn_output_finish_opts(struct rn_perr *e, struct rn_opts *o)
+{
+	int piped = o->output && (o->output[0] == '|' || o->output[0] == '!');
+	if (piped && !o->output[1 + strspn(o->output + 1, " \t")])
+		return rn_bad_opt(e, "-o", o->output, "no command after the pipe sign");
+	if (o->follow < 2)
+		return 0;
+	if (piped)
+		return rn_bad_opt(e, "-ff", NULL, "cannot be combined with -o '|command' (one "
+				  "pipe cannot be split per process)");
+	if (o->summary)
+		return rn_bad_opt(e, "-ff", NULL, "cannot be combined with -c (one summary "
+				  "for all processes)");
+	if (o->format != RN_FMT_TEXT)
+		return rn_bad_opt(e, "-ff", NULL, "writes text lines only (not with --format)");
+	/* without -o, strace's -ff is -f: the one output stays one */
+	o->separately = o->output != NULL;
+	return 0;
+}
+
 /* One option of the table above: 0 when it was applied, RN_OPTS_ERROR
  * when its value is bad (e says why), 1 when c is not one of them. */
 static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -904,7 +947,21 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'S':
 		if (rn_parse_sortby(arg, &o->sortby))
 			return rn_bad_opt(e, "-S", arg,
-					  "expected time, calls, errors, name, avg-time, max-time or nothing");
+					  "expected time, calls, errors, name, avg-time, min-time, "
+					  "max-time or nothing");
+		break;
+	case 'U': {
+		struct rn_summary_opts so = { 0 };
+		if (rn_summary_columns(&so, arg))
+			return rn_bad_opt(e, "-U", arg,
+					  "expected columns among time-percent, total-time, avg-time, "
+					  "calls, errors, name, min-time, max-time, p50-time, p99-time");
+		memcpy(o->sum_cols, so.cols, so.ncols);
+		o->sum_ncols = so.ncols;
+		break;
+	}
+	case OPT_SEPARATELY:
+		o->follow = 2;
 		break;
 	case 'e':
 		if (!strncmp(arg, "decode-fds=", 11) || !strncmp(arg, "decode-fd=", 10))
@@ -956,6 +1013,7 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 		o->relative = 1;
 		break;
 	case 'f':
+		o->follow++;	/* -ff: a file per process (with -o) */
 		break;
 	case 'q':
 		o->quiet_exits = o->quiet;	/* -qq: no "+++ exited" lines either */
@@ -1078,6 +1136,9 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "seccomp-bpf", no_argument, NULL, OPT_S_SECCOMP },
 		{ "decode-fds", optional_argument, NULL, OPT_DECODE_FDS },
 		{ "trace-path", required_argument, NULL, OPT_TRACE_PATH },
+		{ "summary-columns", required_argument, NULL, 'U' },
+		{ "summary-sort-by", required_argument, NULL, 'S' },
+		{ "output-separately", no_argument, NULL, OPT_SEPARATELY },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };
@@ -1094,8 +1155,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w\0-y\0-P";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:e:s:tTrfqkzZp:wyP:hV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w\0-y\0-P\0-U";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:U:e:s:tTrfqkzZp:wyP:hV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;
@@ -1126,6 +1187,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		return rn_bad_opt(&e, "-c", NULL, "cannot be combined with -C");
 	if (o->by_site && !o->summary && !o->summary_too)
 		return rn_bad_opt(&e, "--by-site", NULL, "needs -c or -C");
+	if ((rc = rn_output_finish_opts(&e, o)))
+		return rc;
 	if (o->by_site && !o->shim.stack_depth)	/* a site is a stack's frame */
 		o->shim.stack_depth = 16;
 	if (optind < argc)
@@ -1134,9 +1197,20 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		return rn_bad_opt(&e, "--status", o->status_dir, "takes no program and no --session-dir");
 	if (o->daemon && !o->session_dir)
 		return rn_bad_opt(&e, "--daemon", NULL, "needs --session-dir DIR");
-	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir)
+	if (!o->argv && !o->session_dir && !o->status_dir && !o->replay_dir) {
+		/* each command's own usage: renacer-run execs us under its
+		 * name (tools/renacer-run) */
+		const char *me = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+		me = me ? me + 1 : argc > 0 && argv[0] ? argv[0] : "";
+		if (!strcmp(me, "renacer-exporter"))
+			return rn_bad_opt(&e, NULL, NULL,
+					  "no program to run, no directory to drain (usage: "
+					  "renacer-exporter [--daemon] "
+					  "--session-dir DIR [options], renacer-exporter --status DIR, "
+					  "renacer-exporter --replay DIR; --help for more)");
 		return rn_bad_opt(&e, NULL, NULL,
 				  "no program to run (usage: renacer-run [options] -- program [args])");
+	}
 	if (o->argv && o->session_dir)
 		return rn_bad_opt(&e, "--session-dir", o->session_dir, "cannot be combined with a program to run");
 	if ((rc = rn_check_modes(&e, o, given, ngiven)))
@@ -1171,6 +1245,9 @@ void rn_opts_parse(struct rn_opts *o, int argc, char **argv)
 	switch (rn_opts_parse_r(o, argc, argv, 0, msg, sizeof msg)) {
 	case RN_OPTS_OK:
 		rn_trace_notes(o);
+		if (o->follow > 1 && !o->separately && !o->quiet)
+			fprintf(stderr, "renacer: -ff without -o FILE is -f: one output for all "
+					"processes\n");
 		if (o->seccomp_bpf && !o->quiet)
 			fprintf(stderr, "renacer: --seccomp-bpf ignored: without ptrace there are no "
 					"stops to filter; untraced calls already cost nothing\n");

@@ -70,6 +70,12 @@ struct rn_opts {
 	unsigned decode_fds;
 	const char *trace_paths[RN_TRACE_PATHS_MAX];
 	unsigned ntrace_paths;
+	/* where the output goes and the summary (issue 11) */
+	unsigned char sum_cols[RN_COLS_MAX];	/* -U: the summary's columns */
+	unsigned sum_ncols;	/* 0: the default table */
+	int follow;		/* -f given: 2 or more is -ff */
+	int separately;		/* -ff with -o FILE: FILE.PID per process */
+	int ff_append;		/* a restarted exporter: append to FILE.PID */
 };
 
 /* Flags of rn_opts_parse_r. */

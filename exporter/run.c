@@ -49,12 +49,26 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
+	/* first, before any socket of ours is bound in dir: a second
+	 * exporter on a live session must not take its sockets, nor drain
+	 * its rings (two consumers of one ring would corrupt it) */
+	struct rn_control *control = NULL;
+	int ctlrc = rn_control_open(&control, dir);
+	if (ctlrc == -EADDRINUSE) {
+		fprintf(stderr, "renacer: another exporter is draining %s (its control socket "
+			"answers); not starting a second one\n", dir);
+		return 1;
+	}
+	if (ctlrc && !o->quiet)
+		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
-					    o->quiet_exits };
-	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
-						       o->by_site };
+					    o->quiet_exits, 0 };
+	struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
+					   o->by_site, { 0 }, o->sum_ncols, o->format == RN_FMT_JSON };
+	memcpy(summary.cols, o->sum_cols, sizeof summary.cols);
 	if (!o->summary)
-		rc = o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
+		rc = o->separately ? rn_sink_split_new(&sinks[n++], o->output, &text, o->ff_append)
+		     : o->format == RN_FMT_JSON	  ? rn_sink_json_new(&sinks[n++], out)
 		     : o->format == RN_FMT_CHROME ? rn_sink_chrome_new(&sinks[n++], out)
 						  : rn_sink_text_new(&sinks[n++], out, &text);
 	if (!rc && (o->summary || o->summary_too))
@@ -73,6 +87,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		n++;
 	if (rc) {
 		fprintf(stderr, "renacer: cannot set up %s: %s\n", what, strerror(-rc));
+		rn_control_close(control);
 		for (unsigned i = 0; i < n; i++)
 			if (sinks[i].destroy)
 				sinks[i].destroy(&sinks[i]);
@@ -117,6 +132,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));
 	if (rc) {
+		rn_control_close(control);
 		for (unsigned i = 0; i < n; i++)
 			if (sinks[i].destroy)
 				sinks[i].destroy(&sinks[i]);
@@ -125,9 +141,6 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		rn_fdt_free(fdt);
 		return 1;
 	}
-	struct rn_control *control = NULL;
-	if (rn_control_open(&control, dir) && !o->quiet)
-		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
 	int root_done = 0;
 	char line[128];
 	size_t used = 0;

@@ -87,8 +87,8 @@ int rn_otlp_replay(const struct rn_otlp_opts *o, const char *dir)
 		rn_spool_item_free(&it);
 	}
 	size_t left = total - sent;
-	fprintf(stderr, "renacer: replay: %zu of %zu batches (%" PRIu64 " spans) delivered to %s",
-		sent, total, spans, o->endpoint);
+	fprintf(stderr, "renacer: replay: %zu of %zu batch%s (%" PRIu64 " span%s) delivered to %s",
+		sent, total, total == 1 ? "" : "es", spans, spans == 1 ? "" : "s", o->endpoint);
 	if (rejected)
 		fprintf(stderr, ", %" PRIu64 " spans rejected by the receiver", rejected);
 	if (left)
@@ -100,8 +100,8 @@ int rn_otlp_replay(const struct rn_otlp_opts *o, const char *dir)
 		fprintf(stderr, "; %u more belong to an exporter still running", busy);
 	fputc('\n', stderr);
 	if (refused)
-		fprintf(stderr, "renacer: replay: %zu batches refused by the receiver stay in %s\n", refused,
-			dir);
+		fprintf(stderr, "renacer: replay: %zu batch%s refused by the receiver stay%s in %s\n",
+			refused, refused == 1 ? "" : "es", refused == 1 ? "s" : "", dir);
 	rn_otlp_http_free(h[0]);
 	rn_otlp_http_free(h[1]);
 	free(x);

@@ -742,9 +742,10 @@ static void otlp_report(struct otlp_st *st)
 			"(--spool-max-mb %" PRIu32 ") of %s\n", st->spool_dropped, st->spool_max_mb,
 			rn_spool_dir(st->spool));
 	if (st->spool_batches)
-		fprintf(stderr, "renacer: OTLP: the receiver is unreachable: %zu batches (%" PRIu64
-			" spans) kept in %s; send them with: renacer-exporter --replay %s\n",
-			st->spool_batches, st->spool_spans, rn_spool_dir(st->spool),
+		fprintf(stderr, "renacer: OTLP: the receiver is unreachable: %zu batch%s (%" PRIu64
+			" span%s) kept in %s; send them with: renacer-exporter --replay %s\n",
+			st->spool_batches, st->spool_batches == 1 ? "" : "es", st->spool_spans,
+			st->spool_spans == 1 ? "" : "s", rn_spool_dir(st->spool),
 			rn_spool_dir(st->spool));
 	if (st->mhttp && st->met_failed)
 		fprintf(stderr, "renacer: OTLP: metrics export to %s failed (%s): %" PRIu64 " of %"

@@ -1,4 +1,5 @@
-/* sink_summary.c: the strace -c table, with latency percentiles.
+/* sink_summary.c: the strace -c table, with latency percentiles, its
+ * columns as -U chose them, or one JSON summary object (--format json).
  *
  * Calls are aggregated by kernel name into a fixed table with a log-linear
  * histogram per name, so memory is bounded however long the run: nothing
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "../decode/decode_fmt.h"
+#include "../decode/escape.h"
 #include "../stack/stack.h"
 
 /* Log-linear buckets: values below 2^SUB_BITS ns exactly, above that
@@ -35,6 +37,7 @@ struct sum_ent {
 	uint64_t errors;
 	uint64_t total_ns;
 	uint64_t max_ns;
+	uint64_t min_ns;	/* of the calls counted; 0 when none */
 	uint32_t seq;		/* first-seen order */
 	uint64_t *hist;		/* NBUCKETS counters */
 };
@@ -53,6 +56,9 @@ struct sum_st {
 	int notes_elsewhere;
 	int complete;		/* --complete: no line about uncounted calls */
 	int by_site;		/* --by-site: rows are call sites */
+	unsigned char cols[RN_COLS_MAX];	/* -U, in order */
+	unsigned ncols;
+	int json;		/* one JSON object instead of the table */
 	unsigned nnotes;
 	struct { int32_t pid, tid; char why[120]; } notes[SUM_NOTES];
 };
@@ -150,6 +156,8 @@ static void ent_add(struct sum_ent *e, uint64_t d, int failed)
 	e->total_ns += d;
 	if (d > e->max_ns)
 		e->max_ns = d;
+	if (e->calls == 1 || d < e->min_ns)
+		e->min_ns = d;
 	e->hist[bucket_of(d)]++;
 }
 
@@ -213,6 +221,9 @@ static int cmp(const struct sum_st *st, const struct sum_ent *a, const struct su
 	case RN_SORT_MAX:
 		r = (a->max_ns < b->max_ns) - (a->max_ns > b->max_ns);
 		break;
+	case RN_SORT_MIN:
+		r = (a->min_ns < b->min_ns) - (a->min_ns > b->min_ns);
+		break;
 	case RN_SORT_AVG: {
 		double x = a->calls ? (double)a->total_ns / (double)a->calls : 0;
 		double y = b->calls ? (double)b->total_ns / (double)b->calls : 0;
@@ -228,26 +239,190 @@ static int cmp(const struct sum_st *st, const struct sum_ent *a, const struct su
 	return r;
 }
 
-static void print_row(FILE *out, const struct sum_ent *e, uint64_t grand, int is_total)
+/* The columns: strace's names (and the spellings its -U takes), the
+ * header, the width. The default table is strace's plus percentiles. */
+static const struct {
+	const char *names[4];
+	const char *head;
+	int width;
+} rn_cols[RN_NCOLS] = {
+	[RN_COL_PERCENT] = { { "time-percent", "percent", "time-pct", "%time" }, "% time", 6 },
+	[RN_COL_TOTAL] = { { "total-time", "time-total", "seconds", "time" }, "seconds", 11 },
+	[RN_COL_AVG] = { { "avg-time", "time-avg", "usecs/call", NULL }, "usecs/call", 11 },
+	[RN_COL_CALLS] = { { "calls", "count", NULL, NULL }, "calls", 9 },
+	[RN_COL_ERRORS] = { { "errors", "error", NULL, NULL }, "errors", 9 },
+	[RN_COL_P50] = { { "p50-time", "p50", NULL, NULL }, "p50us", 8 },
+	[RN_COL_P99] = { { "p99-time", "p99", NULL, NULL }, "p99us", 8 },
+	[RN_COL_MAX] = { { "max-time", "time-max", "longest", NULL }, "maxus", 8 },
+	[RN_COL_MIN] = { { "min-time", "time-min", "shortest", NULL }, "min(us)", 8 },
+	[RN_COL_NAME] = { { "name", "syscall", "syscall-name", NULL }, "syscall", 16 },
+};
+
+static const unsigned char rn_default_cols[] = { RN_COL_PERCENT, RN_COL_TOTAL, RN_COL_AVG,
+						 RN_COL_CALLS, RN_COL_ERRORS, RN_COL_P50,
+						 RN_COL_P99, RN_COL_MAX, RN_COL_NAME };
+
+int rn_summary_columns(struct rn_summary_opts *o, const char *spec)
 {
-	char errs[24] = "";
+	unsigned n = 0;
+	for (const char *p = spec; *p;) {
+		size_t l = strcspn(p, ",");
+		char w[24];
+		if (!l || l >= sizeof w || n == RN_COLS_MAX)
+			return -EINVAL;
+		/* strace takes time_percent as well as time-percent */
+		for (size_t i = 0; i < l; i++)
+			w[i] = p[i] == '_' ? '-' : p[i];
+		w[l] = '\0';
+		unsigned c = RN_NCOLS;
+		for (unsigned k = 0; k < RN_NCOLS && c == RN_NCOLS; k++)
+			for (unsigned a = 0; a < 4 && rn_cols[k].names[a]; a++)
+				if (!strcmp(w, rn_cols[k].names[a]))
+					c = k;
+		if (c == RN_NCOLS)
+			return -EINVAL;
+		o->cols[n++] = (unsigned char)c;
+		p += l;
+		if (*p == ',' && !*++p)
+			return -EINVAL;
+	}
+	if (!n)
+		return -EINVAL;
+	o->ncols = n;
+	return 0;
+}
+
+/* One cell; the name column is padded unless it is the last. */
+static void print_cell(FILE *out, unsigned c, const struct sum_ent *e, double pct, int last)
+{
+	int w = rn_cols[c].width;
+	switch (c) {
+	case RN_COL_PERCENT:
+		fprintf(out, "%*.2f", w, pct);
+		break;
+	case RN_COL_TOTAL:
+		fprintf(out, "%*.6f", w, (double)e->total_ns / 1e9);
+		break;
+	case RN_COL_AVG:
+		fprintf(out, "%*llu", w,
+			(unsigned long long)(e->calls ? e->total_ns / e->calls / 1000 : 0));
+		break;
+	case RN_COL_CALLS:
+		fprintf(out, "%*llu", w, (unsigned long long)e->calls);
+		break;
+	case RN_COL_ERRORS:
+		if (e->errors)
+			fprintf(out, "%*llu", w, (unsigned long long)e->errors);
+		else if (!last)
+			fprintf(out, "%*s", w, "");
+		break;
+	case RN_COL_P50:
+		fprintf(out, "%*.1f", w, (double)percentile(e, 50) / 1e3);
+		break;
+	case RN_COL_P99:
+		fprintf(out, "%*.1f", w, (double)percentile(e, 99) / 1e3);
+		break;
+	case RN_COL_MAX:
+		fprintf(out, "%*.1f", w, (double)e->max_ns / 1e3);
+		break;
+	case RN_COL_MIN:
+		fprintf(out, "%*.1f", w, (double)e->min_ns / 1e3);
+		break;
+	default:
+		fprintf(out, "%-*s", last ? 0 : w, e->name);
+		break;
+	}
+}
+
+static void print_row(const struct sum_st *st, const struct sum_ent *e, uint64_t grand,
+		      int is_total)
+{
 	double pct = grand ? 100.0 * (double)e->total_ns / (double)grand : 0.0;
 
 	/* strace's total row reads 100.00 even when nothing took time */
 	if (is_total)
 		pct = 100.0;
-	if (e->errors)
-		snprintf(errs, sizeof errs, "%llu", (unsigned long long)e->errors);
-	fprintf(out, "%6.2f %11.6f %11llu %9llu %9s %8.1f %8.1f %8.1f %s\n", pct,
-		(double)e->total_ns / 1e9,
-		(unsigned long long)(e->calls ? e->total_ns / e->calls / 1000 : 0),
-		(unsigned long long)e->calls, errs,
-		(double)percentile(e, 50) / 1e3, (double)percentile(e, 99) / 1e3,
-		(double)e->max_ns / 1e3, e->name);
+	for (unsigned i = 0; i < st->ncols; i++) {
+		if (i)
+			fputc(' ', st->out);
+		print_cell(st->out, st->cols[i], e, pct, i + 1 == st->ncols);
+	}
+	fputc('\n', st->out);
 }
 
-static const char dashes[] =
-	"------ ----------- ----------- --------- --------- -------- -------- -------- ----------------\n";
+static void print_head(const struct sum_st *st)
+{
+	for (unsigned i = 0; i < st->ncols; i++) {
+		unsigned c = st->cols[i];
+		const char *h = c == RN_COL_NAME && st->by_site ? "site" : rn_cols[c].head;
+		int last = i + 1 == st->ncols;
+		if (c == RN_COL_NAME)
+			fprintf(st->out, "%s%s%*s", i ? " " : "", h,
+				last ? 0 : rn_cols[c].width - (int)strlen(h), "");
+		else
+			fprintf(st->out, "%s%*.*s", i ? " " : "", rn_cols[c].width, rn_cols[c].width, h);
+	}
+	fputc('\n', st->out);
+}
+
+static void print_dashes(const struct sum_st *st)
+{
+	for (unsigned i = 0; i < st->ncols; i++)
+		fprintf(st->out, "%s%.*s", i ? " " : "", rn_cols[st->cols[i]].width,
+			"----------------");
+	fputc('\n', st->out);
+}
+
+/* A JSON number of seconds' percent, or of ns. */
+static void json_row(const struct sum_st *st, const struct sum_ent *e, uint64_t grand, int total)
+{
+	char name[4 * sizeof e->name + 8];
+	rn_json_escape(name, sizeof name, (const uint8_t *)e->name, strlen(e->name));
+	if (!total)
+		fprintf(st->out, "{\"%s\":\"%s\",", st->by_site ? "site" : "syscall", name);
+	else
+		fputc('{', st->out);
+	fprintf(st->out,
+		"\"calls\":%llu,\"errors\":%llu,\"total_ns\":%llu,\"avg_ns\":%llu,\"min_ns\":%llu,"
+		"\"max_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"time_percent\":%.2f}",
+		(unsigned long long)e->calls, (unsigned long long)e->errors,
+		(unsigned long long)e->total_ns,
+		(unsigned long long)(e->calls ? e->total_ns / e->calls : 0),
+		(unsigned long long)e->min_ns, (unsigned long long)e->max_ns,
+		(unsigned long long)percentile(e, 50), (unsigned long long)percentile(e, 99),
+		total ? 100.0 : grand ? 100.0 * (double)e->total_ns / (double)grand : 0.0);
+}
+
+/* --format json: the whole summary as one object on one line, its rows in
+ * -S order (docs: README, the JSON summary). */
+static void json_summary(struct sum_st *st, const unsigned *order, const struct rn_stats *stats)
+{
+	fprintf(st->out, "{\"event\":\"summary\",\"by\":\"%s\",\"%s\":[",
+		st->by_site ? "site" : "syscall", st->by_site ? "sites" : "syscalls");
+	for (unsigned i = 0; i < st->n; i++) {
+		if (i)
+			fputc(',', st->out);
+		json_row(st, &st->ent[order[i]], st->total.total_ns, 0);
+	}
+	fputs("],\"total\":", st->out);
+	json_row(st, &st->total, st->total.total_ns, 1);
+	if (stats)
+		fprintf(st->out, ",\"lost\":%llu,\"lost_full\":%llu,\"lost_nested\":%llu,"
+			"\"lost_noring\":%llu,\"untraced\":%llu",
+			(unsigned long long)rn_stats_lost(stats), (unsigned long long)stats->lost_full,
+			(unsigned long long)stats->lost_nested, (unsigned long long)stats->lost_noring,
+			(unsigned long long)stats->untraced);
+	fputs(",\"not_traced\":[", st->out);
+	for (unsigned i = 0; i < st->nnotes; i++) {
+		char why[4 * sizeof st->notes[0].why + 8];
+		rn_json_escape(why, sizeof why, (const uint8_t *)st->notes[i].why,
+			       strlen(st->notes[i].why));
+		fprintf(st->out, "%s{\"pid\":%d,\"tid\":%d,\"why\":\"%s\"}", i ? "," : "",
+			st->notes[i].pid, st->notes[i].tid, why);
+	}
+	/* complete false: calls made inside libc are not counted */
+	fprintf(st->out, "],\"complete\":%s}\n", st->complete ? "true" : "false");
+}
 
 static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
@@ -263,15 +438,17 @@ static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 		}
 		order[j] = i;
 	}
-	fprintf(st->out, "%6.6s %11.11s %11.11s %9.9s %9.9s %8.8s %8.8s %8.8s %s\n",
-		"% time", "seconds", "usecs/call", "calls", "errors", "p50us", "p99us",
-		"maxus", st->by_site ? "site" : "syscall");
-	fputs(dashes, st->out);
+	if (st->json) {
+		json_summary(st, order, stats);
+		return fflush(st->out) || ferror(st->out) ? -EIO : 0;
+	}
+	print_head(st);
+	print_dashes(st);
 	for (unsigned i = 0; i < st->n; i++)
-		print_row(st->out, &st->ent[order[i]], st->total.total_ns, 0);
-	fputs(dashes, st->out);
+		print_row(st, &st->ent[order[i]], st->total.total_ns, 0);
+	print_dashes(st);
 	snprintf(st->total.name, sizeof st->total.name, "total");
-	print_row(st->out, &st->total, st->total.total_ns, 1);
+	print_row(st, &st->total, st->total.total_ns, 1);
 	for (unsigned i = 0; i < st->nnotes; i++) {
 		if (st->notes[i].tid)
 			fprintf(st->out, "renacer: pid %d thread %d not traced: %s\n", st->notes[i].pid,
@@ -346,6 +523,9 @@ int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_op
 	st->notes_elsewhere = o ? o->notes_elsewhere : 0;
 	st->complete = o ? o->complete : 0;
 	st->by_site = o ? o->by_site : 0;
+	st->json = o ? o->json : 0;
+	st->ncols = o && o->ncols ? o->ncols : sizeof rn_default_cols;
+	memcpy(st->cols, o && o->ncols ? o->cols : rn_default_cols, st->ncols);
 	memset(s, 0, sizeof *s);
 	s->name = "summary";
 	s->st = st;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #define RN_TAIL_HWM 10000	/* messages queued per subscriber, then dropped */
@@ -45,6 +46,7 @@ struct tail_st {
 	uint64_t sent, dropped;
 	unsigned since_check;	/* events since the subscriptions were read */
 	struct tail_fmt fmt[RN_TAIL_NFMT];
+	char path[108];		/* the socket file once bound, removed at the end */
 };
 
 static void tail_send(struct tail_fmt *f)
@@ -186,6 +188,8 @@ static void tail_destroy(struct rn_sink *s)
 		zmq_close(st->sock);
 	if (st->ctx)
 		zmq_ctx_term(st->ctx);
+	if (st->path[0])	/* ZeroMQ leaves it behind */
+		unlink(st->path);
 	free(st);
 	s->st = NULL;
 }
@@ -231,6 +235,8 @@ int rn_sink_tail_new(struct rn_sink *s, const char *dir, const struct rn_text_op
 		rc = errno ? -errno : -EIO;
 		goto fail;
 	}
+	if (strlen(ep + 6) < sizeof st->path)	/* else the bind failed */
+		memcpy(st->path, ep + 6, strlen(ep + 6) + 1);
 	return 0;
 fail:
 	tail_destroy(s);

@@ -29,6 +29,7 @@ struct text_st {
 	int summary_follows;	/* -C: the summary prints the loss line */
 	int relative;		/* -r */
 	int quiet_exits;	/* -qq */
+	int one_task;		/* -ff: no prefix whatever ids come */
 	uint64_t prev_ns;	/* -r: the time of the line before, 0: none */
 	int32_t first_id;	/* first thread or process seen */
 	int have_first;
@@ -41,7 +42,7 @@ static void note_id(struct text_st *st, int32_t id)
 	if (!st->have_first) {
 		st->first_id = id;
 		st->have_first = 1;
-	} else if (id != st->first_id) {
+	} else if (id != st->first_id && !st->one_task) {
 		st->multi = 1;
 	}
 }
@@ -222,6 +223,7 @@ int rn_sink_text_new(struct rn_sink *s, FILE *out, const struct rn_text_opts *o)
 	st->summary_follows = o ? o->summary_follows : 0;
 	st->relative = o ? o->relative : 0;
 	st->quiet_exits = o ? o->quiet_exits : 0;
+	st->one_task = o ? o->one_task : 0;
 	memset(s, 0, sizeof *s);
 	s->name = "text";
 	s->st = st;

@@ -215,8 +215,8 @@ Test(spool, run_ending_while_down_leaves_a_spool_that_replay_delivers)
 	run_prog(&r, NULL, renv, rargv, 30);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	char want[128];
-	snprintf(want, sizeof want, "%zu of %zu batches (%" PRIu64 " spans) delivered", files, files,
-		 spans);
+	snprintf(want, sizeof want, "%zu of %zu batch%s (%" PRIu64 " span%s) delivered", files, files,
+		 files == 1 ? "" : "es", spans, spans == 1 ? "" : "s");
 	cr_assert(strstr(r.err, want), "expected '%s' in: %s", want, r.err);
 	cr_assert_eq(rx->nspans, spans);
 	cr_assert_eq(duplicates(rx), 0);

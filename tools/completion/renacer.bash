@@ -29,8 +29,13 @@ _renacer_run()
 	--on-full)
 		COMPREPLY=($(compgen -W "block drop" -- "$cur"))
 		return ;;
-	-S)
-		COMPREPLY=($(compgen -W "time calls errors name avg-time max-time nothing" -- "$cur"))
+	-S|--summary-sort-by)
+		COMPREPLY=($(compgen -W "time calls errors name avg-time min-time max-time nothing" -- "$cur"))
+		return ;;
+	-U|--summary-columns)
+		# a comma-separated list: complete the name after the last comma
+		local cols="time-percent total-time avg-time calls errors name min-time max-time p50-time p99-time"
+		COMPREPLY=($(compgen -P "${cur%"${cur##*,}"}" -W "$cols" -- "${cur##*,}"))
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
