@@ -406,6 +406,9 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
 		if (!strcmp(a->name, name))
 			return;
+	for (struct rn_ar *a = s->linger; a; a = a->next)
+		if (!strcmp(a->name, name))
+			return;	/* ended, kept until durable */
 	int fd = openat(s->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return;	/* vanished, or a symlink (ELOOP): not ours */
@@ -504,6 +507,9 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		/* a dead exporter announced this end already: nothing to say */
 		if (rn_commit_ended(s->commit, h->id))
 			return 1;
+		/* announced to the files, not durable in every sink: its
+		 * end goes to the durable sinks again (rn_dispatch_proc) */
+		a->end_files = rn_commit_files_ended(s->commit, h->id);
 		rn_resume_heads(s, a);
 	}
 	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {

@@ -222,7 +222,9 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 			last = x;
 	}
 	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : now;
-	if (un && !(un & RN_EXEC_NOTED))	/* no note file could say it */
+	/* no note file could say it; after a restart, the files say it
+	 * already when they hold the end */
+	if (un && !(un & RN_EXEC_NOTED) && !a->end_files)
 		rn_session_untraced(s, a->proc.pid, 0, un & 0xff, 0);
 	if (!a->execd)
 		return;

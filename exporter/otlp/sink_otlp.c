@@ -688,6 +688,15 @@ static uint64_t otlp_durable(struct rn_sink *s, int hurry)
 	return n;
 }
 
+/* As otlp_durable, counting process spans the model still holds for
+ * their parent (not queued yet): an end is durable once its span is. */
+static uint64_t otlp_durable_ends(struct rn_sink *s)
+{
+	struct otlp_st *st = s->st;
+	uint64_t n = otlp_durable(s, 0), h = rn_otlp_model_held_min(&st->model);
+	return h != UINT64_MAX && h - 1 < n ? h - 1 : n;
+}
+
 static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
@@ -699,6 +708,11 @@ static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
 static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
+	/* an end counts as an event given (sink.h, durable): the process
+	 * span queued now carries the count, so the session keeps the
+	 * process's arena until the span is acknowledged or spooled */
+	st->given++;
+	st->model.upto_now = st->given;	/* a span held for its parent */
 	if (st->met_on)
 		rn_metrics_proc_end(&st->met, p);
 	if (!st->x->spans)
@@ -783,6 +797,7 @@ static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct otlp_st *st = s->st;
 	(void)stats;
+	st->model.upto_now = st->given;
 	if (st->x->spans)
 		rn_otlp_model_flush(&st->model, real_ns());
 	pthread_mutex_lock(&st->mu);
@@ -1006,6 +1021,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 	s->proc_end = otlp_proc_end;
 	s->ready = otlp_ready;
 	s->durable = otlp_durable;
+	s->durable_ends = otlp_durable_ends;
 	s->finish = otlp_finish;
 	s->status = otlp_status;
 	return 0;
