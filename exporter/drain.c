@@ -318,6 +318,13 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
+		} else if (rec.flags & RN_REC_DURABLE_NOTE) {
+			/* a child this process started runs untraced (a note
+			 * no file could carry); after a restart, the files
+			 * that hold it already do not get it again */
+			if (t->seq >= t->replay_end)
+				bad = rn_session_untraced(s, (int32_t)(uint32_t)rec.arg[0], 0,
+							  (uint32_t)rec.arg[1], 0) != 0;
 		} else if (rec.flags & RN_REC_META) {
 			/* -k: an object the image loaded (exporter/stack/) */
 			bad = rn_modules_note(a->main ? a->main->proc.arena_id : a->proc.arena_id, &rec,
