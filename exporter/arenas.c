@@ -363,6 +363,9 @@ int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t
 	case RN_NOTE_NOLIB:
 		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
 		break;
+	case RN_NOTE_SANDBOX:
+		snprintf(text, sizeof text, "sandboxed (seccomp): renacer makes no system call there");
+		break;
 	default:
 		return -EINVAL;
 	}

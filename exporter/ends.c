@@ -166,7 +166,7 @@ int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a)
 static uint32_t rn_exec_untraced(const struct rn_ar *a)
 {
 	uint32_t v = rn_load_acquire(&a->hdr->exec_untraced), why = v & 0xff;
-	if ((v & ~(0xffu | RN_EXEC_NOTED)) || why < RN_NOTE_STATIC || why > RN_NOTE_NOLIB)
+	if ((v & ~(0xffu | RN_EXEC_NOTED)) || why < RN_NOTE_STATIC || why > RN_NOTE_SANDBOX)
 		return 0;
 	return v;
 }

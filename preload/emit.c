@@ -254,7 +254,9 @@ void rn_longjmp_check(const void *env)
 void rn_emit_note(int32_t pid, uint32_t why)
 {
 	struct rn_tls *t = &rn_t;
-	if (t->busy || rn_g.sandboxed || pid <= 0)
+	/* sandboxed: only into a ring we hold (a claim makes system calls;
+	 * a full ring drops rather than waits: rn_wait_room) */
+	if (t->busy || pid <= 0 || (rn_g.sandboxed && !t->prod.ring))
 		return;
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;

@@ -253,15 +253,17 @@ long rn_exec_preload(const struct rn_exec_verdict *v, const char *in, const char
 
 void rn_exec_note(struct rn_exec_verdict *v, int32_t pid, char *buf)
 {
-	if (!v || !v->why || !rn_g.session_dir[0] || rn_g.sandboxed)
+	if (!v || !v->why || !rn_g.session_dir[0])
 		return;
 	int own = !pid;
-	if (own)
+	/* sandboxed: no system call of ours, so no note file either */
+	int sandboxed = rn_g.sandboxed;
+	if (own && !sandboxed)
 		pid = (int32_t)rn_sys0(SYS_getpid);
 	/* Where the library cannot be reached, neither can the session (a
 	 * chroot), or a file made there would not be ours (a user that still
 	 * holds the capabilities it loses at exec): the arena says it. */
-	long rc = v->why == RN_NOTE_NOLIB ? -EACCES
+	long rc = v->why == RN_NOTE_NOLIB || sandboxed ? -EACCES
 		  : rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0);
 	if (rc == 0)
 		rc = rn_sys4(SYS_mknodat, AT_FDCWD, buf, S_IFREG | 0600, 0);
