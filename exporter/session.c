@@ -93,7 +93,9 @@ static int rn_ar_durable(struct rn_session *s, struct rn_ar *a, uint64_t w, uint
 		/* only its end waits (a process span held for its parent,
 		 * which may be long): the rings' memory goes back now, the
 		 * header stays for a restart (reads of the range see zeros) */
-		uintptr_t base = (uintptr_t)a->hdr, from = base + a->hdr->data_off;
+		uint64_t ro, dof;	/* from our validated copies, not the header */
+		rn_arena_size(a->nrings, a->cap, &ro, &dof);
+		uintptr_t base = (uintptr_t)a->hdr, from = base + (uintptr_t)dof;
 		from = (from + 4095) & ~(uintptr_t)4095;
 		if (from < base + a->size)
 			madvise((void *)from, base + a->size - from, MADV_REMOVE);
