@@ -222,6 +222,8 @@ enum rn_note_why {
 	RN_NOTE_NOLIB = 6,	/* the library cannot be reached (chroot, or a
 				 * user who may not read it): our LD_PRELOAD
 				 * entry was dropped */
+	RN_NOTE_SANDBOX = 7,	/* made by a sandboxed process (seccomp): no
+				 * system call of ours there, so no arena */
 };
 
 /* rn_arena_note: leave that file in dir. Returns 0 or -errno. */

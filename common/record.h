@@ -27,6 +27,11 @@
 				 * result is the -e inject= rule's */
 #define RN_REC_META 0x20	/* not a call: a fact the exporter needs, told
 				 * by its one item (RN_ITEM_MODULE); fn is 0 */
+#define RN_REC_DURABLE_NOTE 0x80	/* not a call: a process this one started
+					 * runs untraced (arg[0] its pid, arg[1]
+					 * the enum rn_note_why); for a child that
+					 * can make no note file (a chroot, a user
+					 * who may not write the session); fn is 0 */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */

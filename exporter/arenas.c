@@ -363,6 +363,9 @@ int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t
 	case RN_NOTE_NOLIB:
 		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
 		break;
+	case RN_NOTE_SANDBOX:
+		snprintf(text, sizeof text, "sandboxed (seccomp): renacer makes no system call there");
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -406,6 +409,9 @@ static void rn_ar_consider(struct rn_session *s, const char *name)
 	for (struct rn_ar *a = s->arenas; a; a = a->next)
 		if (!strcmp(a->name, name))
 			return;
+	for (struct rn_ar *a = s->linger; a; a = a->next)
+		if (!strcmp(a->name, name))
+			return;	/* ended, kept until durable */
 	int fd = openat(s->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return;	/* vanished, or a symlink (ELOOP): not ours */
@@ -504,6 +510,9 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 		/* a dead exporter announced this end already: nothing to say */
 		if (rn_commit_ended(s->commit, h->id))
 			return 1;
+		/* announced to the files, not durable in every sink: its
+		 * end goes to the durable sinks again (rn_dispatch_proc) */
+		a->end_files = rn_commit_files_ended(s->commit, h->id);
 		rn_resume_heads(s, a);
 	}
 	if (rn_load_acquire(&h->state) != RN_ARENA_LIVE) {

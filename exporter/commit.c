@@ -15,6 +15,8 @@
 
 #define RN_COMMIT_MAGIC 0x3254494d4f434e52ull	/* "RNCOMIT2": entries with dur */
 #define RN_COMMIT_ENDED UINT32_MAX	/* entry: the arena's end was announced */
+#define RN_COMMIT_FILES_ENDED (UINT32_MAX - 1)	/* ... to the files only: not
+						 * durable in every sink yet */
 #define RN_COMMIT_NOLEN UINT64_MAX	/* the output is not a regular file */
 #define RN_COMMIT_MAX_ENTRIES (1u << 22)	/* a record a reader will believe */
 
@@ -170,6 +172,14 @@ int rn_commit_ended(const struct rn_commit *c, uint64_t arena_id)
 	return 0;
 }
 
+int rn_commit_files_ended(const struct rn_commit *c, uint64_t arena_id)
+{
+	for (size_t i = 0; c && i < c->nres; i++)
+		if (c->res[i].arena_id == arena_id && c->res[i].ring == RN_COMMIT_FILES_ENDED)
+			return 1;
+	return 0;
+}
+
 int rn_commit_add(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t head,
 		  uint64_t dur)
 {
@@ -179,6 +189,11 @@ int rn_commit_add(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_
 int rn_commit_add_ended(struct rn_commit *c, uint64_t arena_id)
 {
 	return rn_commit_push(c, arena_id, RN_COMMIT_ENDED, 0, 0);
+}
+
+int rn_commit_add_files_ended(struct rn_commit *c, uint64_t arena_id)
+{
+	return rn_commit_push(c, arena_id, RN_COMMIT_FILES_ENDED, 0, 0);
 }
 
 int rn_commit_write(struct rn_commit *c)

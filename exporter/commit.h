@@ -7,7 +7,7 @@
  * holds its records (the file head) and how far every sink has made them
  * durable (the durable head: the ring head about to be published; an OTLP
  * sink's spans are durable once acknowledged or spooled), and the arenas
- * whose end it announced. Records go alternately to two files in
+ * whose end it announced (to every sink durably, or to the files only). Records go alternately to two files in
  * the session directory (commit.0, commit.1), each with a sequence number
  * and a checksum, so a record torn by a kill is never believed: the other
  * file holds the one before. See docs/ARCHITECTURE.md, "Exactly once
@@ -38,12 +38,19 @@ int rn_commit_resume(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint
  * arena 'arena_id' (its file may be left: remove it, announce nothing). */
 int rn_commit_ended(const struct rn_commit *c, uint64_t arena_id);
 
+/* rn_commit_files_ended: 1 when the dead exporter announced the end of
+ * arena 'arena_id' to the files but the durable sinks had not made it
+ * (or the arena's records) durable: resume it, and announce its end again
+ * to the durable sinks only. */
+int rn_commit_files_ended(const struct rn_commit *c, uint64_t arena_id);
+
 /* rn_commit_add / rn_commit_add_ended: the next record's contents: a
  * ring's file head and the durable head about to be published, an arena
  * whose end was announced. Return 0 or -ENOMEM. */
 int rn_commit_add(struct rn_commit *c, uint64_t arena_id, uint32_t ring, uint64_t head,
 		  uint64_t dur);
 int rn_commit_add_ended(struct rn_commit *c, uint64_t arena_id);
+int rn_commit_add_files_ended(struct rn_commit *c, uint64_t arena_id);
 
 /* rn_commit_write: out's length (out was flushed by the caller) and what
  * was added since the last write, as one record. Must come before the

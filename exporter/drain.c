@@ -39,9 +39,15 @@ void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end)
 	for (unsigned i = 0; i < s->nsinks; i++) {
 		struct rn_sink *k = &s->sinks[i];
 		int (*fn)(struct rn_sink *, const struct rn_proc *) = end ? k->proc_end : k->proc_start;
-		if (fn)
+		/* after a restart, an end the files hold already: the durable
+		 * sinks' only (as a replayed event) */
+		if (fn && !(end && a->end_files && !k->durable))
 			fn(k, &a->proc);
 	}
+	/* an end given counts in the durable sinks' counts (sink.h): the
+	 * arena stays until they made it durable */
+	if (end)
+		a->end_given = ++s->given;
 }
 
 static int rn_key_cmp(const void *x, const void *y)
@@ -79,7 +85,7 @@ void rn_flush_events(struct rn_session *s)
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
 	}
-	size_t replays = 0, given = 0;
+	size_t replays = 0;
 	for (size_t e = 0; e < nkeys; e++) {
 		if (s->keys[e].i & RN_KEY_ENTRY) {	/* the entry half of a split call */
 			const struct rn_event *w = &s->evs[s->keys[e].i & ~RN_KEY_ENTRY];
@@ -102,7 +108,7 @@ void rn_flush_events(struct rn_session *s)
 			/* -z, -Z, -e status=: no sink sees it; its ring is
 			 * durable once what came before it is */
 			if (s->has_durable && p->t)
-				rn_mark(p->t, s->given + given, p->head);
+				rn_mark(p->t, s->given, p->head);
 			continue;
 		}
 		if (order)	/* -tt never goes backwards (reorder.c) */
@@ -114,16 +120,16 @@ void rn_flush_events(struct rn_session *s)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (!p->replay || s->sinks[i].durable)
 				s->sinks[i].event(&s->sinks[i], ev);
-		given++;
+		s->given++;	/* what the sinks were given: their durable
+				 * counts (ends given meanwhile count too) */
 		/* its ring is durable up to its end once this event is */
 		if (s->has_durable && p->t)
-			rn_mark(p->t, s->given + given, p->head);
+			rn_mark(p->t, s->given, p->head);
 	}
 	if (s->nev)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
-	s->given += given;	/* what the sinks were given: their durable counts */
 	s->stats.events += s->nev - replays;
 	s->nev = 0;
 	s->scratch_used = 0;
@@ -273,6 +279,13 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
+		} else if (rec.flags & RN_REC_DURABLE_NOTE) {
+			/* a child this process started runs untraced (a note
+			 * no file could carry); after a restart, the files
+			 * that hold it already do not get it again */
+			if (t->seq >= t->replay_end)
+				bad = rn_session_untraced(s, (int32_t)(uint32_t)rec.arg[0], 0,
+							  (uint32_t)rec.arg[1], 0) != 0;
 		} else if (rec.flags & RN_REC_META) {
 			/* -k: an object the image loaded (exporter/stack/) */
 			bad = rn_modules_note(a->main ? a->main->proc.arena_id : a->proc.arena_id, &rec,

@@ -167,7 +167,7 @@ int rn_ar_awaits_root_status(const struct rn_session *s, const struct rn_ar *a)
 static uint32_t rn_exec_untraced(const struct rn_ar *a)
 {
 	uint32_t v = rn_load_acquire(&a->hdr->exec_untraced), why = v & 0xff;
-	if ((v & ~(0xffu | RN_EXEC_NOTED)) || why < RN_NOTE_STATIC || why > RN_NOTE_NOLIB)
+	if ((v & ~(0xffu | RN_EXEC_NOTED)) || why < RN_NOTE_STATIC || why > RN_NOTE_SANDBOX)
 		return 0;
 	return v;
 }
@@ -223,7 +223,9 @@ void rn_ar_finish(struct rn_session *s, struct rn_ar *a)
 			last = x;
 	}
 	a->proc.t_end_ns = last > a->proc.t_start_ns ? last : now;
-	if (un && !(un & RN_EXEC_NOTED))	/* no note file could say it */
+	/* no note file could say it; after a restart, the files say it
+	 * already when they hold the end */
+	if (un && !(un & RN_EXEC_NOTED) && !a->end_files)
 		rn_session_untraced(s, a->proc.pid, 0, un & 0xff, 0);
 	if (!a->execd)
 		return;

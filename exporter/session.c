@@ -57,15 +57,64 @@ void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head)
 		t->mark[t->nmarks++] = m;
 }
 
+/* One arena's rings (see rn_pass_durable); returns 1 when it asks the
+ * durable sinks to hurry. An arena whose end was announced is durable,
+ * and goes, once its rings and its end are. */
+static int rn_ar_durable(struct rn_session *s, struct rn_ar *a, uint64_t w, uint64_t w_end)
+{
+	int free = 0, waiting = 0, hurry = 0, all = 1;
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_thr *t = &a->thr[i];
+		free += rn_load_relaxed(&t->cons.ring->state) == RN_RING_FREE;
+		waiting |= t->free_at_end && t->dur_head != t->cons.head;
+		if (!s->has_durable) {
+			t->dur_head = t->cons.head;
+			continue;
+		}
+		/* records read without an event (held, malformed) */
+		rn_mark(t, s->given, t->cons.head);
+		unsigned k = 0;
+		while (k < t->nmarks && t->mark[k].given <= w)
+			t->dur_head = t->mark[k++].head;
+		if (k) {
+			memmove(t->mark, t->mark + k, (t->nmarks - k) * sizeof *t->mark);
+			t->nmarks -= k;
+		}
+		if ((t->cons.head - t->dur_head) * 4 > a->cap)
+			hurry = 1;
+		all &= t->dur_head == t->cons.head;
+	}
+	/* a ring whose thread ended goes back only once durable: when
+	 * no other is free, a new thread would need a new arena */
+	if (waiting && !free)
+		hurry = 1;
+	a->end_durable = all && a->end_given <= w_end;
+	if (a->gone && all && !a->end_durable && !a->rings_freed) {
+		/* only its end waits (a process span held for its parent,
+		 * which may be long): the rings' memory goes back now, the
+		 * header stays for a restart (reads of the range see zeros) */
+		uint64_t ro, dof;	/* from our validated copies, not the header */
+		rn_arena_size(a->nrings, a->cap, &ro, &dof);
+		uintptr_t base = (uintptr_t)a->hdr, from = base + (uintptr_t)dof;
+		from = (from + 4095) & ~(uintptr_t)4095;
+		if (from < base + a->size)
+			madvise((void *)from, base + a->size - from, MADV_REMOVE);
+		a->rings_freed = 1;
+	}
+	/* an ended arena holds its file until then */
+	return hurry || (a->gone && !all);
+}
+
 /* The durable heads (docs/ARCHITECTURE.md, "Durable heads"): each event
  * given marked its ring's position after its record with the number of
  * events given by then (rn_flush_events), and the end of this pass marks
  * each ring's file head; a mark becomes the ring's durable head once
- * every sink with a durable callback says that many are durable.
- * Without such a sink (or without a commit record, when no restart reads
- * them) the durable head is the file head. A ring a quarter full of
- * records not durable yet, or an arena whose every ring is taken while
- * one waits to be given back, asks those sinks to hurry. */
+ * every sink with a durable callback says that many are durable (a
+ * process end given counts as one). Without such a sink (or without a
+ * commit record, when no restart reads them) the durable head is the
+ * file head. A ring a quarter full of records not durable yet, an arena
+ * whose every ring is taken while one waits to be given back, or an
+ * ended arena kept for its records, asks those sinks to hurry. */
 static void rn_pass_durable(struct rn_session *s)
 {
 	uint64_t w = s->given;
@@ -76,43 +125,75 @@ static void rn_pass_durable(struct rn_session *s)
 				if (n < w)
 					w = n;
 			}
+	/* ends: not past an end whose output a sink holds back */
+	uint64_t w_end = w;
+	if (s->has_durable)
+		for (unsigned i = 0; i < s->nsinks; i++)
+			if (s->sinks[i].durable && s->sinks[i].durable_ends) {
+				uint64_t n = s->sinks[i].durable_ends(&s->sinks[i]);
+				if (n < w_end)
+					w_end = n;
+			}
 	s->hurry = 0;
-	for (struct rn_ar *a = s->arenas; a; a = a->next) {
-		if (a->state != RN_AR_LIVE)
-			continue;
-		int free = 0, waiting = 0;
-		for (uint32_t i = 0; i < a->nrings; i++) {
-			struct rn_thr *t = &a->thr[i];
-			free += rn_load_relaxed(&t->cons.ring->state) == RN_RING_FREE;
-			waiting |= t->free_at_end && t->dur_head != t->cons.head;
-			if (!s->has_durable) {
-				t->dur_head = t->cons.head;
-				continue;
-			}
-			/* records read without an event (held, malformed) */
-			rn_mark(t, s->given, t->cons.head);
-			unsigned k = 0;
-			while (k < t->nmarks && t->mark[k].given <= w)
-				t->dur_head = t->mark[k++].head;
-			if (k) {
-				memmove(t->mark, t->mark + k, (t->nmarks - k) * sizeof *t->mark);
-				t->nmarks -= k;
-			}
-			if ((t->cons.head - t->dur_head) * 4 > a->cap)
-				s->hurry = 1;
-		}
-		/* a ring whose thread ended goes back only once durable: when
-		 * no other is free, a new thread would need a new arena */
-		if (waiting && !free)
-			s->hurry = 1;
+	s->durable_w = w;
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->state == RN_AR_LIVE)
+			s->hurry |= rn_ar_durable(s, a, w, w_end);
+	for (struct rn_ar *a = s->linger; a; a = a->next)
+		s->hurry |= rn_ar_durable(s, a, w, w_end);
+}
+
+/* 1 when an ended arena stays until the durable sinks made it durable. */
+static int rn_ar_lingers(const struct rn_session *s, const struct rn_ar *a)
+{
+	return a->gone && a->state == RN_AR_LIVE && s->has_durable && !a->end_durable;
+}
+
+/* The commit entries of arena a's rings: those whose heads differ, whose
+ * durable head is not the published one yet, or given back this pass. */
+static int rn_commit_rings(struct rn_session *s, struct rn_ar *a)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < a->nrings && !rc; i++) {
+		struct rn_thr *t = &a->thr[i];
+		/* a ring given back this pass: its heads as they stand */
+		if (t->cons.head != t->dur_head ||
+		    t->dur_head != rn_load_relaxed(&t->cons.ring->head) || t->free_at_end)
+			rc = rn_commit_add(s->commit, a->hdr->id, i, t->cons.head, t->dur_head);
 	}
+	return rc;
+}
+
+/* An ended arena's entries: its end was announced; to every sink
+ * durably (a restart removes it), or to the files only while the durable
+ * sinks still lack its records or its end (a restart gives those to them
+ * again: its rings' heads too). */
+static int rn_commit_end(struct rn_session *s, struct rn_ar *a)
+{
+	if (!a->hdr)
+		return 0;
+	if (!rn_ar_lingers(s, a))
+		return rn_commit_add_ended(s->commit, a->hdr->id);
+	int rc = rn_commit_rings(s, a);
+	return rc ? rc : rn_commit_add_files_ended(s->commit, a->hdr->id);
+}
+
+static int rn_rings_changed(const struct rn_ar *a)
+{
+	int changed = 0;
+	for (uint32_t i = 0; a->state == RN_AR_LIVE && i < a->nrings; i++) {
+		const struct rn_thr *t = &a->thr[i];
+		changed |= t->cons.head != t->c_head || t->dur_head != t->c_dur ||
+			   (t->free_at_end && t->dur_head == t->cons.head);
+	}
+	return changed;
 }
 
 /* Makes what the sinks were given durable, then writes the commit record
  * of this pass: for every ring whose heads differ, its file head and the
  * durable head about to be published; the arenas whose end was just
- * announced. A failure costs exactly-once (a restart may repeat the
- * pass), never a record: said once. */
+ * announced, and those kept until durable. A failure costs exactly-once
+ * (a restart may repeat the pass), never a record: said once. */
 static void rn_commit_pass(struct rn_session *s)
 {
 	if (!s->commit) {
@@ -124,41 +205,31 @@ static void rn_commit_pass(struct rn_session *s)
 			s->sinks[i].flush(&s->sinks[i]);
 	rn_pass_durable(s);
 	int rc = 0, changed = 0;
-	for (struct rn_ar *a = s->arenas; a && !changed; a = a->next) {
-		changed |= a->gone;
-		for (uint32_t i = 0; a->state == RN_AR_LIVE && i < a->nrings; i++) {
-			struct rn_thr *t = &a->thr[i];
-			changed |= t->cons.head != t->c_head || t->dur_head != t->c_dur ||
-				   (t->free_at_end && t->dur_head == t->cons.head);
-		}
-	}
+	for (struct rn_ar *a = s->arenas; a && !changed; a = a->next)
+		changed |= a->gone || rn_rings_changed(a);
+	for (struct rn_ar *a = s->linger; a && !changed; a = a->next)
+		changed |= a->end_durable || rn_rings_changed(a);
 	/* an idle pass wrote nothing: the last record still holds */
 	if (!changed && s->stats.events == s->commit_events)
 		return;
 	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next) {
-		if (a->gone) {
-			if (a->hdr)
-				rc = rn_commit_add_ended(s->commit, a->hdr->id);
-			continue;
-		}
-		if (a->state != RN_AR_LIVE)
-			continue;
-		for (uint32_t i = 0; i < a->nrings && !rc; i++) {
-			struct rn_thr *t = &a->thr[i];
-			/* a ring given back this pass: its heads as they stand */
-			if (t->cons.head != t->dur_head ||
-			    t->dur_head != rn_load_relaxed(&t->cons.ring->head) || t->free_at_end)
-				rc = rn_commit_add(s->commit, a->hdr->id, i, t->cons.head, t->dur_head);
-		}
+		if (a->gone)
+			rc = rn_commit_end(s, a);
+		else if (a->state == RN_AR_LIVE)
+			rc = rn_commit_rings(s, a);
 	}
+	for (struct rn_ar *a = s->linger; a && !rc; a = a->next)
+		rc = rn_commit_end(s, a);
 	s->commit_events = s->stats.events;
 	if (!rc)
 		rc = rn_commit_write(s->commit);
-	for (struct rn_ar *a = s->arenas; a && !rc; a = a->next)
-		for (uint32_t i = 0; a->state == RN_AR_LIVE && !a->gone && i < a->nrings; i++) {
-			a->thr[i].c_head = a->thr[i].cons.head;
-			a->thr[i].c_dur = a->thr[i].dur_head;
-		}
+	for (int l = 0; l < 2 && !rc; l++)
+		for (struct rn_ar *a = l ? s->linger : s->arenas; a; a = a->next)
+			for (uint32_t i = 0; a->state == RN_AR_LIVE && (!a->gone || rn_ar_lingers(s, a)) &&
+					     i < a->nrings; i++) {
+				a->thr[i].c_head = a->thr[i].cons.head;
+				a->thr[i].c_dur = a->thr[i].dur_head;
+			}
 	if (rc && !s->commit_failed) {
 		s->commit_failed = 1;
 		fprintf(stderr, "renacer: cannot record what the output holds (%s): an exporter "
@@ -269,22 +340,49 @@ static void rn_pass_show(struct rn_session *s)
 	rn_reorder_ends_until(s, UINT64_MAX);
 }
 
-/* Publishes the heads of the arenas that stay; frees those that are gone. */
+/* Publishes the durable heads of arena a's rings; gives back those whose
+ * thread ended once durable. */
+static void rn_ar_publish(struct rn_ar *a)
+{
+	for (uint32_t i = 0; i < a->nrings; i++) {
+		struct rn_thr *t = &a->thr[i];
+		/* only what every sink made durable (the commit record has
+		 * both heads) */
+		if (t->dur_head != rn_load_relaxed(&t->cons.ring->head))
+			rn_store_release(&t->cons.ring->head, t->dur_head);
+		rn_ring_give_back(t);
+	}
+}
+
+/* Publishes the heads of the arenas that stay; frees those that are gone,
+ * or moves them to s->linger while the durable sinks still lack their
+ * records or their end; frees those of s->linger that are durable now. */
 static void rn_pass_publish(struct rn_session *s)
 {
+	for (struct rn_ar **pp = &s->linger; *pp;) {
+		struct rn_ar *a = *pp;
+		if (!a->end_durable) {
+			rn_ar_publish(a);
+			pp = &a->next;
+			continue;
+		}
+		*pp = a->next;
+		rn_ar_free(s, a, 1);
+	}
 	for (struct rn_ar **pp = &s->arenas; *pp;) {
 		struct rn_ar *a = *pp;
+		if (a->gone && rn_ar_lingers(s, a)) {
+			/* off the list: nothing reads, ends or finds it again */
+			rn_ar_publish(a);
+			*pp = a->next;
+			a->next = s->linger;
+			s->linger = a;
+			continue;
+		}
 		if (!a->gone) {
 			/* publish heads once per pass, after the sinks are done */
 			if (a->state == RN_AR_LIVE)
-				for (uint32_t i = 0; i < a->nrings; i++) {
-					struct rn_thr *t = &a->thr[i];
-					/* only what every sink made durable (the commit
-					 * record has both heads) */
-					if (t->dur_head != rn_load_relaxed(&t->cons.ring->head))
-						rn_store_release(&t->cons.ring->head, t->dur_head);
-					rn_ring_give_back(t);
-				}
+				rn_ar_publish(a);
 			pp = &a->next;
 			continue;
 		}
@@ -521,23 +619,52 @@ void rn_session_close(struct rn_session *s)
 	}
 	rn_commit_pass(s);
 	/* the end: the sinks' finish (below) delivers, spools or counts what
-	 * is not durable yet (docs/RELIABILITY.md: the window at the end) */
-	for (struct rn_ar *a = s->arenas; a; a = a->next)
-		if (a->state == RN_AR_LIVE)
-			for (uint32_t i = 0; i < a->nrings; i++) {
-				a->thr[i].dur_head = a->thr[i].cons.head;
-				rn_cons_publish(&a->thr[i].cons);
-				rn_ring_give_back(&a->thr[i]);
+	 * is not durable yet. Until it returns, an ended arena whose records
+	 * or end are not durable keeps its file and its durable heads, as the
+	 * commit record says: an exporter killed in the final export leaves
+	 * them to its successor, which gives them to the durable sinks again.
+	 * A process still running has its heads published now (its spans
+	 * are cut at the end: docs/RELIABILITY.md). */
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state != RN_AR_LIVE)
+			continue;
+		if (rn_ar_lingers(s, a)) {
+			rn_ar_publish(a);
+			continue;
+		}
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			a->thr[i].dur_head = a->thr[i].cons.head;
+			rn_cons_publish(&a->thr[i].cons);
+			rn_ring_give_back(&a->thr[i]);
+		}
+	}
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		if (s->sinks[i].finish)
+			s->sinks[i].finish(&s->sinks[i], &s->stats);
+	}
+	/* everything given is durable now (delivered, spooled or counted):
+	 * say so before the files go, so that a kill meanwhile repeats
+	 * nothing */
+	int kept = 0;
+	for (int l = 0; l < 2; l++)
+		for (struct rn_ar *a = l ? s->linger : s->arenas; a; a = a->next)
+			if (rn_ar_lingers(s, a)) {
+				a->end_durable = kept = 1;
+				if (rn_commit_add_ended(s->commit, a->hdr->id))
+					kept = -1;
 			}
+	if (kept > 0)
+		rn_commit_write(s->commit);
 	for (struct rn_ar *a = s->arenas, *next; a; a = next) {
 		next = a->next;
 		rn_ar_free(s, a, a->gone || !s->keep_files);
 	}
 	s->arenas = NULL;
-	for (unsigned i = 0; i < s->nsinks; i++) {
-		if (s->sinks[i].finish)
-			s->sinks[i].finish(&s->sinks[i], &s->stats);
+	for (struct rn_ar *a = s->linger, *next; a; a = next) {
+		next = a->next;
+		rn_ar_free(s, a, 1);
 	}
+	s->linger = NULL;
 	rn_reorder_free(s);
 	free(s->evs);
 	free(s->keys);

@@ -116,6 +116,16 @@ struct rn_ar {
 	uint64_t last_end_ns;	/* latest call end of its threads that ended
 				 * (unix ns): when the process really ended */
 	uint64_t last_ns;	/* main arenas: latest call end of the image */
+	/* Durable ends (docs/ARCHITECTURE.md, "Durable heads"): an arena
+	 * whose end was announced stays, off the list of arenas, until the
+	 * durable sinks made its records and its end durable, so that an
+	 * exporter restarted meanwhile can give them those again. */
+	uint64_t end_given;	/* s->given once its end was given */
+	int end_durable;	/* its records and end are durable: remove it */
+	int rings_freed;	/* its records are: their memory was given back */
+	int end_files;		/* after a restart: the dead exporter announced
+				 * this end to the files; its end goes to the
+				 * durable sinks only */
 };
 
 /* A pid whose image exec'd: the new image's arena is expected. */
@@ -182,6 +192,8 @@ struct rn_session {
 	uint64_t pidns;		/* our own pid namespace inode */
 	uint32_t uid;
 	struct rn_ar *arenas;
+	struct rn_ar *linger;	/* ended, kept until durable (end_durable) */
+	uint64_t durable_w;	/* events every durable sink made durable */
 	struct rn_clock clock;
 	struct rn_sink *sinks;
 	unsigned nsinks;

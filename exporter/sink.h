@@ -54,7 +54,8 @@ struct rn_sink {
 	 * it was given (a receiver's acknowledgement): n, the number of
 	 * events given so far (counting every event() call) whose output
 	 * is durable: delivered, written where a restart finds it (a spool
-	 * file), or given up on and counted. A sink without it has made
+	 * file), or given up on and counted. Each proc_end() call counts
+	 * as one event given (the end's own output, a process span). A sink without it has made
 	 * everything durable by the end of flush. The session frees ring
 	 * space only up to what every sink made durable, so a restarted
 	 * exporter gives such a sink again, with their identities
@@ -63,6 +64,11 @@ struct rn_sink {
 	 * durable yet: send or spool what is held now rather than wait for
 	 * a fuller batch. Never blocks. Called from the drain's thread. */
 	uint64_t (*durable)(struct rn_sink *s, int hurry);
+	/* optional, with durable: the same count, but not past the first
+	 * end whose output the sink still holds back (a process span
+	 * waiting for its parent): an ended process's arena is kept until
+	 * its end is durable. At most what durable() says. */
+	uint64_t (*durable_ends)(struct rn_sink *s);
 	/* optional: the sink's own figures for the control plane's status,
 	 * as JSON members each led by a comma (",\"otlp_spooled\":3");
 	 * returns the bytes written, at most cap - 1. Called from the

@@ -253,6 +253,43 @@ void rn_longjmp_check(const void *env)
 	}
 }
 
+void rn_emit_note(int32_t pid, uint32_t why)
+{
+	struct rn_tls *t = &rn_t;
+	/* sandboxed: only into a ring we hold (a claim makes system calls;
+	 * a full ring drops rather than waits: rn_wait_room) */
+	if (t->busy || pid <= 0 || (rn_g.sandboxed && !t->prod.ring))
+		return;
+	t->busy_sp = rn_sp();
+	t->busy = RN_BUSY_WRITE;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!t->prod.ring && rn_claim_ring(t)) {
+		if (rn_g.arena.hdr)
+			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+		goto out;
+	}
+	if (!rn_prod_room(&t->prod, 1) && !rn_wait_room(&t->prod, 1)) {
+		t->prod.ring->lost++;
+		goto out;
+	}
+	uint64_t now = rn_now();
+	*rn_prod_slot(&t->prod, 0) = (struct rn_rec){
+		.t_enter = now, .t_exit = now, .arg = { (uint32_t)pid, why, 0, 0 },
+		.flags = RN_REC_DURABLE_NOTE,
+	};
+	rn_prod_publish(&t->prod, 1);
+out:
+	rn_write_end(t);
+}
+
+void rn_vfork_noted(long child)
+{
+	uint32_t why = rn_t.vfork_note;
+	rn_t.vfork_note = 0;
+	if (why && child > 0)
+		rn_emit_note((int32_t)child, why);
+}
+
 void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
 {
 	rn_emit_slow(idx, t0, 0, 0, 0, a, RN_REC_NORET);

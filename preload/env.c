@@ -523,8 +523,10 @@ static char *const *rn_env_build(char *const *envp, void **scratch, enum rn_exec
 		/* else theirs stays: RENACER_* they set, or ours is in */
 	}
 	n = rn_env_for_image(sc, n, lp, plain);
-	if (plain)
+	if (plain) {
 		sc->vec[n++] = rn_sandboxed_var;
+		sc->v.why = RN_NOTE_SANDBOX;	/* the image stays untraced: noted */
+	}
 	sc->vec[n] = NULL;
 	*scratch = sc;
 	return sc->vec;

@@ -253,27 +253,41 @@ long rn_exec_preload(const struct rn_exec_verdict *v, const char *in, const char
 
 void rn_exec_note(struct rn_exec_verdict *v, int32_t pid, char *buf)
 {
-	if (!v || !v->why || !rn_g.session_dir[0] || rn_g.sandboxed)
+	if (!v || !v->why || !rn_g.session_dir[0])
 		return;
 	int own = !pid;
-	if (own)
+	/* sandboxed: no system call of ours, so no note file either */
+	int sandboxed = rn_g.sandboxed;
+	if (own && !sandboxed)
 		pid = (int32_t)rn_sys0(SYS_getpid);
 	/* Where the library cannot be reached, neither can the session (a
 	 * chroot), or a file made there would not be ours (a user that still
 	 * holds the capabilities it loses at exec): the arena says it. */
-	long rc = v->why == RN_NOTE_NOLIB ? -EACCES
+	long rc = v->why == RN_NOTE_NOLIB || sandboxed ? -EACCES
 		  : rn_arena_note_path(buf, rn_g.session_dir, pid, 0, (enum rn_note_why)v->why, 0);
 	if (rc == 0)
 		rc = rn_sys4(SYS_mknodat, AT_FDCWD, buf, S_IFREG | 0600, 0);
 	/* one there already is another exec's of this pid: not ours to take */
 	if (rc == 0)
 		v->noted = pid;
+	int borrowed = rn_t.busy == RN_BUSY_VFORK || rn_t.busy == RN_BUSY_SHARED;
+	/* No note file could be made (the library and the session are out
+	 * of reach): the nearest traced ancestor says it in its ring. A
+	 * spawn's child: we are that ancestor, now. A vfork child on our
+	 * borrowed state: the parent, once the exec let it go on (taken
+	 * back if the exec fails). */
+	if (rc != 0 && rc != -EEXIST && !own)
+		rn_emit_note(pid, v->why);
+	else if (rc != 0 && rc != -EEXIST && borrowed) {
+		rn_t.vfork_note = v->why;
+		v->in_vfork = 1;
+	}
 	/* An exec of this process's own image (not a vfork child borrowing
 	 * our memory, not a spawn): its arena says it too, so the exporter
 	 * waits for no new image, and says it when no note could be made
 	 * (a root without the session directory). */
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	if (h && own && rn_t.busy != RN_BUSY_VFORK && rn_t.busy != RN_BUSY_SHARED) {
+	if (h && own && !borrowed) {
 		rn_store_release(&h->exec_untraced,
 				 v->why | (rc == 0 || rc == -EEXIST ? RN_EXEC_NOTED : 0));
 		v->in_hdr = 1;
@@ -284,8 +298,10 @@ void rn_exec_unnote(struct rn_exec_verdict *v, char *buf)
 {
 	if (v && v->in_hdr && rn_g.arena.hdr)
 		rn_store_release(&rn_g.arena.hdr->exec_untraced, 0);
+	if (v && v->in_vfork)	/* the exec failed: nothing to say */
+		rn_t.vfork_note = 0;
 	if (v)
-		v->in_hdr = 0;
+		v->in_hdr = v->in_vfork = 0;
 	if (!v || !v->noted)
 		return;
 	if (rn_arena_note_path(buf, rn_g.session_dir, v->noted, 0, (enum rn_note_why)v->why, 0) == 0)

@@ -17,6 +17,7 @@ struct rn_exec_verdict {
 				 * enum rn_note_why it runs untraced for */
 	int32_t noted;		/* pid a note file was left for, or 0 */
 	uint32_t in_hdr;	/* our arena's exec_untraced was set */
+	uint32_t in_vfork;	/* rn_t.vfork_note was set (a vfork child) */
 	char asan[32];		/* "libasan.so.N": its ASan runtime, which must
 				 * come first in LD_PRELOAD; or "" */
 };

@@ -164,6 +164,12 @@ void rn_fork_prepare(void)
 void rn_fork_parent_done(int32_t pid)
 {
 	struct rn_tls *t = &rn_t;
+	if (rn_g.sandboxed && rn_g.arena.hdr) {
+		/* the child runs untraced (rn_fork_child): said in our ring,
+		 * with no system call */
+		rn_emit_note(pid, RN_NOTE_SANDBOX);
+		return;
+	}
 	struct rn_arena_hdr *h = t->pending_child.hdr;
 	if (!h && t->pending_err && pid > 0)
 		rn_untraced(pid, 0, 0, t->pending_err);

@@ -45,6 +45,10 @@ struct rn_tls {
 	int32_t pending_err;	/* fork: why the child's arena could not be
 				 * made (-errno); the child runs untraced */
 	uint64_t vfork_t0;
+	uint32_t vfork_note;	/* set by a vfork child (our state, borrowed)
+				 * just before an exec whose image runs
+				 * untraced and could leave no note: the
+				 * enum rn_note_why; the parent says it */
 	/* records of calls made by signal handlers that interrupted a ring
 	 * write, waiting for the interrupted writer to move them in */
 	uint32_t stash_n;	/* slots used */
@@ -183,6 +187,12 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		    const uint64_t *a, unsigned flags);
 void rn_write_done(void);
+/* rn_emit_note: an RN_REC_DURABLE_NOTE record in this thread's ring: pid
+ * runs untraced, for reason why (enum rn_note_why). Not once sandboxed. */
+void rn_emit_note(int32_t pid, uint32_t why);
+/* rn_vfork_noted: in the parent, after a vfork-like child (our thread
+ * state borrowed) exec'd: its note, if it left one for us to write. */
+void rn_vfork_noted(long child);
 void rn_longjmp_check(const void *env);	/* before a longjmp: see emit.c */
 
 /* rn_emit: write the record of one finished call. 'simple' is a

@@ -137,6 +137,8 @@ RN_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(fn), RN_PRE(stack), RN_PRE(flags), RN_PRE(arg) };
 			rn_emit(RN_IDX_clone, 1, t0, t1, r, r < 0 ? e : 0, a_);
 		}
+		if (vm && !own_tls)
+			rn_vfork_noted(r);	/* a CLONE_VFORK child that exec'd */
 	}
 	errno = e;
 	return r;
@@ -179,6 +181,7 @@ RN_HIDDEN long rn_vfork_parent(long rax)
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX_vfork, 1, rn_t.vfork_t0, t1, r, err, a);
 	}
+	rn_vfork_noted(r);	/* after the vfork line: the child's note */
 	if (err)
 		errno = err;
 	return r;

@@ -232,6 +232,10 @@ static int rn_syscall_newproc(long nr, long a1, long a2, long a3, long a4, long 
 						     RN_PRE(a4), RN_PRE(a5) };
 			rn_emit(RN_IDX_syscall, 0, t0, t1, r, r == -1 ? e : 0, a_);
 		}
+		if (vm && !forklike)
+			rn_vfork_noted(r);	/* a CLONE_VFORK child that exec'd */
+		else if (forklike && rn_g.sandboxed)
+			rn_emit_note((int32_t)r, RN_NOTE_SANDBOX);	/* it runs untraced */
 	}
 	errno = e;
 	*ret = r;

@@ -45,6 +45,7 @@ struct rn_mproc {
 	uint8_t fallback[8];
 	uint64_t wait_a, wait_b;	/* waiters key while waiting */
 	struct rn_span *held;	/* the ended image's span, parent unknown */
+	uint64_t held_upto;	/* m->upto_now when it was held */
 	uint64_t ended_mono;
 	struct rn_mproc *next_ended;
 	uint64_t start_ns;	/* unix ns */
@@ -227,6 +228,17 @@ static void rn_group_unref(struct rn_otlp_group *g)
 		g->refs--;
 }
 
+uint64_t rn_otlp_model_held_min(const struct rn_otlp_model *m)
+{
+	uint64_t min = UINT64_MAX;
+	/* held images have ended: they are on the ended list (rn_prune keeps
+	 * them there until decided) */
+	for (const struct rn_mproc *p = m->ended_head; m->nheld && p; p = p->next_ended)
+		if (p->held && p->held_upto < min)
+			min = p->held_upto;
+	return min;
+}
+
 void rn_otlp_model_gc(struct rn_otlp_model *m, uint64_t done_seq)
 {
 	for (struct rn_otlp_group **pp = &m->groups; *pp;) {
@@ -268,6 +280,7 @@ static void rn_resolve(struct rn_otlp_model *m, struct rn_mproc *p, const uint8_
 			rn_set_parent(p->held, p, m);
 			struct rn_span *sp = p->held;
 			p->held = NULL;
+			m->nheld--;
 			m->emit(m->ctx, sp);
 		}
 		struct rn_map_slot *w = rn_map_find(m->waiters, p->arena_id, RN_WAIT_EXEC);
@@ -557,6 +570,8 @@ int rn_otlp_model_proc_end(struct rn_otlp_model *m, const struct rn_proc *p)
 			m->emit(m->ctx, sp);
 		} else {
 			mp->held = sp;
+			mp->held_upto = m->upto_now;
+			m->nheld++;
 		}
 	}
 	/* children still waiting for a fork call of ours will not get one */
@@ -891,6 +906,9 @@ void rn_otlp_model_flush(struct rn_otlp_model *m, uint64_t now_ns)
 			mp->held = NULL;
 			rn_set_parent(sp, mp, m);
 			m->emit(m->ctx, sp);
+		} else {
+			mp->held_upto = m->upto_now;
+			m->nheld++;
 		}
 	}
 	/* waiters: their question will not be answered now */

@@ -107,7 +107,15 @@ struct rn_otlp_model {
 	uint64_t span_min_ns;	/* calls faster than this get no span */
 	int span_errors;	/* ... unless they failed */
 	uint64_t filtered;	/* call spans not made: too fast */
+	/* process spans held for their parent: the caller's count when each
+	 * was held (upto_now, set by the caller before proc_end and flush) */
+	uint64_t upto_now;
+	size_t nheld;
 };
+
+/* rn_otlp_model_held_min: the smallest upto_now of a process span still
+ * held, or UINT64_MAX when none is. */
+uint64_t rn_otlp_model_held_min(const struct rn_otlp_model *m);
 
 /* rn_otlp_model_filter: the span filters and the sampler of x; call it
  * after rn_otlp_model_key, before any event. The sampler decides once per

@@ -1,7 +1,9 @@
 /* otlp_spool.c: the disk spool of batches the OTLP receiver could not take
  * (see otlp_spool.h). A writer (the exporter's sender thread) adds files
  * and sends back only its own, oldest first; a reader (--replay) takes
- * every file whose writer has ended. A running writer holds an flock on
+ * every file whose writer has ended. A file changes hands by a rename
+ * under the taker's pid (a writer adopting what an ended writer left, a
+ * replay before it sends), so exactly one of them sends it. A running writer holds an flock on
  * .writer-<pid>.lock in the directory, so that a replay never sends a
  * batch its writer may still send.
  *
@@ -215,20 +217,16 @@ int rn_spool_writer(struct rn_spool **out, const char *dir, uint64_t max_bytes)
 	return 0;
 }
 
-/* A writer's first write: the directory, its lock, the bytes already
- * there (other runs' batches count against the limit too). */
-static int rn_spool_writer_ready(struct rn_spool *sp)
+/* Takes our lock in the open directory: the files named with our pid
+ * are ours while we run (rn_writer_alive). On failure the directory is
+ * closed again. Returns 0 or -errno. */
+static int rn_spool_lock(struct rn_spool *sp)
 {
-	if (sp->dirfd >= 0)
-		return 0;
-	int rc = rn_spool_open_dir(sp, 1);
-	if (rc)
-		return rc;
 	char lock[64];
 	snprintf(lock, sizeof lock, ".writer-%d.lock", (int)getpid());
 	sp->lockfd = openat(sp->dirfd, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (sp->lockfd < 0 || flock(sp->lockfd, LOCK_EX | LOCK_NB)) {
-		rc = -errno;
+		int rc = -errno;
 		if (sp->lockfd >= 0)
 			close(sp->lockfd);
 		sp->lockfd = -1;
@@ -236,6 +234,18 @@ static int rn_spool_writer_ready(struct rn_spool *sp)
 		sp->dirfd = -1;
 		return rc;
 	}
+	return 0;
+}
+
+/* A writer's first write: the directory, its lock, the bytes already
+ * there (other runs' batches count against the limit too). */
+static int rn_spool_writer_ready(struct rn_spool *sp)
+{
+	if (sp->dirfd >= 0)
+		return 0;
+	int rc = rn_spool_open_dir(sp, 1);
+	if (rc || (rc = rn_spool_lock(sp)))
+		return rc;
 	int fd = dup(sp->dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -253,6 +263,92 @@ static int rn_spool_writer_ready(struct rn_spool *sp)
 	return 0;
 }
 
+/* Takes the batch file 'name', whose writer has ended, as ours: renamed
+ * under our pid (its time kept, so the order stays), which no other
+ * writer or replay then takes; a file another took first is gone
+ * (-ENOENT). Our writer's lock must be held. Returns 0 or -errno; the
+ * new name in out. */
+static int rn_spool_claim(struct rn_spool *sp, const char *name, char out[64])
+{
+	unsigned long long t;
+	int pid;
+	if (sscanf(name, "%llu-%d-", &t, &pid) != 2)
+		return -EINVAL;
+	if (pid == (int)getpid())
+		return snprintf(out, 64, "%s", name) < 64 ? 0 : -ENAMETOOLONG;
+	snprintf(out, 64, "%020llu-%d-%06u" RN_SPOOL_SUFFIX, t, (int)getpid(),
+		 sp->seq++ % 1000000u);
+	if (renameat2(sp->dirfd, name, sp->dirfd, out, RENAME_NOREPLACE))
+		return -errno;
+	return 0;
+}
+
+/* The span count in a batch file's header (0 when unreadable: a bad
+ * header is found again, and reported, when the batch is read), and its
+ * size; -1 when it is not a regular file. */
+static int rn_spool_peek(int dirfd, const char *name, uint32_t *spans, uint64_t *size)
+{
+	uint8_t hdr[RN_SPOOL_HDR_MAX];
+	int json;
+	struct stat st;
+	*spans = 0;
+	int f = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	ssize_t r = pread(f, hdr, sizeof hdr, 0);
+	if (fstat(f, &st) || !S_ISREG(st.st_mode)) {
+		close(f);
+		return -1;
+	}
+	close(f);
+	if (r <= 0 || rn_spool_parse(hdr, (size_t)r, &json, spans) < 0)
+		*spans = 0;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int rn_spool_adopt(struct rn_spool *sp, size_t *batches, uint64_t *spans)
+{
+	*batches = 0;
+	*spans = 0;
+	if (!sp->writer)
+		return -EINVAL;
+	/* a spool that was never made holds nothing: do not make it */
+	int fd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	close(fd);
+	int rc = rn_spool_writer_ready(sp);
+	if (rc)
+		return rc;
+	int dfd = dup(sp->dirfd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -errno;
+	}
+	rewinddir(d);	/* a dup shares the offset writer_ready's read moved */
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char name[64];
+		uint32_t n;
+		uint64_t size;
+		if (!rn_is_batch(e->d_name) || rn_writer_alive(sp->dirfd, e->d_name) ||
+		    rn_spool_claim(sp, e->d_name, name) ||
+		    rn_spool_peek(sp->dirfd, name, &n, &size))
+			continue;
+		if ((rc = rn_spool_push(sp, name, n, size)))
+			break;	/* ours now all the same: a replay sends it later */
+		(*batches)++;
+		*spans += n;
+	}
+	closedir(d);
+	/* oldest first, adopted and our own alike */
+	qsort(sp->q + sp->head, sp->n - sp->head, sizeof *sp->q, rn_name_cmp);
+	return rc;
+}
+
 int rn_spool_reader(struct rn_spool **out, const char *dir, unsigned *busy)
 {
 	struct rn_spool *sp = rn_spool_alloc(dir);
@@ -260,7 +356,11 @@ int rn_spool_reader(struct rn_spool **out, const char *dir, unsigned *busy)
 	*busy = 0;
 	if (!sp)
 		return -ENOMEM;
+	/* a replay takes each batch before it sends it (rn_spool_oldest),
+	 * under a lock of its own, as a writer adopting them does */
 	int rc = rn_spool_open_dir(sp, 0);
+	if (!rc)
+		rc = rn_spool_lock(sp);
 	if (rc) {
 		rn_spool_close(sp);
 		return rc;
@@ -397,7 +497,24 @@ int rn_spool_oldest(struct rn_spool *sp, struct rn_spool_item *it)
 {
 	memset(it, 0, sizeof *it);
 	while (sp->head < sp->n) {
-		const struct rn_spool_ent *e = &sp->q[sp->head];
+		struct rn_spool_ent *e = &sp->q[sp->head];
+		char mine[64];
+		if (!sp->writer) {
+			/* a replay: the batch becomes ours first; another
+			 * replay or a writer that adopted it has it otherwise */
+			int rc = rn_spool_claim(sp, e->name, mine);
+			if (rc == -ENOENT) {
+				rn_spool_pop(sp);
+				continue;
+			}
+			if (rc == -EINVAL) {	/* not a name we write */
+				rn_spool_pop(sp);
+				return -EBADMSG;
+			}
+			if (rc)
+				return rc;
+			snprintf(e->name, sizeof e->name, "%s", mine);
+		}
 		int fd = openat(sp->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno != ENOENT)

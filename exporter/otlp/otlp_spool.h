@@ -43,6 +43,14 @@ int rn_spool_writer(struct rn_spool **out, const char *dir, uint64_t max_bytes);
  * or others may write it). */
 int rn_spool_reader(struct rn_spool **out, const char *dir, unsigned *busy);
 
+/* rn_spool_adopt: a writer takes the batches of writers that have ended
+ * (a dead exporter's, a run that ended while the receiver was down): each
+ * is renamed under this writer, so that exactly one writer or replay ever
+ * sends it, and sent with this writer's own, oldest first. Makes nothing
+ * when dir does not exist. Returns 0 or -errno; *batches and *spans
+ * adopted. */
+int rn_spool_adopt(struct rn_spool *sp, size_t *batches, uint64_t *spans);
+
 void rn_spool_close(struct rn_spool *sp);
 
 /* rn_spool_put: write one batch. Returns 0, -ENOSPC when the size limit

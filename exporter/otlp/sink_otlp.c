@@ -110,6 +110,8 @@ struct otlp_st {
 	uint64_t spooled;	/* spans written to the spool */
 	uint64_t spool_dropped;	/* spans dropped: the spool was full */
 	uint64_t resent;	/* spans delivered from the spool */
+	uint64_t adopted;	/* spans of an ended writer's spool taken on */
+	size_t adopted_batches;
 	size_t spool_batches;	/* batches waiting in the spool */
 	uint64_t spool_spans;	/* their spans */
 	char spool_error[256];
@@ -574,6 +576,23 @@ static void *otlp_sender(void *arg)
 {
 	struct otlp_st *st = arg;
 	uint64_t delay = (uint64_t)st->x->tune.delay_ms * 1000000ull;
+	if (st->spool) {
+		/* what an exporter killed before us (or a run that ended
+		 * while the receiver was down) left in the spool is ours to
+		 * send, first: no --replay needed */
+		size_t b;
+		uint64_t n;
+		int rc = rn_spool_adopt(st->spool, &b, &n);
+		pthread_mutex_lock(&st->mu);
+		st->adopted = n;
+		st->adopted_batches = b;
+		if (rc)
+			snprintf(st->spool_error, sizeof st->spool_error,
+				 "cannot take on the spool %s: %s", rn_spool_dir(st->spool),
+				 strerror(-rc));
+		pthread_mutex_unlock(&st->mu);
+		otlp_spool_figures(st);
+	}
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		/* wait for a full batch, the delay, spool work, metrics, or the end */
@@ -688,6 +707,15 @@ static uint64_t otlp_durable(struct rn_sink *s, int hurry)
 	return n;
 }
 
+/* As otlp_durable, counting process spans the model still holds for
+ * their parent (not queued yet): an end is durable once its span is. */
+static uint64_t otlp_durable_ends(struct rn_sink *s)
+{
+	struct otlp_st *st = s->st;
+	uint64_t n = otlp_durable(s, 0), h = rn_otlp_model_held_min(&st->model);
+	return h != UINT64_MAX && h - 1 < n ? h - 1 : n;
+}
+
 static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
@@ -699,6 +727,11 @@ static int otlp_proc_start(struct rn_sink *s, const struct rn_proc *p)
 static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 {
 	struct otlp_st *st = s->st;
+	/* an end counts as an event given (sink.h, durable): the process
+	 * span queued now carries the count, so the session keeps the
+	 * process's arena until the span is acknowledged or spooled */
+	st->given++;
+	st->model.upto_now = st->given;	/* a span held for its parent */
 	if (st->met_on)
 		rn_metrics_proc_end(&st->met, p);
 	if (!st->x->spans)
@@ -741,6 +774,10 @@ static void otlp_report(struct otlp_st *st)
 		fprintf(stderr, "renacer: OTLP: %" PRIu64 " spans dropped at the spool limit "
 			"(--spool-max-mb %" PRIu32 ") of %s\n", st->spool_dropped, st->spool_max_mb,
 			rn_spool_dir(st->spool));
+	if (st->adopted_batches && !st->quiet)
+		fprintf(stderr, "renacer: OTLP: %zu batches (%" PRIu64 " spans) an earlier exporter "
+			"left in %s were taken on; %" PRIu64 " spans sent from the spool in all\n",
+			st->adopted_batches, st->adopted, rn_spool_dir(st->spool), st->resent);
 	if (st->spool_batches)
 		fprintf(stderr, "renacer: OTLP: the receiver is unreachable: %zu batch%s (%" PRIu64
 			" span%s) kept in %s; send them with: renacer-exporter --replay %s\n",
@@ -784,6 +821,7 @@ static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct otlp_st *st = s->st;
 	(void)stats;
+	st->model.upto_now = st->given;
 	if (st->x->spans)
 		rn_otlp_model_flush(&st->model, real_ns());
 	pthread_mutex_lock(&st->mu);
@@ -1007,6 +1045,7 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 	s->proc_end = otlp_proc_end;
 	s->ready = otlp_ready;
 	s->durable = otlp_durable;
+	s->durable_ends = otlp_durable_ends;
 	s->finish = otlp_finish;
 	s->status = otlp_status;
 	return 0;
@@ -1049,10 +1088,11 @@ static size_t otlp_status(struct rn_sink *s, char *buf, size_t cap)
 			 ",\"otlp_spool_dropped\":%" PRIu64 ",\"otlp_rejected\":%" PRIu64
 			 ",\"otlp_failed\":%" PRIu64 ",\"otlp_programs\":%zu"
 			 ",\"otlp_metric_exports\":%" PRIu64 ",\"otlp_metric_points_failed\":%" PRIu64
-			 ",\"otlp_spans_sampled_out\":%" PRIu64,
+			 ",\"otlp_spans_sampled_out\":%" PRIu64 ",\"otlp_spool_adopted\":%" PRIu64
+			 ",\"otlp_spool_resent\":%" PRIu64,
 			 st->delivered, st->dropped + st->model.nomem, st->spooled, st->spool_spans,
 			 st->spool_dropped, st->rejected, st->failed, st->model.ngroups, st->met_exports,
-			 st->met_failed, st->sampled_out);
+			 st->met_failed, st->sampled_out, st->adopted, st->resent);
 	pthread_mutex_unlock(&st->mu);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -225,6 +225,21 @@ Test(sandbox, seccomp_then_fork)
 	cr_assert(strstr(o.tr, "wait4("), "%s", o.tr);
 }
 
+Test(sandbox, children_and_images_of_a_sandboxed_process_are_noted)
+{
+	/* a fork child and an exec'd image of a sandboxed process run
+	 * untraced (no system call of ours there): the process says so in
+	 * its own ring or header, with no system call either */
+	const char *modes[] = { "hostile_seccomp fork 10", "hostile_seccomp exec 10" };
+	for (unsigned m = 0; m < 2; m++) {
+		struct out o = same(modes[m], NULL);
+		cr_assert_eq(o.status, 0, "%s", o.se);
+		cr_assert_eq(count_of(o.tr, "not traced: sandboxed"), 1, "%s:\n%s", modes[m], o.tr);
+		cr_assert_eq(count_of(o.tr, "renacer: 1 processes or threads not traced"), 1, "%s",
+			     o.tr);
+	}
+}
+
 Test(sandbox, seccomp_then_exec)
 {
 	/* the new image inherits the filter: it is told so through the

@@ -480,6 +480,30 @@ Test(other, a_chroot_without_the_library_keeps_stderr_and_is_noted)
 	rm_tree(d);
 }
 
+/* The children a traced process starts in a root without the library:
+ * a posix_spawn child and a vfork child that execs. Neither can reach the
+ * library nor make a note file (the session is outside the root): the
+ * parent, the nearest traced ancestor, says it in its own ring. */
+Test(other, spawned_and_vforked_children_in_a_chroot_are_noted)
+{
+	if (geteuid() != 0)
+		cr_skip_test("chroot needs root");
+	char *d = tmpdir(), *root = path_in(d, "root"), *cmd;
+	cr_assert(asprintf(&cmd, "mkdir -p '%s' && cp -L --parents /bin/echo $(ldd /bin/echo | "
+			   "grep -o '/[^ ]*') '%s'", root, root) > 0);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *modes[] = { "spawn", "vfork" };
+	for (unsigned m = 0; m < 2; m++) {
+		char *prog[] = { PROG("execcheck"), "chroot", root, (char *)modes[m], "/bin/echo",
+				 "in the root", NULL };
+		char *t = same_run(prog, NULL);
+		cr_assert_eq(count_of(t, "not traced: the library cannot be reached (chroot"), 1,
+			     "%s:\n%s", modes[m], t);
+		cr_assert_eq(count_of(t, "1 processes or threads not traced"), 1, "%s", t);
+	}
+	rm_tree(d);
+}
+
 /* The same class: a program that drops its privileges and execs, when
  * its new user may not read the library in the launcher's private
  * session (setpriv, su, a daemon's privilege drop). */

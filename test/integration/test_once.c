@@ -6,6 +6,7 @@
  * still blocked when its process dies, or when --status asks, is shown. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -526,4 +527,279 @@ Test(once, a_killed_exporter_with_the_receiver_down_spools_every_span_once_for_r
 	free(t.seen);
 	free(t.id);
 	free(tr);
+}
+
+/* ------------------------------------ OTLP: ends and the end across a kill */
+
+/* The receiver's tally of every span of a run: lseek spans by offset (as
+ * seek_rx) and the process spans of 'exe' (by pid: how often each came). */
+struct end_rx {
+	struct seek_rx seek;
+	const char *exe;
+	unsigned procs, proc_twice;	/* exe's process spans; repeats of any */
+	unsigned root;		/* sh's process spans */
+	uint8_t proc_id[256][8];
+	unsigned nproc_ids;
+};
+
+static void end_rx_span(void *ctx, const struct rx_span *sp)
+{
+	struct end_rx *t = ctx;
+	seek_rx_span(&t->seek, sp);
+	if (strcmp(sp->name, "lseek") && rx_attr(sp, "process.pid")) {
+		/* any process span: sh's and its sleeps' too, each once */
+		for (unsigned i = 0; i < t->nproc_ids; i++)
+			if (!memcmp(t->proc_id[i], sp->span_id, 8))
+				t->proc_twice++;
+		if (t->nproc_ids < 256)
+			memcpy(t->proc_id[t->nproc_ids++], sp->span_id, 8);
+		t->root += !strcmp(sp->name, "dash") || !strcmp(sp->name, "sh");
+	}
+	if (!strcmp(sp->name, t->exe) && rx_attr(sp, "process.pid"))
+		t->procs++;
+}
+
+/* burst seek n in sh, which then waits for TRACE.go; the text trace in a
+ * file, OTLP to rx with a batch delay longer than the run (nothing is
+ * sent before the end unless a batch fills). 'when' is a shell condition
+ * on $T (the trace) and $X (a file the test makes); once it holds, the
+ * exporter is killed (-9), then TRACE.go is made. */
+static struct out run_otlp_kill_when_then(struct rx *rx, struct end_rx *t, unsigned long n,
+					  const char *extra, const char *when, const char *after,
+					  char **trace, char *xfile)
+{
+	t->seek.n = n;
+	t->seek.seen = calloc(n, 1);
+	t->seek.id = calloc(n, 8);
+	cr_assert(t->seek.seen && t->seek.id);
+	t->exe = "burst";
+	rx->discard = 1;
+	rx->tally_ctx = t;
+	rx->tally = end_rx_span;
+	char tr[] = "/tmp/rn-once-tXXXXXX";
+	close(mkstemp(tr));
+	snprintf(xfile, 64, "%s.x", tr);
+	char *cmd;
+	cr_assert(asprintf(&cmd,
+			   "T=%s; X=%s; RENACER_BLOCK_WAIT_MS=60000 " RN " %s --otlp-endpoint %s "
+			   "--otlp-batch-delay 60000 -e trace=lseek -o $T -- sh -c \"" BURST
+			   " seek %lu; while [ ! -e $T.go ]; do sleep 0.01; done\" & L=$!; "
+			   "until %s || ! kill -0 $L 2>/dev/null; do sleep 0.005; done; "
+			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; "
+			   "until %s || ! kill -0 $L 2>/dev/null; do sleep 0.005; done; "
+			   ": >$T.go; wait $L",
+			   tr, xfile, extra, rx->url, n, when, after) > 0);
+	struct out o = SH(cmd);
+	free(cmd);
+	*trace = slurp(tr);
+	unlink(tr);
+	cr_assert(asprintf(&cmd, "%s.go", tr) > 0);
+	unlink(cmd);
+	free(cmd);
+	unlink(xfile);
+	return o;
+}
+
+static struct out run_otlp_kill_when(struct rx *rx, struct end_rx *t, unsigned long n,
+				     const char *when, char **trace, char *xfile)
+{
+	return run_otlp_kill_when_then(rx, t, n, "-q", when, "true", trace, xfile);
+}
+
+Test(once, a_process_that_ended_just_before_the_kill_sends_every_span_once)
+{
+	/* burst ends, its exit is in the text, its spans wait in the OTLP
+	 * queue (the batch delay is longer than the run): the exporter is
+	 * killed then. The restarted one must still send every span of
+	 * the process, its process span included, once; the text keeps
+	 * one line per call and one exit line for it. */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	struct end_rx t = { 0 };
+	char *tr, x[64];
+	unsigned long n = 300, missing, repeated, runs, tmiss, trep;
+	struct out o = run_otlp_kill_when(rx, &t, n, "grep -q exited $T", &tr, x);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_eq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	seek_tally(tr, " = ", n, &tmiss, &trep);
+	cr_assert_eq(trep + tmiss, 0, "text: %lu repeated, %lu missing: %s", trep, tmiss, tr);
+	/* burst's own exit line, once (sh's sleeps exit too) */
+	int bpid = 0;
+	const char *l = strstr(tr, "] lseek(");
+	cr_assert_not_null(l, "%s", tr);
+	while (l > tr && l[-1] != '\n')
+		l--;
+	cr_assert_eq(sscanf(l, "[pid %d]", &bpid), 1, "%s", l);
+	char ex[64];
+	snprintf(ex, sizeof ex, "[pid %5d] +++ exited with 0 +++", bpid);
+	cr_assert_eq(count_of(tr, ex), 1, "%s", tr);
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t.seek, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	NOTE("OTLP, a process ended then the exporter killed: %lu spans received, %lu missing, "
+	     "%lu twice, %u process spans of burst", t.seek.spans, missing, repeated, t.procs);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	/* burst's spans are sent when its thread ends (the session hurries
+	 * the sink for an ended ring): a kill right after their
+	 * acknowledgement, before the commit records it, repeats them (the
+	 * window no client can close), with the same ids */
+	cr_assert_leq(runs, 1, "%lu calls' spans arrived twice in %lu runs", repeated, runs);
+	cr_assert_eq(t.seek.other_id, 0, "a call came again with another span id");
+	cr_assert_eq(t.procs, 1, "burst's process span came %u times", t.procs);
+	cr_assert_eq(t.proc_twice, 0, "%u process spans came twice", t.proc_twice);
+	free(t.seek.seen);
+	free(t.seek.id);
+	free(tr);
+}
+
+/* Runs the command of run_otlp_kill_when in a thread (the test watches
+ * the receiver meanwhile). */
+struct bg_run {
+	struct rx *rx;
+	struct end_rx *t;
+	unsigned long n;
+	const char *when, *extra, *after;
+	char *trace;
+	char x[64];
+	struct out o;
+};
+
+static void *bg_run_main(void *arg)
+{
+	struct bg_run *b = arg;
+	b->o = run_otlp_kill_when_then(b->rx, b->t, b->n, b->extra ? b->extra : "-q", b->when,
+				       b->after ? b->after : "true", &b->trace, b->x);
+	return NULL;
+}
+
+/* Waits (60 s at most) for path to exist; 1 when it does. */
+static int wait_file(const char *path)
+{
+	for (int i = 0; i < 6000; i++) {
+		if (!access(path, F_OK))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+Test(once, a_kill_during_the_final_export_is_delivered_once_by_the_restart)
+{
+	/* The program has ended; the exporter sends its one batch at the
+	 * end, and the receiver reads it and hangs up (no answer: nothing
+	 * kept), again and again: the exporter is killed then. The
+	 * restarted exporter must send every span once. */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	rx_set_mode(rx, RX_HANGUP);
+	struct end_rx t = { 0 };
+	struct bg_run b = { .rx = rx, .t = &t, .n = 300 };
+	char when[160];
+	/* the test makes X once the final export has been hung up on */
+	b.when = when;
+	pthread_t th;
+	/* X's name is made in run_otlp_kill_when: wait on a name we know */
+	char xname[] = "/tmp/rn-once-xXXXXXX";
+	close(mkstemp(xname));
+	unlink(xname);
+	snprintf(when, sizeof when, "[ -e %s ]", xname);
+	cr_assert_eq(pthread_create(&th, NULL, bg_run_main, &b), 0);
+	/* hung-up requests: the final export has begun (nothing is sent
+	 * before: the batch delay is longer than the run) */
+	int hung = 0;
+	for (int i = 0; i < 60000 && !hung; i += 10) {
+		pthread_mutex_lock(&rx->mu);
+		for (size_t r = 0; r < rx->nreqs; r++)
+			hung |= rx->reqs[r].status == 0;
+		pthread_mutex_unlock(&rx->mu);
+		if (!hung)
+			usleep(10000);
+	}
+	rx_set_mode(rx, RX_UP);
+	close(open(xname, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	pthread_join(th, NULL);
+	unlink(xname);
+	cr_assert(hung, "the final export never reached the receiver");
+	struct out o = b.o;
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_eq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	unsigned long missing, repeated, runs, tmiss, trep;
+	seek_tally(b.trace, " = ", b.n, &tmiss, &trep);
+	cr_assert_eq(trep + tmiss, 0, "text: %lu repeated, %lu missing", trep, tmiss);
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t.seek, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	NOTE("OTLP, killed in the final export: %lu spans received, %lu missing, %lu twice, "
+	     "%u process spans of burst", t.seek.spans, missing, repeated, t.procs);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	cr_assert_eq(repeated, 0, "%lu calls' spans arrived twice", repeated);
+	cr_assert_eq(t.procs, 1, "burst's process span came %u times", t.procs);
+	cr_assert_eq(t.root, 1, "sh's process span came %u times", t.root);
+	cr_assert_eq(t.proc_twice, 0, "%u process spans came twice", t.proc_twice);
+	free(t.seek.seen);
+	free(t.seek.id);
+	free(b.trace);
+}
+
+Test(once, a_restarted_exporter_sends_the_spool_its_predecessor_left)
+{
+	/* The receiver refuses; burst ends and its spans go to the spool
+	 * (durable there); the exporter is killed; the receiver comes back.
+	 * The restarted exporter takes the dead one's spool on and sends it
+	 * itself, once: no --replay, nothing left in the spool. */
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	rx_set_mode(rx, RX_REFUSE);
+	char sp[] = "/tmp/rn-once-spXXXXXX", xname[] = "/tmp/rn-once-xXXXXXX";
+	cr_assert_not_null(mkdtemp(sp));
+	close(mkstemp(xname));
+	unlink(xname);
+	char extra[128], when[160], after[160], killed[96];
+	snprintf(extra, sizeof extra, "--spool-dir %s/spool", sp);
+	snprintf(when, sizeof when, "ls %s/spool/*.batch >/dev/null 2>&1", sp);
+	snprintf(killed, sizeof killed, "%s.killed", xname);
+	snprintf(after, sizeof after, ": >%s; [ -e %s ]", killed, xname);
+	struct end_rx t = { 0 };
+	struct bg_run b = { .rx = rx, .t = &t, .n = 300, .extra = extra, .when = when,
+			    .after = after };
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, bg_run_main, &b), 0);
+	int was_killed = wait_file(killed);
+	rx_set_mode(rx, RX_UP);
+	close(open(xname, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	pthread_join(th, NULL);
+	unlink(xname);
+	unlink(killed);
+	cr_assert(was_killed, "no batch was ever spooled");
+	struct out o = b.o;
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_eq(count_of(o.se, "restarting"), 1, "the exporter was not killed: %s", o.se);
+	unsigned long missing, repeated, runs;
+	pthread_mutex_lock(&rx->mu);
+	seek_rx_sum(&t.seek, &missing, &repeated, &runs);
+	pthread_mutex_unlock(&rx->mu);
+	rx_stop(rx);
+	char *cmd;
+	cr_assert(asprintf(&cmd, "ls %s/spool | grep -c batch", sp) > 0);
+	struct out left = SH(cmd);
+	free(cmd);
+	NOTE("OTLP, receiver down, the exporter killed with a spooled batch, then up: %lu spans "
+	     "received, %lu missing, %lu twice in %lu runs; spool left: %s", t.seek.spans, missing,
+	     repeated, runs, left.so);
+	cr_assert_eq(missing, 0, "%lu calls' spans never arrived: %s", missing, o.se);
+	cr_assert_eq(t.seek.other_id, 0, "a call came again with another span id");
+	cr_assert_leq(runs, 1, "repeats beyond the spooled-not-recorded window");
+	cr_assert_str_eq(left.so, "0\n", "batches left in the spool: %s", o.se);
+	cr_assert_null(strstr(o.se, "--replay"), "%s", o.se);
+	cr_assert(strstr(o.se, "an earlier exporter left in"), "the adoption is not said: %s", o.se);
+	free(left.so);
+	free(left.se);
+	cr_assert(asprintf(&cmd, "rm -rf %s", sp) > 0);
+	free(SH(cmd).so);
+	free(cmd);
+	free(t.seek.seen);
+	free(t.seek.id);
+	free(b.trace);
 }

@@ -1,6 +1,8 @@
 /* execcheck: starts TARGET the way MODE says, as a traced program would:
- *   execve | execvp | spawn | spawnp  TARGET [ARG...]
- *   chroot DIR (execve | spawn) TARGET [ARG...]: after chroot(DIR), chdir("/")
+ *   execve | execvp | spawn | spawnp | vfork  TARGET [ARG...]
+ *   chroot DIR (execve | spawn | vfork) TARGET [ARG...]: after chroot(DIR),
+ *   chdir("/")
+ * vfork: a vfork child execve's TARGET; the parent waits for it.
  * execvp and spawnp search PATH when TARGET has no slash. Exits as the
  * target did (spawn: waits for it), 126/127 when it could not be started.
  * For the shim's checks of images exec'd by traced processes: static,
@@ -30,6 +32,16 @@ static int start(const char *mode, char **argv)
 		}
 		int st;
 		if (waitpid(pid, &st, 0) != pid)
+			return 126;
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	} else if (!strcmp(mode, "vfork")) {
+		pid_t pid = vfork();
+		if (pid == 0) {
+			execve(argv[0], argv, environ);
+			_exit(127);
+		}
+		int st;
+		if (pid < 0 || waitpid(pid, &st, 0) != pid)
 			return 126;
 		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	} else {
