@@ -5,6 +5,10 @@
  *   stacks_prog dlopen LIB     a library's call, and its constructor's
  *   stacks_prog signals N      N calls while a timer's handler calls too
  *   stacks_prog fork           a fork child's call, and a thread's
+ *   stacks_prog unwinding N    N calls 60 frames down while a 100 us
+ *                              timer's handler calls too; prints the ticks
+ *   stacks_prog deep N         one call N frames down
+ *   stacks_prog far N          N calls 60 frames down
  * Prints the descriptor open returned: a traced run must see the same. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -61,6 +65,26 @@ static void on_alarm(int sig)
 	close(-2); /* SITE_HANDLER */
 }
 
+/* unwinding: calls made far down, so each unwind takes long enough for
+ * the timer to land inside it */
+__attribute__((noinline)) static void deep_calls(int nest, int n)
+{
+	if (nest > 0) {
+		deep_calls(nest - 1, n);
+		ticks += 0;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		close(-3); /* SITE_DEEP */
+}
+
+__attribute__((noinline)) static int deep_one(int nest)
+{
+	if (nest > 0)
+		return deep_one(nest - 1) + 1;
+	return close(-6) < 0; /* SITE_DEEPEST */
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -100,6 +124,23 @@ int main(int argc, char **argv)
 		struct itimerval off = { { 0, 0 }, { 0, 0 } };
 		setitimer(ITIMER_REAL, &off, NULL);
 		printf("signals done\n");
+	} else if (!strcmp(mode, "unwinding") && argc > 2) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
+		struct itimerval it = { { 0, 100 }, { 0, 100 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		deep_calls(60, atoi(argv[2]));
+		struct itimerval off = { { 0, 0 }, { 0, 0 } };
+		setitimer(ITIMER_REAL, &off, NULL);
+		printf("ticks %d\n", (int)ticks);
+	} else if (!strcmp(mode, "far") && argc > 2) {
+		deep_calls(60, atoi(argv[2]));
+		printf("far done\n");
+	} else if (!strcmp(mode, "deep") && argc > 2) {
+		printf("deep %d\n", deep_one(atoi(argv[2])));
 	} else if (!strcmp(mode, "fork")) {
 		fflush(stdout);
 		pid_t p = fork();
