@@ -239,9 +239,12 @@ void rn_longjmp_check(const void *env)
 			t->prod.ring->nested++;
 	}
 	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp) {
-		/* out of an unwind (stack.c): nothing was written; what the
-		 * handler stashed meanwhile is handed over */
+		/* out of an unwind (stack.c): the call's record is never
+		 * written (counted, as a write abandoned is); what the handler
+		 * stashed meanwhile is handed over */
 		rn_stack_abandon();
+		if (t->prod.ring)
+			t->prod.ring->nested++;
 		t->busy = RN_BUSY_WRITE;
 		rn_write_end(t);
 	}

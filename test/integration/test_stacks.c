@@ -252,6 +252,22 @@ Test(complete, trapped_calls_have_the_interrupted_stack)
 	free(c);
 }
 
+/* A handler that siglongjmps out, often from inside an unwind: the
+ * program runs as untraced, and once the timer stops every call is
+ * recorded with its stack (the unwind stacks and the busy flag were given
+ * back each time). */
+Test(signals, longjmp_out_of_unwinds_keeps_tracing)
+{
+	struct out o = same("stacks_prog jumps 200", "-k --stack-depth 64 --on-full=block -e trace=close");
+	cr_assert_str_eq(o.so, "jumps done\n");
+	cr_assert_eq(count_of(o.tr, "\nclose(-8)"), 5, "%s", o.se);
+	char want[64];
+	snprintf(want, sizeof want, "(main+0x");
+	char *c = call_with_stack(o.tr, "close(-8)");
+	cr_assert(strstr(c, want), "with its stack:\n%s", c);
+	free(c);
+}
+
 #ifndef RN_STRACE
 #define RN_STRACE "strace"
 #endif

@@ -9,6 +9,9 @@
  *                              timer's handler calls too; prints the ticks
  *   stacks_prog deep N         one call N frames down
  *   stacks_prog far N          N calls 60 frames down
+ *   stacks_prog jumps N        N rounds of calls 60 frames down, each cut
+ *                              by a timer whose handler siglongjmps out
+ *                              (often from inside an unwind), then 5 calls
  * Prints the descriptor open returned: a traced run must see the same. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +89,14 @@ __attribute__((noinline)) static int deep_one(int nest)
 	return close(-6) < 0; /* SITE_DEEPEST */
 }
 
+static sigjmp_buf jump_back;
+
+static void on_alarm_jump(int sig)
+{
+	(void)sig;
+	siglongjmp(jump_back, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -136,6 +148,21 @@ int main(int argc, char **argv)
 		struct itimerval off = { { 0, 0 }, { 0, 0 } };
 		setitimer(ITIMER_REAL, &off, NULL);
 		printf("ticks %d\n", (int)ticks);
+	} else if (!strcmp(mode, "jumps") && argc > 2) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm_jump;
+		sigaction(SIGALRM, &sa, NULL);
+		struct itimerval it = { { 0, 300 }, { 0, 300 } };
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (int r = atoi(argv[2]); r > 0; r--)
+			if (sigsetjmp(jump_back, 1) == 0)
+				deep_calls(60, 1000000);
+		struct itimerval off = { { 0, 0 }, { 0, 0 } };
+		setitimer(ITIMER_REAL, &off, NULL);
+		for (int i = 0; i < 5; i++)
+			close(-8); /* SITE_AFTER */
+		printf("jumps done\n");
 	} else if (!strcmp(mode, "far") && argc > 2) {
 		deep_calls(60, atoi(argv[2]));
 		printf("far done\n");
