@@ -26,7 +26,8 @@
  * can meet one held; glibc's dl_load_write_lock, taken by dl_iterate_phdr
  * on a cache miss, is recursive. A handler that longjmps out of an unwind
  * gives its unwind stack and selector back (rn_stack_abandon). A frame
- * libunwind cannot step past ends the stack; a guessed step that reads
+ * libunwind cannot step past ends the stack; a frame whose function has
+ * no unwind info (libunwind guessed past it) or a guessed step that reads
  * unmapped memory ends it marked truncated. docs/ARCHITECTURE.md,
  * "Stacks", says why each of these.
  */
@@ -94,6 +95,7 @@ struct rn_unw_tls {
 	uint32_t stk;		/* 1 + the unwind stack in use; 0: none */
 	uint8_t sel;		/* --complete's selector, put back after */
 	uint8_t badread;	/* a guessed step read unmapped memory */
+	uintptr_t known[64];	/* addresses found inside an FDE (rn_ip_known) */
 };
 static __thread struct rn_unw_tls rn_u __attribute__((tls_model("initial-exec")));
 
@@ -107,6 +109,8 @@ struct rn_mod {
 	const char *path;	/* the loader's copy (the main program: the arena's) */
 	const uint8_t *build_id;	/* in its note segment, mapped */
 	uint32_t build_id_len;
+	const uint8_t *ehdr;	/* its .eh_frame_hdr (PT_GNU_EH_FRAME), mapped */
+	uintptr_t ehdr_len;
 };
 static struct rn_mod rn_mods[RN_MODS_MAX];
 /* The main program's path, copied: the arena header it comes from is
@@ -188,6 +192,13 @@ static int rn_scan_one(struct dl_phdr_info *info, size_t size, void *arg)
 	/* the main program has no name here: the arena holds its path */
 	m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : rn_exe_path;
 	m->build_id = rn_build_id(info, &m->build_id_len);
+	m->ehdr = NULL;
+	m->ehdr_len = 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME) {
+			m->ehdr = (const uint8_t *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+			m->ehdr_len = info->dlpi_phdr[i].p_memsz;
+		}
 	__atomic_store_n(&rn_nmods, n + 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -556,6 +567,72 @@ static void rn_unwind(struct rn_unw_tls *u)
 	u->n = out;
 }
 
+/* Whether the function holding ip has unwind info: its FDE in m's
+ * .eh_frame_hdr search table (a binary search over mapped memory, no
+ * system call). 1 yes, 0 no, -1 cannot tell (an encoding other than the
+ * x86-64 toolchains' datarel|sdata4 table and pcrel|sdata4 FDEs). */
+static int rn_has_fde(const struct rn_mod *m, uintptr_t ip)
+{
+	const uint8_t *h = m->ehdr;
+	if (!h)
+		return 0;
+	if (m->ehdr_len < 12 || h[0] != 1 || h[2] != 0x03 || h[3] != 0x3b)
+		return -1;
+	unsigned enc = h[1] & 0x0f, esz = enc == 0x03 || enc == 0x0b ? 4 : enc == 0x04 || enc == 0x0c ? 8 : 0;
+	if (!esz)
+		return -1;
+	uint32_t cnt;
+	memcpy(&cnt, h + 4 + esz, 4);
+	const uint8_t *tab = h + 8 + esz;
+	if ((uintptr_t)(tab - h) + (uintptr_t)cnt * 8 > m->ehdr_len)
+		return -1;
+	int64_t rel = (int64_t)(ip - (uintptr_t)h);
+	uint32_t lo = 0, hi = cnt;	/* the last entry whose start is <= ip */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int32_t loc;
+		memcpy(&loc, tab + (size_t)mid * 8, 4);
+		if ((int64_t)loc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return 0;
+	int32_t loc, off;
+	memcpy(&loc, tab + (size_t)(lo - 1) * 8, 4);
+	memcpy(&off, tab + (size_t)(lo - 1) * 8 + 4, 4);
+	const uint8_t *fde = h + off;
+	if ((uintptr_t)fde < m->lo || (uintptr_t)fde + 16 > m->hi)
+		return -1;
+	uint32_t len, range;
+	int32_t pcb;
+	memcpy(&len, fde, 4);
+	memcpy(&pcb, fde + 8, 4);
+	memcpy(&range, fde + 12, 4);
+	if (len == 0xffffffffu || len < 12 || (uintptr_t)(fde + 8) + (uintptr_t)(intptr_t)pcb != (uintptr_t)h + (uintptr_t)(intptr_t)loc)
+		return -1;
+	return ip < (uintptr_t)h + (uintptr_t)(intptr_t)loc + range;
+}
+
+/* ip lies in a function with unwind info, or we cannot tell (an address
+ * in no known object: JIT code, or an object another thread is still
+ * announcing): then the frame is kept. Remembered per thread. */
+static int rn_ip_known(struct rn_unw_tls *u, uintptr_t ip, uint32_t nm)
+{
+	uintptr_t *slot = &u->known[(ip ^ (ip >> 6)) & 63];
+	if (*slot == ip)
+		return 1;
+	const struct rn_mod *m = &rn_mods[u->last_mod];
+	int k = u->last_mod < nm && ip >= m->lo && ip < m->hi ? (int)u->last_mod : rn_mod_find(ip, nm);
+	if (k < 0)
+		return 1;
+	if (!rn_has_fde(&rn_mods[k], ip))
+		return 0;
+	*slot = ip;
+	return 1;
+}
+
 uint32_t rn_stack_take(int trapped)
 {
 	struct rn_tls *t = &rn_t;
@@ -596,6 +673,20 @@ uint32_t rn_stack_take(int trapped)
 		}
 		rn_modules_scan(u);
 		break;
+	}
+	/* A frame in a function without unwind info: libunwind stepped past
+	 * it by guessing (frame pointers), and the frames after it may skip
+	 * or invent callers. The stack ends at it, marked truncated. The
+	 * addresses are return addresses (the call is the byte before),
+	 * except a trapped call's first, the interrupted instruction. */
+	nm = __atomic_load_n(&rn_nmods, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i + 1 < u->n; i++) {
+		uintptr_t ip = (uintptr_t)u->ip[i] - (i || !u->uc ? 1 : 0);
+		if (!rn_ip_known(u, ip, nm)) {
+			u->n = i + 1;
+			u->flags = RN_ITEM_TRUNC;
+			break;
+		}
 	}
 	/* libunwind's own call (its per-thread cache freed at a thread's
 	 * exit): not the program's */

@@ -268,6 +268,20 @@ Test(signals, longjmp_out_of_unwinds_keeps_tracing)
 	free(c);
 }
 
+/* A frame without unwind info: libunwind could only guess past it (and
+ * its guess skips the caller). The stack ends at that frame, marked
+ * truncated, rather than show a wrong caller. */
+Test(stack, a_frame_without_unwind_info_ends_it_truncated)
+{
+	struct out o = same("stacks_prog nocfi", "-k");
+	cr_assert_str_eq(o.so, "nocfi 1\n");
+	char *c = call_with_stack(o.tr, "close(-10)");
+	cr_assert(strstr(c, "\n > ") && strstr(c, "(stacks_nocfi_close+0x"), "%s", c);
+	cr_assert_eq(count_of(c, "\n > "), 2, "that frame and the truncation mark:\n%s", c);
+	cr_assert(!strcmp(c + strlen(c) - 5, "> ..."), "marked truncated:\n%s", c);
+	free(c);
+}
+
 #ifndef RN_STRACE
 #define RN_STRACE "strace"
 #endif

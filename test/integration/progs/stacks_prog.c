@@ -9,6 +9,7 @@
  *                              timer's handler calls too; prints the ticks
  *   stacks_prog deep N         one call N frames down
  *   stacks_prog far N          N calls 60 frames down
+ *   stacks_prog nocfi          a call from a function without unwind info
  *   stacks_prog jumps N        N rounds of calls 60 frames down, each cut
  *                              by a timer whose handler siglongjmps out
  *                              (often from inside an unwind), then 5 calls
@@ -89,6 +90,26 @@ __attribute__((noinline)) static int deep_one(int nest)
 	return close(-6) < 0; /* SITE_DEEPEST */
 }
 
+/* A function with no unwind info (no CFI, so no FDE): it does not set up
+ * a frame pointer either, so stepping past it by guessing skips its
+ * caller. */
+__asm__(".text\n"
+	".globl stacks_nocfi_close\n"
+	".type stacks_nocfi_close, @function\n"
+	"stacks_nocfi_close:\n"
+	"	push %rbx\n"
+	"	mov $-10, %edi\n"
+	"	call close@PLT\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".size stacks_nocfi_close, .-stacks_nocfi_close\n");
+int stacks_nocfi_close(void);
+
+__attribute__((noinline)) static int nocfi_caller(void)
+{
+	return stacks_nocfi_close() < 0;
+}
+
 static sigjmp_buf jump_back;
 
 static void on_alarm_jump(int sig)
@@ -163,6 +184,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 5; i++)
 			close(-8); /* SITE_AFTER */
 		printf("jumps done\n");
+	} else if (!strcmp(mode, "nocfi")) {
+		printf("nocfi %d\n", nocfi_caller());
 	} else if (!strcmp(mode, "far") && argc > 2) {
 		deep_calls(60, atoi(argv[2]));
 		printf("far done\n");
