@@ -788,7 +788,7 @@ static void otlp_report(struct otlp_st *st)
 			rn_spool_dir(st->spool));
 	if (st->mhttp && st->met_last_failed)
 		fprintf(stderr, "renacer: OTLP: metrics export to %s failed (%s): the final totals "
-			"(%" PRIu64 " data points) are not delivered; %" PRIu64 " of %" PRIu64
+			"(%" PRIu64 " data points) did not reach it; %" PRIu64 " of %" PRIu64
 			" exports failed (metrics are cumulative, not spooled)\n", x->metrics_endpoint,
 			st->met_error, st->met_last_failed, st->met_failed_exports, st->met_exports);
 	else if (st->mhttp && st->met_failed_exports)
