@@ -427,6 +427,7 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 			x->protocol = RN_OTLP_JSON;
 		else
 			return rn_bad_opt(e, "--otlp-protocol", arg, "expected http/protobuf or http/json");
+		x->opt_set |= RN_OTLP_SET_PROTOCOL;
 		return 1;
 	case OPT_OTLP_COMPRESSION:
 		if (!strcmp(arg, "gzip"))
@@ -435,6 +436,7 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 			x->gzip = 0;
 		else
 			return rn_bad_opt(e, "--otlp-compression", arg, "expected gzip or none");
+		x->opt_set |= RN_OTLP_SET_COMPRESSION;
 		return 1;
 	case OPT_OTLP_FILE:
 		if (!*arg)
@@ -459,6 +461,7 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 	case OPT_OTLP_TIMEOUT:
 		if (rn_parse_u32(arg, 1, RN_OTLP_MS_MAX, &x->timeout_ms, &why))
 			return rn_bad_opt(e, "--otlp-timeout", arg, why);
+		x->opt_set |= RN_OTLP_SET_TIMEOUT;
 		return 1;
 	case OPT_POOL_SIZE:
 		if (rn_parse_u32(arg, 1, RN_OTLP_SPANS_MAX, &x->opt_tune.pool, &why))

@@ -32,6 +32,7 @@
 
 #include "../common/rawsys.h"
 #include "shim.h"
+#include "stack.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -255,7 +256,12 @@ static void rn_sud_record(long nr, const greg_t *g, uint64_t t0, uint64_t t1, lo
 		err = (int)-ret;
 		ret = -1;
 	}
+	/* -k: the stack from the interrupted context (stack.c), not from
+	 * this handler's frames; nested traps save and restore it */
+	void *prev = rn_sud_ctx;
+	rn_sud_ctx = (char *)(uintptr_t)g - offsetof(ucontext_t, uc_mcontext.gregs);
 	rn_emit_slow(RN_IDX_syscall, t0, t1, ret, err, a, RN_REC_TRAPPED);
+	rn_sud_ctx = prev;
 }
 
 /* A copy of the program's sigset (8 bytes) without SIGSYS, when it has it:

@@ -145,11 +145,10 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	if (t->busy == RN_BUSY_SHARED && rn_g.arena.hdr)
 		/* a thread whose state a CLONE_VM child shares: counted */
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
-	/* made while we unwound (stack.c): a signal handler's is lost and
-	 * counted; libunwind's own (signals blocked) is not the program's */
-	if (t->busy == RN_BUSY_UNWIND && t->prod.ring && !rn_stack_unwinding())
-		t->prod.ring->nested++;
-	if (t->busy != RN_BUSY_WRITE)
+	/* made while we unwound (stack.c): a signal handler's (libunwind's
+	 * own calls never reach a wrapper), stashed like one made while we
+	 * write; the writer hands it over after its own record */
+	if (t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND)
 		return;		/* a vfork child on its parent's thread: untraced */
 	uint32_t bound;
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
@@ -182,15 +181,12 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	/* -k: the calling stack, unwound before the write begins */
 	uint32_t stk = 0;
 	if (rn_unlikely(rn_g.stack_depth) && !(flags & RN_REC_AFTER_NORET))
-		stk = rn_stack_take();
+		stk = rn_stack_take((flags & RN_REC_TRAPPED) != 0);
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (rn_unlikely(stk)) {
-		rn_stack_unblock();
-		if (stk == RN_STACK_OURS)
-			goto out;
-	}
+	if (rn_unlikely(stk == RN_STACK_OURS))
+		goto out;
 	if (!t->prod.ring) {
 		if (t->noring_skip) {
 			t->noring_skip--;
@@ -244,8 +240,16 @@ void rn_longjmp_check(const void *env)
 		if (t->prod.ring)
 			t->prod.ring->nested++;
 	}
-	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp)
-		t->busy = 0;	/* out of an unwind (stack.c): nothing was written */
+	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp) {
+		/* out of an unwind (stack.c): the call's record is never
+		 * written (counted, as a write abandoned is); what the handler
+		 * stashed meanwhile is handed over */
+		rn_stack_abandon();
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		t->busy = RN_BUSY_WRITE;
+		rn_write_end(t);
+	}
 	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
 		if (t->prod.ring)
 			t->prod.ring->nested++;

@@ -15,18 +15,29 @@
  *
  * libunwind is loaded with dlopen in the constructor, only when stacks are
  * asked for: a program traced without -k maps no library more than before.
- * Every signal is blocked around the unwind: no handler runs on the unwind
- * stack, and none can interrupt this thread while libunwind holds a lock
- * (its cache lock; glibc's dl_load_write_lock, taken by dl_iterate_phdr on
- * a cache miss, is recursive besides, so a call made inside dlopen, by a
- * constructor, does not deadlock). A frame libunwind cannot step past ends
- * the stack. docs/ARCHITECTURE.md, "Stacks", says why each of these.
+ * No system call guards the unwind: this thread's busy flag
+ * (RN_BUSY_UNWIND) is the guard. A signal handler that runs meanwhile
+ * (on the unwind stack, which is big enough for one) never enters
+ * libunwind through us: its calls go to the thread's stash, written after
+ * ours. libunwind's own calls (its lock's signal mask, its memory) are
+ * bound straight to libc's functions at load (rn_unw_unwrap), so every
+ * call that reaches a wrapper during an unwind is a handler's. libunwind
+ * itself blocks signals while it holds a lock of its own, so no handler
+ * can meet one held; glibc's dl_load_write_lock, taken by dl_iterate_phdr
+ * on a cache miss, is recursive. A handler that longjmps out of an unwind
+ * gives its unwind stack and selector back (rn_stack_abandon). A frame
+ * libunwind cannot step past ends the stack; a frame whose function has
+ * no unwind info (libunwind guessed past it) or a guessed step that reads
+ * unmapped memory ends it marked truncated. docs/ARCHITECTURE.md,
+ * "Stacks", says why each of these.
  */
 #define UNW_LOCAL_ONLY
 #include "stack.h"
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <stddef.h>
+#include <ucontext.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -50,12 +61,17 @@
  * system call, where Debian's unw_step (built without the per-thread
  * cache) blocks and restores signals twice per frame (~20 us a stack). */
 static int (*rn_backtrace)(void **buf, int size);
+/* --complete's trapped calls: from the SIGSYS handler's context */
+static int (*rn_init_local2)(unw_cursor_t *, unw_context_t *, int);
+static int (*rn_step)(unw_cursor_t *);
+static int (*rn_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+__thread void *rn_sud_ctx __attribute__((tls_model("initial-exec")));
 
 /* The unwinder runs on one of these stacks, taken for one unwind:
  * unw_backtrace keeps a cursor and a context (~2 KiB) on its stack, more
  * than a wrapper may add to the program's (RN_STACK_BUDGET). */
 #define RN_UNW_STACKS 8
-#define RN_UNW_STACK_SIZE (64u << 10)
+#define RN_UNW_STACK_SIZE (256u << 10)	/* the unwinder's ~8 KiB, and a handler's */
 static uint8_t *rn_unw_stacks;
 static uint8_t rn_unw_taken[RN_UNW_STACKS];
 void rn_on_stack(void (*fn)(void), void *top);	/* stack_switch.S */
@@ -75,8 +91,11 @@ struct rn_unw_tls {
 	uint32_t mod_from, mod_to;	/* module records this thread owes */
 	uint32_t last_mod;	/* where the last lookup hit */
 	uintptr_t sp0;		/* the stack pointer where the unwind began */
-	uint64_t sigmask;	/* the program's, while ours blocks every signal */
-	uint8_t blocked;
+	const ucontext_t *uc;	/* a trapped call's context: unwind from it */
+	uint32_t stk;		/* 1 + the unwind stack in use; 0: none */
+	uint8_t sel;		/* --complete's selector, put back after */
+	uint8_t badread;	/* a guessed step read unmapped memory */
+	uintptr_t known[64];	/* addresses found inside an FDE (rn_ip_known) */
 };
 static __thread struct rn_unw_tls rn_u __attribute__((tls_model("initial-exec")));
 
@@ -90,6 +109,8 @@ struct rn_mod {
 	const char *path;	/* the loader's copy (the main program: the arena's) */
 	const uint8_t *build_id;	/* in its note segment, mapped */
 	uint32_t build_id_len;
+	const uint8_t *ehdr;	/* its .eh_frame_hdr (PT_GNU_EH_FRAME), mapped */
+	uintptr_t ehdr_len;
 };
 static struct rn_mod rn_mods[RN_MODS_MAX];
 /* The main program's path, copied: the arena header it comes from is
@@ -171,6 +192,13 @@ static int rn_scan_one(struct dl_phdr_info *info, size_t size, void *arg)
 	/* the main program has no name here: the arena holds its path */
 	m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : rn_exe_path;
 	m->build_id = rn_build_id(info, &m->build_id_len);
+	m->ehdr = NULL;
+	m->ehdr_len = 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME) {
+			m->ehdr = (const uint8_t *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+			m->ehdr_len = info->dlpi_phdr[i].p_memsz;
+		}
 	__atomic_store_n(&rn_nmods, n + 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -310,7 +338,10 @@ static int rn_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, 
 		*val = *(const unw_word_t *)addr;
 		return 0;
 	}
-	return rn_safe_read(val, (const void *)addr, sizeof *val) == sizeof *val ? 0 : -UNW_EINVAL;
+	if (rn_safe_read(val, (const void *)addr, sizeof *val) == sizeof *val)
+		return 0;
+	rn_u.badread = 1;
+	return -UNW_EINVAL;
 }
 
 /* The two lowest free descriptors: where libunwind's set-up puts its pipe. */
@@ -331,6 +362,88 @@ static void rn_close_pipe(int fd)
 		rn_sys1(SYS_close, fd);
 }
 
+/* A d_ptr of the dynamic section: glibc relocates them in place on
+ * x86-64, but an unrelocated one is an offset from the load bias. */
+static uintptr_t rn_dptr(uintptr_t p, uintptr_t base)
+{
+	return p < base ? p + base : p;
+}
+
+/* The GNU_RELRO span of the object at base: [r[1], r[2]). */
+static int rn_relro_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	uintptr_t *r = arg;
+	if (info->dlpi_addr != r[0])
+		return 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO) {
+			r[1] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+			r[2] = r[1] + info->dlpi_phdr[i].p_memsz;
+		}
+	return 1;
+}
+
+/* Binds libunwind's imports of functions the shim wraps (its lock's
+ * sigprocmask, mmap, the pipe it checks memory with, ...) to libc's own:
+ * a call libunwind makes is not the program's, and then no call that
+ * reaches a wrapper during an unwind is libunwind's. The program's own
+ * use of this libunwind loses those calls from its trace too (strace
+ * would show them); it behaves the same. Constructor only: the one place
+ * it may take system calls (mprotect of a read-only GOT). Returns 0 or
+ * -1 (then stacks stay off: we could not tell the calls apart). */
+static int rn_unw_unwrap(void *h)
+{
+	struct link_map *lm = NULL;
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) || !lm || !lm->l_ld)
+		return -1;
+	uintptr_t base = lm->l_addr;
+	const ElfW(Sym) *sym = NULL;
+	const char *str = NULL;
+	const ElfW(Rela) *rel[2] = { NULL, NULL };
+	size_t relsz[2] = { 0, 0 };
+	for (const ElfW(Dyn) *d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+		switch (d->d_tag) {
+		case DT_SYMTAB: sym = (const ElfW(Sym) *)rn_dptr(d->d_un.d_ptr, base); break;
+		case DT_STRTAB: str = (const char *)rn_dptr(d->d_un.d_ptr, base); break;
+		case DT_JMPREL: rel[0] = (const ElfW(Rela) *)rn_dptr(d->d_un.d_ptr, base); break;
+		case DT_PLTRELSZ: relsz[0] = d->d_un.d_val; break;
+		case DT_RELA: rel[1] = (const ElfW(Rela) *)rn_dptr(d->d_un.d_ptr, base); break;
+		case DT_RELASZ: relsz[1] = d->d_un.d_val; break;
+		}
+	}
+	if (!sym || !str)
+		return -1;
+	uintptr_t relro[3] = { base, 0, 0 };
+	dl_iterate_phdr(rn_relro_of, relro);
+	long page = 4096;
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; rel[k] && i < relsz[k] / sizeof *rel[k]; i++) {
+			const ElfW(Rela) *r = &rel[k][i];
+			unsigned type = ELF64_R_TYPE(r->r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
+			    !ELF64_R_SYM(r->r_info))
+				continue;
+			const char *name = str + sym[ELF64_R_SYM(r->r_info)].st_name;
+			void *real = NULL;
+			for (unsigned f = 0; f < RN_NFUNCS && !real; f++)
+				if (!strcmp(rn_fns[f].func, name))
+					real = rn_real_get(f);
+			if (!real)
+				continue;
+			uintptr_t slot = base + r->r_offset;
+			int ro = slot >= relro[1] && slot < relro[2];
+			uintptr_t pg = slot & ~(uintptr_t)(page - 1);
+			if (ro && rn_sys3(SYS_mprotect, pg, page, PROT_READ | PROT_WRITE))
+				return -1;
+			__atomic_store_n((void **)slot, real, __ATOMIC_RELAXED);
+			if (ro)
+				rn_sys3(SYS_mprotect, pg, page, PROT_READ);
+		}
+	}
+	return 0;
+}
+
 int rn_stack_init(uint32_t depth)
 {
 	if (!depth)
@@ -339,10 +452,13 @@ int rn_stack_init(uint32_t depth)
 	if (!h)
 		return -1;
 	rn_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+	rn_init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
+	rn_step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
+	rn_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
 	int (*policy)(unw_addr_space_t, unw_caching_policy_t) =
 		(int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(h, "_ULx86_64_set_caching_policy");
 	unw_addr_space_t *as = (unw_addr_space_t *)dlsym(h, "_ULx86_64_local_addr_space");
-	if (!rn_backtrace || !policy || !as)
+	if (!rn_backtrace || !policy || !as || rn_unw_unwrap(h))
 		return -1;
 	long map = rn_sys6(SYS_mmap, 0, RN_UNW_STACKS * RN_UNW_STACK_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -378,9 +494,8 @@ int rn_stack_init(uint32_t depth)
 	rn_depth = depth > RN_STACK_MAX ? RN_STACK_MAX : depth;
 	/* once now, so libunwind's one-time set-up (a lock, a signal mask)
 	 * happens here and not under a program's signal handler */
-	rn_stack_take();
+	rn_stack_take(0);
 	rn_t.busy = 0;
-	rn_stack_unblock();
 	rn_u.on = 0;
 	/* every object loaded at start: the main thread writes their records
 	 * before its first call's */
@@ -389,11 +504,29 @@ int rn_stack_init(uint32_t depth)
 	return 0;
 }
 
-/* On the unwind stack: the return addresses of every frame above. */
+/* On the unwind stack: the return addresses of every frame above; for a
+ * trapped call, the interrupted frame and its callers, stepped one by one
+ * from the SIGSYS handler's context (unw_backtrace starts here, and its
+ * fast trace drops the frame the signal interrupted). */
 static void rn_unwind_here(void)
 {
 	struct rn_unw_tls *u = &rn_u;
-	u->got = rn_backtrace(u->ip, (int)(rn_depth + RN_SKIP_MAX));
+	if (!u->uc) {
+		u->got = rn_backtrace(u->ip, (int)(rn_depth + RN_SKIP_MAX));
+		return;
+	}
+	unw_cursor_t c;
+	int n = 0, max = (int)(rn_depth + RN_SKIP_MAX), rc = 0;
+	if (rn_init_local2 && rn_step && rn_get_reg &&
+	    rn_init_local2(&c, (unw_context_t *)(uintptr_t)u->uc, UNW_INIT_SIGNAL_FRAME) == 0) {
+		u->ip[n++] = (void *)(uintptr_t)u->uc->uc_mcontext.gregs[REG_RIP];
+		unw_word_t ip;
+		while (n < max && (rc = rn_step(&c)) > 0 && rn_get_reg(&c, UNW_REG_IP, &ip) == 0 && ip)
+			u->ip[n++] = (void *)ip;
+	}
+	if (rc < 0)
+		u->badread = 1;	/* a frame it could not step past */
+	u->got = n;
 }
 
 /* The frames above rn_stack_take (the shim's skipped) into u->ip. */
@@ -408,17 +541,18 @@ static void rn_unwind(struct rn_unw_tls *u)
 		u->flags = RN_ITEM_TRUNC;
 		return;
 	}
-	/* No signal handler may run on the unwind stack (it is the
-	 * program's to run on its own), and --complete's dispatch must let
-	 * libunwind's first-use calls through: signals blocked, selector
-	 * at allow, both as they were afterwards. */
-	uint64_t all = ~0ull;	/* the kernel's sigset: 8 bytes of stack */
-	rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &u->sigmask, sizeof all);
-	u->blocked = 1;
-	uint8_t sel = rn_sud_sel;
+	/* --complete's dispatch must let libunwind's calls (libc's own
+	 * now) through: selector at allow, put back after, or by
+	 * rn_stack_abandon when a handler longjmps out */
+	u->stk = k + 1;
+	u->sel = rn_sud_sel;
+	u->badread = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	rn_sud_sel = 0;
 	rn_on_stack(rn_unwind_here, rn_unw_stacks + (size_t)(k + 1) * RN_UNW_STACK_SIZE);
-	rn_sud_sel = sel;
+	rn_sud_sel = u->sel;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	u->stk = 0;
 	__atomic_store_n(&rn_unw_taken[k], 0, __ATOMIC_RELEASE);
 	/* the innermost frames are ours (the switch, this, emit, the
 	 * wrapper): the stack starts at the first frame outside the shim */
@@ -428,12 +562,78 @@ static void rn_unwind(struct rn_unw_tls *u)
 		i++;
 	for (; i < u->got && out < rn_depth; i++)
 		u->ip[out++] = u->ip[i];
-	if (i < u->got || u->got == (int)(rn_depth + RN_SKIP_MAX))
+	if (i < u->got || u->got == (int)(rn_depth + RN_SKIP_MAX) || u->badread)
 		u->flags = RN_ITEM_TRUNC;	/* the stack goes on */
 	u->n = out;
 }
 
-uint32_t rn_stack_take(void)
+/* Whether the function holding ip has unwind info: its FDE in m's
+ * .eh_frame_hdr search table (a binary search over mapped memory, no
+ * system call). 1 yes, 0 no, -1 cannot tell (an encoding other than the
+ * x86-64 toolchains' datarel|sdata4 table and pcrel|sdata4 FDEs). */
+static int rn_has_fde(const struct rn_mod *m, uintptr_t ip)
+{
+	const uint8_t *h = m->ehdr;
+	if (!h)
+		return 0;
+	if (m->ehdr_len < 12 || h[0] != 1 || h[2] != 0x03 || h[3] != 0x3b)
+		return -1;
+	unsigned enc = h[1] & 0x0f, esz = enc == 0x03 || enc == 0x0b ? 4 : enc == 0x04 || enc == 0x0c ? 8 : 0;
+	if (!esz)
+		return -1;
+	uint32_t cnt;
+	memcpy(&cnt, h + 4 + esz, 4);
+	const uint8_t *tab = h + 8 + esz;
+	if ((uintptr_t)(tab - h) + (uintptr_t)cnt * 8 > m->ehdr_len)
+		return -1;
+	int64_t rel = (int64_t)(ip - (uintptr_t)h);
+	uint32_t lo = 0, hi = cnt;	/* the last entry whose start is <= ip */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int32_t loc;
+		memcpy(&loc, tab + (size_t)mid * 8, 4);
+		if ((int64_t)loc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return 0;
+	int32_t loc, off;
+	memcpy(&loc, tab + (size_t)(lo - 1) * 8, 4);
+	memcpy(&off, tab + (size_t)(lo - 1) * 8 + 4, 4);
+	const uint8_t *fde = h + off;
+	if ((uintptr_t)fde < m->lo || (uintptr_t)fde + 16 > m->hi)
+		return -1;
+	uint32_t len, range;
+	int32_t pcb;
+	memcpy(&len, fde, 4);
+	memcpy(&pcb, fde + 8, 4);
+	memcpy(&range, fde + 12, 4);
+	if (len == 0xffffffffu || len < 12 || (uintptr_t)(fde + 8) + (uintptr_t)(intptr_t)pcb != (uintptr_t)h + (uintptr_t)(intptr_t)loc)
+		return -1;
+	return ip < (uintptr_t)h + (uintptr_t)(intptr_t)loc + range;
+}
+
+/* ip lies in a function with unwind info, or we cannot tell (an address
+ * in no known object: JIT code, or an object another thread is still
+ * announcing): then the frame is kept. Remembered per thread. */
+static int rn_ip_known(struct rn_unw_tls *u, uintptr_t ip, uint32_t nm)
+{
+	uintptr_t *slot = &u->known[(ip ^ (ip >> 6)) & 63];
+	if (*slot == ip)
+		return 1;
+	const struct rn_mod *m = &rn_mods[u->last_mod];
+	int k = u->last_mod < nm && ip >= m->lo && ip < m->hi ? (int)u->last_mod : rn_mod_find(ip, nm);
+	if (k < 0)
+		return 1;
+	if (!rn_has_fde(&rn_mods[k], ip))
+		return 0;
+	*slot = ip;
+	return 1;
+}
+
+uint32_t rn_stack_take(int trapped)
 {
 	struct rn_tls *t = &rn_t;
 	struct rn_unw_tls *u = &rn_u;
@@ -444,6 +644,10 @@ uint32_t rn_stack_take(void)
 	t->busy = RN_BUSY_UNWIND;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	u->sp0 = t->busy_sp;
+	/* a trapped call's own context (complete.c), set around its record
+	 * and saved/restored by nested traps: the handler's frames below it
+	 * are ours */
+	u->uc = trapped ? (const ucontext_t *)rn_sud_ctx : NULL;
 	u->n = 0;
 	u->flags = 0;
 	u->on = 1;
@@ -470,32 +674,42 @@ uint32_t rn_stack_take(void)
 		rn_modules_scan(u);
 		break;
 	}
+	/* A frame in a function without unwind info: libunwind stepped past
+	 * it by guessing (frame pointers), and the frames after it may skip
+	 * or invent callers. The stack ends at it, marked truncated. The
+	 * addresses are return addresses (the call is the byte before),
+	 * except a trapped call's first, the interrupted instruction. */
+	nm = __atomic_load_n(&rn_nmods, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i + 1 < u->n; i++) {
+		uintptr_t ip = (uintptr_t)u->ip[i] - (i || !u->uc ? 1 : 0);
+		if (!rn_ip_known(u, ip, nm)) {
+			u->n = i + 1;
+			u->flags = RN_ITEM_TRUNC;
+			break;
+		}
+	}
 	/* libunwind's own call (its per-thread cache freed at a thread's
 	 * exit): not the program's */
 	if (u->n && (uintptr_t)u->ip[0] >= rn_unw_lo && (uintptr_t)u->ip[0] < rn_unw_hi) {
 		u->on = 0;
 		return RN_STACK_OURS;
 	}
-	/* busy stays RN_BUSY_UNWIND (and signals blocked) until the caller
-	 * has set RN_BUSY_WRITE: a handler running in between would unwind
-	 * into this thread's buffer over our stack */
+	/* busy stays RN_BUSY_UNWIND until the caller has set
+	 * RN_BUSY_WRITE: a handler running in between would unwind into
+	 * this thread's buffer over our stack; its calls are stashed */
 	return 4 + 8 * u->n;
 }
 
-int rn_stack_unwinding(void)
-{
-	return rn_u.blocked;
-}
-
-void rn_stack_unblock(void)
+void rn_stack_abandon(void)
 {
 	struct rn_unw_tls *u = &rn_u;
-	if (u->blocked) {
-		u->blocked = 0;
-		/* a signal that came meanwhile is delivered now, its handler's
-		 * calls stashed (busy is RN_BUSY_WRITE) */
-		rn_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &u->sigmask, NULL, sizeof u->sigmask);
+	uint32_t k = u->stk - 1;
+	if (u->stk && k < RN_UNW_STACKS) {
+		u->stk = 0;
+		rn_sud_sel = u->sel;
+		__atomic_store_n(&rn_unw_taken[k], 0, __ATOMIC_RELEASE);
 	}
+	u->on = 0;
 }
 
 uint32_t rn_stack_put(struct rn_prod *p, uint32_t off)

@@ -14,8 +14,8 @@
 #pragma GCC visibility push(hidden)
 
 #define RN_BUSY_UNWIND 4	/* inside the unwinder: a nested call (a signal
-				 * handler's, or libunwind's own read of a file)
-				 * is not recorded, and counted as nested */
+				 * handler's: libunwind's own never reach the
+				 * wrappers) goes to the stash */
 
 /* rn_stack_init: loads libunwind (only when depth is not 0: an untraced
  * stack costs a traced program no library), notes the shim's own text so
@@ -24,17 +24,20 @@
 int rn_stack_init(uint32_t depth);
 
 /* rn_stack_take: unwinds the calling stack into this thread's buffer,
- * skipping the shim's frames; returns the item bytes it will need. Runs
- * with busy clear and returns with busy at RN_BUSY_UNWIND and every
- * signal blocked: the caller sets RN_BUSY_WRITE, then calls
- * rn_stack_unblock. */
-uint32_t rn_stack_take(void);
+ * skipping the shim's frames; returns the item bytes it will need. No
+ * system call. Runs with busy clear and returns with busy at
+ * RN_BUSY_UNWIND (a signal handler's call meanwhile is stashed): the
+ * caller sets RN_BUSY_WRITE. trapped: a --complete trapped call, unwound
+ * from the context rn_sud_ctx holds. */
+uint32_t rn_stack_take(int trapped);
 #define RN_STACK_OURS UINT32_MAX	/* rn_stack_take: a call libunwind made
 					 * itself, not to be recorded */
-void rn_stack_unblock(void);
-/* rn_stack_unwinding: this thread is inside an unwind with signals
- * blocked: a call made now is libunwind's own (no handler can run). */
-int rn_stack_unwinding(void);
+/* rn_stack_abandon: a signal handler longjmps out of this thread's
+ * unwind: its unwind stack and --complete selector are given back. */
+void rn_stack_abandon(void);
+/* The SIGSYS handler's ucontext while it records a trapped call (saved
+ * and restored by a nested trap); NULL otherwise. */
+extern __thread void *rn_sud_ctx __attribute__((tls_model("initial-exec")));
 
 /* rn_stack_put: writes the item rn_stack_take prepared into p's
  * continuation bytes at offset off (from the first continuation slot);

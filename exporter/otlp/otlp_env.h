@@ -31,6 +31,11 @@ struct rn_otlp_tuning {
 #define RN_OTLP_SET_BATCH 0x02u
 #define RN_OTLP_SET_DELAY 0x04u
 #define RN_OTLP_SET_QUEUE 0x08u
+/* transport flags (--otlp-protocol, --otlp-compression, --otlp-timeout):
+ * they set both signals, over every variable */
+#define RN_OTLP_SET_PROTOCOL 0x10u
+#define RN_OTLP_SET_COMPRESSION 0x20u
+#define RN_OTLP_SET_TIMEOUT 0x40u
 
 #define RN_OTLP_HEADERS_MAX 32
 #define RN_OTLP_RATTR_MAX 64
@@ -102,6 +107,18 @@ struct rn_otlp_opts {
 	const char *env_metrics_endpoint;	/* from OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT */
 	int env_metrics_off;	/* OTEL_METRICS_EXPORTER=none */
 	uint32_t metric_interval_ms;	/* OTEL_METRIC_EXPORT_INTERVAL (60000) */
+	/* the metrics transport, final after rn_otlp_settle_metrics: a flag,
+	 * else OTEL_EXPORTER_OTLP_METRICS_*, else the generic variable, else
+	 * the default (the traces' _TRACES_ forms never apply to metrics) */
+	enum rn_otlp_proto m_protocol;
+	int m_gzip;
+	uint32_t m_timeout_ms;
+	const char *m_cert, *m_client_cert, *m_client_key;
+	struct rn_otlp_kv m_headers[RN_OTLP_HEADERS_MAX];	/* never printed */
+	unsigned m_nheaders;
+	char m_header_buf[RN_OTLP_KVBUF];
+	int m_env_protocol, m_env_gzip;	/* -1: no variable set it */
+	uint32_t m_env_timeout_ms;	/* 0: no variable set it */
 	int metrics_only;	/* --metrics-only */
 	int no_metrics;		/* --no-metrics */
 	enum rn_sampler sampler;	/* OTEL_TRACES_SAMPLER */

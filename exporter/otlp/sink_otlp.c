@@ -128,6 +128,9 @@ struct otlp_st {
 	int mhttp_own;		/* mhttp is not http: ours to free */
 	/* under mu */
 	uint64_t met_exports, met_delivered, met_failed, met_file_lines;
+	/* a failed export is superseded by the next delivered one (both are
+	 * cumulative): only the last one's failure loses totals */
+	uint64_t met_failed_exports, met_last_failed;
 	uint64_t sampled_out;	/* process spans of traces the sampler dropped */
 	char met_error[300];
 };
@@ -527,8 +530,8 @@ static void otlp_metrics_export(struct otlp_st *st)
 		rc_line = rn_metrics_encode_json(&sn, &st->mline, 1);
 	if (st->mhttp) {
 		st->mbody.len = 0;
-		rc_body = st->x->protocol == RN_OTLP_JSON ? rn_metrics_encode_json(&sn, &st->mbody, 0)
-							  : rn_metrics_encode_pb(&sn, &st->mbody);
+		rc_body = st->x->m_protocol == RN_OTLP_JSON ? rn_metrics_encode_json(&sn, &st->mbody, 0)
+							    : rn_metrics_encode_pb(&sn, &st->mbody);
 	}
 	rn_metrics_reap(m);
 	pthread_mutex_unlock(&m->mu);
@@ -563,13 +566,50 @@ static void otlp_metrics_export(struct otlp_st *st)
 	st->met_exports++;
 	if (r.outcome == RN_OTLP_OK) {
 		st->met_delivered += points;
+		st->met_last_failed = 0;
 	} else {
 		st->met_failed += points;
+		st->met_failed_exports++;
+		st->met_last_failed = points;
 		snprintf(st->met_error, sizeof st->met_error, "%s%s",
 			 r.outcome == RN_OTLP_REJECTED ? "rejected: " : "",
 			 r.message[0] ? r.message : "no answer");
 	}
 	pthread_mutex_unlock(&st->mu);
+}
+
+/* The metrics transport (otlp_metrics_env.c) as the options an HTTP
+ * client is made from. */
+static void otlp_metrics_transport(struct rn_otlp_opts *mx, const struct rn_otlp_opts *x)
+{
+	mx->endpoint = x->metrics_endpoint;
+	mx->protocol = x->m_protocol;
+	mx->gzip = x->m_gzip;
+	mx->timeout_ms = x->m_timeout_ms;
+	mx->cert = x->m_cert;
+	mx->client_cert = x->m_client_cert;
+	mx->client_key = x->m_client_key;
+	mx->nheaders = x->m_nheaders;
+	memcpy(mx->headers, x->m_headers, sizeof mx->headers);
+}
+
+/* Metrics and traces go the same way: one client (and connection) for
+ * both. */
+static int otlp_same_transport(const struct rn_otlp_opts *x)
+{
+	if (x->m_protocol != x->protocol || x->m_gzip != x->gzip || x->m_timeout_ms != x->timeout_ms ||
+	    x->m_nheaders != x->nheaders)
+		return 0;
+	const char *a[3] = { x->m_cert, x->m_client_cert, x->m_client_key };
+	const char *b[3] = { x->cert, x->client_cert, x->client_key };
+	for (unsigned i = 0; i < 3; i++)
+		if ((!a[i] != !b[i]) || (a[i] && strcmp(a[i], b[i])))
+			return 0;
+	for (unsigned i = 0; i < x->nheaders; i++)
+		if (strcmp(x->m_headers[i].key, x->headers[i].key) ||
+		    strcmp(x->m_headers[i].value, x->headers[i].value))
+			return 0;
+	return 1;
 }
 
 static void *otlp_sender(void *arg)
@@ -784,11 +824,16 @@ static void otlp_report(struct otlp_st *st)
 			st->spool_batches, st->spool_batches == 1 ? "" : "es", st->spool_spans,
 			st->spool_spans == 1 ? "" : "s", rn_spool_dir(st->spool),
 			rn_spool_dir(st->spool));
-	if (st->mhttp && st->met_failed)
-		fprintf(stderr, "renacer: OTLP: metrics export to %s failed (%s): %" PRIu64 " of %"
-			PRIu64 " data points unsent (metrics are cumulative, not spooled: the "
-			"last failed export's totals are lost)\n", x->metrics_endpoint, st->met_error,
-			st->met_failed, st->met_failed + st->met_delivered);
+	if (st->mhttp && st->met_last_failed)
+		fprintf(stderr, "renacer: OTLP: metrics export to %s failed (%s): the final totals "
+			"(%" PRIu64 " data points) did not reach it; %" PRIu64 " of %" PRIu64
+			" exports failed (metrics are cumulative, not spooled)\n", x->metrics_endpoint,
+			st->met_error, st->met_last_failed, st->met_failed_exports, st->met_exports);
+	else if (st->mhttp && st->met_failed_exports)
+		fprintf(stderr, "renacer: OTLP: metrics of %" PRIu64 " calls delivered to %s; %" PRIu64
+			" of %" PRIu64 " exports failed (%s), their totals carried by a later one "
+			"(cumulative)\n", st->met.calls, x->metrics_endpoint, st->met_failed_exports,
+			st->met_exports, st->met_error);
 	else if (st->mhttp && st->met_exports && !st->quiet)
 		fprintf(stderr, "renacer: OTLP: metrics of %" PRIu64 " calls delivered to %s\n",
 			st->met.calls, x->metrics_endpoint);
@@ -1006,17 +1051,17 @@ int rn_sink_otlp_new(struct rn_sink *s, const struct rn_otlp_opts *x, const char
 		st->met_on = 1;
 		st->next_metrics_ns = mono_ns() + (uint64_t)x->metric_interval_ms * 1000000ull;
 	}
-	if (x->metrics && x->metrics_endpoint && st->http) {
+	if (x->metrics && x->metrics_endpoint && st->http && otlp_same_transport(x)) {
 		/* the traces' transport, its URL switched for each export:
 		 * one kept-alive connection for both signals */
 		st->mhttp = st->http;
 	} else if (x->metrics && x->metrics_endpoint) {
-		/* the traces' transport settings, the metrics URL */
+		/* the metrics' own transport settings and URL */
 		struct rn_otlp_opts *mx = malloc(sizeof *mx);
 		if (!mx)
 			goto fail;
 		*mx = *x;
-		mx->endpoint = x->metrics_endpoint;
+		otlp_metrics_transport(mx, x);
 		if (!st->http && curl_global_init(CURL_GLOBAL_DEFAULT)) {
 			free(mx);
 			goto fail;

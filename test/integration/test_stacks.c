@@ -215,6 +215,117 @@ Test(signals, handler_calls_during_calls_never_hang)
 	cr_assert(strstr(o.tr, site) || strstr(o.tr, "signal nesting"), "%s", o.tr);
 }
 
+/* Calls a handler makes while this thread unwinds (the timer lands inside
+ * the unwind of a call 60 frames down): each one recorded, none lost to
+ * nesting. 1000 calls of 64 frames fit in the ring, so the program never
+ * waits for room (a handler's calls during that wait are another story). */
+Test(signals, handler_calls_during_unwinds_are_all_recorded)
+{
+	struct out o = run("stacks_prog unwinding 1000", 1, "-k --stack-depth 64 -c -e trace=close");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	int ticks = -1;
+	cr_assert_eq(sscanf(o.so, "ticks %d", &ticks), 1, "%s", o.so);
+	fprintf(stderr, "unwinding: %d handler runs\n", ticks);
+	cr_assert_gt(ticks, 0, "the timer never fired: %s", o.so);
+	const char *row = strstr(o.tr, " close\n");
+	cr_assert_not_null(row, "%s", o.tr);
+	while (row > o.tr && row[-1] != '\n')
+		row--;
+	double pct, secs;
+	unsigned long usecs, calls, errors;
+	cr_assert_eq(sscanf(row, "%lf %lf %lu %lu %lu", &pct, &secs, &usecs, &calls, &errors), 5,
+		     "%s", row);
+	cr_assert_eq(calls, 1000ul + (unsigned long)ticks,
+		     "the program's 1000 calls and every handler call (%d ticks):\n%s", ticks, o.tr);
+	cr_assert_null(strstr(o.tr, "lost"), "%s", o.tr);
+}
+
+/* --complete: a call libc makes inside (printf's fstat, trapped by the
+ * SIGSYS handler) has the stack of the code it interrupted, from libc's
+ * own function up to the program's main, as strace -k shows it. */
+Test(complete, trapped_calls_have_the_interrupted_stack)
+{
+	struct out o = same("stacks_prog calls", "--complete -k");
+	char *c = call_with_stack(o.tr, "newfstatat(0x1,");
+	cr_assert(strstr(c, "\n > ") && strstr(c, "fstatat"), "the interrupted function first:\n%s", c);
+	cr_assert(strstr(c, "stacks_prog(main+0x"), "up to main:\n%s", c);
+	free(c);
+}
+
+/* A handler that siglongjmps out, often from inside an unwind: the
+ * program runs as untraced, and once the timer stops every call is
+ * recorded with its stack (the unwind stacks and the busy flag were given
+ * back each time). */
+Test(signals, longjmp_out_of_unwinds_keeps_tracing)
+{
+	struct out o = same("stacks_prog jumps 200", "-k --stack-depth 64 --on-full=block -e trace=close");
+	cr_assert_str_eq(o.so, "jumps done\n");
+	cr_assert_eq(count_of(o.tr, "\nclose(-8)"), 5, "%s", o.se);
+	char want[64];
+	snprintf(want, sizeof want, "(main+0x");
+	char *c = call_with_stack(o.tr, "close(-8)");
+	cr_assert(strstr(c, want), "with its stack:\n%s", c);
+	free(c);
+}
+
+/* A frame without unwind info: libunwind could only guess past it (and
+ * its guess skips the caller). The stack ends at that frame, marked
+ * truncated, rather than show a wrong caller. */
+Test(stack, a_frame_without_unwind_info_ends_it_truncated)
+{
+	struct out o = same("stacks_prog nocfi", "-k");
+	cr_assert_str_eq(o.so, "nocfi 1\n");
+	char *c = call_with_stack(o.tr, "close(-10)");
+	cr_assert(strstr(c, "\n > ") && strstr(c, "(stacks_nocfi_close+0x"), "%s", c);
+	cr_assert_eq(count_of(c, "\n > "), 2, "that frame and the truncation mark:\n%s", c);
+	cr_assert(!strcmp(c + strlen(c) - 5, "> ..."), "marked truncated:\n%s", c);
+	free(c);
+}
+
+#ifndef RN_STRACE
+#define RN_STRACE "strace"
+#endif
+
+/* -k costs no system call per call: the unwind is guarded by this
+ * thread's busy flag, not by blocking signals (two rt_sigprocmask a call
+ * before). strace counts the traced program's; the exporter's few and
+ * libunwind's first-use ones stay far below one a call. */
+Test(stack, unwinding_makes_no_system_call)
+{
+	char log[] = "/tmp/rn-stk-sXXXXXX", tr[] = "/tmp/rn-stk-tXXXXXX";
+	close(mkstemp(log));
+	close(mkstemp(tr));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "timeout -s KILL 120 " RN_STRACE " -f -qq -e trace=rt_sigprocmask -o %s "
+			   "%s -k -c -e trace=close -o %s -- %s/stacks_prog far 3000 >/dev/null",
+			   log, RN_EXPORTER, tr, RN_PROGS_DIR) > 0);
+	int st = system(cmd);
+	free(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+	char *l = slurp(log);
+	unsigned n = count_of(l, "rt_sigprocmask(");
+	fprintf(stderr, "unwinding: %u rt_sigprocmask for 3000 calls with -k\n", n);
+	cr_assert_lt(n, 1000u, "rt_sigprocmask on the traced path (%u for 3000 calls)", n);
+	free(l);
+	unlink(log);
+	unlink(tr);
+}
+
+/* A call 20000 frames down: the stack holds the frames asked for and says
+ * it goes on; the program runs as untraced. */
+Test(stack, deep_recursion_is_cut_and_marked)
+{
+	struct out o = same("stacks_prog deep 20000", "-k");
+	cr_assert_str_eq(o.so, "deep 20001\n");
+	char *c = call_with_stack(o.tr, "close(-6)");
+	char want[256];
+	snprintf(want, sizeof want, "(deep_one+0x");
+	cr_assert_eq(count_of(c, want), 16, "16 frames of deep_one:\n%s", c);
+	cr_assert(strstr(c, " > ...\n") || !strcmp(c + strlen(c) - 5, "> ..."),
+		  "the stack is marked truncated:\n%s", c);
+	free(c);
+}
+
 Test(fork, child_and_thread_calls_have_their_stacks)
 {
 	struct out o = same("stacks_prog fork", "-k --format json");

@@ -397,10 +397,15 @@ static void serve(struct rx *r, int c)
 		char *hdrs;
 		uint8_t *body;
 		size_t blen;
-		struct pollfd p[3] = { { c, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 },
-				       { r->ctl_pipe[0], POLLIN, 0 } };
-		if (poll(p, 3, -1) <= 0 || p[1].revents || p[2].revents)
+		/* a second connection (metrics with a transport of their own)
+		 * while this one idles: this one is closed between requests,
+		 * which a keep-alive client survives (it reconnects) */
+		struct pollfd p[4] = { { c, POLLIN, 0 }, { r->stop_pipe[0], POLLIN, 0 },
+				       { r->ctl_pipe[0], POLLIN, 0 }, { r->fd, POLLIN, 0 } };
+		if (poll(p, 4, -1) <= 0 || p[1].revents || p[2].revents)
 			return;	/* the loop reads the control byte */
+		if (p[3].revents && !p[0].revents)
+			return;
 		if (read_request(c, &hdrs, &body, &blen))
 			return;
 		struct rx_req q;
@@ -431,7 +436,10 @@ static void serve(struct rx *r, int c)
 				r->nmreqs++;
 			else if (!down)
 				r->nmbad++;
+			r->nmdown += down;
 			snprintf(r->mcontent_type, sizeof r->mcontent_type, "%s", q.content_type);
+			snprintf(r->mcontent_encoding, sizeof r->mcontent_encoding, "%s", q.content_encoding);
+			snprintf(r->mcustom, sizeof r->mcustom, "%s", q.custom);
 			pthread_cond_broadcast(&r->cv);
 			pthread_mutex_unlock(&r->mu);
 			if (gz && plain)

@@ -96,7 +96,9 @@ struct rx {
 	size_t npts, cappts;
 	int nmreqs;		/* metrics requests answered 2xx */
 	int nmbad;		/* metrics requests that did not decode */
+	int nmdown;		/* metrics requests met while down (RX_HANGUP) */
 	char mcontent_type[64];	/* of the last one */
+	char mcontent_encoding[32], mcustom[128];	/* of the last one (X-Test-Token) */
 	char url[64];
 };
 

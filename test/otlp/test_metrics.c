@@ -4,6 +4,8 @@
  * OTLP JSON file is read back. Every wait is for a condition, with a time
  * limit; no figure depends on timing. */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,12 @@ TestSuite(metrics, .init = setup, .fini = teardown, .timeout = 90);
 #define CLEAN_ENV "OTEL_TRACES_SAMPLER=", "OTEL_TRACES_SAMPLER_ARG=", "OTEL_METRICS_EXPORTER=", \
 	"OTEL_METRIC_EXPORT_INTERVAL=", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=", "TRACEPARENT=", \
 	"OTEL_SDK_DISABLED=", "OTEL_EXPORTER_OTLP_PROTOCOL=", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=", \
-	"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="
+	"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", \
+	"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=", "OTEL_EXPORTER_OTLP_COMPRESSION=", \
+	"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=", "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION=", \
+	"OTEL_EXPORTER_OTLP_HEADERS=", "OTEL_EXPORTER_OTLP_TRACES_HEADERS=", \
+	"OTEL_EXPORTER_OTLP_METRICS_HEADERS=", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT=", \
+	"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="
 
 /* renacer-exporter -q -o /dev/null --otlp-endpoint URL [opts] -- metrics_prog args */
 static void run(struct rn_run *r, struct rx *rx, char *const env[], const char *const *opts,
@@ -174,6 +181,149 @@ Test(metrics, json_protocol_and_the_file)
 	check_calls(pts, n, 4, 1, 3);
 	free(pts);
 	free(b);
+}
+
+static unsigned count_lines(const char *s)
+{
+	unsigned n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Each signal its own variables: OTEL_EXPORTER_OTLP_METRICS_* over the
+ * generic ones, and the traces' _TRACES_ forms never for metrics. The
+ * spans' requests show the traces side kept its own. */
+static const struct rx_req *first_span_req(const struct rx *rx)
+{
+	for (size_t i = 0; i < rx->nreqs; i++)
+		if (rx->reqs[i].nspans)
+			return &rx->reqs[i];
+	return NULL;
+}
+
+Test(metrics, per_signal_variables_over_the_generic_ones)
+{
+	const char *args[] = { "calls", "3", "1", "1", NULL };
+	struct rn_run r;
+
+	/* the traces' own protocol, compression and headers: not the metrics' */
+	struct rx *rx = rx_start(NULL, 0);
+	char *env1[] = { "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json",
+			 "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=none",
+			 "OTEL_EXPORTER_OTLP_TRACES_HEADERS=X-Test-Token=traces", NULL };
+	run(&r, rx, env1, NULL, args);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	const struct rx_req *q = first_span_req(rx);
+	cr_assert_not_null(q);
+	cr_assert_str_eq(q->content_type, "application/json");
+	cr_assert_str_eq(q->custom, "traces");
+	cr_assert_str_eq(rx->mcontent_type, "application/x-protobuf", "metrics: the default");
+	cr_assert_str_eq(rx->mcontent_encoding, "gzip", "metrics: the default");
+	cr_assert_str_eq(rx->mcustom, "", "metrics: no header of the traces'");
+	check_calls(rx->pts, rx->npts, 3, 1, 1);
+	rx_stop(rx);
+
+	/* the metrics' own over the generic ones, which the traces keep */
+	rx = rx_start(NULL, 0);
+	char *env2[] = { "OTEL_EXPORTER_OTLP_PROTOCOL=http/json", "OTEL_EXPORTER_OTLP_COMPRESSION=gzip",
+			 "OTEL_EXPORTER_OTLP_HEADERS=X-Test-Token=both",
+			 "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/protobuf",
+			 "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION=none",
+			 "OTEL_EXPORTER_OTLP_METRICS_HEADERS=X-Test-Token=metrics",
+			 "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT=5000", NULL };
+	run(&r, rx, env2, NULL, args);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_eq(r.err[0], '\0', "stderr: %s", r.err);
+	q = first_span_req(rx);
+	cr_assert_not_null(q);
+	cr_assert_str_eq(q->content_type, "application/json");
+	cr_assert_str_eq(q->content_encoding, "gzip");
+	cr_assert_str_eq(q->custom, "both");
+	cr_assert_str_eq(rx->mcontent_type, "application/x-protobuf");
+	cr_assert_str_eq(rx->mcontent_encoding, "");
+	cr_assert_str_eq(rx->mcustom, "metrics");
+	check_calls(rx->pts, rx->npts, 3, 1, 1);
+	rx_stop(rx);
+
+	/* generic alone: both signals; a flag over every variable */
+	rx = rx_start(NULL, 0);
+	char *env3[] = { "OTEL_EXPORTER_OTLP_HEADERS=X-Test-Token=both",
+			 "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/protobuf", NULL };
+	const char *opts[] = { "--otlp-protocol", "http/json", NULL };
+	run(&r, rx, env3, opts, args);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_str_eq(rx->mcontent_type, "application/json", "the flag wins");
+	cr_assert_str_eq(rx->mcustom, "both");
+	check_calls(rx->pts, rx->npts, 3, 1, 1);
+	rx_stop(rx);
+}
+
+/* Temporality: renacer's sums and histograms are cumulative; a preference
+ * for delta warns once and the export stays cumulative and exact. */
+Test(metrics, temporality_preference_delta_warns_and_stays_cumulative)
+{
+	struct rx *rx = rx_start(NULL, 0);
+	struct rn_run r;
+	const char *args[] = { "calls", "2", "1", "0", NULL };
+	char *env[] = { "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta", NULL };
+	run(&r, rx, env, NULL, args);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE='delta' ignored"),
+		  "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "one warning: %s", r.err);
+	check_calls(rx->pts, rx->npts, 2, 1, 0);
+	for (size_t i = 0; i < rx->npts; i++)
+		cr_assert_eq(rx->pts[i].temporality, 2, "cumulative");
+	rx_stop(rx);
+}
+
+/* A receiver outage: the first exports meet a receiver that hangs up
+ * (each one fails once its retries run out, OTEL_BSP_EXPORT_TIMEOUT); once
+ * it is back, the next cumulative export carries every call. The end
+ * report says the failed exports were superseded, and claims no loss. */
+struct outage {
+	struct rx *rx;
+	int seen;
+};
+
+static void *back_up_after_a_failure(void *arg)
+{
+	struct outage *o = arg;
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 30;
+	pthread_mutex_lock(&o->rx->mu);
+	while (o->rx->nmdown < 2 &&
+	       pthread_cond_timedwait(&o->rx->cv, &o->rx->mu, &dl) == 0)
+		;
+	o->seen = o->rx->nmdown;
+	pthread_mutex_unlock(&o->rx->mu);
+	rx_set_mode(o->rx, RX_UP);
+	return NULL;
+}
+
+Test(metrics, an_outage_loses_no_call)
+{
+	struct outage o = { rx_start(NULL, 0), 0 };
+	cr_assert_not_null(o.rx);
+	rx_set_mode(o.rx, RX_HANGUP);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, back_up_after_a_failure, &o), 0);
+	struct rn_run r;
+	/* 20 calls 100 ms apart: exports every 100 ms, each given 300 ms */
+	const char *args[] = { "calls", "12", "5", "3", "100", NULL };
+	char *env[] = { "OTEL_METRIC_EXPORT_INTERVAL=100", "OTEL_BSP_EXPORT_TIMEOUT=300", NULL };
+	const char *opts[] = { "--metrics-only", NULL };
+	run(&r, o.rx, env, opts, args);
+	pthread_join(t, NULL);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_geq(o.seen, 2, "the receiver never saw a metrics export while down");
+	check_calls(o.rx->pts, o.rx->npts, 12, 5, 3);
+	cr_assert(strstr(r.err, "their totals carried by a later one"), "%s", r.err);
+	cr_assert_null(strstr(r.err, "did not reach"), "%s", r.err);
+	cr_assert_null(strstr(r.err, "unsent"), "%s", r.err);
+	rx_stop(o.rx);
 }
 
 Test(metrics, metrics_only_sends_no_span)
