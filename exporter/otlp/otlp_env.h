@@ -52,6 +52,7 @@ struct rn_otlp_opts {
 	char endpoint_buf[2048];	/* OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces */
 	enum rn_otlp_proto protocol;
 	int gzip;		/* --otlp-compression gzip */
+	int zstd;		/* --otlp-compression zstd (gzip is then 0) */
 	uint32_t timeout_ms;	/* one HTTP request, at most */
 	uint32_t export_timeout_ms;	/* one batch with its retries; the shutdown */
 	struct rn_otlp_tuning tune;
