@@ -115,7 +115,7 @@ const char rn_opts_usage[] =
 	"  --otlp-endpoint URL       send spans to this OTLP/HTTP traces URL, as is\n"
 	"                            (else OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT)\n"
 	"  --otlp-protocol P         http/protobuf (default) or http/json\n"
-	"  --otlp-compression C      gzip (default) or none\n"
+	"  --otlp-compression C      gzip (default), zstd (the Collector takes it) or none\n"
 	"  --otlp-file FILE          write OTLP JSON lines (Collector file format) to FILE\n"
 	"  --otlp-batch-size N       spans per request (default 512)\n"
 	"  --otlp-batch-delay MS     longest wait between exports (default 1000)\n"
@@ -431,11 +431,13 @@ static int rn_otlp_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *
 		return 1;
 	case OPT_OTLP_COMPRESSION:
 		if (!strcmp(arg, "gzip"))
-			x->gzip = 1;
+			x->gzip = 1, x->zstd = 0;
 		else if (!strcmp(arg, "none"))
-			x->gzip = 0;
+			x->gzip = 0, x->zstd = 0;
+		else if (!strcmp(arg, "zstd"))	/* not in the OTLP specification: opt-in */
+			x->gzip = 0, x->zstd = 1;
 		else
-			return rn_bad_opt(e, "--otlp-compression", arg, "expected gzip or none");
+			return rn_bad_opt(e, "--otlp-compression", arg, "expected gzip, zstd or none");
 		x->opt_set |= RN_OTLP_SET_COMPRESSION;
 		return 1;
 	case OPT_OTLP_FILE:

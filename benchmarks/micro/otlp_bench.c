@@ -8,7 +8,10 @@
  *                      every span malloc'd and freed)
  *   otlp_pb_pack       protobuf encoding of a batch (otlp_pb.c), per span
  *   otlp_gzip_1, _6    zlib gzip of that body at level 1 (Z_BEST_SPEED, what
- *                      otlp_http.c uses) and 6 (zlib's default), per span
+ *                      otlp_http.c used) and 6 (zlib's default), per span
+ *   otlp_comp_gzip,    the same body through otlp_compress.c, what
+ *   otlp_comp_zstd     otlp_http.c sends: gzip by libdeflate at level 1, and
+ *                      zstd at level 1 (--otlp-compression zstd), per span
  *   otlp_export        one whole batch per operation group: spans built,
  *                      encoded, gzipped, POSTed to the loopback receiver
  *                      and its answer read (otlp_http.c); per span, wall
@@ -26,6 +29,7 @@
 #include "../../common/record.h"
 #include "../../common/table.h"
 #include "../../exporter/decode/decode.h"
+#include "../../exporter/otlp/otlp_compress.h"
 #include "../../exporter/otlp/otlp_encode.h"
 #include "../../exporter/otlp/otlp_http.h"
 #include "../../exporter/otlp/otlp_model.h"
@@ -164,6 +168,24 @@ static long gzip_loop(void *arg)
 			exit(1);
 		g->outlen = g->outcap - g->z.avail_out;
 	}
+	return reps * (long)batch;
+}
+
+/* What otlp_http.c does to a body now (otlp_compress.c). */
+struct comp {
+	const uint8_t *body;
+	size_t len;
+	struct rn_otlp_comp *c;
+	struct rn_otlp_buf out;
+};
+
+static long comp_loop(void *arg)
+{
+	struct comp *g = arg;
+	long reps = nspans / (long)batch;
+	for (long r = 0; r < reps; r++)
+		if (rn_otlp_comp_run(g->c, g->body, g->len, &g->out))
+			exit(1);
 	return reps * (long)batch;
 }
 
@@ -323,6 +345,24 @@ int main(int argc, char **argv)
 		deflateEnd(&g.z);
 		free(g.out);
 	}
+	/* wire bytes per span, per --otlp-compression */
+	size_t zlen[2] = { 0, 0 };
+	static const enum rn_otlp_comp_kind kinds[] = { RN_OTLP_COMP_GZIP, RN_OTLP_COMP_ZSTD };
+	for (int k = 0; k < 2; k++) {
+		struct comp g = { .body = body, .len = len };
+		if (rn_otlp_comp_new(&g.c, kinds[k]) || rn_otlp_comp_run(g.c, body, len, &g.out))
+			return 1;
+		zlen[k] = g.out.len;
+		char name[32];
+		snprintf(name, sizeof name, "otlp_comp_%s", rn_otlp_comp_encoding(kinds[k]));
+		run(name, comp_loop, &g, reps);
+		rn_otlp_comp_free(g.c);
+		rn_otlp_buf_free(&g.out);
+	}
+	printf("# wire bytes per span (otlp_compress.c): none %.1f, gzip (libdeflate 1) %.1f (%.1f%%), "
+	       "zstd (level 1) %.1f (%.1f%%)\n", (double)len / (double)c.n,
+	       (double)zlen[0] / (double)c.n, 100.0 * (double)zlen[0] / (double)len,
+	       (double)zlen[1] / (double)c.n, 100.0 * (double)zlen[1] / (double)len);
 	rn_otlp_pb_free(c.pb);
 	teardown(&c, &pool, &m);
 

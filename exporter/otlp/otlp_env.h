@@ -57,6 +57,7 @@ struct rn_otlp_opts {
 	char endpoint_buf[2048];	/* OTEL_EXPORTER_OTLP_ENDPOINT + v1/traces */
 	enum rn_otlp_proto protocol;
 	int gzip;		/* --otlp-compression gzip */
+	int zstd;		/* --otlp-compression zstd (gzip is then 0) */
 	uint32_t timeout_ms;	/* one HTTP request, at most */
 	uint32_t export_timeout_ms;	/* one batch with its retries; the shutdown */
 	struct rn_otlp_tuning tune;
@@ -112,6 +113,7 @@ struct rn_otlp_opts {
 	 * the default (the traces' _TRACES_ forms never apply to metrics) */
 	enum rn_otlp_proto m_protocol;
 	int m_gzip;
+	int m_zstd;
 	uint32_t m_timeout_ms;
 	const char *m_cert, *m_client_cert, *m_client_key;
 	struct rn_otlp_kv m_headers[RN_OTLP_HEADERS_MAX];	/* never printed */

@@ -1,4 +1,5 @@
-/* otlp_http.c: POST /v1/traces with libcurl, gzip with zlib, and the
+/* otlp_http.c: POST /v1/traces with libcurl, gzip or zstd
+ * (otlp_compress.c), and the
  * retry policy of the OTLP specification: 429, 502, 503, 504 and
  * connection failures are retried with exponential backoff and jitter
  * (Retry-After honoured up to a cap); any other 4xx/5xx is final.
@@ -16,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp_compress.h"
 #include "otlp_encode.h"
 
 #define RN_BACKOFF_FIRST_MS 200
@@ -30,10 +31,9 @@ struct rn_otlp_http {
 	CURL *curl;
 	struct curl_slist *hdrs;
 	char url[2048];
-	int gzip, json;
+	int json;
 	uint32_t timeout_ms;
-	z_stream z;
-	int z_ready;
+	struct rn_otlp_comp *comp;	/* NULL: the body as it is */
 	struct rn_otlp_buf zbuf;
 	struct rn_otlp_buf resp;
 	char retry_after[64];
@@ -120,8 +120,7 @@ void rn_otlp_http_free(struct rn_otlp_http *h)
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
 	curl_slist_free_all(h->hdrs);
-	if (h->z_ready)
-		deflateEnd(&h->z);
+	rn_otlp_comp_free(h->comp);
 	rn_otlp_buf_free(&h->zbuf);
 	rn_otlp_buf_free(&h->resp);
 	free(h);
@@ -134,24 +133,16 @@ int rn_otlp_http_new(struct rn_otlp_http **out, const struct rn_otlp_opts *x)
 	if (!h)
 		return -ENOMEM;
 	snprintf(h->url, sizeof h->url, "%s", x->endpoint);
-	h->gzip = x->gzip;
+	enum rn_otlp_comp_kind kind = x->zstd ? RN_OTLP_COMP_ZSTD
+				      : x->gzip ? RN_OTLP_COMP_GZIP : RN_OTLP_COMP_NONE;
 	h->json = x->protocol == RN_OTLP_JSON;
 	h->timeout_ms = x->timeout_ms;
 	h->seed = rn_now_ns() | 1;
 	h->curl = curl_easy_init();
 	if (!h->curl)
 		goto nomem;
-	if (h->gzip) {
-		/* 15 + 16: a gzip wrapper, not zlib's. Z_BEST_SPEED: on span
-		 * batches (benchmarks/micro/otlp_bench) level 1 costs about a
-		 * quarter of the CPU of the default level 6 for a body 14%
-		 * larger (11.4% of the protobuf size against 10.0%): the
-		 * exporter's CPU is the scarce thing, loopback or LAN bytes
-		 * are not. Other strategies and window sizes were slower. */
-		if (deflateInit2(&h->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			goto nomem;
-		h->z_ready = 1;
-	}
+	if (kind != RN_OTLP_COMP_NONE && rn_otlp_comp_new(&h->comp, kind))
+		goto nomem;
 	struct curl_slist *l = NULL, *t;
 	char line[4096];
 #define RN_HDR(s)                                   \
@@ -161,8 +152,10 @@ int rn_otlp_http_new(struct rn_otlp_http **out, const struct rn_otlp_opts *x)
 		l = t;                              \
 	} while (0)
 	RN_HDR(h->json ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
-	if (h->gzip)
+	if (kind == RN_OTLP_COMP_GZIP)
 		RN_HDR("Content-Encoding: gzip");
+	else if (kind == RN_OTLP_COMP_ZSTD)
+		RN_HDR("Content-Encoding: zstd");
 	RN_HDR("Expect:");	/* no 100-continue round trip for large bodies */
 	for (unsigned i = 0; i < x->nheaders; i++) {
 		if ((size_t)snprintf(line, sizeof line, "%s: %s", x->headers[i].key,
@@ -206,24 +199,6 @@ nomem_list:
 nomem:
 	rn_otlp_http_free(h);
 	return -ENOMEM;
-}
-
-/* gzip of body into h->zbuf. Returns 0 or -ENOMEM. */
-static int rn_gzip(struct rn_otlp_http *h, const void *body, size_t len)
-{
-	if (deflateReset(&h->z) != Z_OK)
-		return -ENOMEM;
-	h->zbuf.len = 0;
-	if (rn_otlp_buf_reserve(&h->zbuf, deflateBound(&h->z, (uLong)len)))
-		return -ENOMEM;
-	h->z.next_in = (Bytef *)(uintptr_t)body;
-	h->z.avail_in = (uInt)len;
-	h->z.next_out = h->zbuf.p;
-	h->z.avail_out = (uInt)h->zbuf.cap;
-	if (deflate(&h->z, Z_FINISH) != Z_STREAM_END)
-		return -ENOMEM;
-	h->zbuf.len = h->zbuf.cap - h->z.avail_out;
-	return 0;
 }
 
 /* Reads partial_success from a 2xx answer. */
@@ -307,8 +282,8 @@ void rn_otlp_http_export(struct rn_otlp_http *h, const void *body, size_t len,
 {
 	memset(res, 0, sizeof *res);
 	h->abort = abort;
-	if (h->gzip) {
-		if (rn_gzip(h, body, len)) {
+	if (h->comp) {
+		if (rn_otlp_comp_run(h->comp, body, len, &h->zbuf)) {
 			res->outcome = RN_OTLP_FAILED;
 			snprintf(res->message, sizeof res->message, "cannot compress the request");
 			return;

@@ -209,6 +209,8 @@ void rn_otlp_settle_metrics(struct rn_otlp_opts *x)
 						 : RN_OTLP_PROTOBUF;
 	x->m_gzip = (x->opt_set & RN_OTLP_SET_COMPRESSION) ? x->gzip
 		    : x->m_env_gzip >= 0 ? x->m_env_gzip : 1;
+	/* zstd only by the flag: the variables know gzip and none */
+	x->m_zstd = (x->opt_set & RN_OTLP_SET_COMPRESSION) ? x->zstd : 0;
 	x->m_timeout_ms = (x->opt_set & RN_OTLP_SET_TIMEOUT) ? x->timeout_ms
 			  : x->m_env_timeout_ms ? x->m_env_timeout_ms : RN_METRIC_TIMEOUT_DEFAULT;
 	if (!x->metrics)

@@ -585,6 +585,7 @@ static void otlp_metrics_transport(struct rn_otlp_opts *mx, const struct rn_otlp
 	mx->endpoint = x->metrics_endpoint;
 	mx->protocol = x->m_protocol;
 	mx->gzip = x->m_gzip;
+	mx->zstd = x->m_zstd;
 	mx->timeout_ms = x->m_timeout_ms;
 	mx->cert = x->m_cert;
 	mx->client_cert = x->m_client_cert;
@@ -597,7 +598,8 @@ static void otlp_metrics_transport(struct rn_otlp_opts *mx, const struct rn_otlp
  * both. */
 static int otlp_same_transport(const struct rn_otlp_opts *x)
 {
-	if (x->m_protocol != x->protocol || x->m_gzip != x->gzip || x->m_timeout_ms != x->timeout_ms ||
+	if (x->m_protocol != x->protocol || x->m_gzip != x->gzip || x->m_zstd != x->zstd ||
+	    x->m_timeout_ms != x->timeout_ms ||
 	    x->m_nheaders != x->nheaders)
 		return 0;
 	const char *a[3] = { x->m_cert, x->m_client_cert, x->m_client_key };

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "json.h"
@@ -303,6 +304,26 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
+/* A zstd body (--otlp-compression zstd): one frame whose header gives its
+ * size, as the exporter writes it. */
+static int unzstd(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(in, n);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (256u << 20))
+		return -1;
+	uint8_t *o = malloc(size + 1);
+	if (!o)
+		return -1;
+	size_t got = ZSTD_decompress(o, size + 1, in, n);
+	if (ZSTD_isError(got) || got != size) {
+		free(o);
+		return -1;
+	}
+	*out = o;
+	*outlen = got;
+	return 0;
+}
+
 static void header(const char *h, const char *name, char *out, size_t cap)
 {
 	size_t l = strlen(name);
@@ -419,8 +440,12 @@ static void serve(struct rx *r, int c)
 		uint8_t *plain = body;
 		size_t plen = blen;
 		int gz = !strcasecmp(q.content_encoding, "gzip");
+		int zs = !strcasecmp(q.content_encoding, "zstd");
 		if (gz && gunzip(body, blen, &plain, &plen))
 			plain = NULL;
+		if (zs && unzstd(body, blen, &plain, &plen))
+			plain = NULL;
+		gz |= zs;	/* plain is ours to free */
 		if (!strncmp(hdrs, "POST /v1/metrics ", 17)) {
 			/* metrics: decoded apart, the script is the spans' */
 			pthread_mutex_lock(&r->mu);

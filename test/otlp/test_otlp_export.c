@@ -291,6 +291,29 @@ Test(otlp, protobuf_gzip_every_call_once_one_tree)
 	rx_stop(rx);
 }
 
+/* --otlp-compression zstd: every request says so, and the receiver's zstd
+ * decoding gives back every call once, as with gzip */
+Test(otlp, protobuf_zstd_every_call_once_one_tree)
+{
+	struct rx *rx = rx_start(NULL, 0);
+	cr_assert_not_null(rx);
+	struct rn_run r;
+	char json[512];
+	int port;
+	run_tree(&r, rx, NULL, "--otlp-compression", "zstd", json, sizeof json, &port);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	cr_assert_eq(r.err[0], '\0', "stderr: %s", r.err);
+	cr_assert_gt(rx->nreqs, 0);
+	for (size_t i = 0; i < rx->nreqs; i++) {
+		cr_assert_str_eq(rx->reqs[i].content_type, "application/x-protobuf");
+		cr_assert_str_eq(rx->reqs[i].content_encoding, "zstd");
+		cr_assert(rx->reqs[i].decoded, "request %zu did not decode", i);
+	}
+	same_calls(json, rx->spans, rx->nspans);
+	check_tree(rx->spans, rx->nspans, port);
+	rx_stop(rx);
+}
+
 Test(otlp, http_json_uncompressed_decodes)
 {
 	struct rx *rx = rx_start(NULL, 0);

@@ -16,7 +16,8 @@ deb=$(ls "$root"/out/renacer_*_amd64.deb) || fail "no package in $root/out"
 echo "package: $(basename "$deb")"
 
 deps=$(dpkg-deb -f "$deb" Depends)
-for lib in libzmq5 libcurl4 libprotobuf-c1 zlib1g libc6 python3; do
+# OTLP bodies: gzip by libdeflate, zstd (zlib is no longer linked)
+for lib in libzmq5 libcurl4 libprotobuf-c1 libdeflate0 libzstd1 libc6 python3; do
 	case "$deps" in *"$lib"*) ;; *) fail "Depends lacks $lib: $deps" ;; esac
 done
 # what dpkg -i would say about the dependencies, changing nothing

@@ -23,7 +23,8 @@ Test(otlp_options, bad_values_exit_2_naming_the_option)
 	bad_option("--otlp-endpoint localhost:4318 -- true", "--otlp-endpoint");
 	bad_option("--otlp-endpoint '' -- true", "--otlp-endpoint");
 	bad_option("--otlp-protocol grpc -- true", "--otlp-protocol");
-	bad_option("--otlp-compression zstd -- true", "--otlp-compression");
+	bad_option("--otlp-compression br -- true", "--otlp-compression");
+	bad_option("--otlp-compression ZSTD -- true", "--otlp-compression");
 	bad_option("--otlp-file '' -- true", "--otlp-file");
 	bad_option("--otlp-file /nonexistent-dir/x.jsonl -- true", "--otlp-file");
 	bad_option("--otlp-batch-size 0 -- true", "--otlp-batch-size");
