@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "control.h"
+#include "decode/escape.h"
 #include "otlp/otlp_sink.h"
 #include "redact.h"
 #include "session.h"
@@ -48,6 +49,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	unsigned n = 0;
 	int rc = 0;
 	memset(sinks, 0, sizeof sinks);
+	rn_fmt_set_style((enum rn_strhex)o->strhex, o->verbose);	/* -x, -xx, -v */
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
 					    o->quiet_exits };
 	const struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,
