@@ -33,6 +33,9 @@ int rn_claim_ring(struct rn_tls *t);
 void rn_untraced(int32_t pid, int32_t tid, int claim, int err);
 
 /* capture.c */
+/* RENACER_DUMP ("READ;WRITE" descriptor lists, checked by the launcher)
+ * into rn_g.dump_fds; a descriptor out of range is skipped. */
+void rn_dump_init(const char *spec);
 /* Upper bound of the item bytes a call of fi may need. */
 uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize);
 /* rn_capture_items: writes the items of call idx after p's tail, in at

@@ -170,29 +170,6 @@ void rn_cap_epollevs(const struct cap_ctx *c)
 	rn_tb_str(c->b, "]");
 }
 
-/* ---- iovec: the sizes (and the bases as addresses) ---- */
-
-void rn_cap_iovec(const struct cap_ctx *c)
-{
-	size_t cnt = c->n / sizeof(struct iovec);
-	if (!cnt) {
-		rn_put_ptr(c->b, c->v);
-		return;
-	}
-	rn_tb_str(c->b, "[");
-	for (size_t i = 0; i < cnt; i++) {
-		struct iovec v;
-		memcpy(&v, c->p + i * sizeof v, sizeof v);
-		rn_tb_str(c->b, i ? ", {iov_base=" : "{iov_base=");
-		rn_put_ptr(c->b, (uintptr_t)v.iov_base);
-		rn_tb_fmt(c->b, ", iov_len=%zu}", v.iov_len);
-	}
-	/* more elements than the shim keeps (RN_ARRAY_MAX) */
-	if (c->it->k > 0 && c->it->k < RN_MAX_ARGS && c->it->ev->arg[c->it->k] > cnt)
-		rn_tb_str(c->b, ", ...");
-	rn_tb_str(c->b, "]");
-}
-
 /* ---- ioctl's argument, by its request (the argument before it) ---- */
 
 static int32_t rd_i32(const uint8_t *p)
