@@ -346,6 +346,8 @@ static uint32_t rn_ioctl_argsize(unsigned long req)
 	switch (req) {
 	case TIOCGWINSZ: case TIOCSWINSZ:
 		return sizeof(struct winsize);
+	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
+		return rn_ktermios_size;	/* the kernel's, not glibc's */
 	case FIONREAD: case TIOCOUTQ: case FIONBIO: case FIOASYNC: case TIOCGPGRP:
 	case TIOCSPGRP: case TIOCGSID: case TIOCGETD: case TIOCSETD: case TIOCMGET:
 	case TIOCMSET: case TIOCMBIS: case TIOCMBIC: case TIOCGPTN: case TIOCSPTLCK:

@@ -32,6 +32,9 @@ int rn_claim_ring(struct rn_tls *t);
  * err from rn_arena_create, or from rn_claim_ring when 'claim'. */
 void rn_untraced(int32_t pid, int32_t tid, int claim, int err);
 
+/* ktermios.c: sizeof the kernel's struct termios */
+extern const uint32_t rn_ktermios_size;
+
 /* capture.c */
 /* RENACER_DUMP ("READ;WRITE" descriptor lists, checked by the launcher)
  * into rn_g.dump_fds; a descriptor out of range is skipped. */

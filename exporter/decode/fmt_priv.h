@@ -56,6 +56,9 @@ void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_
  * name, iovecs and their bytes when data capture kept them, else v */
 void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
 
+/* fmt_termios.c: the kernel's struct termios (n bytes at p), else addr */
+void rn_put_termios(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t addr);
+
 /* fmt_capture.c */
 /* A socket address as strace prints it: {sa_family=AF_INET, ...} */
 void rn_put_sockaddr(struct rn_tb *b, const uint8_t *p, size_t n);

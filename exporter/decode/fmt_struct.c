@@ -185,6 +185,9 @@ void rn_cap_ioctlarg(const struct cap_ctx *c)
 	unsigned k = c->it->k;
 	unsigned long req = k >= 2 && k - 2 < RN_MAX_ARGS ? (unsigned long)c->it->ev->arg[k - 2] : 0;
 	switch (req) {
+	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
+		rn_put_termios(c->b, c->p, c->n, c->v);
+		return;
 	case TIOCGWINSZ: case TIOCSWINSZ: {
 		struct winsize ws;
 		if (c->n < sizeof ws)

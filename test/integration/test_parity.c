@@ -35,6 +35,8 @@ static const struct {
 	const char *why;
 } known[] = {
 	{ "clone()", "fork's wrapper does not see the flags glibc passes to clone" },
+	{ "ioctl(6, TCSETS, ", "strace 6.1 names 0x5402 by both its meanings (SNDCTL_TMR_START or "
+			       "TCSETS); renacer by the terminal one" },
 };
 
 #define MAXL 512
