@@ -35,6 +35,11 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev);
  * until the next call from the same thread. */
 const char *rn_fmt_sysname(const struct rn_event *ev);
 
+/* -e read=/write=: the dump line of the event's recorded buffer
+ * (cap[RN_CAP_DUMP]) that starts at byte off (a multiple of 16), as
+ * strace prints it; 0 when off is past its end. */
+size_t rn_fmt_dump_line(char *buf, size_t cap, const struct rn_event *ev, size_t off);
+
 /* Walks the printed arguments one at a time, for sinks that keep them
  * apart (JSON). rn_fmt_args is this iterator joined with ", ". */
 struct rn_fmt_iter {

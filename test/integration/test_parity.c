@@ -286,8 +286,9 @@ Test(parity, structures_whole_with_v)
 
 Test(parity, full_dumps_of_write_and_read_descriptors)
 {
-	parity_opts("parity_data", "-e write=1", 22);
-	parity_opts("parity_data", "-e write=1,4 -e read=3", 24);
+	parity_opts("parity_data", "-e write=1", 25);
+	/* the pipe: written on 6, read on 5 */
+	parity_opts("parity_data", "-e write=1,6 -e read=5", 25);
 }
 
 /* Data buffers: -s sets how much is kept, --data-size 0 keeps none,

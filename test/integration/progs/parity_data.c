@@ -31,6 +31,8 @@ int main(void)
 	writev(p[1], out, 2);
 	struct iovec in[2] = { { a, 3 }, { b, sizeof b } };
 	readv(p[0], in, 2);
+	write(p[1], "\x01x", 2);
+	read(p[0], a, sizeof a);
 
 	struct iovec mo = { "ping\x01\xff", 6 };
 	struct msghdr mh = { .msg_iov = &mo, .msg_iovlen = 1 };
