@@ -418,7 +418,7 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
 			break;
 		case RN_ARG_DATA_IN: case RN_ARG_DATA_OUT:
 			n += 4 + 16 + (rn_g.datasize ? 4 + 1 + rn_g.datasize : 0) +
-			     (rn_g.data_slow ? 4 + 1 + 4 + RN_DUMP_MAX : 0);
+			     (rn_g.dump_on ? 4 + 1 + 4 + RN_DUMP_MAX : 0);
 			break;
 		default:
 			n += 4 + 16;
@@ -539,8 +539,10 @@ void rn_dump_init(const char *spec)
 			fd = fd * 10 + (uint32_t)(*p++ - '0');
 			digits = 1;
 		}
-		if (digits && fd < RN_DUMP_FDS)
+		if (digits && fd < RN_DUMP_FDS) {
 			rn_g.dump_fds[d][fd / 8] |= (uint8_t)(1u << (fd % 8));
+			rn_g.dump_on = 1;
+		}
 		while (*p && *p != ',' && *p != ';')
 			p++;
 		p += *p == ',';
@@ -557,7 +559,7 @@ static __attribute__((noinline)) void rn_write_data(struct rn_cw *w, const struc
 						    const uint64_t *a, int err, int64_t ret)
 {
 	unsigned k = 0;
-	for (unsigned pass = 0; pass < 2; pass++) {
+	for (unsigned pass = 0; pass < 1u + !!rn_g.dump_on; pass++) {
 		k = 0;
 		for (unsigned i = 0; i < fi->ntypes; i++) {
 			unsigned ty = fi->types[i];

@@ -96,6 +96,7 @@ struct rn_global {
 	 * buffers are dumped (RENACER_DUMP); 0 keeps them on the fast one */
 	uint32_t data_slow;
 	uint8_t dump_fds[2][RN_DUMP_FDS / 8];	/* -e read= [0], write= [1] */
+	uint32_t dump_on;	/* some descriptor is in dump_fds */
 	uint32_t inject_n;	/* fault injection rules (inject.c); 0: none */
 	uint32_t stack_depth;	/* RENACER_STACK_DEPTH: 0, or stacks on (stack.c) */
 };

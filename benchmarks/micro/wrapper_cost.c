@@ -4,9 +4,13 @@
  * Run it under renacer-run (so the exporter drains meanwhile) or plainly.
  * Usage: wrapper_cost [ITERS-PER-BLOCK (default 20000)] [BLOCKS (default 101)] [NEST]
  * NEST (default 0): the calls are made NEST frames deep, so a stack
- * recorded with --stack-depth has that many frames to walk (-k figures). 
+ * recorded with --stack-depth has that many frames to walk (-k figures).
+ * FILE (optional, 4th): read 64 bytes from FILE (opened first: fd 3)
+ * instead, a call that succeeds, so data capture (--data-size) and
+ * -e read=3 dumps have bytes to copy: use /dev/zero. 
  * Also prints BENCH lines (see bench.h) for benchmarks/run. */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -28,6 +32,8 @@ static int cmp(const void *a, const void *b)
 /* Runs the block 'nest' frames below main; noinline and the volatile
  * add keep each frame a real one. */
 static volatile int rn_sink;
+static int rn_fd = -1;	/* FILE's descriptor, or -1 */
+static size_t rn_len = 1;
 __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(int, void *, size_t))
 {
 	if (nest > 0) {
@@ -35,9 +41,9 @@ __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(
 		rn_sink += nest;
 		return;
 	}
-	char c;
+	char c[64];
 	for (long i = 0; i < iters; i++)
-		fn(-1, &c, 1);
+		fn(rn_fd, c, rn_len);
 }
 
 int main(int argc, char **argv)
@@ -45,6 +51,12 @@ int main(int argc, char **argv)
 	long iters = argc > 1 ? atol(argv[1]) : 20000;
 	int blocks = argc > 2 ? atoi(argv[2]) : 101;
 	int nest = argc > 3 ? atoi(argv[3]) : 0;
+	if (argc > 4) {
+		rn_fd = open(argv[4], O_RDONLY);
+		rn_len = 64;
+		if (rn_fd < 0)
+			return 1;
+	}
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	ssize_t (*real_read)(int, void *, size_t) =
 		libc ? (ssize_t (*)(int, void *, size_t))dlsym(libc, "read") : NULL;
