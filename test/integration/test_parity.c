@@ -291,6 +291,27 @@ Test(parity, full_dumps_of_write_and_read_descriptors)
 	parity_opts("parity_data", "-e write=1,6 -e read=5", 25);
 }
 
+/* --redact-paths reaches the bytes of iovec arrays and msghdrs (a match
+ * hides them: their buffers print as addresses) and -e write= dumps. */
+Test(parity, redaction_reaches_vectors_and_dumps)
+{
+	char rt[] = "/tmp/rn-par-vXXXXXX";
+	close(mkstemp(rt));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s -o %s --redact-paths \"there|plain|ping\" -e write=1 -- %s/parity_data "
+				 ">/dev/null", RN_EXPORTER, rt, RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	char *t = slurp(rt);
+	unlink(rt);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(t, "[REDACTED]"), "%s", t);
+	cr_assert(!strstr(t, "there") && !strstr(t, "plain") && !strstr(t, "ping") &&
+		  !strstr(t, "70 6c 61 69 6e"), "%s", t);
+	cr_assert(strstr(t, "writev(") && strstr(t, "sendmsg(") && strstr(t, " | 00000  "), "%s", t);
+	free(t);
+}
+
 /* Data buffers: -s sets how much is kept, --data-size 0 keeps none,
  * --format json keeps none unless asked, and --redact-paths applies. */
 Test(parity, data_size_json_and_redaction)
