@@ -400,7 +400,8 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
 			n += 4 + RN_ARRAY_MAX * sizeof(struct epoll_event);
 			break;
 		case RN_ARG_IOVEC: case RN_ARG_IOVEC_OUT:
-			n += 4 + RN_ARRAY_MAX * sizeof(struct iovec) + rn_vec_data_bound();
+			n += 4 + RN_ARRAY_MAX * sizeof(struct iovec) + rn_vec_data_bound() +
+			     (rn_g.dump_on ? 4 + 1 + 4 + RN_ARRAY_MAX * 2 + RN_DUMP_MAX : 0);
 			break;
 		case RN_ARG_MSGHDR: case RN_ARG_MSGHDR_OUT:
 			n += 4 + 16 + (rn_g.datasize ? 4 + 1 + sizeof(struct msghdr) + 2 + 128 + 2 +
@@ -444,10 +445,9 @@ static int rn_iov_get(const struct rn_cw *w, const struct iovec *v, struct iovec
  * all together; out: the kernel filled 'have' bytes in order (readv),
  * else each buffer is whole (writev). Returns 0 when the array could not
  * be read. */
-static int rn_cw_vec_data(struct rn_cw *w, const struct iovec *vec, uint32_t cnt, int out,
-			  uint64_t have)
+static int rn_cw_vec_data_n(struct rn_cw *w, const struct iovec *vec, uint32_t cnt, int out,
+			    uint64_t have, uint32_t each, uint32_t budget)
 {
-	uint32_t budget = RN_VEC_DATA_MAX;
 	if (cnt > RN_ARRAY_MAX)
 		cnt = RN_ARRAY_MAX;
 	for (uint32_t j = 0; j < cnt; j++) {
@@ -459,7 +459,7 @@ static int rn_cw_vec_data(struct rn_cw *w, const struct iovec *vec, uint32_t cnt
 			avail = avail < have ? avail : have;
 			have -= avail;
 		}
-		uint32_t n = avail < rn_g.datasize ? (uint32_t)avail : rn_g.datasize;
+		uint32_t n = avail < each ? (uint32_t)avail : each;
 		if (n > budget)
 			n = budget;
 		if (w->cap - w->off < 2u + n)
@@ -477,6 +477,12 @@ static int rn_cw_vec_data(struct rn_cw *w, const struct iovec *vec, uint32_t cnt
 		w->off = save;
 	}
 	return 1;
+}
+
+static int rn_cw_vec_data(struct rn_cw *w, const struct iovec *vec, uint32_t cnt, int out,
+			  uint64_t have)
+{
+	return rn_cw_vec_data_n(w, vec, cnt, out, have, rn_g.datasize, RN_VEC_DATA_MAX);
 }
 
 /* A msghdr with data capture on: the header as the program has it after
@@ -586,7 +592,33 @@ static __attribute__((noinline)) void rn_write_data(struct rn_cw *w, const struc
 				continue;
 			if (!p || w->cap - w->off < 5 + 1)
 				continue;
-			if (pass == 1) {	/* dumps: plain buffers only */
+			if (pass == 1 && (ty == RN_ARG_IOVEC || ty == RN_ARG_IOVEC_OUT)) {
+				/* an iovec array's buffers: each as a u16 length
+				 * and its bytes, RN_DUMP_MAX together */
+				if (!rn_dump_wants(fi, a, in) || (int32_t)next <= 0 ||
+				    w->cap - w->off < 4 + 1 + 4 + 2)
+					continue;
+				uint32_t at = w->off;
+				rn_cw_item(w, RN_ITEM_DUMP, 0, 0);
+				uint8_t pos = (uint8_t)i;
+				rn_cw_put(w, &pos, 1);
+				uint32_t total = 0;	/* patched below: the bytes kept */
+				rn_cw_put(w, &total, 4);
+				uint32_t room = w->cap - w->off;
+				if (!rn_cw_vec_data_n(w, p, (uint32_t)next, 1, have, RN_DUMP_MAX,
+						      room < RN_DUMP_MAX ? room : RN_DUMP_MAX)) {
+					w->off = at;
+					continue;
+				}
+				total = w->off - at - 9;
+				uint32_t save = w->off;
+				w->off = at + 5;
+				rn_cw_put(w, &total, 4);
+				w->off = save;
+				rn_cw_patch(w, at, RN_ITEM_DUMP, 0, (uint16_t)(w->off - at - 4));
+				continue;
+			}
+			if (pass == 1) {	/* dumps: plain buffers */
 				if ((ty != RN_ARG_DATA_IN && ty != RN_ARG_DATA_OUT) ||
 				    !rn_dump_wants(fi, a, in) || w->cap - w->off < 4 + 1 + 4 + 1)
 					continue;

@@ -103,7 +103,8 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 			return -1;
 		unsigned pos = ext[off];
 		if (pos >= fi->ntypes || pos >= RN_MAX_TYPES ||
-		    (fi->types[pos] != RN_ARG_DATA_IN && fi->types[pos] != RN_ARG_DATA_OUT))
+		    (fi->types[pos] != RN_ARG_DATA_IN && fi->types[pos] != RN_ARG_DATA_OUT &&
+		     fi->types[pos] != RN_ARG_IOVEC && fi->types[pos] != RN_ARG_IOVEC_OUT))
 			return -1;
 		memcpy(&ev->dump_total, ext + off + 1, 4);
 		if (ev->dump_total < (uint32_t)(it.len - 5))

@@ -143,7 +143,14 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 		char l[128];
 		for (size_t off = 0; rn_fmt_dump_line(l, sizeof l, ev, off); off += 16)
 			fprintf(st->out, "%s\n", l);
-		if (ev->dump_total > ev->cap[RN_CAP_DUMP].len)
+		const uint8_t *piece;
+		size_t at = 0, pn;
+		for (unsigned k = 0; rn_fmt_dump_is_vec(ev) && rn_fmt_dump_piece(ev, &at, &piece, &pn) && pn; k++) {
+			fprintf(st->out, " * %zu bytes in buffer %u\n", pn, k);
+			for (size_t off = 0; rn_fmt_hex_line(l, sizeof l, piece, pn, off); off += 16)
+				fprintf(st->out, "%s\n", l);
+		}
+		if (!rn_fmt_dump_is_vec(ev) && ev->dump_total > ev->cap[RN_CAP_DUMP].len)
 			fprintf(st->out, " | ... %u more bytes not recorded (a dump keeps %u)\n",
 				ev->dump_total - ev->cap[RN_CAP_DUMP].len, RN_DUMP_MAX);
 	}

@@ -35,7 +35,7 @@ static const struct {
 	const char *why;
 } known[] = {
 	{ "clone()", "fork's wrapper does not see the flags glibc passes to clone" },
-	{ "ioctl(6, TCSETS, ", "strace 6.1 names 0x5402 by both its meanings (SNDCTL_TMR_START or "
+	{ "ioctl(4, TCSETS, ", "strace 6.1 names 0x5402 by both its meanings (SNDCTL_TMR_START or "
 			       "TCSETS); renacer by the terminal one" },
 };
 
@@ -288,7 +288,7 @@ Test(parity, full_dumps_of_write_and_read_descriptors)
 {
 	parity_opts("parity_data", "-e write=1", 25);
 	/* the pipe: written on 6, read on 5 */
-	parity_opts("parity_data", "-e write=1,6 -e read=5", 25);
+	parity_opts("parity_data", "-e write=1,6 -e read=5", 35);
 }
 
 /* --redact-paths reaches the bytes of iovec arrays and msghdrs (a match
