@@ -77,6 +77,13 @@ struct rn_item {
 				 * arg[1..2] the range of its segments; the
 				 * payload: a 1-byte build-id length, the build
 				 * id, then the path (not NUL-terminated) */
+#define RN_ITEM_DUMP 0xfb	/* -e read=/write=: the whole buffer of a
+				 * call on a chosen descriptor, after the
+				 * RN_ITEM_DATA items: one byte naming the
+				 * argument's position in the row's types,
+				 * the buffer's full length (u32), then its
+				 * first RN_DUMP_MAX bytes at most;
+				 * RN_ITEM_TRUNC when it held more */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or
@@ -88,5 +95,8 @@ struct rn_item {
 #define RN_ARGV_MAX 64		/* argv strings kept for exec */
 #define RN_EXT_MAX 16384	/* bytes of items after one record */
 #define RN_DATASIZE_MAX 4096	/* bytes kept of one data buffer */
+#define RN_DUMP_MAX 8192	/* bytes kept of one buffer dumped whole */
+#define RN_DUMP_FDS 1024	/* -e read=/write= take descriptors below this */
+#define RN_DUMP_TEXT_MAX 256	/* RENACER_DUMP's length, at most */
 
 #endif

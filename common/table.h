@@ -48,6 +48,10 @@ enum rn_arg {
 	 * after every other item */
 	RN_ARG_DATA_IN,		/* bytes the call reads; their count is the next argument */
 	RN_ARG_DATA_OUT,	/* bytes the call fills; their count is the return value */
+	/* struct msghdr * the call reads (sendmsg) or fills (recvmsg): with
+	 * data capture on, the header, its name, its iovecs and their first
+	 * bytes come as the RN_ITEM_DATA of its position; else the address */
+	RN_ARG_MSGHDR, RN_ARG_MSGHDR_OUT,
 	/* captured: the bytes follow the record as a tagged item */
 	RN_ARG_CAPTURE_FIRST,
 	RN_ARG_PATH = RN_ARG_CAPTURE_FIRST, /* NUL-terminated, cut at strsize */
@@ -76,7 +80,11 @@ enum rn_arg {
 	RN_ARG_SIGACTION_OUT,	/* struct sigaction * filled by the call */
 	RN_ARG_SOCKLENP,	/* socklen_t * after a SOCKADDR_OUT: its value before
 				 * and after the call */
-	RN_ARG_CAPTURE_LAST = RN_ARG_SOCKLENP,
+	RN_ARG_IOVEC_OUT,	/* struct iovec[next argument] the call fills (readv):
+				 * the sizes; with data capture on, the first bytes of
+				 * each buffer (as many as returned) as an RN_ITEM_DATA,
+				 * as IOVEC's are (the bytes it read) */
+	RN_ARG_CAPTURE_LAST = RN_ARG_IOVEC_OUT,
 	/* implied constants */
 	RN_ARG_IMPLIED_FIRST,
 	RN_ARG_CWD = RN_ARG_IMPLIED_FIRST, RN_ARG_ZERO, RN_ARG_EMPTY,

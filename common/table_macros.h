@@ -38,7 +38,9 @@
 #define RN_ANY_T(P, tup) RN_ANY_T_(P, RN_UNPAREN tup)
 #define RN_ANY_T_(P, ...) RN_ANY(P, __VA_ARGS__)
 #define RN_IS_SAOUT(t) (RN_ARG_##t == RN_ARG_SOCKADDR_OUT)
-#define RN_IS_DATA(t) (RN_ARG_##t == RN_ARG_DATA_IN || RN_ARG_##t == RN_ARG_DATA_OUT)
+#define RN_IS_DATA(t) (RN_ARG_##t == RN_ARG_DATA_IN || RN_ARG_##t == RN_ARG_DATA_OUT || \
+		       RN_ARG_##t == RN_ARG_MSGHDR || RN_ARG_##t == RN_ARG_MSGHDR_OUT || \
+		       RN_ARG_##t == RN_ARG_IOVEC || RN_ARG_##t == RN_ARG_IOVEC_OUT)
 
 #define RN_PFX_0()
 #define RN_PFX_1(a) RN_ARG_##a

@@ -75,6 +75,13 @@ struct rn_fdnames {
 #define RN_FDN_ARG(i) (1u << (i))
 #define RN_FDN_RET (1u << RN_MAX_TYPES)
 #define RN_FDN_PAIR(k) (1u << (RN_MAX_TYPES + 1 + (k)))
+/* Captures past the row's types: the bytes of an iovec array's or a
+ * msghdr's buffers (RN_ITEM_DATA at an IOVEC/IOVEC_OUT/MSGHDR/MSGHDR_OUT
+ * position), and an -e read=/write= dump (RN_ITEM_DUMP). present: 0 when
+ * the record has none. */
+#define RN_CAP_VEC RN_MAX_TYPES
+#define RN_CAP_DUMP (RN_MAX_TYPES + 1)
+#define RN_EV_CAPS (RN_MAX_TYPES + 2)
 
 /* rn_event.split: a call shown in two halves because other lines came
  * between its entry and its return (strace's unfinished/resumed pair) */
@@ -98,8 +105,12 @@ struct rn_event {
 	uint64_t t_enter_ns;	/* unix ns */
 	uint64_t t_exit_ns;	/* unix ns (== t_enter_ns when unfinished) */
 	uint64_t arg[RN_MAX_ARGS];	/* call arguments, raw, in call order */
-	struct rn_capture cap[RN_MAX_TYPES];	/* indexed like rn_fns[fn].types;
-						 * entries past ntypes are undefined */
+	struct rn_capture cap[RN_EV_CAPS];	/* indexed like rn_fns[fn].types;
+						 * entries past ntypes are undefined,
+						 * but for the two below */
+	uint8_t vec_pos;	/* cap[RN_CAP_VEC]: its argument's position */
+	uint8_t dump_pos;	/* cap[RN_CAP_DUMP]: its argument's position */
+	uint32_t dump_total;	/* the dumped buffer's full length */
 	/* -k: the calling stack (RN_ITEM_STACK), innermost first */
 	const uint8_t *stack;	/* stack_n unaligned 8-byte return addresses */
 	uint16_t stack_n;	/* 0: no stack */

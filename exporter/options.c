@@ -21,6 +21,7 @@
 #include "../common/filter.h"
 #include "../common/inject.h"
 #include "../common/record.h"
+#include "decode/escape.h"
 #include "decode/names.h"
 #include "fdtable.h"
 
@@ -59,6 +60,13 @@ const char rn_opts_usage[] =
 	"  --data-size N      bytes kept of each buffer read or written (read, write,\n"
 	"                     send, recv...); 0: only its address. Default: -s's for\n"
 	"                     text output, 0 for JSON and OTLP\n"
+	"  -x                 print a string holding non-printable bytes in hex (\\xNN)\n"
+	"  -xx                print every string in hex\n"
+	"  --strings-in-hex[=WHICH]  none, non-ascii (-x) or all (-xx, the default)\n"
+	"  -v, --no-abbrev    print structures whole (stat, termios...), not with ...\n"
+	"  -e read=FD[,FD]    dump in hex and ASCII the whole data read from these\n"
+	"                     descriptors (below 1024; 8192 bytes a call at most)\n"
+	"  -e write=FD[,FD]   the same for data written to them\n"
 	"  -q                 suppress notes on stderr; -qq: and the +++ exited lines\n"
 	"  -w                 accepted: -c's times are wall-clock time already\n"
 	"\n"
@@ -336,7 +344,7 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        /* strace's long spellings (rn_strace_opt) */
        OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
 /* decode's options (data capture, fault injection), numbered apart */
-enum { OPT_DATA_SIZE = 512 };
+enum { OPT_DATA_SIZE = 512, OPT_STRHEX, OPT_NO_ABBREV };
 /* descriptors: -y's and -P's long spellings (rn_fds_opt), numbered apart */
 enum { OPT_DECODE_FDS = 640, OPT_TRACE_PATH };
 
@@ -550,6 +558,44 @@ static int rn_inject_opt(struct rn_perr *e, struct rn_opts *o, const char *spec)
 	snprintf(o->inject + used, sizeof o->inject - used, "%s%s", used ? ";" : "", one);
 	o->inject_n++;
 	o->shim.inject = o->inject;
+	return 0;
+}
+
+/* -e read=SET / -e write=SET: descriptors (comma-separated, below
+ * RN_DUMP_FDS) whose buffers are dumped whole, as strace; repeatable. The
+ * shim learns them from RENACER_DUMP ("READ;WRITE"). */
+static int rn_dump_opt(struct rn_perr *e, struct rn_opts *o, const char *spec)
+{
+	int w = spec[0] == 'w';
+	const char *opt = w ? "-e write" : "-e read";
+	const char *p = spec + (w ? 6 : 5);
+	if (!*p)
+		return rn_bad_opt(e, opt, spec, "expected descriptor numbers");
+	while (*p) {
+		char *end;
+		errno = 0;
+		long fd = strtol(p, &end, 10);
+		if (end == p || (*end && *end != ',') || errno || fd < 0 || fd >= RN_DUMP_FDS)
+			return rn_bad_opt(e, opt, spec, "expected descriptors 0..1023, comma-separated");
+		o->dump_fds[w][fd / 8] |= (uint8_t)(1u << (fd % 8));
+		p = *end ? end + 1 : end;
+	}
+	/* the setting: every chosen descriptor, read ones then written */
+	size_t n = 0;
+	for (int d = 0; d < 2; d++) {
+		int first = 1;
+		if (d)
+			n += (size_t)snprintf(o->dump + n, sizeof o->dump - n, ";");
+		for (int fd = 0; fd < RN_DUMP_FDS && n < sizeof o->dump; fd++) {
+			if (!(o->dump_fds[d][fd / 8] & (1u << (fd % 8))))
+				continue;
+			n += (size_t)snprintf(o->dump + n, sizeof o->dump - n, "%s%d", first ? "" : ",", fd);
+			first = 0;
+		}
+	}
+	if (n >= sizeof o->dump)
+		return rn_bad_opt(e, opt, spec, "too many descriptors");
+	o->shim.dump = o->dump;
 	return 0;
 }
 
@@ -973,6 +1019,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			return rn_fds_opt(e, o, OPT_DECODE_FDS, strchr(arg, '=') + 1);
 		if (!strncmp(arg, "inject=", 7))
 			return rn_inject_opt(e, o, arg + 7);
+		if (!strncmp(arg, "read=", 5) || !strncmp(arg, "write=", 6))
+			return rn_dump_opt(e, o, arg);
 		if (!strncmp(arg, "status=", 7)) {
 			if ((rc = rn_set_status(e, o, arg)))
 				return rc;
@@ -990,6 +1038,23 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 		if (rn_setting_set(&o->shim, RN_SET_STRSIZE, arg, &why))
 			return rn_bad_opt(e, "-s", arg, why);
 		o->strsize_given = 1;
+		break;
+	case 'x':	/* strace's -x, -xx */
+		o->strhex = o->strhex < RN_STRHEX_ALL ? o->strhex + 1 : RN_STRHEX_ALL;
+		break;
+	case OPT_STRHEX:
+		if (!arg || !strcmp(arg, "all"))
+			o->strhex = RN_STRHEX_ALL;
+		else if (!strcmp(arg, "non-ascii"))
+			o->strhex = RN_STRHEX_NON_ASCII;
+		else if (!strcmp(arg, "none"))
+			o->strhex = RN_STRHEX_NONE;
+		else
+			return rn_bad_opt(e, "--strings-in-hex", arg, "expected none, non-ascii or all");
+		break;
+	case 'v':
+	case OPT_NO_ABBREV:
+		o->verbose = 1;
 		break;
 	case OPT_DATA_SIZE:
 		if (rn_setting_set(&o->shim, RN_SET_DATASIZE, arg, &why))
@@ -1127,6 +1192,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "by-site", no_argument, NULL, OPT_BY_SITE },
 		/* decode */
 		{ "data-size", required_argument, NULL, OPT_DATA_SIZE },
+		{ "strings-in-hex", optional_argument, NULL, OPT_STRHEX },
+		{ "no-abbrev", no_argument, NULL, OPT_NO_ABBREV },
 		/* strace's long spellings of the same options */
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary-only", no_argument, NULL, 'c' },
@@ -1160,8 +1227,8 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 	/* the options given, checked against the mode once it is known */
 	struct rn_given given[RN_GIVEN_MAX];
 	unsigned ngiven = 0;
-	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w\0-y\0-P\0-U";
-	while ((c = getopt_long(argc, argv, "+:o:cCS:U:e:s:tTrfqkzZp:wyP:hV", longopts, &li)) != -1) {
+	static const char shortname[] = "-o\0-c\0-C\0-S\0-e\0-s\0-t\0-T\0-f\0-q\0-k\0-r\0-z\0-Z\0-p\0-w\0-y\0-P\0-U\0-x\0-v";
+	while ((c = getopt_long(argc, argv, "+:o:cCS:U:e:s:tTrfqkzZp:wyP:xvhV", longopts, &li)) != -1) {
 		optname[1] = (char)optopt;
 		if (ngiven < RN_GIVEN_MAX && c != '?' && c != ':') {
 			const char *sn = c < 256 ? memchr(shortname, c, sizeof shortname) : NULL;

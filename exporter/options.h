@@ -46,6 +46,13 @@ struct rn_opts {
 	 * depends on the output: on for text lines, off for JSON/OTLP) */
 	int strsize_given;
 	int datasize_given;
+	unsigned strhex;	/* -x, -xx, --strings-in-hex: enum rn_strhex */
+	int verbose;		/* -v, --no-abbrev: structures whole */
+	/* -e read=FD / -e write=FD: the descriptors (< RN_DUMP_FDS) whose
+	 * buffers are dumped whole: bit fd of dump_fds[0] (read), [1] (write);
+	 * RENACER_DUMP carries them to the shim as "READ;WRITE" lists */
+	uint8_t dump_fds[2][RN_DUMP_FDS / 8];
+	char dump[RN_DUMP_TEXT_MAX];
 	/* -e inject= rules for the shim, joined by ';' (RENACER_INJECT) */
 	char inject[8 * 272];
 	unsigned inject_n;

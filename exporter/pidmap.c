@@ -363,7 +363,7 @@ static int64_t rn_held_child(const struct rn_held *h)
 static int rn_held_own(struct rn_held *h)
 {
 	size_t n = 0;
-	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+	for (unsigned i = 0; i < RN_EV_CAPS; i++)
 		if (h->ev.cap[i].present && h->ev.cap[i].data)
 			n += h->ev.cap[i].len;
 	h->own = NULL;
@@ -373,7 +373,7 @@ static int rn_held_own(struct rn_held *h)
 	if (!p)
 		return -1;
 	h->own = p;
-	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+	for (unsigned i = 0; i < RN_EV_CAPS; i++)
 		if (h->ev.cap[i].present && h->ev.cap[i].data) {
 			memcpy(p, h->ev.cap[i].data, h->ev.cap[i].len);
 			h->ev.cap[i].data = p;
@@ -389,14 +389,14 @@ static int rn_held_release(struct rn_session *s, struct rn_held *h)
 	if (!h->own)
 		return 0;
 	size_t n = 0;
-	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+	for (unsigned i = 0; i < RN_EV_CAPS; i++)
 		if (h->ev.cap[i].present && h->ev.cap[i].data)
 			n += h->ev.cap[i].len;
 	uint8_t *p = rn_scratch(s, n);
 	if (!p)
 		return -1;
 	/* from where each one is now: a translated pid is in the scratch */
-	for (unsigned i = 0; i < RN_MAX_TYPES; i++)
+	for (unsigned i = 0; i < RN_EV_CAPS; i++)
 		if (h->ev.cap[i].present && h->ev.cap[i].data) {
 			memcpy(p, h->ev.cap[i].data, h->ev.cap[i].len);
 			h->ev.cap[i].data = p;

@@ -188,6 +188,21 @@ void rn_redact_events(struct rn_redact *r, struct rn_event *evs, size_t n)
 			    c->present && c->data && c->len)
 				rn_redact_cap(r, c, ty);
 		}
+		/* -e read=/write= dumps: as data buffers */
+		struct rn_capture *d = &ev->cap[RN_CAP_DUMP];
+		if (d->present && d->data && d->len) {
+			rn_redact_cap(r, d, RN_ARG_DATA_IN);
+			if (ev->dump_total < d->len)
+				ev->dump_total = d->len;
+		}
+		/* an iovec array's or msghdr's bytes are framed (lengths,
+		 * headers): one that matches is not shown at all, its
+		 * buffers print as addresses */
+		struct rn_capture *v = &ev->cap[RN_CAP_VEC];
+		size_t k = 0;
+		if (v->present && v->data && v->len &&
+		    rn_redact_strs(r, v->data, v->len, r->one, sizeof r->one, &k))
+			v->present = 0;
 	}
 }
 

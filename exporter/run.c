@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "control.h"
+#include "decode/escape.h"
 #include "otlp/otlp_sink.h"
 #include "fdtable.h"
 #include "redact.h"
@@ -61,6 +62,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 	}
 	if (ctlrc && !o->quiet)
 		fprintf(stderr, "renacer: no control socket in %s; --status will not answer\n", dir);
+	rn_fmt_set_style((enum rn_strhex)o->strhex, o->verbose);	/* -x, -xx, -v */
 	const struct rn_text_opts text = { o->tstamp, o->durations, o->summary_too, o->relative,
 					    o->quiet_exits, 0 };
 	struct rn_summary_opts summary = { o->sortby, o->summary_too, (int)o->shim.complete,

@@ -41,7 +41,7 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *bound)
 {
 	*bound = 0;
-	if ((fi->capture || fi->nargs > 4 || (fi->data && rn_g.datasize)) &&
+	if ((fi->capture || fi->nargs > 4 || (fi->data && rn_g.data_slow)) &&
 	    !(flags & RN_REC_AFTER_NORET))
 		*bound = rn_ext_bound(fi, rn_g.params.strsize);
 	return 1 + rn_rec_nconts(*bound);

@@ -369,6 +369,8 @@ static void rn_init(int argc, char **argv, char **envp)
 	rn_g.params.ring_cap = set.ring_size;
 	rn_g.params.strsize = set.strsize;
 	rn_g.datasize = set.datasize;
+	rn_dump_init(set.dump);
+	rn_g.data_slow = rn_g.datasize || rn_g.dump_on;
 	rn_inject_init(set.inject);
 	rn_g.params.on_full = set.on_full;
 	rn_g.block_wait_ns = (uint64_t)set.block_wait_ms * 1000000ull;

@@ -96,6 +96,11 @@ struct rn_global {
 	int sandboxed;
 	uint64_t block_wait_ns;	/* RENACER_BLOCK_WAIT_MS: a silent exporter is dead */
 	uint32_t datasize;	/* RENACER_DATASIZE: bytes kept of a data buffer, 0: none */
+	/* data rows take the slow path: datasize, or some descriptor's
+	 * buffers are dumped (RENACER_DUMP); 0 keeps them on the fast one */
+	uint32_t data_slow;
+	uint8_t dump_fds[2][RN_DUMP_FDS / 8];	/* -e read= [0], write= [1] */
+	uint32_t dump_on;	/* some descriptor is in dump_fds */
 	uint32_t inject_n;	/* fault injection rules (inject.c); 0: none */
 	uint32_t stack_depth;	/* RENACER_STACK_DEPTH: 0, or stacks on (stack.c) */
 };

@@ -32,7 +32,13 @@ int rn_claim_ring(struct rn_tls *t);
  * err from rn_arena_create, or from rn_claim_ring when 'claim'. */
 void rn_untraced(int32_t pid, int32_t tid, int claim, int err);
 
+/* ktermios.c: sizeof the kernel's struct termios */
+extern const uint32_t rn_ktermios_size;
+
 /* capture.c */
+/* RENACER_DUMP ("READ;WRITE" descriptor lists, checked by the launcher)
+ * into rn_g.dump_fds; a descriptor out of range is skipped. */
+void rn_dump_init(const char *spec);
 /* Upper bound of the item bytes a call of fi may need. */
 uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize);
 /* rn_capture_items: writes the items of call idx after p's tail, in at

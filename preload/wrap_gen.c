@@ -72,7 +72,7 @@
 		}                                                                   \
 		/* a data row is simple unless data capture is on (one load) */  \
 		RN_RECORD(func, ret, rtype, real call, !(RN_CAPS_ types) && RN_NARGS call <= 4 && \
-			  !(RN_ANY_T(RN_IS_DATA, types) && rn_g.datasize));            \
+			  !(RN_ANY_T(RN_IS_DATA, types) && rn_g.data_slow));            \
 	}                                                                           \
 	static __attribute__((noinline, cold)) rtype rn_unresolved_##func proto    \
 	{                                                                           \

@@ -7,7 +7,9 @@
  * recorded with --stack-depth has that many frames to walk (-k figures). 
  * With a fourth argument 'openfail' the call is a failing open of a path
  * that does not exist (ENOENT: a failed path call, as in PATH searches)
- * instead of read(-1).
+ * instead of read(-1); with a FILE there, read 64 bytes from FILE (opened
+ * first: fd 3), a call that succeeds, so data capture (--data-size) and
+ * -e read=3 dumps have bytes to copy: use /dev/zero.
  * Also prints BENCH lines (see bench.h) for benchmarks/run. */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -35,6 +37,8 @@ static int cmp(const void *a, const void *b)
 static volatile int rn_sink;
 static int (*open_fn)(const char *, int, ...);
 static const char missing[] = "/nonexistent-renacer-bench/file";
+static int rn_fd = -1;	/* FILE's descriptor, or -1 */
+static size_t rn_len = 1;
 
 __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(int, void *, size_t))
 {
@@ -43,7 +47,7 @@ __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(
 		rn_sink += nest;
 		return;
 	}
-	char c;
+	char c[64];
 	if (open_fn) {
 		/* the wrapped open, or libc's (fn says which) */
 		int (*o)(const char *, int, ...) = fn == read ? open : open_fn;
@@ -52,7 +56,7 @@ __attribute__((noinline)) static void block(int nest, long iters, ssize_t (*fn)(
 		return;
 	}
 	for (long i = 0; i < iters; i++)
-		fn(-1, &c, 1);
+		fn(rn_fd, c, rn_len);
 }
 
 int main(int argc, char **argv)
@@ -71,6 +75,11 @@ int main(int argc, char **argv)
 		if (!open_fn)
 			return 1;
 		what = "openfail";
+	} else if (argc > 4) {
+		rn_fd = open(argv[4], O_RDONLY);
+		rn_len = 64;
+		if (rn_fd < 0)
+			return 1;
 	}
 	double *w = calloc(blocks, sizeof *w), *r = calloc(blocks, sizeof *r);
 	for (int b = 0; b < blocks; b++) {

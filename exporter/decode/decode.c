@@ -30,10 +30,13 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	ev->stack_flags = 0;
 	ev->frames = NULL;
 	ev->fdn = NULL;
+	ev->cap[RN_CAP_VEC].present = ev->cap[RN_CAP_DUMP].present = 0;
 	if (!ext_len && !fi->capture && !fi->data && fi->nargs <= 4)
 		return 0;
 	memset(ev->arg + 4, 0, sizeof ev->arg - sizeof rec->arg);
 	memset(ev->cap, 0, fi->ntypes * sizeof *ev->cap);
+	ev->cap[RN_CAP_VEC].present = ev->cap[RN_CAP_DUMP].present = 0;
+	ev->cap[RN_CAP_VEC].data = ev->cap[RN_CAP_DUMP].data = NULL;
 
 	/* Items appear in type order: one per captured argument, one per
 	 * scalar call argument past the fourth. */
@@ -77,11 +80,39 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 		if (it.len < 1 || it.len > ext_len - off)
 			return -1;
 		unsigned pos = ext[off];
-		if (pos >= fi->ntypes || pos >= RN_MAX_TYPES ||
-		    (fi->types[pos] != RN_ARG_DATA_IN && fi->types[pos] != RN_ARG_DATA_OUT) ||
-		    ev->cap[pos].present)
+		if (pos >= fi->ntypes || pos >= RN_MAX_TYPES)
 			return -1;
-		ev->cap[pos] = (struct rn_capture){ ext + off + 1, (uint16_t)(it.len - 1), it.flags, 1 };
+		unsigned ty = fi->types[pos];
+		unsigned slot = ty == RN_ARG_DATA_IN || ty == RN_ARG_DATA_OUT ? pos
+				: ty == RN_ARG_IOVEC || ty == RN_ARG_IOVEC_OUT || ty == RN_ARG_MSGHDR ||
+						  ty == RN_ARG_MSGHDR_OUT
+					? RN_CAP_VEC
+					: RN_EV_CAPS;
+		if (slot == RN_EV_CAPS || ev->cap[slot].present)
+			return -1;
+		ev->cap[slot] = (struct rn_capture){ ext + off + 1, (uint16_t)(it.len - 1), it.flags, 1 };
+		if (slot == RN_CAP_VEC)
+			ev->vec_pos = (uint8_t)pos;
+		off += it.len;
+	}
+	/* -e read=/write=: one dump of a DATA_IN/DATA_OUT buffer */
+	while (ext_len - off >= sizeof(struct rn_item) && ext[off] == RN_ITEM_DUMP) {
+		struct rn_item it;
+		memcpy(&it, ext + off, sizeof it);
+		off += sizeof it;
+		if (it.len < 5 || it.len > ext_len - off || ev->cap[RN_CAP_DUMP].present)
+			return -1;
+		unsigned pos = ext[off];
+		if (pos >= fi->ntypes || pos >= RN_MAX_TYPES ||
+		    (fi->types[pos] != RN_ARG_DATA_IN && fi->types[pos] != RN_ARG_DATA_OUT &&
+		     fi->types[pos] != RN_ARG_IOVEC && fi->types[pos] != RN_ARG_IOVEC_OUT))
+			return -1;
+		memcpy(&ev->dump_total, ext + off + 1, 4);
+		if (ev->dump_total < (uint32_t)(it.len - 5))
+			return -1;
+		ev->dump_pos = (uint8_t)pos;
+		ev->cap[RN_CAP_DUMP] = (struct rn_capture){ ext + off + 5, (uint16_t)(it.len - 5),
+							    it.flags, 1 };
 		off += it.len;
 	}
 	/* -k: the stack item follows the call's own */

@@ -35,6 +35,18 @@ size_t rn_fmt_ret(char *buf, size_t cap, const struct rn_event *ev);
  * until the next call from the same thread. */
 const char *rn_fmt_sysname(const struct rn_event *ev);
 
+/* -e read=/write=: the dump line of the event's recorded buffer
+ * (cap[RN_CAP_DUMP]) that starts at byte off (a multiple of 16), as
+ * strace prints it; 0 when off is past its end. */
+size_t rn_fmt_dump_line(char *buf, size_t cap, const struct rn_event *ev, size_t off);
+/* The same line for len bytes at data. */
+size_t rn_fmt_hex_line(char *buf, size_t cap, const uint8_t *data, size_t len, size_t off);
+/* An iovec array's dump (readv/writev): its buffers one by one, as
+ * strace prints them (" * N bytes in buffer K", then the lines);
+ * rn_fmt_dump_piece gives the next (from *at, 0 first), 0 at the end. */
+int rn_fmt_dump_is_vec(const struct rn_event *ev);
+int rn_fmt_dump_piece(const struct rn_event *ev, size_t *at, const uint8_t **p, size_t *n);
+
 /* Walks the printed arguments one at a time, for sinks that keep them
  * apart (JSON). rn_fmt_args is this iterator joined with ", ". */
 struct rn_fmt_iter {

@@ -39,9 +39,50 @@ size_t rn_utf8_len(const uint8_t *s, size_t n)
 	return l;
 }
 
+/* written once before any sink runs (rn_run), then only read */
+static enum rn_strhex rn_style_hex;
+static int rn_style_verbose;
+
+void rn_fmt_set_style(enum rn_strhex hex, int verbose)
+{
+	rn_style_hex = hex;
+	rn_style_verbose = verbose;
+}
+
+int rn_fmt_verbose(void)
+{
+	return rn_style_verbose;
+}
+
+/* strace's rule for -x: hex when some byte (before the NUL that ends a
+ * string) is neither printable ASCII nor one of \t\n\v\f\r */
+static int rn_wants_hex(const uint8_t *s, size_t n, int stop_nul)
+{
+	if (rn_style_hex == RN_STRHEX_ALL)
+		return 1;
+	if (rn_style_hex != RN_STRHEX_NON_ASCII)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (stop_nul && !s[i])
+			return 0;
+		if (s[i] > 0x7e || (s[i] < ' ' && (unsigned)(s[i] - 9) >= 5))
+			return 1;
+	}
+	return 0;
+}
+
 void rn_put_quoted(struct rn_tb *b, const uint8_t *s, size_t n, int stop_nul)
 {
 	rn_tb_mem(b, "\"", 1);
+	if (rn_wants_hex(s, n, stop_nul)) {
+		static const char hex[] = "0123456789abcdef";
+		for (size_t i = 0; i < n && !(stop_nul && !s[i]); i++) {
+			char e[4] = { '\\', 'x', hex[s[i] >> 4], hex[s[i] & 15] };
+			rn_tb_mem(b, e, 4);
+		}
+		rn_tb_mem(b, "\"", 1);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = s[i];
 		char e[4];

@@ -27,9 +27,18 @@ size_t rn_utf8_len(const uint8_t *s, size_t n);
  * written (< cap), NUL-terminated. */
 size_t rn_json_escape(char *buf, size_t cap, const uint8_t *s, size_t n);
 
-/* strace's string_quote without -x, with the quotes: printable ASCII as
- * is, the usual C escapes, everything else in the shortest octal that
- * cannot run into a following digit. Stops at a NUL when stop_nul. */
+/* strace's string_quote, with the quotes: printable ASCII as is, the
+ * usual C escapes, everything else in the shortest octal that cannot run
+ * into a following digit. Stops at a NUL when stop_nul. Under -x a string
+ * holding any byte that is neither printable nor white space is written
+ * whole as \xNN (as strace 6.1 does); under -xx every string is. */
 void rn_put_quoted(struct rn_tb *b, const uint8_t *s, size_t n, int stop_nul);
+
+/* -x / -xx (--strings-in-hex=non-ascii|all) and -v (--no-abbrev): how
+ * every later string and structure is printed. Set once, by the exporter
+ * before its sinks start; read by the formatters. */
+enum rn_strhex { RN_STRHEX_NONE, RN_STRHEX_NON_ASCII, RN_STRHEX_ALL };
+void rn_fmt_set_style(enum rn_strhex hex, int verbose);
+int rn_fmt_verbose(void);
 
 #endif

@@ -295,6 +295,12 @@ static int put_data(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 	return 1;
 }
 
+static int put_msghdr(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	rn_put_msghdr(b, it->ev, it->ti - 1, v);
+	return 1;
+}
+
 static int put_sysno(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	const char *s = rn_sysno_name(v);
@@ -333,6 +339,7 @@ static scalar_fn *const scalar_fmt[RN_ARG_CAPTURE_FIRST] = {
 	[RN_ARG_SOCKOPT] = put_sockopt, [RN_ARG_PRCTLOP] = put_prctlop,
 	[RN_ARG_CLONEFLAGS] = put_cloneflags,
 	[RN_ARG_DATA_IN] = put_data, [RN_ARG_DATA_OUT] = put_data,
+	[RN_ARG_MSGHDR] = put_msghdr, [RN_ARG_MSGHDR_OUT] = put_msghdr,
 };
 
 static void put_implied(struct rn_tb *b, unsigned t)

@@ -52,7 +52,7 @@ static void put_sockaddr_in6(struct rn_tb *b, const uint8_t *p, size_t n)
 		rn_tb_fmt(b, ", sin6_scope_id=%u", rd_u32(p + 24));
 }
 
-static void put_sockaddr(struct rn_tb *b, const uint8_t *p, size_t n)
+void rn_put_sockaddr(struct rn_tb *b, const uint8_t *p, size_t n)
 {
 	if (n < 2) {
 		rn_tb_str(b, "{}");
@@ -155,7 +155,8 @@ static int arg_is_output(unsigned t)
 	return t == RN_ARG_SOCKADDR_OUT || t == RN_ARG_PIPEFDS ||
 	       t == RN_ARG_STATUSP || t == RN_ARG_PIDP || t == RN_ARG_STATBUF ||
 	       t == RN_ARG_STATXBUF || t == RN_ARG_EPOLLEVS || t == RN_ARG_RLIMIT_OUT ||
-	       t == RN_ARG_UTSNAME || t == RN_ARG_SIGACTION_OUT || t == RN_ARG_SOCKLENP;
+	       t == RN_ARG_UTSNAME || t == RN_ARG_SIGACTION_OUT || t == RN_ARG_SOCKLENP ||
+	       t == RN_ARG_IOVEC_OUT;
 }
 
 
@@ -195,7 +196,7 @@ static void cap_envp(const struct cap_ctx *c)
 
 static void cap_sockaddr(const struct cap_ctx *c)
 {
-	put_sockaddr(c->b, c->p, c->n);
+	rn_put_sockaddr(c->b, c->p, c->n);
 }
 
 static void cap_pipefds(const struct cap_ctx *c)
@@ -261,6 +262,7 @@ static void (*const cap_fmt[RN_ARG__COUNT])(const struct cap_ctx *) = {
 	[RN_ARG_EPOLLEV] = rn_cap_epollev,
 	[RN_ARG_EPOLLEVS] = rn_cap_epollevs,
 	[RN_ARG_IOVEC] = rn_cap_iovec,
+	[RN_ARG_IOVEC_OUT] = rn_cap_iovec,
 	[RN_ARG_IOCTLARG] = rn_cap_ioctlarg,
 	[RN_ARG_SOCKOPTVAL] = rn_cap_sockoptval,
 	[RN_ARG_RLIMIT] = rn_cap_rlimit,

@@ -55,7 +55,16 @@ void rn_put_poll_ret(struct rn_tb *b, const struct rn_event *ev);
  * bytes quoted, cut with "..." like strace's -s, else the address v. */
 void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
 
+/* fmt_vec.c: a msghdr at type position i (MSGHDR/MSGHDR_OUT) with its
+ * name, iovecs and their bytes when data capture kept them, else v */
+void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
+
+/* fmt_termios.c: the kernel's struct termios (n bytes at p), else addr */
+void rn_put_termios(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t addr);
+
 /* fmt_capture.c */
+/* A socket address as strace prints it: {sa_family=AF_INET, ...} */
+void rn_put_sockaddr(struct rn_tb *b, const uint8_t *p, size_t n);
 /* A captured argument of type t (rn_arg_is_capture(t)): its bytes when the
  * shim copied them and the call did not fail on an output, else the
  * pointer v. have: the call argument exists. */

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <termios.h>
+#include <time.h>
 
 /* ---- stat ---- */
 
@@ -51,6 +52,40 @@ static void put_size_or_rdev(struct rn_tb *b, uint32_t mode, uint64_t rdev, int6
 		rn_tb_fmt(b, ", %s=%lld", size_name, (long long)size);
 }
 
+/* -v: a time as strace prints it, seconds then the local time:
+ * "1796312564", then the date and time in a comment, to the nanosecond */
+static void put_time(struct rn_tb *b, const char *name, int64_t s, uint64_t ns)
+{
+	struct tm tm;
+	time_t t = (time_t)s;
+	rn_tb_fmt(b, ", %s=%lld", name, (long long)s);
+	if (!localtime_r(&t, &tm))
+		return;
+	char d[64], z[16];
+	strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(z, sizeof z, "%z", &tm);
+	if (ns)
+		rn_tb_fmt(b, " /* %s.%09llu%s */", d, (unsigned long long)ns, z);
+	else
+		rn_tb_fmt(b, " /* %s%s */", d, z);
+	rn_tb_fmt(b, ", %s_nsec=%llu", name, (unsigned long long)ns);
+}
+
+static void put_stat_whole(struct rn_tb *b, const struct stat *st)
+{
+	rn_tb_fmt(b, "{st_dev=makedev(%#x, %#x), st_ino=%llu, st_mode=", major(st->st_dev),
+		  minor(st->st_dev), (unsigned long long)st->st_ino);
+	put_mode_t(b, st->st_mode);
+	rn_tb_fmt(b, ", st_nlink=%llu, st_uid=%u, st_gid=%u, st_blksize=%ld, st_blocks=%lld",
+		  (unsigned long long)st->st_nlink, st->st_uid, st->st_gid, (long)st->st_blksize,
+		  (long long)st->st_blocks);
+	put_size_or_rdev(b, st->st_mode, st->st_rdev, st->st_size, "st_rdev", "st_size");
+	put_time(b, "st_atime", st->st_atim.tv_sec, (uint64_t)st->st_atim.tv_nsec);
+	put_time(b, "st_mtime", st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec);
+	put_time(b, "st_ctime", st->st_ctim.tv_sec, (uint64_t)st->st_ctim.tv_nsec);
+	rn_tb_str(b, "}");
+}
+
 void rn_cap_stat(const struct cap_ctx *c)
 {
 	struct stat st;
@@ -59,6 +94,10 @@ void rn_cap_stat(const struct cap_ctx *c)
 		return;
 	}
 	memcpy(&st, c->p, sizeof st);
+	if (rn_fmt_verbose()) {
+		put_stat_whole(c->b, &st);
+		return;
+	}
 	rn_tb_str(c->b, "{st_mode=");
 	put_mode_t(c->b, st.st_mode);
 	put_size_or_rdev(c->b, st.st_mode, st.st_rdev, st.st_size, "st_rdev", "st_size");
@@ -170,29 +209,6 @@ void rn_cap_epollevs(const struct cap_ctx *c)
 	rn_tb_str(c->b, "]");
 }
 
-/* ---- iovec: the sizes (and the bases as addresses) ---- */
-
-void rn_cap_iovec(const struct cap_ctx *c)
-{
-	size_t cnt = c->n / sizeof(struct iovec);
-	if (!cnt) {
-		rn_put_ptr(c->b, c->v);
-		return;
-	}
-	rn_tb_str(c->b, "[");
-	for (size_t i = 0; i < cnt; i++) {
-		struct iovec v;
-		memcpy(&v, c->p + i * sizeof v, sizeof v);
-		rn_tb_str(c->b, i ? ", {iov_base=" : "{iov_base=");
-		rn_put_ptr(c->b, (uintptr_t)v.iov_base);
-		rn_tb_fmt(c->b, ", iov_len=%zu}", v.iov_len);
-	}
-	/* more elements than the shim keeps (RN_ARRAY_MAX) */
-	if (c->it->k > 0 && c->it->k < RN_MAX_ARGS && c->it->ev->arg[c->it->k] > cnt)
-		rn_tb_str(c->b, ", ...");
-	rn_tb_str(c->b, "]");
-}
-
 /* ---- ioctl's argument, by its request (the argument before it) ---- */
 
 static int32_t rd_i32(const uint8_t *p)
@@ -208,6 +224,9 @@ void rn_cap_ioctlarg(const struct cap_ctx *c)
 	unsigned k = c->it->k;
 	unsigned long req = k >= 2 && k - 2 < RN_MAX_ARGS ? (unsigned long)c->it->ev->arg[k - 2] : 0;
 	switch (req) {
+	case TCGETS: case TCSETS: case TCSETSW: case TCSETSF:
+		rn_put_termios(c->b, c->p, c->n, c->v);
+		return;
 	case TIOCGWINSZ: case TIOCSWINSZ: {
 		struct winsize ws;
 		if (c->n < sizeof ws)

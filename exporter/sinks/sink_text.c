@@ -86,6 +86,11 @@ static int leader(struct text_st *st, int32_t id, uint64_t t_ns)
 	return col;
 }
 
+static int rn_unlikely_dump(const struct rn_event *ev)
+{
+	return __builtin_expect(ev->cap[RN_CAP_DUMP].present, 0);
+}
+
 static int text_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct text_st *st = s->st;
@@ -135,6 +140,21 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 			(unsigned long long)(d % 1000000000u / 1000u));
 	}
 	fputc('\n', st->out);
+	if (rn_unlikely_dump(ev)) {	/* -e read=/write=: the whole buffer */
+		char l[128];
+		for (size_t off = 0; rn_fmt_dump_line(l, sizeof l, ev, off); off += 16)
+			fprintf(st->out, "%s\n", l);
+		const uint8_t *piece;
+		size_t at = 0, pn;
+		for (unsigned k = 0; rn_fmt_dump_is_vec(ev) && rn_fmt_dump_piece(ev, &at, &piece, &pn) && pn; k++) {
+			fprintf(st->out, " * %zu bytes in buffer %u\n", pn, k);
+			for (size_t off = 0; rn_fmt_hex_line(l, sizeof l, piece, pn, off); off += 16)
+				fprintf(st->out, "%s\n", l);
+		}
+		if (!rn_fmt_dump_is_vec(ev) && ev->dump_total > ev->cap[RN_CAP_DUMP].len)
+			fprintf(st->out, " | ... %u more bytes not recorded (a dump keeps %u)\n",
+				ev->dump_total - ev->cap[RN_CAP_DUMP].len, RN_DUMP_MAX);
+	}
 	if (ev->frames)		/* -k: the stack under the call, as strace -k */
 		rn_stack_print_text(st->out, ev);
 	return ferror(st->out) ? -EIO : 0;

@@ -153,6 +153,60 @@ Test(decode, data_items_name_a_data_argument_once)
 	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "no position byte");
 }
 
+/* RN_ITEM_DUMP (-e read=/write=): after the data items, naming a
+ * DATA_IN/DATA_OUT position once, its full length no less than what it
+ * holds; the dump prints as strace's hex lines. */
+Test(decode, dump_items_are_checked_and_print_as_hex_lines)
+{
+	uint8_t ext[128];
+	uint32_t n = 0;
+	uint8_t pay[] = { 1, 3, 0, 0, 0, 'h', 'i', '\n' };	/* position 1, 3 bytes */
+	item(ext, &n, RN_ITEM_DUMP, 0, pay, sizeof pay);
+	struct rn_rec rec = { .fn = RN_IDX_write, .ret = 3, .arg = { 1, 0x1000, 3 }, .ext_len = (uint16_t)n };
+	struct rn_event ev;
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0);
+	cr_assert_eq(ev.cap[RN_CAP_DUMP].present, 1);
+	cr_assert_eq(ev.dump_total, 3);
+	char l[128];
+	cr_assert_gt(rn_fmt_dump_line(l, sizeof l, &ev, 0), 0);
+	cr_assert_str_eq(l, " | 00000  68 69 0a                                          hi.              |");
+	cr_assert_eq(rn_fmt_dump_line(l, sizeof l, &ev, 16), 0);
+
+	struct rn_rec bad = rec;
+	uint8_t liar[] = { 1, 1, 0, 0, 0, 'h', 'i' };	/* says 1 byte, holds 2 */
+	uint32_t m = 0;
+	uint8_t other[64];
+	item(other, &m, RN_ITEM_DUMP, 0, liar, sizeof liar);
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "holds more than its length");
+	m = 0;
+	uint8_t fd_pos[] = { 0, 1, 0, 0, 0, 'x' };
+	item(other, &m, RN_ITEM_DUMP, 0, fd_pos, sizeof fd_pos);
+	bad.ext_len = (uint16_t)m;
+	cr_assert_eq(rn_decode(&bad, other, m, &ev), -1, "not a data argument");
+	item(ext, &n, RN_ITEM_DUMP, 0, pay, sizeof pay);
+	bad.ext_len = (uint16_t)n;
+	cr_assert_eq(rn_decode(&bad, ext, n, &ev), -1, "two dumps");
+}
+
+/* An iovec array's bytes whose lengths lie print no more than they hold:
+ * the buffers past the lie print as addresses. */
+Test(decode, vector_bytes_with_lying_lengths_stay_in_bounds)
+{
+	uint8_t ext[256];
+	uint32_t n = 0;
+	struct { uint64_t base, len; } iov[2] = { { 0x1000, 2 }, { 0x2000, 6 } };
+	item(ext, &n, RN_ARG_IOVEC, 0, iov, sizeof iov);
+	uint8_t pay[] = { 1, 2, 0, 'h', 'i', 0xff, 0x7f, 't' };	/* 2nd claims 32767 bytes */
+	item(ext, &n, RN_ITEM_DATA, 0, pay, sizeof pay);
+	struct rn_rec rec = { .fn = RN_IDX_writev, .ret = 8, .arg = { 4, 0x3000, 2 }, .ext_len = (uint16_t)n };
+	struct rn_event ev;
+	cr_assert_eq(rn_decode(&rec, ext, n, &ev), 0);
+	char out[512];
+	rn_fmt_args(out, sizeof out, &ev);
+	cr_assert_str_eq(out, "4, [{iov_base=\"hi\", iov_len=2}, {iov_base=0x2000, iov_len=6}], 2");
+}
+
 /* Well-formed items of every length from 0 to 300 with garbage bytes, for
  * every row: each formatter checks its structure's size before reading. */
 Test(decode, formatters_survive_every_capture_length)
