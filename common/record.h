@@ -27,6 +27,9 @@
 				 * result is the -e inject= rule's */
 #define RN_REC_META 0x20	/* not a call: a fact the exporter needs, told
 				 * by its one item (RN_ITEM_MODULE); fn is 0 */
+#define RN_REC_SIGNAL 0x40	/* not a call: a signal delivered to a handler
+				 * the program installed; arg[0] the signal, its
+				 * one item RN_ITEM_SIGINFO; t_enter == t_exit */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
@@ -72,6 +75,9 @@ struct rn_item {
 				 * arg[1..2] the range of its segments; the
 				 * payload: a 1-byte build-id length, the build
 				 * id, then the path (not NUL-terminated) */
+#define RN_ITEM_SIGINFO 0xfa	/* the item of an RN_REC_SIGNAL record: the
+				 * siginfo_t the kernel gave the handler
+				 * (128 bytes; fewer is malformed) */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or

@@ -316,6 +316,10 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 			/* -k: an object the image loaded (exporter/stack/) */
 			bad = rn_modules_note(a->main ? a->main->proc.arena_id : a->proc.arena_id, &rec,
 					      ext, rec.ext_len) == -1;
+		} else if (rec.flags & RN_REC_SIGNAL) {
+			/* a signal delivered to a handler; -e signal= shows some */
+			if (rn_signal_shown(s, rec.arg[0]))
+				bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, RN_EV_SIGNAL);
 		} else if (rec.flags & RN_REC_NORET) {
 			struct rn_pend **slot = rn_is_exit(rec.fn) ? &t->pend_exit : &t->pend_exec;
 			struct rn_event probe;

@@ -22,6 +22,7 @@
 #include "../common/inject.h"
 #include "../common/record.h"
 #include "decode/names.h"
+#include "decode/siginfo.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -70,6 +71,10 @@ const char rn_opts_usage[] =
 	"  -z, -Z             show only successful / only failed calls\n"
 	"  -e status=SET      show only calls ending so: successful, failed, unfinished,\n"
 	"                     detached (never: renacer does not detach), all, none\n"
+	"  -e signal=SET      show only these caught signals (--- SIGCHLD {...} --- lines;\n"
+	"                     names, numbers, all, none, ! negates; also --signal=SET).\n"
+	"                     Caught signals only: those delivered to a handler the\n"
+	"                     program installed (not ignored or default ones)\n"
 	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
 	"strace's long spellings: --output, --trace, --summary-only (-c), --summary\n"
 	"  (-C), --string-limit (-s), --follow-forks, --absolute-timestamps[=unix,us],\n"
@@ -304,7 +309,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE,
        OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS,
        /* strace's long spellings (rn_strace_opt) */
-       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
+       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP,
+       OPT_S_SIGNAL };
 /* decode's options (data capture, fault injection), numbered apart */
 enum { OPT_DATA_SIZE = 512 };
 
@@ -723,6 +729,23 @@ static int rn_set_status(struct rn_perr *e, struct rn_opts *o, const char *spec)
 	return 0;
 }
 
+/* -e signal=SET, --signal=SET: which caught signals are shown */
+static int rn_set_signals(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg,
+			  const char *spec)
+{
+	const char *bad;
+	size_t badlen;
+	uint64_t set;
+	if (rn_signal_set_parse(spec, &set, &bad, &badlen)) {
+		char why[64];
+		snprintf(why, sizeof why, "unknown signal '%.*s'", (int)(badlen < 24 ? badlen : 24), bad);
+		return rn_bad_opt(e, opt, arg, why);
+	}
+	o->signal_filter = 1;
+	o->signal_set = set;
+	return 0;
+}
+
 /* strace's long options and the short ones renacer answers differently:
  * 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
 static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -788,6 +811,8 @@ static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char
 	case OPT_S_QUIET:
 		o->quiet = 1;	/* any of strace's --quiet=LIST: renacer's notes are one kind */
 		return 0;
+	case OPT_S_SIGNAL:
+		return rn_set_signals(e, o, "--signal", arg, arg);
 	case OPT_S_SECCOMP:
 		o->seccomp_bpf = 1;	/* said once parsing is done (rn_opts_parse) */
 		return 0;
@@ -848,6 +873,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	case 'e':
 		if (!strncmp(arg, "inject=", 7))
 			return rn_inject_opt(e, o, arg + 7);
+		if (!strncmp(arg, "signal=", 7) || !strncmp(arg, "signals=", 8))
+			return rn_set_signals(e, o, "-e", arg, arg + (arg[6] == '=' ? 7 : 8));
 		if (!strncmp(arg, "status=", 7)) {
 			if ((rc = rn_set_status(e, o, arg)))
 				return rc;
@@ -1011,6 +1038,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "syscall-times", optional_argument, NULL, OPT_S_SYSTIMES },
 		{ "quiet", optional_argument, NULL, OPT_S_QUIET },
 		{ "seccomp-bpf", no_argument, NULL, OPT_S_SECCOMP },
+		{ "signal", required_argument, NULL, OPT_S_SIGNAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };

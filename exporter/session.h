@@ -231,6 +231,8 @@ struct rn_session {
 	unsigned nendq, endq_next;
 	int scan_unsure;	/* a scan met an arena file still being made */
 	unsigned status_mask;	/* from struct rn_session_cfg */
+	int signal_filter;	/* from struct rn_session_cfg */
+	uint64_t signal_set;
 	uint64_t reorder_forced;	/* records taken past the watermark: ring
 					 * half full */
 };
@@ -248,6 +250,8 @@ struct rn_session_cfg {
 					 * exporter resumes (commit.h); NULL: none */
 	unsigned status_mask;	/* -z/-Z/-e status=: outcomes shown (1
 				 * successful, 2 failed, 4 unfinished); 0: all */
+	int signal_filter;	/* -e signal=, -qqq: only the signals of */
+	uint64_t signal_set;	/* signal_set (bit n-1: signal n) show */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or

@@ -41,6 +41,10 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *bound)
 {
 	*bound = 0;
+	if (flags & RN_REC_SIGNAL) {	/* a signal: its siginfo (signals.c) */
+		*bound = RN_SIG_ITEM_BYTES;
+		return 1 + rn_rec_nconts(*bound);
+	}
 	if ((fi->capture || fi->nargs > 4 || (fi->data && rn_g.datasize)) &&
 	    !(flags & RN_REC_AFTER_NORET))
 		*bound = rn_ext_bound(fi, rn_g.params.strsize);
@@ -54,7 +58,9 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 			     unsigned flags)
 {
 	uint32_t ext = 0;
-	if (bound) {
+	if (flags & RN_REC_SIGNAL) {
+		ext = rn_sig_items(p, a);
+	} else if (bound) {
 		/* NORET calls are recorded before the kernel checked anything:
 		 * read through process_vm_readv so a bad pointer cannot crash
 		 * the program; failed calls likewise. */
@@ -179,7 +185,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	}
 	/* -k: the calling stack, unwound before the write begins */
 	uint32_t stk = 0;
-	if (rn_unlikely(rn_g.stack_depth) && !(flags & RN_REC_AFTER_NORET))
+	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL)))
 		stk = rn_stack_take();
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
