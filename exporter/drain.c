@@ -122,7 +122,7 @@ void rn_flush_events(struct rn_session *s)
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
 	}
-	size_t replays = 0, given = 0;
+	size_t replays = 0, given = 0, signals = 0;
 	for (size_t e = 0; e < nkeys; e++) {
 		if (s->keys[e].i & RN_KEY_ENTRY) {
 			if (s->nuw)
@@ -154,6 +154,7 @@ void rn_flush_events(struct rn_session *s)
 			if (!p->replay || s->sinks[i].durable)
 				s->sinks[i].event(&s->sinks[i], ev);
 		given++;
+		signals += (ev->flags & RN_EV_SIGNAL) && !p->replay;
 		/* its ring is durable up to its end once this event is */
 		if (s->has_durable && p->t)
 			rn_mark(p->t, s->given + given, p->head);
@@ -163,7 +164,8 @@ void rn_flush_events(struct rn_session *s)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
 	s->given += given;	/* what the sinks were given: their durable counts */
-	s->stats.events += s->nev - replays;
+	/* the figure says calls: a signal line is not one */
+	s->stats.events += s->nev - replays - signals;
 	s->nev = 0;
 	s->scratch_used = 0;
 }
