@@ -32,6 +32,9 @@
 					 * the enum rn_note_why); for a child that
 					 * can make no note file (a chroot, a user
 					 * who may not write the session); fn is 0 */
+#define RN_REC_SIGNAL 0x40	/* not a call: a signal delivered to a handler
+				 * the program installed; arg[0] the signal, its
+				 * one item RN_ITEM_SIGINFO; t_enter == t_exit */
 
 struct rn_rec {
 	uint64_t t_enter;	/* clock ticks before the call (arena clock) */
@@ -84,6 +87,9 @@ struct rn_item {
 				 * the buffer's full length (u32), then its
 				 * first RN_DUMP_MAX bytes at most;
 				 * RN_ITEM_TRUNC when it held more */
+#define RN_ITEM_SIGINFO 0xfa	/* the item of an RN_REC_SIGNAL record: the
+				 * siginfo_t the kernel gave the handler
+				 * (128 bytes; fewer is malformed) */
 #define RN_ITEM_NULL 0x01	/* the pointer was NULL */
 #define RN_ITEM_TRUNC 0x02	/* cut at the string size limit */
 #define RN_ITEM_UNREAD 0x04	/* not read: the call failed with EFAULT or

@@ -85,7 +85,7 @@ void rn_flush_events(struct rn_session *s)
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);
 	}
-	size_t replays = 0;
+	size_t replays = 0, signals = 0;
 	for (size_t e = 0; e < nkeys; e++) {
 		if (s->keys[e].i & RN_KEY_ENTRY) {	/* the entry half of a split call */
 			const struct rn_event *w = &s->evs[s->keys[e].i & ~RN_KEY_ENTRY];
@@ -122,6 +122,7 @@ void rn_flush_events(struct rn_session *s)
 				s->sinks[i].event(&s->sinks[i], ev);
 		s->given++;	/* what the sinks were given: their durable
 				 * counts (ends given meanwhile count too) */
+		signals += (ev->flags & RN_EV_SIGNAL) && !p->replay;
 		/* its ring is durable up to its end once this event is */
 		if (s->has_durable && p->t)
 			rn_mark(p->t, s->given, p->head);
@@ -130,7 +131,8 @@ void rn_flush_events(struct rn_session *s)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
-	s->stats.events += s->nev - replays;
+	/* the figure says calls: a signal line is not one */
+	s->stats.events += s->nev - replays - signals;
 	s->nev = 0;
 	s->scratch_used = 0;
 }
@@ -290,6 +292,10 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 			/* -k: an object the image loaded (exporter/stack/) */
 			bad = rn_modules_note(a->main ? a->main->proc.arena_id : a->proc.arena_id, &rec,
 					      ext, rec.ext_len) == -1;
+		} else if (rec.flags & RN_REC_SIGNAL) {
+			/* a signal delivered to a handler; -e signal= shows some */
+			if (rn_signal_shown(s, rec.arg[0]))
+				bad = rn_queue(s, a, t, &rec, ext, rec.ext_len, RN_EV_SIGNAL);
 		} else if (rec.flags & RN_REC_NORET) {
 			struct rn_pend **slot = rn_is_exit(rec.fn) ? &t->pend_exit : &t->pend_exec;
 			struct rn_event probe;

@@ -59,6 +59,10 @@ struct rn_proc {
 				 * block; its arguments are unknown (all zero) */
 #define RN_EV_TRAPPED 0x08	/* --complete: caught by dispatch, no wrapper */
 #define RN_EV_INJECTED 0x10	/* -e inject=: not made; the result is the rule's */
+#define RN_EV_SIGNAL 0x20	/* not a call: a signal delivered to a handler the
+				 * program installed (decode/siginfo.h): arg[0]
+				 * the signal, cap[0] its siginfo; sinks that
+				 * count calls skip it */
 
 struct rn_frame;	/* stack/symbolize.h */
 

@@ -24,6 +24,7 @@
 #include "decode/escape.h"
 #include "decode/names.h"
 #include "fdtable.h"
+#include "decode/siginfo.h"
 
 const char rn_opts_usage[] =
 	"usage: renacer-run [options] [--] program [args...]\n"
@@ -87,6 +88,10 @@ const char rn_opts_usage[] =
 	"  -z, -Z             show only successful / only failed calls\n"
 	"  -e status=SET      show only calls ending so: successful, failed, unfinished,\n"
 	"                     detached (never: renacer does not detach), all, none\n"
+	"  -e signal=SET      show only these caught signals (--- SIGCHLD {...} --- lines;\n"
+	"                     names, numbers, all, none, ! negates; also --signal=SET).\n"
+	"                     Caught signals only: those delivered to a handler the\n"
+	"                     program installed (not ignored or default ones)\n"
 	"  -p PID             refused: attaching needs ptrace (use --session-dir)\n"
 	"  -y                 print the path behind each descriptor: read(3</etc/passwd>,\n"
 	"                     ...), AT_FDCWD</cwd>, = 3</tmp/x> (--decode-fds[=path])\n"
@@ -342,7 +347,8 @@ enum { OPT_FORMAT = 256, OPT_ON_FULL, OPT_SESSION_DIR, OPT_OTLP_ENDPOINT, OPT_OT
        OPT_REDACT, OPT_COMPLETE, OPT_DAEMON, OPT_STACK_DEPTH, OPT_BY_SITE,
        OPT_METRICS_ONLY, OPT_NO_METRICS, OPT_SPAN_MIN, OPT_SPAN_ERRORS, OPT_SEPARATELY,
        /* strace's long spellings (rn_strace_opt) */
-       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP };
+       OPT_S_TRACE, OPT_S_ABSTS, OPT_S_RELTS, OPT_S_SYSTIMES, OPT_S_QUIET, OPT_S_SECCOMP,
+       OPT_S_SIGNAL };
 /* decode's options (data capture, fault injection), numbered apart */
 enum { OPT_DATA_SIZE = 512, OPT_STRHEX, OPT_NO_ABBREV };
 /* descriptors: -y's and -P's long spellings (rn_fds_opt), numbered apart */
@@ -857,6 +863,23 @@ static int rn_fds_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 	}
 }
 
+/* -e signal=SET, --signal=SET: which caught signals are shown */
+static int rn_set_signals(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg,
+			  const char *spec)
+{
+	const char *bad;
+	size_t badlen;
+	uint64_t set;
+	if (rn_signal_set_parse(spec, &set, &bad, &badlen)) {
+		char why[64];
+		snprintf(why, sizeof why, "unknown signal '%.*s'", (int)(badlen < 24 ? badlen : 24), bad);
+		return rn_bad_opt(e, opt, arg, why);
+	}
+	o->signal_filter = 1;
+	o->signal_set = set;
+	return 0;
+}
+
 /* strace's long options and the short ones renacer answers differently:
  * 0 when applied, RN_OPTS_ERROR (e says why), 1 when c is not one. */
 static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *arg)
@@ -922,6 +945,8 @@ static int rn_strace_opt(struct rn_perr *e, struct rn_opts *o, int c, const char
 	case OPT_S_QUIET:
 		o->quiet = 1;	/* any of strace's --quiet=LIST: renacer's notes are one kind */
 		return 0;
+	case OPT_S_SIGNAL:
+		return rn_set_signals(e, o, "--signal", arg, arg);
 	case OPT_S_SECCOMP:
 		o->seccomp_bpf = 1;	/* said once parsing is done (rn_opts_parse) */
 		return 0;
@@ -1021,6 +1046,8 @@ static int rn_one_opt(struct rn_perr *e, struct rn_opts *o, int c, const char *a
 			return rn_inject_opt(e, o, arg + 7);
 		if (!strncmp(arg, "read=", 5) || !strncmp(arg, "write=", 6))
 			return rn_dump_opt(e, o, arg);
+		if (!strncmp(arg, "signal=", 7) || !strncmp(arg, "signals=", 8))
+			return rn_set_signals(e, o, "-e", arg, arg + (arg[6] == '=' ? 7 : 8));
 		if (!strncmp(arg, "status=", 7)) {
 			if ((rc = rn_set_status(e, o, arg)))
 				return rc;
@@ -1211,6 +1238,7 @@ int rn_opts_parse_r(struct rn_opts *o, int argc, char **argv, unsigned flags, ch
 		{ "summary-columns", required_argument, NULL, 'U' },
 		{ "summary-sort-by", required_argument, NULL, 'S' },
 		{ "output-separately", no_argument, NULL, OPT_SEPARATELY },
+		{ "signal", required_argument, NULL, OPT_S_SIGNAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rn_perr e = { msg, cap };

@@ -38,6 +38,8 @@ struct rn_opts {
 	int durations;		/* -T */
 	int relative;		/* -r */
 	unsigned status_mask;	/* -z, -Z, -e status=: RN_STATUS_*, 0: all */
+	int signal_filter;	/* -e signal=, --signal=, -qqq: only the */
+	uint64_t signal_set;	/* signals of signal_set (bit n-1: n) show */
 	int seccomp_bpf;	/* --seccomp-bpf: accepted, ignored, said */
 	/* what the shim reads from RENACER_*: -e trace=, -s, --on-full, the
 	 * environment's values otherwise (common/settings.def) */

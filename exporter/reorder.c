@@ -366,6 +366,8 @@ void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev)
  * blocked when its thread died) */
 int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev)
 {
+	if (ev->flags & RN_EV_SIGNAL)
+		return 1;	/* not a call: strace's -z shows signals too */
 	unsigned what = (ev->flags & RN_EV_UNFINISHED) ? 4u : ev->err ? 2u : 1u;
 	return (s->status_mask & what) != 0;
 }

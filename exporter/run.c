@@ -130,6 +130,7 @@ int rn_run(const struct rn_opts *o, const char *dir, FILE *out, int ctl_fd,
 		.allow_uids = o->allow_uids, .nallow_uids = o->nallow_uids, .redact = redact,
 		.commit = commit, .status_mask = o->status_mask,
 		.fdt = fdt, .whole = o->ntrace_paths > 0,
+		.signal_filter = o->signal_filter, .signal_set = o->signal_set,
 	};
 	if (!rc && (rc = rn_session_open(&s, dir, &cfg)))
 		fprintf(stderr, "renacer: cannot read session directory %s: %s\n", dir, strerror(-rc));

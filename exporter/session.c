@@ -491,6 +491,8 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->status_mask = cfg->status_mask;
 	s->fdt = cfg->fdt;
 	s->whole = cfg->whole;
+	s->signal_filter = cfg->signal_filter;
+	s->signal_set = cfg->signal_set;
 	s->uid = getuid();
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)

@@ -250,6 +250,8 @@ struct rn_session {
 	unsigned status_mask;	/* from struct rn_session_cfg */
 	struct rn_fdt *fdt;	/* from struct rn_session_cfg */
 	int whole;		/* -P: each call shown whole, never in halves */
+	int signal_filter;	/* from struct rn_session_cfg */
+	uint64_t signal_set;
 	uint64_t reorder_forced;	/* records taken past the watermark: ring
 					 * half full */
 };
@@ -271,6 +273,8 @@ struct rn_session_cfg {
 				 * NULL: none */
 	int whole;		/* -P: which calls show is known only at their
 				 * return, so none is shown in halves */
+	int signal_filter;	/* -e signal=, -qqq: only the signals of */
+	uint64_t signal_set;	/* signal_set (bit n-1: signal n) show */
 };
 
 /* rn_session_open: read dir (which must exist) as cfg says. Returns 0 or

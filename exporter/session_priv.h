@@ -54,6 +54,11 @@ void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head);
 void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end);
 void rn_flush_events(struct rn_session *s);
 uint8_t *rn_scratch(struct rn_session *s, size_t n);
+/* -e signal=: whether a signal delivered to a handler is shown */
+static inline int rn_signal_shown(const struct rn_session *s, uint64_t sig)
+{
+	return !s->signal_filter || (sig >= 1 && sig <= 64 && ((s->signal_set >> (sig - 1)) & 1));
+}
 int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		    const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len, uint8_t evflags);
 void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,

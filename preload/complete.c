@@ -160,6 +160,11 @@ void rn_sud_yield(void)
 	rn_sud_sel = RN_SEL_ALLOW;
 }
 
+int rn_sud_active(void)
+{
+	return rn_sud.on;
+}
+
 void rn_sud_fork_child(void)
 {
 	rn_sud.on = 0;
@@ -360,6 +365,10 @@ static void rn_sud_sigentry(int sig, siginfo_t *si, void *ctx)
 	}
 	if (a.handler == (uint64_t)(uintptr_t)SIG_DFL || a.handler == (uint64_t)(uintptr_t)SIG_IGN)
 		;	/* changed under us while it was delivered: nothing to run */
+	else
+		rn_sig_note(sig, si);	/* the signal line, as in default mode */
+	if (a.handler == (uint64_t)(uintptr_t)SIG_DFL || a.handler == (uint64_t)(uintptr_t)SIG_IGN)
+		;
 	else if (a.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))(uintptr_t)a.handler)(sig, si, ctx);
 	else

@@ -41,6 +41,10 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *bound)
 {
 	*bound = 0;
+	if (flags & RN_REC_SIGNAL) {	/* a signal: its siginfo (signals.c) */
+		*bound = RN_SIG_ITEM_BYTES;
+		return 1 + rn_rec_nconts(*bound);
+	}
 	if ((fi->capture || fi->nargs > 4 || (fi->data && rn_g.data_slow)) &&
 	    !(flags & RN_REC_AFTER_NORET))
 		*bound = rn_ext_bound(fi, rn_g.params.strsize);
@@ -54,7 +58,9 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 			     unsigned flags)
 {
 	uint32_t ext = 0;
-	if (bound) {
+	if (flags & RN_REC_SIGNAL) {
+		ext = rn_sig_items(p, a);
+	} else if (bound) {
 		/* NORET calls are recorded before the kernel checked anything:
 		 * read through process_vm_readv so a bad pointer cannot crash
 		 * the program; failed calls likewise (RN_SAFE_FAILED: the
@@ -134,6 +140,9 @@ void rn_write_done(void)
 	rn_write_end(&rn_t);
 }
 
+static void rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
+			 int err, const uint64_t *a, unsigned flags);
+
 /* A call made by a signal handler that interrupted this thread's ring
  * write: its record goes to the thread's stash, and the interrupted
  * writer moves it into the ring. Dropped (and counted) only when the
@@ -150,6 +159,22 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	 * write; the writer hands it over after its own record */
 	if (t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND)
 		return;		/* a vfork child on its parent's thread: untraced */
+	rn_stash_put(t, idx, t0, t1, ret, err, a, flags);
+}
+
+/* A record that must not go into the ring ahead of the call this thread
+ * is in (a signal delivered inside a wrapped call: the ring stays in
+ * time order, and the call stays published, reorder.c): stashed, and
+ * handed over by that call's own write. */
+void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		      const uint64_t *a, unsigned flags)
+{
+	rn_stash_put(&rn_t, idx, t0, t1, ret, err, a, flags);
+}
+
+static void rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
+			 int err, const uint64_t *a, unsigned flags)
+{
 	uint32_t bound;
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
@@ -180,7 +205,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	}
 	/* -k: the calling stack, unwound before the write begins */
 	uint32_t stk = 0;
-	if (rn_unlikely(rn_g.stack_depth) && !(flags & RN_REC_AFTER_NORET))
+	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL)))
 		stk = rn_stack_take((flags & RN_REC_TRAPPED) != 0);
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;

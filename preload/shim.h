@@ -191,6 +191,8 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		  const uint64_t *a, unsigned flags);
 void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		    const uint64_t *a, unsigned flags);
+void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+		      const uint64_t *a, unsigned flags);
 void rn_write_done(void);
 /* rn_emit_note: an RN_REC_DURABLE_NOTE record in this thread's ring: pid
  * runs untraced, for reason why (enum rn_note_why). Not once sandboxed. */
@@ -300,6 +302,7 @@ static inline __attribute__((always_inline)) int rn_sud_compound(unsigned idx)
 	 * handler installs the program's handlers through its entry and
 	 * keeps SIGSYS out of the masks set (complete.c) */
 	case RN_IDX_sigaction: case RN_IDX_signal: case RN_IDX_sigprocmask:
+	case RN_IDX_sysv_signal: case RN_IDX_bsd_signal: case RN_IDX_sigset:
 	case RN_IDX_pthread_sigmask: case RN_IDX_sigsuspend:
 	/* likewise the calls that install a mask for their duration (a
 	 * handler run inside them must not have SIGSYS blocked) and exec
@@ -336,6 +339,12 @@ int rn_sud_thread_on(void);	/* a new thread, before the program's code */
 void rn_sud_fork_child(void);	/* a fork child: dispatch is not inherited */
 void rn_sud_sandboxed(void);	/* before the program's seccomp call */
 void rn_sud_yield(void);	/* the program sets dispatch up itself */
+int rn_sud_active(void);	/* this thread traps: its rt_sigaction calls
+				 * wrap handlers in complete.c, not signals.c */
+
+/* Signals delivered to the program's handlers (signals.c): rn_sig_note
+ * writes the RN_REC_SIGNAL record of one, from the handler entry. */
+void rn_sig_note(int sig, const void *siginfo);
 
 /* Process lifecycle, in shim.c. */
 void rn_fork_prepare(void);		/* before fork(): child's arena */

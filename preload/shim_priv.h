@@ -49,6 +49,11 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize);
 uint32_t rn_capture_items(struct rn_prod *p, uint32_t bound, int safe, unsigned idx,
 			  const uint64_t *a, int err, int64_t ret);
 
+/* signals.c: the siginfo item of an RN_REC_SIGNAL record (a[1] points at
+ * the siginfo) after p's tail; returns the bytes written */
+#define RN_SIG_ITEM_BYTES (4 + 128)
+uint32_t rn_sig_items(struct rn_prod *p, const uint64_t *a);
+
 #pragma GCC visibility pop
 
 #endif

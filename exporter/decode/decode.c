@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "../../common/table.h"
+#include "siginfo.h"
 
 int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	      struct rn_event *ev)
 {
 	if (rec->fn >= RN_NFUNCS || rec->ext_len != ext_len || ext_len > RN_EXT_MAX)
 		return -1;
+	if (rec->flags & RN_REC_SIGNAL)
+		return rn_decode_signal(rec, ext, ext_len, ev);
 	const struct rn_fn_info *fi = &rn_fns[rec->fn];
 	/* Only what this function uses is cleared: this runs once per call
 	 * the program made, and the event is large. */

@@ -727,6 +727,8 @@ static int otlp_event(struct rn_sink *s, const struct rn_event *ev)
 	struct otlp_st *st = s->st;
 	/* every event counts, spans or not: what is not queued is durable */
 	st->given++;	/* before the span is queued: it carries the count */
+	if (ev->flags & RN_EV_SIGNAL)
+		return 0;	/* not a call: no span, no metric (docs/OTLP.md) */
 	if (st->met_on)
 		rn_metrics_event(&st->met, ev);	/* a failure is counted in nomem */
 	return st->x->spans ? rn_otlp_model_event(&st->model, ev) : 0;

@@ -130,6 +130,8 @@ static int counter(struct chrome_st *st, struct chrome_proc *c, uint64_t ns)
 static int chrome_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct chrome_st *st = s->st;
+	if (ev->flags & RN_EV_SIGNAL)
+		return 0;	/* not a call: the trace shows calls only */
 	int32_t pid = ev->proc ? ev->proc->pid : 0;
 	int32_t tid = ev->tid ? ev->tid : pid;
 	const char *sys = rn_fmt_sysname(ev);

@@ -14,6 +14,7 @@
 
 #include "../../common/record.h"
 #include "../decode/decode_fmt.h"
+#include "../decode/siginfo.h"
 #include "../decode/textbuf.h"
 #include "../stack/stack.h"
 
@@ -197,6 +198,24 @@ static int json_event(struct rn_sink *s, const struct rn_event *ev)
 	const char *sys = rn_fmt_sysname(ev);
 
 	rn_tb_init(&st->tb, st->line, LINE_CAP);
+	if (ev->flags & RN_EV_SIGNAL) {
+		/* a signal delivered to a handler: an event of its own */
+		int code;
+		const char *cn = rn_event_sigcode(ev, &code);
+		char name[32];
+		rn_fmt_signame(name, sizeof name, rn_event_signo(ev));
+		putf(st, "{\"event\":\"signal\",\"ts\":%llu,\"pid\":%d,\"tid\":%d,\"signal\":\"%s\"",
+		     (unsigned long long)ev->t_enter_ns, pid, ev->tid ? ev->tid : pid, name);
+		if (cn)
+			putf(st, ",\"code\":\"%s\"", cn);
+		else
+			putf(st, ",\"code\":%d", code);
+		size_t n = rn_fmt_siginfo(st->arg, ARG_CAP, ev);
+		puts_(st, ",\"siginfo\":");
+		put_jstr(st, (const uint8_t *)st->arg, n);
+		puts_(st, "}\n");
+		return fwrite(st->line, 1, st->tb.len, st->out) != st->tb.len ? -EIO : 0;
+	}
 	putf(st, "{\"ts\":%llu,\"pid\":%d,\"tid\":%d,\"syscall\":",
 	     (unsigned long long)ev->t_enter_ns, pid, ev->tid ? ev->tid : pid);
 	put_jstr(st, (const uint8_t *)sys, strlen(sys));

@@ -164,6 +164,8 @@ static void ent_add(struct sum_ent *e, uint64_t d, int failed)
 static int sum_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct sum_st *st = s->st;
+	if (ev->flags & RN_EV_SIGNAL)
+		return 0;	/* not a call */
 	/* A table row always names the same syscall, except syscall() whose
 	 * name comes from its number: remember the row per table index. */
 	struct sum_ent *e;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../decode/decode_fmt.h"
+#include "../decode/siginfo.h"
 #include "../stack/stack.h"
 
 /* Captures after one record are at most RN_EXT_MAX bytes, and strace
@@ -98,6 +99,15 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 	int32_t id = ev->tid ? ev->tid : (ev->proc ? ev->proc->pid : 0);
 
 	note_id(st, id);
+	if (ev->flags & RN_EV_SIGNAL) {
+		/* a signal delivered to a handler: strace's line */
+		char name[32];
+		rn_fmt_signame(name, sizeof name, rn_event_signo(ev));
+		rn_fmt_siginfo(st->args, RN_TEXT_ARGS, ev);
+		leader(st, id, ev->t_enter_ns);
+		fprintf(st->out, "--- %s %s ---\n", name, st->args);
+		return ferror(st->out) ? -EIO : 0;
+	}
 	if (ev->flags & RN_EV_BLOCKED) {
 		/* still blocked when its thread died: strace's form; the
 		 * arguments were never recorded */

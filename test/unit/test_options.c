@@ -24,7 +24,8 @@ Test(options, bad_values_exit_2_naming_the_option)
 	bad_option("-S bogus -- true", "-S");
 	bad_option("-e trace=bogus -- true", "bogus");
 	bad_option("-e trace= -- true", "-e");
-	bad_option("-e signal=SIGINT -- true", "-e");
+	bad_option("-e signal=SIGNOPE -- true", "-e");
+	bad_option("-e verbose=all -- true", "-e");
 	bad_option("--format xml -- true", "--format");
 	bad_option("--on-full=sometimes -- true", "--on-full");
 	bad_option("-o '' -- true", "-o");
