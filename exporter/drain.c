@@ -26,6 +26,7 @@
 
 #include "commit.h"
 #include "decode/decode.h"
+#include "decode/decode_fmt.h"
 #include "fdtable.h"
 #include "redact.h"
 #include "stack/stack.h"
@@ -174,6 +175,10 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
 	rn_reorder_split(t, rec, ev);
+	if (t->spawn_pid && rn_fmt_row_spawns(&rn_fns[ev->fn])) {
+		ev->spawn_pid = t->spawn_pid;	/* arenas.c: rn_spawn_seen */
+		t->spawn_pid = 0;
+	}
 	const struct rn_ar *m = a->main ? a->main : a;
 	ev->proc = &m->proc;
 	ev->tid = rn_thread_tid(s, a, t);

@@ -121,6 +121,8 @@ struct rn_event {
 	uint8_t stack_flags;	/* RN_ITEM_TRUNC: the stack went on */
 	const struct rn_frame *frames;	/* stack_n frames, symbolized by the
 					 * drain before the sinks see the event */
+	int32_t spawn_pid;	/* system/popen: the child seen starting inside
+				 * the call (pidmap.c); 0: not known */
 	const struct rn_fdnames *fdn;	/* -y: set by the drain before the sinks
 					 * see the event; NULL: none */
 };

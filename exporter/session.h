@@ -65,6 +65,8 @@ struct rn_thr {
 	uint64_t unf_ns;	/* the same, unix ns */
 	uint16_t unf_fn;
 	uint8_t unf_state;	/* RN_UNF_NONE / SEEN */
+	int32_t spawn_pid;	/* a child that started while this thread was in
+				 * system() or popen(): that call's clone3 pid */
 	/* the call whose entry half is out: its record is its second half */
 	uint8_t shown;
 	uint16_t shown_fn;

@@ -33,6 +33,7 @@ int rn_decode(const struct rn_rec *rec, const uint8_t *ext, uint32_t ext_len,
 	ev->stack_flags = 0;
 	ev->frames = NULL;
 	ev->fdn = NULL;
+	ev->spawn_pid = 0;
 	ev->cap[RN_CAP_VEC].present = ev->cap[RN_CAP_DUMP].present = 0;
 	if (!ext_len && !fi->capture && !fi->data && fi->nargs <= 4)
 		return 0;

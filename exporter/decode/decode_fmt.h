@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 
 #include "../event.h"
 /* the sinks print names and escape text with these too */
@@ -47,6 +48,15 @@ size_t rn_fmt_hex_line(char *buf, size_t cap, const uint8_t *data, size_t len, s
 int rn_fmt_dump_is_vec(const struct rn_event *ev);
 int rn_fmt_dump_piece(const struct rn_event *ev, size_t *at, const uint8_t **p, size_t *n);
 
+/* A row whose libc function makes a clone3 it does not show us
+ * (posix_spawn, system, popen): printed as strace prints that clone3,
+ * never with the function's own arguments. pthread_create is clone3 too,
+ * with its own types and its thread id returned. */
+static inline int rn_fmt_row_spawns(const struct rn_fn_info *fi)
+{
+	return fi->nr == SYS_clone3 && fi->ret != RN_RET_TID;
+}
+
 /* Walks the printed arguments one at a time, for sinks that keep them
  * apart (JSON). rn_fmt_args is this iterator joined with ", ". */
 struct rn_fmt_iter {
@@ -60,6 +70,7 @@ struct rn_fmt_iter {
 	int fmode_creat;	/* an FMODE that creates: 0666 still to print */
 	uint8_t has_oflags;	/* the row has OFLAGS: a MODE shows only if they create */
 	uint8_t raw;		/* the row's first type is SYSNO: syscall(2) */
+	uint8_t spawn;		/* rn_fmt_row_spawns: clone3's arguments */
 	uint8_t extra;		/* the last one written was fopen's 0666 */
 	uint8_t deco;		/* -y: descriptors with what is behind them
 				 * (ev->fdn), as the text line shows them */

@@ -405,6 +405,11 @@ void rn_fmt_iter_init(struct rn_fmt_iter *it, const struct rn_event *ev)
 		return;
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
 	it->end = fi->ntypes < RN_MAX_TYPES ? fi->ntypes : RN_MAX_TYPES;
+	if (rn_fmt_row_spawns(fi)) {
+		it->spawn = 1;	/* two arguments of clone3's, none of the row's */
+		it->end = 2;
+		return;
+	}
 	for (unsigned i = 0; i < it->end; i++)
 		if (fi->types[i] == RN_ARG_OFLAGS)
 			it->has_oflags = 1;
@@ -458,6 +463,15 @@ int rn_fmt_next(struct rn_fmt_iter *it, char *buf, size_t cap, size_t *len)
 			return 0;
 		}
 		unsigned i = it->ti++;
+		if (it->spawn) {
+			/* what glibc's posix_spawn passes clone3 (its constant
+			 * flags; the stack only it knows) */
+			if (i == 0)
+				rn_tb_str(&b, "{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, ...}");
+			else
+				rn_tb_fmt(&b, "%zu", sizeof(struct clone_args));
+			break;
+		}
 		unsigned t = fi->types[i];
 		if (rn_arg_is_implied(t)) {
 			put_implied(&b, t);

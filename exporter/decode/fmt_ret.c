@@ -60,6 +60,24 @@ static size_t rn_fmt_ret_value(char *buf, size_t cap, const struct rn_event *ev)
 		return b.len;
 	}
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	if (rn_fmt_row_spawns(fi)) {
+		/* clone3's result: the child's pid (from posix_spawn's pid
+		 * argument, else the child the exporter saw start inside the
+		 * call), or the error */
+		int e = ev->err ? ev->err : fi->ret == RN_RET_ERRNUM && ev->ret > 0 ? (int)ev->ret : 0;
+		int32_t pid = ev->spawn_pid;
+		for (unsigned i = 0; !pid && !e && i < fi->ntypes && i < RN_MAX_TYPES; i++)
+			if (fi->types[i] == RN_ARG_PIDP && ev->cap[i].present && ev->cap[i].data &&
+			    ev->cap[i].len >= sizeof pid)
+				memcpy(&pid, ev->cap[i].data, sizeof pid);
+		if (e)
+			put_errno(&b, e);
+		else if (pid > 0)
+			rn_tb_fmt(&b, "%d", pid);
+		else
+			rn_tb_str(&b, "?");
+		return b.len;
+	}
 	if (fi->ret == RN_RET_TID && !ev->err) {
 		/* the new thread's id; 0: not known */
 		if (ev->ret > 0)

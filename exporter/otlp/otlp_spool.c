@@ -345,7 +345,8 @@ int rn_spool_adopt(struct rn_spool *sp, size_t *batches, uint64_t *spans)
 	}
 	closedir(d);
 	/* oldest first, adopted and our own alike */
-	qsort(sp->q + sp->head, sp->n - sp->head, sizeof *sp->q, rn_name_cmp);
+	if (sp->n > sp->head)	/* (no queue at all when nothing was ever pushed) */
+		qsort(sp->q + sp->head, sp->n - sp->head, sizeof *sp->q, rn_name_cmp);
 	return rc;
 }
 
@@ -406,7 +407,8 @@ int rn_spool_reader(struct rn_spool **out, const char *dir, unsigned *busy)
 		}
 	}
 	closedir(d);
-	qsort(sp->q, sp->n, sizeof *sp->q, rn_name_cmp);
+	if (sp->n)
+		qsort(sp->q, sp->n, sizeof *sp->q, rn_name_cmp);
 	*out = sp;
 	return 0;
 }

@@ -486,3 +486,37 @@ Test(parity, json_values_beside_args)
 	cr_assert(strstr(t, "\"values\":[[\"EPOLL_CLOEXEC\"]]"), "%s", t);
 	free(t);
 }
+
+/* posix_spawn, system and popen are shown as the clone3 each makes, with
+ * the child's pid as strace shows it (the pid whose lines follow), never
+ * with the libc function's own arguments. */
+Test(parity, spawns_are_the_clone3_they_make)
+{
+	char rt[] = "/tmp/rn-par-pXXXXXX";
+	close(mkstemp(rt));
+	char *cmd;
+	cr_assert(asprintf(&cmd, "%s -f -o %s -- %s/parity_spawn", RN_EXPORTER, rt, RN_PROGS_DIR) > 0);
+	struct out o = sh_limit(cmd, 60);
+	free(cmd);
+	char *t = slurp(rt);
+	unlink(rt);
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert_str_eq(o.so, "0 3 0 hi\n");
+	const char *want = "{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, ...}, 88) = ";
+	unsigned n = 0;
+	for (const char *p = t; (p = strstr(p, want)); p += strlen(want), n++) {
+		/* posix_spawn's is the pid it hands back; system's and popen's
+		 * the child the exporter saw start during the call, else "?" */
+		if (p[strlen(want)] == '?' && n > 0)
+			continue;
+		long pid = strtol(p + strlen(want), NULL, 10);
+		cr_assert_gt(pid, 0, "%s", t);
+		char mark[64];
+		snprintf(mark, sizeof mark, "[pid %5ld] execve(", pid);
+		cr_assert(strstr(t, mark), "clone3 returned %ld, no exec of that pid:\n%s", pid, t);
+	}
+	cr_assert_eq(n, 3, "%s", t);
+	cr_assert_null(strstr(t, "clone3(\"exit 3\""), "%s", t);
+	cr_assert_null(strstr(t, "clone3(["), "%s", t);
+	free(t);
+}

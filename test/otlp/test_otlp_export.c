@@ -79,7 +79,8 @@ static void json_sink_keys(const char *path, struct keys *out)
 		tj_free(o);
 	}
 	free(b);
-	qsort(out->k, out->n, sizeof *out->k, cmpstr);
+	if (out->n)
+		qsort(out->k, out->n, sizeof *out->k, cmpstr);
 }
 
 static void span_keys(const struct rx_span *s, size_t n, struct keys *out)
