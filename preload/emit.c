@@ -140,8 +140,8 @@ void rn_write_done(void)
 	rn_write_end(&rn_t);
 }
 
-static void rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
-			 int err, const uint64_t *a, unsigned flags);
+static int rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
+			int err, const uint64_t *a, unsigned flags);
 
 /* A call made by a signal handler that interrupted this thread's ring
  * write: its record goes to the thread's stash, and the interrupted
@@ -159,7 +159,12 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	 * write; the writer hands it over after its own record */
 	if (t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND)
 		return;		/* a vfork child on its parent's thread: untraced */
-	rn_stash_put(t, idx, t0, t1, ret, err, a, flags);
+	if (rn_stash_put(t, idx, t0, t1, ret, err, a, flags)) {
+		if (t->prod.ring)
+			t->prod.ring->nested++;
+		else if (rn_g.arena.hdr)
+			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
+	}
 }
 
 /* A record that must not go into the ring ahead of the call this thread
@@ -169,22 +174,22 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		      const uint64_t *a, unsigned flags)
 {
-	rn_stash_put(&rn_t, idx, t0, t1, ret, err, a, flags);
+	/* no room (many signals inside one blocked call): into the ring
+	 * now, out of order, rather than lost */
+	if (rn_stash_put(&rn_t, idx, t0, t1, ret, err, a, flags))
+		rn_emit_slow(idx, t0, t1, ret, err, a, flags);
 }
 
-static void rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
-			 int err, const uint64_t *a, unsigned flags)
+/* Writes one record into the thread's stash: 0, or -1 when it has no
+ * room or a stash write is under way (the caller counts the loss). */
+static int rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret,
+			int err, const uint64_t *a, unsigned flags)
 {
 	uint32_t bound;
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
-	if (t->stash_busy || n + need > RN_STASH_SLOTS) {
-		if (t->prod.ring)
-			t->prod.ring->nested++;
-		else if (rn_g.arena.hdr)
-			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
-		return;
-	}
+	if (t->stash_busy || n + need > RN_STASH_SLOTS)
+		return -1;
 	t->stash_sp = rn_sp();
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -193,6 +198,7 @@ static void rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
 	t->stash_busy = 0;
+	return 0;
 }
 
 void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,

@@ -168,9 +168,17 @@ Test(fmt, errnum_and_stream_returns)
 	cr_assert_str_eq(ret_of(&ev), "1234");
 	ev.ret = 0;
 	cr_assert_str_eq(ret_of(&ev), "?", "an id the wrapper could not learn");
+	/* posix_spawn is the clone3 it makes: the child's pid, from its
+	 * captured pid argument; "?" without one; its error as clone3's */
 	struct rn_event sp = ev_new(RN_IDX_posix_spawn);
 	sp.ret = 0;
-	cr_assert_str_eq(ret_of(&sp), "0");
+	cr_assert_str_eq(ret_of(&sp), "?");
+	int32_t child = 4321;
+	sp.cap[0] = (struct rn_capture){ .present = 1, .data = (const uint8_t *)&child,
+					 .len = sizeof child };
+	cr_assert_str_eq(ret_of(&sp), "4321");
+	sp.ret = ENOENT;
+	cr_assert_str_eq(ret_of(&sp), "-1 ENOENT (No such file or directory)");
 
 	struct rn_event f = ev_new(RN_IDX_fopen);
 	f.ret = 5;
