@@ -132,6 +132,13 @@ void rn_flush_events(struct rn_session *s)
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].flush)
 				s->sinks[i].flush(&s->sinks[i]);
+	/* a long pass (many full rings, a slow sink, a sanitizer build)
+	 * must not look like a dead exporter to a program waiting for room
+	 * (--on-full=block gives up on a heartbeat RENACER_BLOCK_WAIT_MS old) */
+	uint64_t now = rn_mono_ns();
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->state == RN_AR_LIVE)
+			rn_store_relaxed(&a->hdr->heartbeat_ns, now);
 	/* the figure says calls: a signal line is not one */
 	s->stats.events += s->nev - replays - signals;
 	s->nev = 0;

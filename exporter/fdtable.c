@@ -523,10 +523,17 @@ static int sockaddr_port0(const uint8_t *s, size_t n)
 	if (n < sizeof fam)
 		return 1;
 	memcpy(&fam, s, sizeof fam);
-	if (fam == AF_INET && n >= sizeof(struct sockaddr_in))
-		return !((const struct sockaddr_in *)(const void *)s)->sin_port ? 1 : 0;
-	if (fam == AF_INET6 && n >= sizeof(struct sockaddr_in6))
-		return !((const struct sockaddr_in6 *)(const void *)s)->sin6_port ? 1 : 0;
+	/* copies: the captured bytes are not aligned for the structures */
+	if (fam == AF_INET && n >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in in;
+		memcpy(&in, s, sizeof in);
+		return !in.sin_port;
+	}
+	if (fam == AF_INET6 && n >= sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 in6;
+		memcpy(&in6, s, sizeof in6);
+		return !in6.sin6_port;
+	}
 	return fam != AF_UNIX;
 }
 
