@@ -168,7 +168,9 @@ static struct out run_killing_exporter_held(const char *opts, unsigned long n, c
 			   "RENACER_BLOCK_WAIT_MS=60000 RENACER_RING_SIZE=%s " RN " %s -e trace=lseek -o %s -- "
 			   "%s & L=$!; "
 			   "for s in %s; do "
-			   "while [ $(stat -c %%s %s) -lt $s ] && kill -0 $L 2>/dev/null; do sleep 0.005; done; "
+			   /* alive, not a zombie: kill -0 succeeds on one, and a
+			    * trace that never grows that large would loop on */
+			   "while [ $(stat -c %%s %s) -lt $s ] && ps -o stat= -p $L | grep -qv Z; do sleep 0.005; done; "
 			   "kill -9 $(pgrep -P $L -x renacer-exporte) 2>/dev/null; done; : >%s.go; wait $L",
 			   strstr(opts, "drop") ? "1024" : "16384", opts, tr, prog, sizes, tr, tr) > 0);
 	free(prog);
