@@ -66,11 +66,9 @@ void rn_flush_events(struct rn_session *s)
 {
 	rn_translate_pass(s);
 	rn_drop_known_execs(s);
-	int order = 0, halves = 0;
-	for (unsigned i = 0; i < s->nsinks; i++) {
+	int order = 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
 		order |= s->sinks[i].wants_order;
-		halves |= s->sinks[i].wants_split;
-	}
 	if (s->redact)	/* once, for every sink alike */
 		rn_redact_events(s->redact, s->evs, s->nev);
 	rn_stack_resolve(s->evs, s->nev);	/* -k: frames, once for every sink */
@@ -81,7 +79,7 @@ void rn_flush_events(struct rn_session *s)
 	if (order && s->nev > 1) {
 		qsort(s->keys, s->nev, sizeof *s->keys, rn_key_cmp);
 		/* -z/-Z: the outcome decides whether a call shows at all */
-		if (halves && !s->status_mask && !s->whole)
+		if (s->halves)	/* (reorder.c: a sink shows halves, no -z/-Z/-P) */
 			nkeys += rn_reorder_split_overlaps(s);
 		if (nkeys > s->nev)
 			qsort(s->keys, nkeys, sizeof *s->keys, rn_key_cmp);

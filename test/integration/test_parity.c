@@ -436,19 +436,27 @@ Test(inject, otlp_spans_say_injected)
 	free(t);
 }
 
-/* pthread_create is shown as the clone3 it makes, never with its own
- * arguments, and returns the new thread's id as strace shows it. */
-Test(parity, pthread_create_is_clone3_returning_the_tid)
+/* renacer's trace of one of the parity programs run with opts, and the
+ * run itself in *o. */
+static char *trace_of(const char *opts, const char *prog, struct out *o)
 {
 	char rt[] = "/tmp/rn-par-tXXXXXX";
 	close(mkstemp(rt));
 	char *cmd;
-	cr_assert(asprintf(&cmd, "%s -o %s -- %s/parity_thread >/dev/null", RN_EXPORTER, rt,
-			   RN_PROGS_DIR) > 0);
-	struct out o = sh_limit(cmd, 60);
+	cr_assert(asprintf(&cmd, "%s %s -o %s -- %s/%s", RN_EXPORTER, opts, rt, RN_PROGS_DIR, prog) > 0);
+	*o = sh_limit(cmd, 60);
 	free(cmd);
 	char *t = slurp(rt);
 	unlink(rt);
+	return t;
+}
+
+/* pthread_create is shown as the clone3 it makes, never with its own
+ * arguments, and returns the new thread's id as strace shows it. */
+Test(parity, pthread_create_is_clone3_returning_the_tid)
+{
+	struct out o;
+	char *t = trace_of("", "parity_thread", &o);
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	const char *c = strstr(t, "clone3({flags=CLONE_VM|");
 	if (!c)	/* in halves: the thread's first line came between */
@@ -492,14 +500,8 @@ Test(parity, json_values_beside_args)
  * with the libc function's own arguments. */
 Test(parity, spawns_are_the_clone3_they_make)
 {
-	char rt[] = "/tmp/rn-par-pXXXXXX";
-	close(mkstemp(rt));
-	char *cmd;
-	cr_assert(asprintf(&cmd, "%s -f -o %s -- %s/parity_spawn", RN_EXPORTER, rt, RN_PROGS_DIR) > 0);
-	struct out o = sh_limit(cmd, 60);
-	free(cmd);
-	char *t = slurp(rt);
-	unlink(rt);
+	struct out o;
+	char *t = trace_of("-f", "parity_spawn", &o);
 	cr_assert_eq(o.status, 0, "%s", o.se);
 	cr_assert_str_eq(o.so, "0 3 0 hi\n");
 	const char *want = "{flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, ...}, 88) = ";
