@@ -49,7 +49,7 @@ struct lines {
 
 /* What differs from one run to the next: addresses to "0x", ports to
  * htons(P), a child's pid in wait4 (its first argument and its result)
- * to PID; the padding before " = " to one space. */
+ * and credentials' {pid= to PID; the padding before " = " to one space. */
 static char *norm(const char *s)
 {
 	char *o = malloc(strlen(s) + 16), *d = o;
@@ -63,6 +63,12 @@ static char *norm(const char *s)
 			memcpy(d + k, "PID", 3);
 			d += k + 3;
 			s += k;
+			while (isdigit((unsigned char)*s))
+				s++;
+		} else if (!strncmp(s, "{pid=", 5) && isdigit((unsigned char)s[5])) {
+			memcpy(d, "{pid=PID", 8);	/* SCM_CREDENTIALS' sender */
+			d += 8;
+			s += 5;
 			while (isdigit((unsigned char)*s))
 				s++;
 		} else if (!strncmp(s, "htons(", 6)) {
@@ -183,6 +189,7 @@ static void parity_opts(const char *prog, const char *opts, unsigned min_lines)
 		 * getppid; getppid itself is the marker (its value is each
 		 * tracer's own pid); notes and process ends are not call lines */
 		if (!strncmp(c, "execve(", 7) || !strncmp(c, "getppid()", 9) ||
+		    !strncmp(c, "getpid()", 8) ||
 		    !strncmp(c, "+++", 3) || !strncmp(c, "---", 3) ||
 		    !strncmp(c, "renacer:", 8))
 			continue;
@@ -270,6 +277,13 @@ Test(parity, a_child_and_its_status)
 Test(parity, data_and_structures)
 {
 	parity_opts("parity_data", "", 20);
+}
+
+/* sendmsg/recvmsg's control messages: descriptors passed with
+ * SCM_RIGHTS, SCM_CREDENTIALS, and one at a level nobody decodes */
+Test(parity, control_messages)
+{
+	parity("parity_cmsg", 8);
 }
 
 Test(parity, strings_in_hex)
