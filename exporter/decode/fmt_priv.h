@@ -48,6 +48,8 @@ void rn_cap_sockoptval(const struct cap_ctx *c);
 void rn_cap_rlimit(const struct cap_ctx *c);
 void rn_cap_utsname(const struct cap_ctx *c);
 void rn_cap_sigaction(const struct cap_ctx *c);
+/* the act a program passes glibc's sigaction: with the SA_RESTORER glibc adds */
+void rn_cap_sigaction_in(const struct cap_ctx *c);
 void rn_cap_socklenp(const struct cap_ctx *c);
 /* poll's revents after the count: " ([{fd=3, revents=POLLIN}])" */
 void rn_put_poll_ret(struct rn_tb *b, const struct rn_event *ev);

@@ -35,6 +35,9 @@ static const struct {
 	const char *why;
 } known[] = {
 	{ "clone()", "fork's wrapper does not see the flags glibc passes to clone" },
+	{ "rt_sigaction(SIGUSR1, {sa_handler=0x", "glibc adds its own restorer to the action it passes "
+						   "the kernel: renacer shows SA_RESTORER but not the "
+						   "restorer's address, which only glibc knows" },
 	{ "ioctl(4, TCSETS, ", "strace 6.1 names 0x5402 by both its meanings (SNDCTL_TMR_START or "
 			       "TCSETS); renacer by the terminal one" },
 };
@@ -284,6 +287,26 @@ Test(parity, data_and_structures)
 Test(parity, control_messages)
 {
 	parity("parity_cmsg", 8);
+}
+
+/* the structures strace abbreviates, as it prints them with and without
+ * -v (sigaction's is the same either way) */
+Test(parity, statx_abbreviated_and_whole)
+{
+	parity_opts("parity_structs statx", "", 2);
+	parity_opts("parity_structs statx", "-v", 2);
+}
+
+Test(parity, utsname_abbreviated_and_whole)
+{
+	parity_opts("parity_structs uname", "", 1);
+	parity_opts("parity_structs uname", "-v", 1);
+}
+
+Test(parity, sigaction_with_and_without_v)
+{
+	parity_opts("parity_structs sigaction", "", 1);
+	parity_opts("parity_structs sigaction", "-v", 1);
 }
 
 Test(parity, strings_in_hex)
