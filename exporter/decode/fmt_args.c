@@ -233,7 +233,7 @@ static int put_fcntlarg(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 static int put_ioctlreq(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	(void)it;
-	rn_put_xval(b, (uint32_t)v, RN_XLAT(ioctl_reqs), 0);
+	rn_put_xval_aliases(b, (uint32_t)v, RN_XLAT(ioctl_reqs));
 	return 1;
 }
 

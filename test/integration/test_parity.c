@@ -38,8 +38,6 @@ static const struct {
 	{ "rt_sigaction(SIGUSR1, {sa_handler=0x", "glibc adds its own restorer to the action it passes "
 						   "the kernel: renacer shows SA_RESTORER but not the "
 						   "restorer's address, which only glibc knows" },
-	{ "ioctl(4, TCSETS, ", "strace 6.1 names 0x5402 by both its meanings (SNDCTL_TMR_START or "
-			       "TCSETS); renacer by the terminal one" },
 };
 
 #define MAXL 512
