@@ -7,6 +7,7 @@
  * process's own cwd and fd links.
  */
 #include "fdtable_priv.h"
+#include "pathclean.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,33 +124,6 @@ struct fdproc *rn_fdt_proc_of(struct rn_fdt *t, const struct rn_event *ev)
 	return rn_fdt_proc_new(t, pid, parent);
 }
 
-/* Lexically clean an absolute path in place: "//", "/./", "/../". */
-static void path_clean(char *s)
-{
-	char *out = s, *p = s;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		char *seg = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - seg);
-		if (!n || (n == 1 && seg[0] == '.'))
-			continue;
-		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (out > s && *--out != '/')
-				;
-			continue;
-		}
-		*out++ = '/';
-		memmove(out, seg, n);
-		out += n;
-	}
-	if (out == s)
-		*out++ = '/';
-	*out = '\0';
-}
-
 /* The absolute name of path (n bytes, not NUL-terminated) relative to
  * base, as the kernel would name it: symbolic links resolved when the
  * file is there to ask, else lexically. NULL when it cannot be said. */
@@ -173,7 +147,7 @@ char *rn_fdt_path_abs(const char *base, const uint8_t *path, size_t n)
 		memcpy(buf + bl + 1, path, n);
 		buf[bl + 1 + n] = '\0';
 	}
-	path_clean(buf);
+	rn_path_clean(buf);
 	if (strlen(buf) >= PATH_MAX)
 		return NULL;
 	if (realpath(buf, real))

@@ -288,23 +288,26 @@ Test(parity, control_messages)
 }
 
 /* the structures strace abbreviates, as it prints them with and without
- * -v (sigaction's is the same either way) */
+ * -v (sigaction's is the same either way): prog's lines both ways */
+static void parity_both(const char *prog, unsigned min_lines)
+{
+	parity_opts(prog, "", min_lines);
+	parity_opts(prog, "-v", min_lines);
+}
+
 Test(parity, statx_abbreviated_and_whole)
 {
-	parity_opts("parity_structs statx", "", 2);
-	parity_opts("parity_structs statx", "-v", 2);
+	parity_both("parity_structs statx", 2);
 }
 
 Test(parity, utsname_abbreviated_and_whole)
 {
-	parity_opts("parity_structs uname", "", 1);
-	parity_opts("parity_structs uname", "-v", 1);
+	parity_both("parity_structs uname", 1);
 }
 
 Test(parity, sigaction_with_and_without_v)
 {
-	parity_opts("parity_structs sigaction", "", 1);
-	parity_opts("parity_structs sigaction", "-v", 1);
+	parity_both("parity_structs sigaction", 1);
 }
 
 Test(parity, strings_in_hex)
