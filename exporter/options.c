@@ -56,6 +56,16 @@ int rn_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, const c
 	return 0;
 }
 
+int rn_parse_choice(const char *arg, const struct rn_choice *c, size_t n, int *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(arg, c[i].name)) {
+			*out = c[i].v;
+			return 0;
+		}
+	return -1;
+}
+
 /* Environment defaults, read before the command line so options win. */
 static void rn_opts_env(struct rn_opts *o)
 {

@@ -41,29 +41,28 @@ int rn_opt_otlp_endpoint(struct rn_perr *e, struct rn_opts *o, const char *opt, 
 
 int rn_opt_otlp_protocol(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg)
 {
-	struct rn_otlp_opts *x = &o->otlp;
-	if (!strcmp(arg, "http/protobuf"))
-		x->protocol = RN_OTLP_PROTOBUF;
-	else if (!strcmp(arg, "http/json"))
-		x->protocol = RN_OTLP_JSON;
-	else
+	static const struct rn_choice protos[] = {
+		{ "http/protobuf", RN_OTLP_PROTOBUF }, { "http/json", RN_OTLP_JSON },
+	};
+	int v;
+	if (rn_parse_choice(arg, protos, RN_NCHOICES(protos), &v))
 		return rn_bad_opt(e, opt, arg, "expected http/protobuf or http/json");
-	x->opt_set |= RN_OTLP_SET_PROTOCOL;
+	o->otlp.protocol = (enum rn_otlp_proto)v;
+	o->otlp.opt_set |= RN_OTLP_SET_PROTOCOL;
 	return 0;
 }
 
+/* gzip, none, or zstd: not in the OTLP specification, so opt-in */
 int rn_opt_otlp_compression(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg)
 {
-	struct rn_otlp_opts *x = &o->otlp;
-	if (!strcmp(arg, "gzip"))
-		x->gzip = 1, x->zstd = 0;
-	else if (!strcmp(arg, "none"))
-		x->gzip = 0, x->zstd = 0;
-	else if (!strcmp(arg, "zstd"))	/* not in the OTLP specification: opt-in */
-		x->gzip = 0, x->zstd = 1;
-	else
+	enum { GZIP = 1, ZSTD = 2 };
+	static const struct rn_choice kinds[] = { { "gzip", GZIP }, { "none", 0 }, { "zstd", ZSTD } };
+	int v;
+	if (rn_parse_choice(arg, kinds, RN_NCHOICES(kinds), &v))
 		return rn_bad_opt(e, opt, arg, "expected gzip, zstd or none");
-	x->opt_set |= RN_OTLP_SET_COMPRESSION;
+	o->otlp.gzip = v == GZIP;
+	o->otlp.zstd = v == ZSTD;
+	o->otlp.opt_set |= RN_OTLP_SET_COMPRESSION;
 	return 0;
 }
 
@@ -106,16 +105,15 @@ int rn_opt_pool_size(struct rn_perr *e, struct rn_opts *o, const char *opt, cons
 
 int rn_opt_perf_mode(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg)
 {
-	struct rn_otlp_opts *x = &o->otlp;
-	if (!strcmp(arg, "balanced"))
-		x->perf_mode = RN_PERF_BALANCED;
-	else if (!strcmp(arg, "aggressive"))
-		x->perf_mode = RN_PERF_AGGRESSIVE;
-	else if (!strcmp(arg, "low-latency"))
-		x->perf_mode = RN_PERF_LOW_LATENCY;
-	else
+	static const struct rn_choice modes[] = {
+		{ "balanced", RN_PERF_BALANCED }, { "aggressive", RN_PERF_AGGRESSIVE },
+		{ "low-latency", RN_PERF_LOW_LATENCY },
+	};
+	int v;
+	if (rn_parse_choice(arg, modes, RN_NCHOICES(modes), &v))
 		return rn_bad_opt(e, opt, arg, "expected balanced, aggressive or low-latency");
-	x->perf_mode_set = 1;
+	o->otlp.perf_mode = (enum rn_perf_mode)v;
+	o->otlp.perf_mode_set = 1;
 	return 0;
 }
 

@@ -142,16 +142,17 @@ int rn_opt_hex(struct rn_perr *e, struct rn_opts *o, const char *opt, const char
 	return 0;
 }
 
+/* --strings-in-hex[=WHICH]: alone, all (-xx) */
 int rn_opt_strhex(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg)
 {
-	if (!arg || !strcmp(arg, "all"))
-		o->strhex = RN_STRHEX_ALL;
-	else if (!strcmp(arg, "non-ascii"))
-		o->strhex = RN_STRHEX_NON_ASCII;
-	else if (!strcmp(arg, "none"))
-		o->strhex = RN_STRHEX_NONE;
-	else
+	static const struct rn_choice which[] = {
+		{ "all", RN_STRHEX_ALL }, { "non-ascii", RN_STRHEX_NON_ASCII },
+		{ "none", RN_STRHEX_NONE },
+	};
+	int v;
+	if (rn_parse_choice(arg ? arg : "all", which, RN_NCHOICES(which), &v))
 		return rn_bad_opt(e, opt, arg, "expected none, non-ascii or all");
+	o->strhex = (unsigned)v;
 	return 0;
 }
 
@@ -182,15 +183,15 @@ int rn_opt_quiet(struct rn_perr *e, struct rn_opts *o, const char *opt, const ch
 
 int rn_opt_format(struct rn_perr *e, struct rn_opts *o, const char *opt, const char *arg)
 {
+	static const struct rn_choice formats[] = {
+		{ "text", RN_FMT_TEXT }, { "json", RN_FMT_JSON },
+		{ "perfetto", RN_FMT_CHROME }, { "chrome", RN_FMT_CHROME },
+	};
+	int v;
 	o->format_set = 1;
-	if (!strcmp(arg, "text"))
-		o->format = RN_FMT_TEXT;
-	else if (!strcmp(arg, "json"))
-		o->format = RN_FMT_JSON;
-	else if (!strcmp(arg, "perfetto") || !strcmp(arg, "chrome"))
-		o->format = RN_FMT_CHROME;
-	else
+	if (rn_parse_choice(arg, formats, RN_NCHOICES(formats), &v))
 		return rn_bad_opt(e, opt, arg, "expected text, json or perfetto");
+	o->format = (enum rn_format)v;
 	return 0;
 }
 

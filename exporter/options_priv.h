@@ -29,6 +29,17 @@ int rn_bad_opt(struct rn_perr *e, const char *opt, const char *val, const char *
 /* rn_parse_u32: a decimal in [lo, hi]; returns 0, or -1 with *why set. */
 int rn_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, const char **why);
 
+/* A value among fixed names (--format, --perf-mode...). */
+struct rn_choice {
+	const char *name;
+	int v;
+};
+
+/* rn_parse_choice: 0 with *out set to the value of arg's name among the
+ * n choices, or -1 when arg is none of them. */
+int rn_parse_choice(const char *arg, const struct rn_choice *c, size_t n, int *out);
+#define RN_NCHOICES(c) (sizeof(c) / sizeof *(c))
+
 /* The modes of a run, and which options mean something in each: an
  * option given where it means nothing is refused, never ignored. */
 enum rn_mode { RN_M_RUN = 1, RN_M_DAEMON = 2, RN_M_STATUS = 4, RN_M_REPLAY = 8 };
