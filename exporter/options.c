@@ -92,12 +92,18 @@ static int rn_opt_version(struct rn_perr *e, struct rn_opts *o, const char *opt,
 /* Every option, one row each: its long name (without --), its short
  * letter, whether it takes a value, the modes it means something in
  * (RN_M_*: given in another mode it is refused, never ignored) and its
- * handler. Adding an option is one row here and one small handler beside
- * its kin (declared in options_priv.h), plus its --help line
- * (options_usage.c), README's option table and a test. A letter and a
- * long name on one row are one option (the error line names it by its
- * letter); a long spelling that names itself in errors gets its own row.
- * The long names keep the order getopt_long was always given. */
+ * handler.
+ *
+ * To add an option: add ONE ROW here, and one small handler beside its
+ * kin (options_output.c, options_expr.c for -e KEY=, options_otlp.c),
+ * declared in options_priv.h; then its --help line (options_usage.c),
+ * README's option table and a test. Nothing else in this file changes:
+ * getopt's tables, the mode checks and the error lines come from the row.
+ *
+ * A letter and a long name on one row are one option (its error lines
+ * name it by the letter: "-o" also for --output); a long spelling that
+ * names itself in errors gets its own row. The long names keep the order
+ * getopt_long was always given. */
 static const struct rn_optdef rn_optdefs[] = {
 	{ "help", 'h', NO, RN_M_ALL, rn_opt_help },
 	{ "version", 'V', NO, RN_M_ALL, rn_opt_version },

@@ -275,7 +275,8 @@ static int rn_set_signals(struct rn_perr *e, struct rn_opts *o, const char *opt,
 
 
 /* -e KEY=VALUE: one row per key (a key is matched with its '='); an
- * expression with none of them is a trace set. */
+ * expression with none of them is a trace set. A new key is one row in
+ * rn_expr_keys and one small function here. */
 typedef int rn_expr_fn(struct rn_perr *e, struct rn_opts *o, const char *spec, const char *val);
 
 static int rn_expr_decode_fds(struct rn_perr *e, struct rn_opts *o, const char *spec,
