@@ -11,6 +11,7 @@
  */
 #include "fmt_priv.h"
 
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,6 +38,15 @@ static void put_id(struct rn_tb *b, const char *field, uint32_t v)
 /* cmsg_type and, for the types strace decodes, cmsg_data (len bytes) */
 static void put_type_data(struct rn_tb *b, int level, int type, const uint8_t *p, size_t len)
 {
+	if (level == SOL_IP) {
+		/* strace names them (its data decoders are not here) */
+		const char *ip = rn_xlat_name(RN_XLAT(sockopts_ip), (uint32_t)type);
+		if (ip)
+			rn_tb_str(b, ip);
+		else
+			rn_tb_fmt(b, "%#x /* IP_??? */", (unsigned)type);
+		return;
+	}
 	if (level != SOL_SOCKET) {
 		rn_tb_fmt(b, "%#x", (unsigned)type);
 		return;
@@ -61,7 +71,7 @@ static void put_type_data(struct rn_tb *b, int level, int type, const uint8_t *p
 	}
 }
 
-void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controllen)
+void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controllen, uint64_t addr)
 {
 	const size_t hs = sizeof(struct cmsghdr);
 	size_t off = 0;
@@ -91,8 +101,9 @@ void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controll
 		}
 		off += step;
 	}
-	/* bytes past the last header, or more than the shim kept */
+	/* bytes past the last header, or more than the shim kept: strace's
+	 * "..." and where the rest starts */
 	if (off < n || n < controllen)
-		rn_tb_str(b, off ? ", ..." : "...");
+		rn_tb_fmt(b, "%s... /* %#llx */", off ? ", " : "", (unsigned long long)(addr + off));
 	rn_tb_str(b, "]");
 }

@@ -61,8 +61,9 @@ void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_
  * name, iovecs and their bytes when data capture kept them, else v */
 void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
 
-/* fmt_cmsg.c: control messages (n bytes kept at p of controllen) */
-void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controllen);
+/* fmt_cmsg.c: control messages (n bytes kept at p of controllen, the
+ * program's buffer at addr) */
+void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controllen, uint64_t addr);
 
 /* fmt_termios.c: the kernel's struct termios (n bytes at p), else addr */
 void rn_put_termios(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t addr);

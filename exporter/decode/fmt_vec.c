@@ -109,6 +109,12 @@ void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint6
 		rn_put_ptr(b, v);
 		return;
 	}
+	if (ev->err && rn_fns[ev->fn].types[i] == RN_ARG_MSGHDR_OUT) {
+		/* a failed recvmsg filled nothing: strace shows what it
+		 * passed in and out, the name's length */
+		rn_tb_fmt(b, "{msg_namelen=%u}", m.msg_namelen);
+		return;
+	}
 	rn_tb_str(b, "{msg_name=");
 	if (!m.msg_name)
 		rn_tb_str(b, "NULL");
@@ -135,7 +141,7 @@ void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint6
 	rn_tb_fmt(b, ", msg_iovlen=%zu", (size_t)m.msg_iovlen);
 	if (m.msg_controllen && ctl.p && m.msg_control) {
 		rn_tb_str(b, ", msg_control=");
-		rn_put_cmsgs(b, ctl.p, ctl.n, m.msg_controllen);
+		rn_put_cmsgs(b, ctl.p, ctl.n, m.msg_controllen, (uintptr_t)m.msg_control);
 	} else if (m.msg_controllen) {
 		rn_tb_fmt(b, ", msg_control=%#llx", (unsigned long long)(uintptr_t)m.msg_control);
 	}

@@ -1011,7 +1011,8 @@ Test(fmt, control_messages_as_strace)
 
 	/* more than the shim kept: what it kept, then "..." */
 	ev = cm_event(&c, CMSG_SPACE(sizeof fds), CMSG_SPACE(sizeof fds), 4096);
-	cr_assert(strstr(args_of(&ev), "cmsg_data=[7, 8]}, ...], msg_controllen=4096"), "%s", abuf);
+	cr_assert(strstr(args_of(&ev), "cmsg_data=[7, 8]}, ... /* 0x7ffc2018 */], msg_controllen=4096"),
+		  "%s", abuf);
 }
 
 Test(fmt, hostile_control_messages_are_bounded)
@@ -1037,7 +1038,7 @@ Test(fmt, hostile_control_messages_are_bounded)
 	c.h.cmsg_len = 4;
 	ev = cm_event(&c, 40, 40, 40);
 	cr_assert(strstr(args_of(&ev), "msg_control=[{cmsg_len=4, cmsg_level=SOL_SOCKET, "
-				       "cmsg_type=SCM_RIGHTS}, ...]"), "%s", abuf);
+				       "cmsg_type=SCM_RIGHTS}, ... /* 0x7ffc2010 */]"), "%s", abuf);
 
 	/* a length field claiming more bytes than the capture holds: the
 	 * address, as without control bytes */

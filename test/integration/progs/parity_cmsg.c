@@ -57,5 +57,15 @@ int main(void)
 	unsigned char odd[6] = { 1, 2, 3, 4, 5, 6 };
 	if (send_cmsg(sv[0], 0x1234, 7, odd, sizeof odd) || recv_cmsg(sv[1]))
 		return 1;
+	/* failures: a recvmsg with nothing to read shows only the name's
+	 * length; a sendmsg refused for its descriptor still shows its
+	 * control buffer, here a header whose cmsg_len is 0 */
+	char c[64], b[4];
+	memset(c, 0, sizeof c);
+	struct iovec v = { b, sizeof b };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = c, .msg_controllen = sizeof c };
+	memset(b, 0, sizeof b);
+	if (recvmsg(sv[1], &m, MSG_DONTWAIT) != -1 || sendmsg(-1, &m, 0) != -1)
+		return 1;
 	return 0;
 }
