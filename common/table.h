@@ -43,6 +43,8 @@ enum rn_arg {
 	RN_ARG_SOCKOPT,		/* option name, named by the preceding SOCKLEVEL */
 	RN_ARG_PRCTLOP,		/* prctl option: PR_SET_NAME... */
 	RN_ARG_CLONEFLAGS,	/* clone flags: CLONE_VM|...|SIGCHLD */
+	RN_ARG_STATXFLAGS,	/* statx's AT_ flags: 0 is AT_STATX_SYNC_AS_STAT */
+	RN_ARG_STATXMASK,	/* statx's mask: STATX_BASIC_STATS... */
 	/* data buffers: the pointer is kept; when data capture is on
 	 * (RENACER_DATASIZE) the first bytes follow as an RN_ITEM_DATA item
 	 * after every other item */
@@ -92,6 +94,7 @@ enum rn_arg {
 	RN_ARG_NULLP, RN_ARG_DIROFLAGS, RN_ARG_GETFL, RN_ARG_HIDDEN,
 	RN_ARG_THREADARGS,	/* clone3's arguments for a pthread_create */
 	RN_ARG_CLONEARGS_SIZE,	/* sizeof(struct clone_args) */
+	RN_ARG_SIGSETSIZE,	/* the kernel's sigset size glibc passes (8) */
 	RN_ARG__COUNT
 };
 

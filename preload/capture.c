@@ -364,6 +364,8 @@ static uint32_t rn_ioctl_argsize(unsigned long req)
 /* Bytes of an iovec array's buffers kept at most, all elements together
  * (each keeps at most datasize, as strace's -s applies to each). */
 #define RN_VEC_DATA_MAX 4096
+/* a msghdr's control messages kept (an SCM_RIGHTS of 60 descriptors) */
+#define RN_CMSG_MAX 256
 
 static uint32_t rn_vec_data_bound(void)
 {
@@ -407,7 +409,7 @@ uint32_t rn_ext_bound(const struct rn_fn_info *fi, uint32_t strsize)
 		case RN_ARG_MSGHDR: case RN_ARG_MSGHDR_OUT:
 			n += 4 + 16 + (rn_g.datasize ? 4 + 1 + sizeof(struct msghdr) + 2 + 128 + 2 +
 							RN_ARRAY_MAX * sizeof(struct iovec) +
-							rn_vec_data_bound() : 0);
+							rn_vec_data_bound() + 2 + RN_CMSG_MAX : 0);
 			break;
 		case RN_ARG_IOCTLARG: case RN_ARG_SOCKOPTVAL:
 			n += 4 + 64;
@@ -488,7 +490,9 @@ static int rn_cw_vec_data(struct rn_cw *w, const struct iovec *vec, uint32_t cnt
 
 /* A msghdr with data capture on: the header as the program has it after
  * the call, its name (msg_namelen bytes, 128 at most: the kernel's
- * sockaddr_storage), its iovecs (RN_ARRAY_MAX at most) and their bytes. */
+ * sockaddr_storage), its iovecs (RN_ARRAY_MAX at most) and their bytes,
+ * then (when every iovec's piece is there) its control messages: a u16
+ * length and msg_controllen bytes, RN_CMSG_MAX at most. */
 static void rn_cw_msghdr(struct rn_cw *w, const struct msghdr *mp, int out, uint64_t have)
 {
 	struct msghdr m;
@@ -519,7 +523,19 @@ static void rn_cw_msghdr(struct rn_cw *w, const struct msghdr *mp, int out, uint
 		w->off = save;
 		return;
 	}
-	rn_cw_vec_data(w, m.msg_iov, ni, out, have);
+	if (!rn_cw_vec_data(w, m.msg_iov, ni, out, have) || !m.msg_control || !m.msg_controllen ||
+	    w->cap - w->off < 2)
+		return;
+	uint16_t cl = (uint16_t)(m.msg_controllen < RN_CMSG_MAX ? m.msg_controllen : RN_CMSG_MAX);
+	if (cl > w->cap - w->off - 2)
+		cl = (uint16_t)(w->cap - w->off - 2);
+	at = w->off;
+	rn_cw_put(w, &cl, 2);
+	cl = (uint16_t)rn_cw_copy_user(w, m.msg_control, cl);
+	save = w->off;
+	w->off = at;
+	rn_cw_put(w, &cl, 2);
+	w->off = save;
 }
 
 /* -e read=/write=: the descriptor of a data row (its first argument) is

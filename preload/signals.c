@@ -179,7 +179,8 @@ RN_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (!rn_want(RN_IDX_sigaction))
 		return rn_sigaction_do(real, sig, act, old);
 	uint64_t a_[RN_MAX_ARGS] = { RN_PRE(sig), RN_PRE(act), RN_PRE(old) };
-	RN_RECORD(sigaction, NEG1, int, rn_sigaction_do(real, sig, act, old), 1);
+	/* not simple: both actions are captured (the program's, as it sees them) */
+	RN_RECORD(sigaction, NEG1, int, rn_sigaction_do(real, sig, act, old), 0);
 }
 
 /* signal, sysv_signal, bsd_signal, sigset: libc sets the action its way

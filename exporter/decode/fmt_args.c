@@ -15,9 +15,13 @@
 #include <netinet/in.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+
+/* the sigset size glibc passes rt_sigaction: the kernel's 64 signals */
+#define RN_KERNEL_SIGSET_SIZE ((_NSIG - 1) / 8)
 
 /* ---- one formatter per scalar type: 1 when it printed, 0 when the
  * argument is not shown ---- */
@@ -229,7 +233,7 @@ static int put_fcntlarg(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 static int put_ioctlreq(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	(void)it;
-	rn_put_xval(b, (uint32_t)v, RN_XLAT(ioctl_reqs), 0);
+	rn_put_xval_aliases(b, (uint32_t)v, RN_XLAT(ioctl_reqs));
 	return 1;
 }
 
@@ -289,6 +293,28 @@ static int put_cloneflags(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 	return 1;
 }
 
+/* statx's flags: the sync type by name (0 is AT_STATX_SYNC_AS_STAT), then
+ * the other AT_ flags, as strace prints them */
+static int put_statxflags(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	uint32_t f = (uint32_t)v, sync = f & AT_STATX_SYNC_TYPE;
+	(void)it;
+	const char *s = rn_xlat_name(RN_XLAT(at_statx_sync), sync);
+	if (s)
+		rn_tb_str(b, s);
+	else
+		rn_tb_fmt(b, "%#x", sync);
+	rn_put_flags_more(b, f & ~(uint32_t)AT_STATX_SYNC_TYPE, RN_XLAT(at_flags), 1);
+	return 1;
+}
+
+static int put_statxmask(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
+{
+	(void)it;
+	rn_put_flags(b, (uint32_t)v, RN_XLAT(statx_masks), "0");
+	return 1;
+}
+
 static int put_data(struct rn_fmt_iter *it, struct rn_tb *b, uint64_t v)
 {
 	rn_put_data(b, it->ev, it->ti - 1, v);
@@ -338,6 +364,7 @@ static scalar_fn *const scalar_fmt[RN_ARG_CAPTURE_FIRST] = {
 	[RN_ARG_IOCTLREQ] = put_ioctlreq, [RN_ARG_SOCKLEVEL] = put_socklevel,
 	[RN_ARG_SOCKOPT] = put_sockopt, [RN_ARG_PRCTLOP] = put_prctlop,
 	[RN_ARG_CLONEFLAGS] = put_cloneflags,
+	[RN_ARG_STATXFLAGS] = put_statxflags, [RN_ARG_STATXMASK] = put_statxmask,
 	[RN_ARG_DATA_IN] = put_data, [RN_ARG_DATA_OUT] = put_data,
 	[RN_ARG_MSGHDR] = put_msghdr, [RN_ARG_MSGHDR_OUT] = put_msghdr,
 };
@@ -366,6 +393,10 @@ static void put_implied(struct rn_tb *b, unsigned t)
 	};
 	if (t == RN_ARG_CLONEARGS_SIZE) {
 		rn_tb_fmt(b, "%zu", sizeof(struct clone_args));
+		return;
+	}
+	if (t == RN_ARG_SIGSETSIZE) {
+		rn_tb_fmt(b, "%d", RN_KERNEL_SIGSET_SIZE);
 		return;
 	}
 	unsigned i = t - RN_ARG_IMPLIED_FIRST;
@@ -563,6 +594,9 @@ enum rn_val_kind rn_fmt_value(const struct rn_fmt_iter *it, int64_t *num,
 	case RN_ARG_CLONEARGS_SIZE:
 		*num = (int64_t)sizeof(struct clone_args);
 		return RN_VAL_INT;
+	case RN_ARG_SIGSETSIZE:
+		*num = RN_KERNEL_SIGSET_SIZE;
+		return RN_VAL_INT;
 	case RN_ARG_EMPTY:
 		return RN_VAL_STR;	/* *cap NULL: the empty string */
 	default:
@@ -607,7 +641,7 @@ enum rn_val_kind rn_fmt_value(const struct rn_fmt_iter *it, int64_t *num,
 	case RN_ARG_MAPFLAGS: case RN_ARG_MSGFLAGS: case RN_ARG_SOCKTYPE: case RN_ARG_WAITOPTS:
 	case RN_ARG_FDFLAGS: case RN_ARG_SOCKFLAGS: case RN_ARG_EFDFLAGS: case RN_ARG_EPOLLFLAGS:
 	case RN_ARG_REMOVEDIR_FLAGS: case RN_ARG_EACCESS_FLAGS: case RN_ARG_TIMERFLAGS:
-	case RN_ARG_CLONEFLAGS: case RN_ARG_FMODE:
+	case RN_ARG_CLONEFLAGS: case RN_ARG_FMODE: case RN_ARG_STATXFLAGS: case RN_ARG_STATXMASK:
 		return RN_VAL_FLAGS;
 	default:
 		return RN_VAL_TEXT;

@@ -268,7 +268,7 @@ static void (*const cap_fmt[RN_ARG__COUNT])(const struct cap_ctx *) = {
 	[RN_ARG_RLIMIT] = rn_cap_rlimit,
 	[RN_ARG_RLIMIT_OUT] = rn_cap_rlimit,
 	[RN_ARG_UTSNAME] = rn_cap_utsname,
-	[RN_ARG_SIGACTION] = rn_cap_sigaction,
+	[RN_ARG_SIGACTION] = rn_cap_sigaction_in,
 	[RN_ARG_SIGACTION_OUT] = rn_cap_sigaction,
 	[RN_ARG_SOCKLENP] = rn_cap_socklenp,
 };

@@ -48,6 +48,8 @@ void rn_cap_sockoptval(const struct cap_ctx *c);
 void rn_cap_rlimit(const struct cap_ctx *c);
 void rn_cap_utsname(const struct cap_ctx *c);
 void rn_cap_sigaction(const struct cap_ctx *c);
+/* the act a program passes glibc's sigaction: with the SA_RESTORER glibc adds */
+void rn_cap_sigaction_in(const struct cap_ctx *c);
 void rn_cap_socklenp(const struct cap_ctx *c);
 /* poll's revents after the count: " ([{fd=3, revents=POLLIN}])" */
 void rn_put_poll_ret(struct rn_tb *b, const struct rn_event *ev);
@@ -58,6 +60,10 @@ void rn_put_data(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_
 /* fmt_vec.c: a msghdr at type position i (MSGHDR/MSGHDR_OUT) with its
  * name, iovecs and their bytes when data capture kept them, else v */
 void rn_put_msghdr(struct rn_tb *b, const struct rn_event *ev, unsigned i, uint64_t v);
+
+/* fmt_cmsg.c: control messages (n bytes kept at p of controllen, the
+ * program's buffer at addr) */
+void rn_put_cmsgs(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t controllen, uint64_t addr);
 
 /* fmt_termios.c: the kernel's struct termios (n bytes at p), else addr */
 void rn_put_termios(struct rn_tb *b, const uint8_t *p, size_t n, uint64_t addr);

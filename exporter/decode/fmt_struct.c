@@ -52,13 +52,12 @@ static void put_size_or_rdev(struct rn_tb *b, uint32_t mode, uint64_t rdev, int6
 		rn_tb_fmt(b, ", %s=%lld", size_name, (long long)size);
 }
 
-/* -v: a time as strace prints it, seconds then the local time:
- * "1796312564", then the date and time in a comment, to the nanosecond */
-static void put_time(struct rn_tb *b, const char *name, int64_t s, uint64_t ns)
+/* -v: the local time of s (and ns) in a comment, as strace's
+ * sprinttime_nsec: " / * 2026-12-03T13:25:56.648229092+0000 * /" */
+static void put_time_comment(struct rn_tb *b, int64_t s, uint64_t ns)
 {
 	struct tm tm;
 	time_t t = (time_t)s;
-	rn_tb_fmt(b, ", %s=%lld", name, (long long)s);
 	if (!localtime_r(&t, &tm))
 		return;
 	char d[64], z[16];
@@ -68,7 +67,31 @@ static void put_time(struct rn_tb *b, const char *name, int64_t s, uint64_t ns)
 		rn_tb_fmt(b, " /* %s.%09llu%s */", d, (unsigned long long)ns, z);
 	else
 		rn_tb_fmt(b, " /* %s%s */", d, z);
+}
+
+/* -v: a stat time as strace prints it, seconds then the local time:
+ * "1796312564", then the date and time in a comment, to the nanosecond */
+static void put_time(struct rn_tb *b, const char *name, int64_t s, uint64_t ns)
+{
+	rn_tb_fmt(b, ", %s=%lld", name, (long long)s);
+	put_time_comment(b, s, ns);
 	rn_tb_fmt(b, ", %s_nsec=%llu", name, (unsigned long long)ns);
+}
+
+/* -v: a statx time: ", stx_atime={tv_sec=S, tv_nsec=NS} / * local * /" */
+static void put_stx_time(struct rn_tb *b, const char *name, const struct statx_timestamp *ts)
+{
+	rn_tb_fmt(b, ", %s={tv_sec=%lld, tv_nsec=%u}", name, (long long)ts->tv_sec, ts->tv_nsec);
+	put_time_comment(b, ts->tv_sec, ts->tv_nsec);
+}
+
+/* an id as strace prints it: -1 for "no id", else unsigned */
+static void put_id(struct rn_tb *b, const char *name, uint32_t v)
+{
+	if (v == UINT32_MAX)
+		rn_tb_fmt(b, ", %s=-1", name);
+	else
+		rn_tb_fmt(b, ", %s=%u", name, v);
 }
 
 static void put_stat_whole(struct rn_tb *b, const struct stat *st)
@@ -104,9 +127,12 @@ void rn_cap_stat(const struct cap_ctx *c)
 	rn_tb_str(c->b, ", ...}");
 }
 
+/* strace's print_statx: the fields -v adds between the abbreviated ones,
+ * stx_btime and stx_mnt_id only when stx_mask says the kernel filled them */
 void rn_cap_statx(const struct cap_ctx *c)
 {
 	struct statx sx;
+	int v = rn_fmt_verbose();
 	if (c->n < sizeof sx) {
 		rn_put_ptr(c->b, c->v);
 		return;
@@ -114,13 +140,37 @@ void rn_cap_statx(const struct cap_ctx *c)
 	memcpy(&sx, c->p, sizeof sx);
 	rn_tb_str(c->b, "{stx_mask=");
 	rn_put_flags(c->b, sx.stx_mask, RN_XLAT(statx_masks), "0");
+	if (v)
+		rn_tb_fmt(c->b, ", stx_blksize=%u", sx.stx_blksize);
 	rn_tb_str(c->b, ", stx_attributes=");
 	rn_put_flags(c->b, sx.stx_attributes, RN_XLAT(statx_attrs), "0");
+	if (v) {
+		rn_tb_fmt(c->b, ", stx_nlink=%u", sx.stx_nlink);
+		put_id(c->b, "stx_uid", sx.stx_uid);
+		put_id(c->b, "stx_gid", sx.stx_gid);
+	}
 	rn_tb_str(c->b, ", stx_mode=");
 	put_mode_t(c->b, sx.stx_mode);
-	put_size_or_rdev(c->b, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor),
-			 (int64_t)sx.stx_size, "stx_rdev", "stx_size");
-	rn_tb_str(c->b, ", ...}");
+	if (v)
+		rn_tb_fmt(c->b, ", stx_ino=%llu", (unsigned long long)sx.stx_ino);
+	/* strace prints the size even of a device (0), never stx_rdev here */
+	rn_tb_fmt(c->b, ", stx_size=%llu", (unsigned long long)sx.stx_size);
+	if (!v) {
+		rn_tb_str(c->b, ", ...}");
+		return;
+	}
+	rn_tb_fmt(c->b, ", stx_blocks=%llu, stx_attributes_mask=", (unsigned long long)sx.stx_blocks);
+	rn_put_flags(c->b, sx.stx_attributes_mask, RN_XLAT(statx_attrs), "0");
+	put_stx_time(c->b, "stx_atime", &sx.stx_atime);
+	if (sx.stx_mask & STATX_BTIME)
+		put_stx_time(c->b, "stx_btime", &sx.stx_btime);
+	put_stx_time(c->b, "stx_ctime", &sx.stx_ctime);
+	put_stx_time(c->b, "stx_mtime", &sx.stx_mtime);
+	rn_tb_fmt(c->b, ", stx_rdev_major=%u, stx_rdev_minor=%u, stx_dev_major=%u, stx_dev_minor=%u",
+		  sx.stx_rdev_major, sx.stx_rdev_minor, sx.stx_dev_major, sx.stx_dev_minor);
+	if (sx.stx_mask & STATX_MNT_ID)
+		rn_tb_fmt(c->b, ", stx_mnt_id=%#llx", (unsigned long long)sx.stx_mnt_id);
+	rn_tb_str(c->b, "}");
 }
 
 /* ---- poll ---- */
@@ -299,10 +349,34 @@ void rn_cap_utsname(const struct cap_ctx *c)
 	put_field(c->b, "sysname", u.sysname, sizeof u.sysname);
 	rn_tb_str(c->b, ", ");
 	put_field(c->b, "nodename", u.nodename, sizeof u.nodename);
-	rn_tb_str(c->b, ", ...}");
+	if (!rn_fmt_verbose()) {
+		rn_tb_str(c->b, ", ...}");
+		return;
+	}
+	/* -v: every field, as strace -v */
+	rn_tb_str(c->b, ", ");
+	put_field(c->b, "release", u.release, sizeof u.release);
+	rn_tb_str(c->b, ", ");
+	put_field(c->b, "version", u.version, sizeof u.version);
+	rn_tb_str(c->b, ", ");
+	put_field(c->b, "machine", u.machine, sizeof u.machine);
+	rn_tb_str(c->b, ", ");
+	put_field(c->b, "domainname", u.domainname, sizeof u.domainname);
+	rn_tb_str(c->b, "}");
 }
 
-void rn_cap_sigaction(const struct cap_ctx *c)
+/* SA_RESTORER's bit: the kernel's alone, glibc's headers lack it */
+static uint64_t sa_restorer_bit(void)
+{
+	for (size_t i = 0; i < rn_xlat_sa_flags_n; i++)
+		if (!strcmp(rn_xlat_sa_flags[i].name, "SA_RESTORER"))
+			return rn_xlat_sa_flags[i].val;
+	return 0;
+}
+
+/* a struct sigaction; glibc: the program's act, to which glibc adds
+ * SA_RESTORER (and its own restorer, whose address only it knows) */
+static void put_sigaction(const struct cap_ctx *c, int glibc)
 {
 	struct sigaction sa;
 	if (c->n < sizeof sa) {
@@ -333,14 +407,22 @@ void rn_cap_sigaction(const struct cap_ctx *c)
 		first = 0;
 	}
 	rn_tb_str(c->b, "], sa_flags=");
-	rn_put_flags(c->b, (uint32_t)sa.sa_flags, RN_XLAT(sa_flags), "0");
-	/* SA_RESTORER is the kernel's alone: glibc's headers lack it */
-	for (size_t i = 0; i < rn_xlat_sa_flags_n; i++)
-		if (!strcmp(rn_xlat_sa_flags[i].name, "SA_RESTORER") &&
-		    ((uint64_t)(uint32_t)sa.sa_flags & rn_xlat_sa_flags[i].val))
-			rn_tb_fmt(c->b, ", sa_restorer=%#llx",
-				  (unsigned long long)(uintptr_t)sa.sa_restorer);
+	uint64_t restorer = sa_restorer_bit();
+	uint64_t flags = (uint32_t)sa.sa_flags | (glibc ? restorer : 0);
+	rn_put_flags(c->b, flags, RN_XLAT(sa_flags), "0");
+	if ((flags & restorer) && !glibc)
+		rn_tb_fmt(c->b, ", sa_restorer=%#llx", (unsigned long long)(uintptr_t)sa.sa_restorer);
 	rn_tb_str(c->b, "}");
+}
+
+void rn_cap_sigaction(const struct cap_ctx *c)
+{
+	put_sigaction(c, 0);
+}
+
+void rn_cap_sigaction_in(const struct cap_ctx *c)
+{
+	put_sigaction(c, 1);
 }
 
 /* an address length: [16], or [128 => 16] when the call changed it */

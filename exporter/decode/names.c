@@ -65,6 +65,30 @@ void rn_put_xval(struct rn_tb *b, uint64_t v, const struct rn_xlat *t, size_t n,
 		rn_tb_fmt(b, "%#llx", (unsigned long long)v);
 }
 
+void rn_put_xval_aliases(struct rn_tb *b, uint64_t v, const struct rn_xlat *t, size_t n)
+{
+	const char *names[8];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < sizeof names / sizeof *names; i++) {
+		if (t[i].val != v)
+			continue;
+		/* in name order, as strace's sorted ioctl list has them */
+		size_t j = k++;
+		for (; j > 0 && strcmp(names[j - 1], t[i].name) > 0; j--)
+			names[j] = names[j - 1];
+		names[j] = t[i].name;
+	}
+	if (!k) {
+		rn_tb_fmt(b, "%#llx", (unsigned long long)v);
+		return;
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			rn_tb_str(b, " or ");
+		rn_tb_str(b, names[i]);
+	}
+}
+
 const char *rn_signal_name(int sig)
 {
 	return sig > 0 ? rn_xlat_name(RN_XLAT(signals), (uint64_t)sig) : NULL;

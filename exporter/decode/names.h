@@ -36,6 +36,10 @@ void rn_put_flags(struct rn_tb *b, uint64_t v, const struct rn_xlat *t, size_t n
 /* One value of a set by name; else as a signed int or in hex. */
 void rn_put_xval(struct rn_tb *b, uint64_t v, const struct rn_xlat *t, size_t n,
 		 int is_signed);
+/* Every name of v in t, in name order, joined with " or " as strace
+ * prints a number two requests share ("SNDCTL_TMR_START or TCSETS");
+ * else in hex. */
+void rn_put_xval_aliases(struct rn_tb *b, uint64_t v, const struct rn_xlat *t, size_t n);
 /* A signal number: SIGTERM, SIGRTMIN, SIGRT_3, or the number. */
 void rn_put_sig(struct rn_tb *b, uint64_t v);
 

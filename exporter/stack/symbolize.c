@@ -11,6 +11,7 @@
  * Never prints, never exits.
  */
 #include "stack.h"
+#include "../pathclean.h"
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -208,34 +209,6 @@ struct rn_spath {
 #define RN_SPATH_BUCKETS 4096
 static struct rn_spath *rn_spaths[RN_SPATH_BUCKETS];
 
-static size_t rn_clean_path(char *p)
-{
-	char *out = p;
-	const char *in = p;
-	while (*in) {
-		while (*in == '/')
-			in++;
-		const char *seg = in;
-		while (*in && *in != '/')
-			in++;
-		size_t n = (size_t)(in - seg);
-		if (!n || (n == 1 && seg[0] == '.'))
-			continue;
-		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (out > p && *--out != '/')
-				;
-			continue;
-		}
-		*out++ = '/';
-		memmove(out, seg, n);
-		out += n;
-	}
-	if (out == p)
-		*out++ = '/';
-	*out = '\0';
-	return (size_t)(out - p);
-}
-
 static const char *rn_source_path(const char *src, const char *dir)
 {
 	if (src[0] == '/')
@@ -254,7 +227,7 @@ static const char *rn_source_path(const char *src, const char *dir)
 	memcpy(e->path, dir ? dir : "", ld);
 	e->path[ld] = '/';
 	memcpy(e->path + ld + 1, src, ls + 1);
-	rn_clean_path(e->path);
+	rn_path_clean(e->path);
 	e->src = src;
 	e->dir = dir;
 	e->next = *b;

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "../../common/record.h"
@@ -955,4 +957,100 @@ Test(summary, sort_by_name_and_calls)
 	s.destroy(&s);
 	fclose(c.f);
 	free(c.buf);
+}
+
+/* ---- control messages (recvmsg's msghdr with the bytes the shim kept) ---- */
+
+/* A recvmsg event whose msghdr capture holds one iovec ("x") and ctl
+ * (cl bytes, of controllen the program's header says) after it; cl_field
+ * is the length the capture claims for them. */
+static uint8_t cm_buf[1024];
+static struct rn_event cm_event(const void *ctl, uint16_t cl, uint16_t cl_field, size_t controllen)
+{
+	struct rn_event ev = ev_new(RN_IDX_recvmsg);
+	struct msghdr m = { .msg_iov = (struct iovec *)0x7ffc1000, .msg_iovlen = 1,
+			    .msg_control = (void *)0x7ffc2000, .msg_controllen = controllen };
+	struct iovec v = { (void *)0x7ffc3000, 4 };
+	uint16_t nl = 0, ni = 1, l = 1;
+	size_t o = 0;
+	memcpy(cm_buf + o, &m, sizeof m), o += sizeof m;
+	memcpy(cm_buf + o, &nl, 2), o += 2;
+	memcpy(cm_buf + o, &ni, 2), o += 2;
+	memcpy(cm_buf + o, &v, sizeof v), o += sizeof v;
+	memcpy(cm_buf + o, &l, 2), o += 2;
+	cm_buf[o++] = 'x';
+	memcpy(cm_buf + o, &cl_field, 2), o += 2;
+	memcpy(cm_buf + o, ctl, cl), o += cl;
+	ev.arg[0] = 4;
+	ev.arg[1] = 0x7ffc0000;
+	ev.ret = 1;
+	ev.vec_pos = 1;
+	cap_set(&ev, RN_CAP_VEC, cm_buf, o, 0);
+	return ev;
+}
+
+#define CM_HEAD "4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=4}], msg_iovlen=1, "
+
+Test(fmt, control_messages_as_strace)
+{
+	union {
+		struct cmsghdr h;
+		uint8_t b[64];
+	} c;
+	memset(&c, 0, sizeof c);
+	c.h.cmsg_len = CMSG_LEN(2 * sizeof(int));
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+	int fds[2] = { 7, 8 };
+	memcpy(CMSG_DATA(&c.h), fds, sizeof fds);
+	struct rn_event ev = cm_event(&c, CMSG_SPACE(sizeof fds), CMSG_SPACE(sizeof fds),
+				      CMSG_SPACE(sizeof fds));
+	cr_assert_str_eq(args_of(&ev), CM_HEAD "msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, "
+				       "cmsg_type=SCM_RIGHTS, cmsg_data=[7, 8]}], msg_controllen=24, "
+				       "msg_flags=0}, 0");
+
+	/* more than the shim kept: what it kept, then "..." */
+	ev = cm_event(&c, CMSG_SPACE(sizeof fds), CMSG_SPACE(sizeof fds), 4096);
+	cr_assert(strstr(args_of(&ev), "cmsg_data=[7, 8]}, ... /* 0x7ffc2018 */], msg_controllen=4096"),
+		  "%s", abuf);
+}
+
+Test(fmt, hostile_control_messages_are_bounded)
+{
+	union {
+		struct cmsghdr h;
+		uint8_t b[64];
+	} c;
+	memset(&c, 0, sizeof c);
+	int fds[2] = { 7, 8 };
+	memcpy(CMSG_DATA(&c.h), fds, sizeof fds);
+	c.h.cmsg_level = SOL_SOCKET;
+	c.h.cmsg_type = SCM_RIGHTS;
+
+	/* a cmsg_len past the bytes there: only those are read (strace's
+	 * rule: the data is what the buffer holds) */
+	c.h.cmsg_len = (size_t)1 << 40;
+	struct rn_event ev = cm_event(&c, 24, 24, 24);
+	cr_assert(strstr(args_of(&ev), "msg_control=[{cmsg_len=1099511627776, cmsg_level=SOL_SOCKET, "
+				       "cmsg_type=SCM_RIGHTS, cmsg_data=[7, 8]}]"), "%s", abuf);
+
+	/* a cmsg_len shorter than its header: nothing after it is read */
+	c.h.cmsg_len = 4;
+	ev = cm_event(&c, 40, 40, 40);
+	cr_assert(strstr(args_of(&ev), "msg_control=[{cmsg_len=4, cmsg_level=SOL_SOCKET, "
+				       "cmsg_type=SCM_RIGHTS}, ... /* 0x7ffc2010 */]"), "%s", abuf);
+
+	/* a length field claiming more bytes than the capture holds: the
+	 * address, as without control bytes */
+	c.h.cmsg_len = 24;
+	ev = cm_event(&c, 24, 600, 24);
+	cr_assert(strstr(args_of(&ev), "msg_control=0x7ffc2000, msg_controllen=24"), "%s", abuf);
+
+	/* a small output buffer is never overrun */
+	char small[40];
+	memset(small, 'Z', sizeof small);
+	ev = cm_event(&c, 24, 24, 24);
+	rn_fmt_args(small, 32, &ev);
+	cr_assert_eq(small[32], 'Z');
+	cr_assert_lt(strlen(small), 32);
 }
