@@ -8,7 +8,7 @@
  * once sandboxed. A record and its continuations are published together.
  * A write a signal handler longjmps out of is finished by the jump
  * (rn_longjmp_check): every write that can be redone says how (struct
- * rn_wip) for as long as it is under way.
+ * rn_wip, in the thread state) for as long as it is under way.
  */
 #include "shim_priv.h"
 
@@ -54,20 +54,19 @@ static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *b
 	return 1 + rn_rec_nconts(*bound);
 }
 
-/* A record write under way, kept on the writer's stack and pointed to
- * from the thread state while it runs: a handler that longjmps out past
- * the writer redoes it from here (the writer's frame, its arguments and
- * the program memory its items come from are still there: the jump has
- * not happened yet). tail0: the tail the write began at (RN_WIP_UNBEGUN
- * until busy is set); the write is published once the tail moved. */
+/* Fills w with one call's write, then makes it count. tail0: where it
+ * begins, or RN_WIP_UNBEGUN until the writer knows (the ring's tail is
+ * read once busy keeps handlers off the ring). */
 #define RN_WIP_UNBEGUN UINT64_MAX
-struct rn_wip {
-	const uint64_t *a;
-	uint64_t t0, t1, tail0;
-	int64_t ret;
-	uint32_t idx, flags, bound, stk;
-	int err;
-};
+static inline __attribute__((always_inline)) void
+rn_wip_begin(struct rn_wip *w, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+	     const uint64_t *a, unsigned flags, uint32_t stk, uint64_t tail0)
+{
+	*w = (struct rn_wip){ a, t0, t1, tail0, ret, idx, flags, stk, err, 0 };
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	w->on = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 
 /* Writes one record and its items at p's tail, which has room for it;
  * publishes nothing. Returns the slots written. */
@@ -100,15 +99,19 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 
 /* Writes w into the ring and publishes it, or counts it lost when the
  * ring stays full. Runs with busy set; redone by a longjmp (rn_wip). */
-static void rn_ring_write(struct rn_tls *t, const struct rn_wip *w)
+static inline __attribute__((always_inline)) void
+rn_ring_write(struct rn_tls *t, unsigned idx, uint32_t stk, uint64_t t0, uint64_t t1, int64_t ret,
+	      int err, const uint64_t *a, unsigned flags)
 {
-	uint64_t need = 1 + rn_rec_nconts(w->bound + w->stk);
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	if (rn_unlikely(stk))
+		need = 1 + rn_rec_nconts(bound + stk);
 	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
 		t->prod.ring->lost++;
 		return;
 	}
-	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, w->idx, w->bound, w->stk, w->t0, w->t1,
-					       w->ret, w->err, w->a, w->flags));
+	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, idx, bound, stk, t0, t1, ret, err, a, flags));
 }
 
 static uint64_t rn_stash_records(const struct rn_rec *slots, uint32_t from, uint32_t to)
@@ -236,8 +239,10 @@ void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int e
  * while stash_busy) and makes it the writer's to hand over. */
 static void rn_stash_write(struct rn_tls *t, const struct rn_wip *w)
 {
+	uint32_t bound;
+	rn_need(&rn_fns[w->idx], w->flags, &bound);
 	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, w->tail0, 0 };
-	uint32_t used = rn_write_rec(&sp, w->idx, w->bound, 0, w->t0, w->t1, w->ret, w->err, w->a,
+	uint32_t used = rn_write_rec(&sp, w->idx, bound, 0, w->t0, w->t1, w->ret, w->err, w->a,
 				     w->flags);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->stash_n, (uint32_t)w->tail0 + used, __ATOMIC_RELAXED);
@@ -253,15 +258,15 @@ static int rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1
 	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
 	if (t->stash_busy || n - t->stash_done + need > RN_STASH_SLOTS)
 		return -1;
-	struct rn_wip w = { a, t0, t1, n, ret, idx, flags, bound, 0, err };
-	t->stash_wip = &w;
 	t->stash_sp = rn_sp();
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	rn_stash_write(t, &w);
+	rn_wip_begin(&t->stash_wip, idx, t0, t1, ret, err, a, flags, 0, n);
+	rn_stash_write(t, &t->stash_wip);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->stash_busy = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->stash_wip.on = 0;
 	return 0;
 }
 
@@ -277,21 +282,14 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	uint32_t stk = 0;
 	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL)))
 		stk = rn_stack_take((flags & RN_REC_TRAPPED) != 0);
-	uint32_t bound;
-	rn_need(&rn_fns[idx], flags, &bound);
-	struct rn_wip w = { a, t0, t1, RN_WIP_UNBEGUN, ret, idx, flags, bound, stk, err };
-	/* the common case is redoable from the first instruction of the
-	 * write on; a ring claim or a module flush first, once they are done */
-	if (rn_likely(t->prod.ring && !stk))
-		t->wip = &w;
+	/* said before busy is set, so that no instruction of the write is
+	 * without it; a handler's write in between took it over: again */
+	rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, stk, RN_WIP_UNBEGUN);
 	t->busy_sp = rn_sp();
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	/* read once busy keeps handlers off the ring: before, one may have
-	 * written there */
-	w.tail0 = t->prod.tail;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (rn_unlikely(!t->wip.on))
+		rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, stk, RN_WIP_UNBEGUN);
 	if (rn_unlikely(stk == RN_STACK_OURS))
 		goto out;
 	if (!t->prod.ring) {
@@ -306,22 +304,18 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	}
 	if (rn_unlikely(stk))	/* objects a frame lies in, before the frame */
 		rn_modules_flush(t);
-	if (rn_unlikely(t->wip != &w)) {
-		w.tail0 = t->prod.tail;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		t->wip = &w;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	}
-	rn_ring_write(t, &w);
+	t->wip.tail0 = t->prod.tail;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	rn_ring_write(t, idx, stk, t0, t1, ret, err, a, flags);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->busy = RN_BUSY_FLUSH;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	t->wip = NULL;
 	goto out;
 lost_noring:
 	if (rn_g.arena.hdr)
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 out:
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->wip.on = 0;
 	rn_write_end(t);
 }
 
@@ -342,17 +336,22 @@ out:
 void rn_longjmp_check(const void *env)
 {
 	struct rn_tls *t = &rn_t;
-	if (rn_likely(!t->stash_busy && !t->busy && t->stash_n == t->stash_done && !t->wip))
+	if (rn_likely(!t->stash_busy && !t->busy && t->stash_n == t->stash_done))
 		return;
 	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
 	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
 	sp = ((sp >> 0x11) | (sp << (64 - 0x11))) ^ guard;
 	if (t->stash_busy && sp > t->stash_sp) {
-		const struct rn_wip *w = t->stash_wip;
-		if (t->stash_n == (uint32_t)w->tail0)
+		const struct rn_wip *w = &t->stash_wip;
+		if (!w->on) {
+			if (t->prod.ring)	/* cut short before it said how */
+				t->prod.ring->nested++;
+		} else if (t->stash_n == (uint32_t)w->tail0) {
 			rn_stash_write(t, w);
+		}
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		t->stash_busy = 0;
+		t->stash_wip.on = 0;
 	}
 	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp) {
 		/* out of an unwind (stack.c): the call's record is never
@@ -364,19 +363,20 @@ void rn_longjmp_check(const void *env)
 		t->busy = RN_BUSY_FLUSH;
 	}
 	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
-		const struct rn_wip *w = t->wip;
-		if (!w || !t->prod.ring) {
-			if (t->prod.ring)
+		const struct rn_wip *w = &t->wip;
+		if (!w->on || !t->prod.ring) {
+			if (t->prod.ring)	/* a fast-path write, a note */
 				t->prod.ring->nested++;
 		} else if (w->tail0 != RN_WIP_UNBEGUN && t->prod.tail != w->tail0) {
 			rn_store_release(&t->prod.ring->tail, t->prod.tail);
 		} else {
-			rn_ring_write(t, w);
+			rn_ring_write(t, w->idx, w->stk, w->t0, w->t1, w->ret, w->err, w->a, w->flags);
 		}
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		t->wip = NULL;
 		t->busy = RN_BUSY_FLUSH;
 	}
+	if (t->busy == RN_BUSY_FLUSH && sp > t->busy_sp)
+		t->wip.on = 0;
 	if (t->busy == RN_BUSY_FLUSH && sp > t->busy_sp) {
 		rn_write_end(t);
 	} else if (!t->busy && t->stash_n != t->stash_done && sp > t->defer_sp) {
@@ -387,10 +387,6 @@ void rn_longjmp_check(const void *env)
 		if (t->prod.ring)	/* the call the records waited for */
 			rn_prod_leave(t->prod.ring);
 	}
-	/* a write that had not begun (busy still clear) when the handler
-	 * came, in a frame the jump leaves */
-	if (t->wip && sp > (uintptr_t)t->wip)
-		t->wip = NULL;
 }
 
 void rn_emit_note(int32_t pid, uint32_t why)

@@ -25,7 +25,20 @@
 
 #define RN_STASH_SLOTS 16u	/* a power of two */
 
-struct rn_wip;	/* a record write a longjmp may have to finish (emit.c) */
+/* A record write under way, as a longjmp out of a signal handler that
+ * interrupted it redoes it (emit.c, rn_longjmp_check): the writer fills it
+ * once busy (or stash_busy) keeps handlers off, then sets 'on'. The items
+ * come from a[] and the program memory it points to, still there when the
+ * check runs (before the jump). tail0: the tail the write began at; it is
+ * published once the tail moved. */
+struct rn_wip {
+	const uint64_t *a;
+	uint64_t t0, t1, tail0;
+	int64_t ret;
+	uint32_t idx, flags, stk;
+	int err;
+	uint32_t on;
+};
 
 /* Stack budget: a wrapper adds at most this many bytes of stack to what the
  * libc function it wraps uses, on every path (captures, slow path, exec and
@@ -71,8 +84,8 @@ struct rn_tls {
 	 * would abandon (emit.c, rn_longjmp_check): the slow-path ring write
 	 * and the stash write under way, a hand-over under way, and where
 	 * the last record deferred to the call it came in was stashed */
-	const struct rn_wip *wip;
-	const struct rn_wip *stash_wip;
+	struct rn_wip wip;	/* the slow-path ring write */
+	struct rn_wip stash_wip;	/* the stash write */
 	uint64_t flush_tail0;	/* flush_on: the tail before the hand-over */
 	uint32_t flush_to;	/* flush_on: stash_done once it is published */
 	uint32_t flush_on;
