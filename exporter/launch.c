@@ -357,36 +357,43 @@ static pid_t rn_reap(int *st)
 	return w;
 }
 
-int rn_launch(const struct rn_opts *o)
+/* -o FILE or -o '|command' (-ff: the exporter opens FILE.PID itself);
+ * returns 0, or a negative errno said on stderr (the caller exits 2). */
+static int rn_open_output(struct rn_output *output, const struct rn_opts *o)
 {
-	char lib[PATH_MAX], dir[PATH_MAX];
-	rn_signals_setup();
-	if (rn_find_lib(lib, sizeof lib))
-		return 1;
-	if (rn_make_session(dir, sizeof dir)) {
-		fprintf(stderr, "renacer: cannot create a session directory: %s\n", strerror(errno));
-		return 1;
-	}
-	/* -ff: the exporter opens FILE.PID itself; -o '|cmd': the command
-	 * starts now, a child of ours, before anything is traced */
-	struct rn_output output;
-	int orc = rn_output_open(&output, o->separately ? NULL : o->output);
-	if (orc) {
+	int orc = rn_output_open(output, o->separately ? NULL : o->output);
+	if (orc)
 		fprintf(stderr, "renacer: -o: cannot %s '%s': %s\n",
-			output.cmd ? "start" : "open", output.cmd ? output.cmd : o->output,
+			output->cmd ? "start" : "open", output->cmd ? output->cmd : o->output,
 			strerror(-orc));
-		rmdir(dir);
-		exit(2);
-	}
-	FILE *out = output.f;
-	/* The library under a plain name in the session, and what the
-	 * program's ELF says about how it will load (libdir.c, elf.c). */
-	char pre[PATH_MAX + 32], exe[PATH_MAX];
-	struct rn_elf elf = { 0 };
-	if (rn_libdir_make(dir, lib, pre, sizeof pre))
-		snprintf(pre, sizeof pre, "%s", lib);
+	return orc;
+}
+
+/* One run of renacer-run, while it waits for its children. */
+struct rn_launch_st {
+	const struct rn_opts *o;
+	const char *dir;
+	struct rn_output output;
+	FILE *out;		/* the trace's stream (output.f) */
+	pid_t exporter, prog;
+	int ctl_w;		/* the exporter's control pipe, -1: closed */
+	int status;		/* the program's wait status */
+	int prog_done;
+	int restarts;
+	int rc;			/* renacer-run's exit status */
+};
+
+/* Before anything starts: the library under a plain name in the session
+ * (pre), what the program's ELF says about how it will load (libdir.c,
+ * elf.c), and the session's pid socket. */
+static void rn_launch_prepare(const struct rn_opts *o, const char *dir, const char *lib, char *pre,
+			      size_t cap, struct rn_elf *elf)
+{
+	char exe[PATH_MAX];
+	if (rn_libdir_make(dir, lib, pre, cap))
+		snprintf(pre, cap, "%s", lib);
 	if (rn_elf_find(o->argv[0], exe, sizeof exe) == 0)
-		rn_elf_read(exe, &elf);
+		rn_elf_read(exe, elf);
 	if (o->otlp.file)
 		rn_otlp_file_share();	/* one OTLP file across exporter restarts */
 	fflush(NULL);
@@ -396,35 +403,67 @@ int rn_launch(const struct rn_opts *o)
 	if (rn_session_pids_socket(dir) < 0 && !o->quiet)
 		fprintf(stderr, "renacer: no pid socket in %s; pids in other namespaces are shown as "
 			"they see them\n", dir);
-	int ctl_w = -1;
-	pid_t exporter = rn_start_exporter(o, dir, out, &ctl_w);
-	if (exporter < 0) {
-		rn_remove_session(dir);
+}
+
+/* A program no record will ever come from (static, 32-bit): the exporter
+ * has nothing of it to write, so the one line is ours, written now,
+ * before the exporter can write anything about this run. */
+static void rn_note_untraced(const struct rn_launch_st *l, const struct rn_elf *elf)
+{
+	/* JSON and the trace-event document stay parseable */
+	FILE *note = l->o->format != RN_FMT_TEXT && !l->o->summary ? stderr : l->out;
+	fprintf(note, "renacer: pid %d: %s, not traced\n", (int)l->prog,
+		elf->is_static ? "statically linked" : "32-bit program");
+	fflush(note);
+}
+
+/* The program ended with wait status st: the exporter is told, and its
+ * control pipe reaches EOF (it finishes once every process is done). */
+static void rn_program_ended(struct rn_launch_st *l, int st)
+{
+	l->status = st;
+	l->prog_done = 1;
+	l->rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	dprintf(l->ctl_w, "exit %d %d\n", (int)l->prog, st);
+	close(l->ctl_w);
+	l->ctl_w = -1;
+}
+
+/* The exporter ended with wait status st: done when it finished the
+ * session, else restarted (at most RN_EXPORTER_RESTARTS times) and told
+ * what it missed. Returns 1 when the wait is over. */
+static int rn_exporter_ended(struct rn_launch_st *l, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && l->prog_done)
+		return 1;
+	if (l->restarts++ == RN_EXPORTER_RESTARTS) {
+		fprintf(stderr, "renacer: the exporter failed %d times; giving up, the trace is "
+			"incomplete\n", l->restarts);
 		return 1;
 	}
+	fprintf(stderr, "renacer: the exporter died (%s %d); restarting it\n",
+		WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	if (l->ctl_w >= 0)
+		close(l->ctl_w);
+	l->ctl_w = -1;	/* a restart that fails leaves no pipe behind */
+	rn_exporter_restarted = 1;
+	l->exporter = rn_start_exporter(l->o, l->dir, l->out, &l->ctl_w);
+	if (l->exporter > 0 && l->prog > 0) {
+		dprintf(l->ctl_w, "root %d\n", (int)l->prog);
+		if (l->prog_done) {
+			dprintf(l->ctl_w, "exit %d %d\n", (int)l->prog, l->status);
+			close(l->ctl_w);
+			l->ctl_w = -1;
+		}
+	}
+	return 0;
+}
 
-	pid_t prog = rn_start_program(o, dir, pre, elf.asan, ctl_w);
-	if (prog > 0 && elf.is_elf && (elf.is_static || elf.is_32)) {
-		/* No record will ever come from this image, so the exporter has
-		 * nothing of it to write: the one line is ours, written now,
-		 * before the exporter can write anything about this run. */
-		/* JSON and the trace-event document stay parseable */
-		FILE *note = o->format != RN_FMT_TEXT && !o->summary ? stderr : out;
-		fprintf(note, "renacer: pid %d: %s, not traced\n", (int)prog,
-			elf.is_static ? "statically linked" : "32-bit program");
-		fflush(note);
-	}
-	int status = 0, rc = 1, prog_done = 0, restarts = 0;
-	if (prog < 0) {
-		prog_done = 1;
-		close(ctl_w);
-		ctl_w = -1;
-	} else {
-		dprintf(ctl_w, "root %d\n", (int)prog);
-	}
-	/* Wait for both. The records of a dead exporter wait in the rings: a
-	 * new one picks them up where it stopped. */
-	while (exporter > 0) {
+/* Waits for both. The records of a dead exporter wait in the rings: a
+ * new one picks them up where it stopped. */
+static void rn_wait_exporter(struct rn_launch_st *l)
+{
+	while (l->exporter > 0) {
 		int st;
 		pid_t w = rn_reap(&st);
 		if (w < 0) {
@@ -432,66 +471,91 @@ int rn_launch(const struct rn_opts *o)
 				continue;
 			break;
 		}
-		if (rn_output_reaped(&output, w, st))
+		if (rn_output_reaped(&l->output, w, st))
 			continue;
-		if (w == prog) {
-			status = st;
-			prog_done = 1;
-			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			dprintf(ctl_w, "exit %d %d\n", (int)prog, st);
-			close(ctl_w);	/* EOF: the exporter finishes once every process is done */
-			ctl_w = -1;
-		} else if (w == exporter) {
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && prog_done)
-				break;
-			if (restarts++ == RN_EXPORTER_RESTARTS) {
-				fprintf(stderr, "renacer: the exporter failed %d times; giving up, the trace is "
-					"incomplete\n", restarts);
-				break;
-			}
-			fprintf(stderr, "renacer: the exporter died (%s %d); restarting it\n",
-				WIFEXITED(st) ? "status" : "signal",
-				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-			if (ctl_w >= 0)
-				close(ctl_w);
-			rn_exporter_restarted = 1;
-			exporter = rn_start_exporter(o, dir, out, &ctl_w);
-			if (exporter > 0 && prog > 0) {
-				dprintf(ctl_w, "root %d\n", (int)prog);
-				if (prog_done) {
-					dprintf(ctl_w, "exit %d %d\n", (int)prog, status);
-					close(ctl_w);
-					ctl_w = -1;
-				}
-			}
-		}
+		if (w == l->prog)
+			rn_program_ended(l, st);
+		else if (w == l->exporter && rn_exporter_ended(l, st))
+			break;
 	}
-	while (!prog_done && prog > 0) {
+}
+
+/* The exporter is gone (given up on, or finished): the program still
+ * decides renacer-run's exit status. */
+static void rn_wait_program(struct rn_launch_st *l)
+{
+	while (!l->prog_done && l->prog > 0) {
 		int st;
 		pid_t w = rn_reap(&st);
-		if (w > 0 && rn_output_reaped(&output, w, st))
+		if (w > 0 && rn_output_reaped(&l->output, w, st))
 			continue;
-		if (w == prog)
-			status = st;
-		if (w == prog || (w < 0 && errno != EINTR)) {
-			prog_done = 1;
-			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (w == l->prog)
+			l->status = st;
+		if (w == l->prog || (w < 0 && errno != EINTR)) {
+			l->prog_done = 1;
+			l->rc = WIFEXITED(l->status) ? WEXITSTATUS(l->status) : 128 + WTERMSIG(l->status);
 		}
 	}
-	if (ctl_w >= 0)
-		close(ctl_w);
+}
+
+/* The end of a run: the output's command waited for, the session
+ * removed, and renacer-run ends as the program did. */
+static int rn_launch_end(struct rn_launch_st *l)
+{
+	if (l->ctl_w >= 0)
+		close(l->ctl_w);
 	/* the command has read the whole trace once it ends: wait for it,
 	 * and say when it failed; the program's own failure comes first */
 	char why[512];
-	if (rn_output_close(&output, why, sizeof why)) {
+	if (rn_output_close(&l->output, why, sizeof why)) {
 		fprintf(stderr, "renacer: %s\n", why);
-		if (rc == 0)
-			rc = 1;
+		if (l->rc == 0)
+			l->rc = 1;
 	}
-	rn_remove_session(dir);
-	if (prog > 0 && WIFSIGNALED(status))
-		rn_die_like(WTERMSIG(status));
-	return rc;
+	rn_remove_session(l->dir);
+	if (l->prog > 0 && WIFSIGNALED(l->status))
+		rn_die_like(WTERMSIG(l->status));
+	return l->rc;
+}
+
+int rn_launch(const struct rn_opts *o)
+{
+	char lib[PATH_MAX], dir[PATH_MAX], pre[PATH_MAX + 32];
+	struct rn_elf elf = { 0 };
+	struct rn_launch_st l = { .o = o, .dir = dir, .ctl_w = -1, .rc = 1 };
+	rn_signals_setup();
+	if (rn_find_lib(lib, sizeof lib))
+		return 1;
+	if (rn_make_session(dir, sizeof dir)) {
+		fprintf(stderr, "renacer: cannot create a session directory: %s\n", strerror(errno));
+		return 1;
+	}
+	/* -o '|cmd': the command starts now, a child of ours, before
+	 * anything is traced */
+	if (rn_open_output(&l.output, o)) {
+		rmdir(dir);
+		exit(2);
+	}
+	l.out = l.output.f;
+	rn_launch_prepare(o, dir, lib, pre, sizeof pre, &elf);
+	l.exporter = rn_start_exporter(o, dir, l.out, &l.ctl_w);
+	if (l.exporter < 0) {
+		rn_remove_session(dir);
+		return 1;
+	}
+	l.prog = rn_start_program(o, dir, pre, elf.asan, l.ctl_w);
+	if (l.prog > 0 && elf.is_elf && (elf.is_static || elf.is_32))
+		rn_note_untraced(&l, &elf);
+	if (l.prog < 0) {
+		l.prog_done = 1;
+		close(l.ctl_w);
+		l.ctl_w = -1;
+	} else {
+		dprintf(l.ctl_w, "root %d\n", (int)l.prog);
+	}
+	rn_wait_exporter(&l);
+	rn_wait_program(&l);
+	return rn_launch_end(&l);
 }
 
 int rn_daemon(const struct rn_opts *o)
@@ -510,13 +574,8 @@ int rn_daemon(const struct rn_opts *o)
 		exit(2);
 	}
 	struct rn_output output;
-	int orc = rn_output_open(&output, o->separately ? NULL : o->output);
-	if (orc) {
-		fprintf(stderr, "renacer: -o: cannot %s '%s': %s\n",
-			output.cmd ? "start" : "open", output.cmd ? output.cmd : o->output,
-			strerror(-orc));
+	if (rn_open_output(&output, o))
 		exit(2);
-	}
 	int rc = rn_run(o, o->session_dir, output.f, -1, &rn_stop);
 	char why[512];
 	if (rn_output_close(&output, why, sizeof why)) {

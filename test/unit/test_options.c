@@ -2,6 +2,7 @@
  * bad environment value warns once and falls back; good ones work. Runs
  * the real renacer-exporter, as a user would. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +132,53 @@ Test(options, trace_names_and_classes)
 	cr_assert(!strstr(r.err, "note: -e trace"), "%s", r.err);
 	bad_option("-e trace=%nosuchclass -- true", "%nosuchclass");
 	bad_option("-e trace=read,io_uring_enterr -- true", "io_uring_enterr");
+}
+
+/* The next option in --help's text from s: "--long" or "-x" standing on
+ * its own (not -xx, not renacer-run); its length, 0 at the end. */
+static size_t next_help_option(const char **s)
+{
+	for (const char *p = *s; *p; p++) {
+		if (p[0] != '-' || (p > *s && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
+			continue;
+		size_t n = 0;
+		if (p[1] == '-' && islower((unsigned char)p[2]))
+			n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+		else if (isalpha((unsigned char)p[1]) && !isalnum((unsigned char)p[2]) && p[2] != '-')
+			n = 2;
+		if (!n)
+			continue;
+		*s = p;
+		return n;
+	}
+	return 0;
+}
+
+/* Every option --help names is one the parser takes: an option whose
+ * row is missing from the table (exporter/options.c) would be refused as
+ * unknown. */
+Test(options, every_option_in_help_is_known)
+{
+	static char help[32768];
+	FILE *p = popen(RN_EXPORTER " --help", "r");
+	cr_assert(p);
+	size_t len = fread(help, 1, sizeof help - 1, p);
+	help[len] = '\0';
+	cr_assert_eq(pclose(p), 0);
+	static char seen[8192] = " ";	/* " -c --format ": each option once */
+	unsigned checked = 0;
+	const char *s = help;
+	for (size_t n; (n = next_help_option(&s)); s += n) {
+		char opt[64], key[68];
+		snprintf(opt, sizeof opt, "%.*s", (int)n, s);
+		snprintf(key, sizeof key, " %s ", opt);
+		if (strstr(seen, key) || strlen(seen) + strlen(opt) + 2 >= sizeof seen)
+			continue;
+		strcat(strcat(seen, opt), " ");
+		struct result r = run(NULL, opt);
+		cr_assert(!strstr(r.err, "unknown option"), "--help names %s: %s", opt, r.err);
+		checked++;
+	}
+	fprintf(stderr, "every_option_in_help_is_known: %u options of --help checked\n", checked);
+	cr_assert_geq(checked, 50, "only %u options found in --help", checked);
 }
