@@ -226,9 +226,8 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		      const uint64_t *a, unsigned flags)
 {
-	/* a handler that longjmps out past here abandons that call: the
-	 * jump hands the record over (rn_longjmp_check) */
-	rn_t.defer_sp = rn_sp();
+	/* the caller notes in defer_sp where a jump leaves that call (its
+	 * records are then handed over by rn_longjmp_check) */
 	/* no room (many signals inside one blocked call): into the ring
 	 * now, out of order, rather than lost */
 	if (rn_stash_put(&rn_t, idx, t0, t1, ret, err, a, flags))
@@ -278,18 +277,24 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
+	/* said before busy is set (and before -k's unwind), so that no
+	 * instruction of the write is without it; a handler's write in
+	 * between took it over: again */
+	rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, 0, RN_WIP_UNBEGUN);
 	/* -k: the calling stack, unwound before the write begins */
 	uint32_t stk = 0;
-	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL)))
+	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL))) {
 		stk = rn_stack_take((flags & RN_REC_TRAPPED) != 0);
-	/* said before busy is set, so that no instruction of the write is
-	 * without it; a handler's write in between took it over: again */
-	rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, stk, RN_WIP_UNBEGUN);
+		if (stk == RN_STACK_OURS)	/* not the program's: no record */
+			t->wip.on = 0;
+	}
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (rn_unlikely(!t->wip.on))
+	if (rn_unlikely(!t->wip.on && stk != RN_STACK_OURS))
 		rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, stk, RN_WIP_UNBEGUN);
+	else if (rn_unlikely(stk))
+		t->wip.stk = stk;
 	if (rn_unlikely(stk == RN_STACK_OURS))
 		goto out;
 	if (!t->prod.ring) {
@@ -354,13 +359,13 @@ void rn_longjmp_check(const void *env)
 		t->stash_wip.on = 0;
 	}
 	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp) {
-		/* out of an unwind (stack.c): the call's record is never
-		 * written (counted, as a write abandoned is); what the handler
-		 * stashed meanwhile is handed over */
+		/* out of an unwind (stack.c): the call's record is written
+		 * without its stack, as a write cut short is below (counted
+		 * when it had not said how); what the handler stashed
+		 * meanwhile is handed over */
 		rn_stack_abandon();
-		if (t->prod.ring)
-			t->prod.ring->nested++;
-		t->busy = RN_BUSY_FLUSH;
+		t->wip.stk = 0;
+		t->busy = RN_BUSY_WRITE;
 	}
 	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
 		const struct rn_wip *w = &t->wip;
