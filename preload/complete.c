@@ -561,15 +561,11 @@ static void rn_sud_clone(long nr, greg_t *g, uint64_t t0)
 	g[REG_RAX] = nr;
 }
 
-/* One trapped call as the handler decodes it: its number, its six
- * arguments (changed where a mask must lose SIGSYS), and, for a call that
- * installs a mask for its duration, the program's view of SIGSYS while it
- * holds (view, -1: none) and the stripped copy (m1). */
+/* One trapped call as the handler decodes it: its number and its six
+ * arguments (changed where a mask must lose SIGSYS). */
 struct rn_sud_call {
 	long nr;
 	uint64_t a[6];
-	uint64_t m1;
-	int view;
 };
 
 /* The calls that do not return here as the others do: a handler's
@@ -676,30 +672,32 @@ static int rn_sud_own(const struct rn_sud_call *c, ucontext_t *uc, long *r)
 }
 
 /* Any other call, made as the program asked: a mask it installs for its
- * duration loses SIGSYS (the program's view of it kept meanwhile), and a
- * program that sets dispatch up itself takes over. Returns the result. */
+ * duration loses SIGSYS (m1: the stripped copy; view: the program's view
+ * of SIGSYS while it holds, -1: none), and a program that sets dispatch
+ * up itself takes over. Returns the result. */
 static long rn_sud_make(struct rn_sud_call *c)
 {
-	uint64_t *a = c->a;
+	uint64_t *a = c->a, m1;
+	int view = -1;
 	switch (c->nr) {
 	case SYS_rt_sigsuspend:
-		a[0] = rn_sud_strip(a[0], &c->m1, &c->view);
+		a[0] = rn_sud_strip(a[0], &m1, &view);
 		break;
 	case SYS_ppoll:
-		a[3] = rn_sud_strip(a[3], &c->m1, &c->view);
+		a[3] = rn_sud_strip(a[3], &m1, &view);
 		break;
 	case SYS_epoll_pwait: case SYS_epoll_pwait2:
-		a[4] = rn_sud_strip(a[4], &c->m1, &c->view);
+		a[4] = rn_sud_strip(a[4], &m1, &view);
 		break;
 	case SYS_io_uring_enter:
-		a[4] = rn_sud_strip_uring(a[3], a[4], a[5], &c->m1, &c->view);
+		a[4] = rn_sud_strip_uring(a[3], a[4], a[5], &m1, &view);
 		break;
 	case SYS_pselect6: {
 		/* the sixth argument points at { const sigset_t *, size } */
 		uint64_t d[2];
 		if (a[5] && rn_safe_read(d, (const void *)(uintptr_t)a[5], sizeof d) == sizeof d &&
 		    d[0]) {
-			uint64_t p = rn_sud_strip(d[0], &c->m1, &c->view);
+			uint64_t p = rn_sud_strip(d[0], &m1, &view);
 			if (p != d[0]) {
 				static __thread uint64_t pair[2];
 				pair[0] = p;
@@ -716,10 +714,10 @@ static long rn_sud_make(struct rn_sud_call *c)
 	default:
 		break;
 	}
-	if (c->view < 0)
+	if (view < 0)
 		return rn_sud_issue(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	int sv = rn_sud.blk, so = rn_sud.outer;
-	rn_sud.blk = c->view;
+	rn_sud.blk = view;
 	rn_sud.outer = sv + 1;
 	long r = rn_sud_issue(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	rn_sud.blk = sv;
@@ -754,7 +752,6 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 		si->si_syscall,
 		{ (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX],
 		  (uint64_t)g[REG_R10], (uint64_t)g[REG_R8], (uint64_t)g[REG_R9] },
-		0, -1,
 	};
 	uint64_t t0 = rn_now();
 	if (rn_sud_leaves(&c, g, t0)) {
