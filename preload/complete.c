@@ -561,6 +561,173 @@ static void rn_sud_clone(long nr, greg_t *g, uint64_t t0)
 	g[REG_RAX] = nr;
 }
 
+/* One trapped call as the handler decodes it: its number and its six
+ * arguments (changed where a mask must lose SIGSYS). */
+struct rn_sud_call {
+	long nr;
+	uint64_t a[6];
+};
+
+/* The calls that do not return here as the others do: a handler's
+ * rt_sigreturn, fork and clone (rn_sud_clone), exit and exit_group.
+ * Returns 1 when the call was one of them (made and recorded, or never
+ * returning), 0 for any other. */
+static int rn_sud_leaves(const struct rn_sud_call *c, greg_t *g, uint64_t t0)
+{
+	switch (c->nr) {
+	case SYS_rt_sigreturn: {
+		/* a handler of the program returning through libc's restorer:
+		 * recorded, then made from our range with the program's stack
+		 * (its frame is there) */
+		ucontext_t *outer = (ucontext_t *)(uintptr_t)g[REG_RSP];
+		uint64_t *om = (uint64_t *)(void *)&outer->uc_sigmask;
+		rn_sud.blk = (*om & RN_SIGSYS_BIT) != 0;
+		*om &= ~RN_SIGSYS_BIT;
+		rn_sud_record(c->nr, g, t0, t0, (long)outer->uc_mcontext.gregs[REG_RAX]);
+		g[REG_RIP] = (greg_t)(uintptr_t)rn_sud_sigreturn;
+		g[REG_RAX] = c->nr;
+		return 1;
+	}
+	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
+		rn_sud_clone(c->nr, g, t0);
+		return 1;
+	case SYS_exit_group:
+		/* recorded by exit's wrapper or at_exit when they ran */
+		if (!(rn_g.arena.hdr && rn_g.arena.hdr->exited)) {
+			rn_note_exit((int)c->a[0]);
+			rn_sud_record(c->nr, g, t0, t0, 0);
+		}
+		rn_sud_issue(c->nr, c->a[0]);
+		__builtin_unreachable();
+	case SYS_exit:
+		rn_sud_record(c->nr, g, t0, t0, 0);
+		rn_sud_issue(c->nr, c->a[0]);
+		__builtin_unreachable();
+	default:
+		return 0;
+	}
+}
+
+/* The calls the handler makes its own way, keeping SIGSYS the shim's and
+ * the program's view of it intact: actions, the mask, the alternate
+ * stack, and exec while SIGSYS is blocked for the program. Returns 1 with
+ * the call's result in *r, 0 when the call is not one of them. */
+static int rn_sud_own(const struct rn_sud_call *c, ucontext_t *uc, long *r)
+{
+	uint64_t a1 = c->a[0], a2 = c->a[1], a3 = c->a[2], a4 = c->a[3];
+	switch (c->nr) {
+	case SYS_rt_sigaction:
+		*r = a1 == SIGSYS ? rn_sud_sigsys_action(uc->uc_mcontext.gregs)
+				  : rn_sud_sigaction((long)a1, a2, a3, a4);
+		return 1;
+	case SYS_rt_sigprocmask: {
+		int had = rn_sud.blk, set = -1;
+		uint64_t m1;
+		uint64_t s2 = rn_sud_strip(a2, &m1, &set);
+		if (a1 != SIG_UNBLOCK)
+			a2 = s2;
+		*r = rn_sud_issue(c->nr, a1, a2, a3, a4);
+		if (!*r && set >= 0) {
+			if (a1 == SIG_BLOCK)
+				rn_sud.blk |= set;
+			else if (a1 == SIG_UNBLOCK)
+				rn_sud.blk &= !set;
+			else if (a1 == SIG_SETMASK)
+				rn_sud.blk = set;
+		}
+		/* the old mask as the program set it (the kernel wrote there) */
+		if (!*r && a3 && had)
+			*(uint64_t *)(uintptr_t)a3 |= RN_SIGSYS_BIT;
+		/* the return from this handler puts back the mask its frame
+		 * holds: the program's new mask goes there */
+		if (!*r && a2 && !rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m1, 8))
+			memcpy(&uc->uc_sigmask, &m1, 8);
+		return 1;
+	}
+	case SYS_sigaltstack: {
+		/* likewise the alternate stack */
+		stack_t cur;
+		*r = rn_sud_issue(c->nr, a1, a2);
+		if (!*r && a1 && !rn_sys2(SYS_sigaltstack, NULL, &cur))
+			uc->uc_stack = cur;
+		return 1;
+	}
+	case SYS_execve: case SYS_execveat: {
+		/* the new image inherits the mask the program sees */
+		if (!rn_sud.blk)
+			return 0;
+		/* a handler run in between unblocks it for its own calls
+		 * (rn_sud_sigentry) */
+		uint64_t sys = RN_SIGSYS_BIT;
+		rn_sud.execwin = 1;
+		rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &sys, NULL, 8);
+		*r = rn_sud_issue(c->nr, a1, a2, a3, a4, c->a[4]);
+		rn_sud.execwin = 0;
+		rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* Any other call, made as the program asked: a mask it installs for its
+ * duration loses SIGSYS (m1: the stripped copy; view: the program's view
+ * of SIGSYS while it holds, -1: none), and a program that sets dispatch
+ * up itself takes over. Returns the result. */
+static long rn_sud_make(struct rn_sud_call *c)
+{
+	uint64_t *a = c->a, m1;
+	int view = -1;
+	switch (c->nr) {
+	case SYS_rt_sigsuspend:
+		a[0] = rn_sud_strip(a[0], &m1, &view);
+		break;
+	case SYS_ppoll:
+		a[3] = rn_sud_strip(a[3], &m1, &view);
+		break;
+	case SYS_epoll_pwait: case SYS_epoll_pwait2:
+		a[4] = rn_sud_strip(a[4], &m1, &view);
+		break;
+	case SYS_io_uring_enter:
+		a[4] = rn_sud_strip_uring(a[3], a[4], a[5], &m1, &view);
+		break;
+	case SYS_pselect6: {
+		/* the sixth argument points at { const sigset_t *, size } */
+		uint64_t d[2];
+		if (a[5] && rn_safe_read(d, (const void *)(uintptr_t)a[5], sizeof d) == sizeof d &&
+		    d[0]) {
+			uint64_t p = rn_sud_strip(d[0], &m1, &view);
+			if (p != d[0]) {
+				static __thread uint64_t pair[2];
+				pair[0] = p;
+				pair[1] = d[1];
+				a[5] = (uint64_t)(uintptr_t)pair;
+			}
+		}
+		break;
+	}
+	case SYS_prctl:
+		if (a[0] == PR_SET_SYSCALL_USER_DISPATCH)
+			rn_sud_yield();	/* the program's dispatch from now on */
+		break;
+	default:
+		break;
+	}
+	if (view < 0)
+		return rn_sud_issue(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	int sv = rn_sud.blk, so = rn_sud.outer;
+	rn_sud.blk = view;
+	rn_sud.outer = sv + 1;
+	long r = rn_sud_issue(c->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	rn_sud.blk = sv;
+	rn_sud.outer = so;
+	return r;
+}
+
+/* SIGSYS: a trapped call is decoded from the frame, made (rn_sud_leaves,
+ * rn_sud_own or rn_sud_make), its result put in the frame's rax and
+ * recorded. Any other SIGSYS is the program's (rn_sud_forward). */
 static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 {
 	int saved = errno;
@@ -581,143 +748,21 @@ static void rn_sud_handler(int sig, siginfo_t *si, void *ctx)
 		errno = saved;
 		return;
 	}
-	long nr = si->si_syscall;
+	struct rn_sud_call c = {
+		si->si_syscall,
+		{ (uint64_t)g[REG_RDI], (uint64_t)g[REG_RSI], (uint64_t)g[REG_RDX],
+		  (uint64_t)g[REG_R10], (uint64_t)g[REG_R8], (uint64_t)g[REG_R9] },
+	};
 	uint64_t t0 = rn_now();
-	uint64_t a1 = (uint64_t)g[REG_RDI], a2 = (uint64_t)g[REG_RSI], a3 = (uint64_t)g[REG_RDX];
-	uint64_t a4 = (uint64_t)g[REG_R10], a5 = (uint64_t)g[REG_R8], a6 = (uint64_t)g[REG_R9];
-	uint64_t m1;
+	if (rn_sud_leaves(&c, g, t0)) {
+		errno = saved;
+		return;
+	}
 	long r;
-	int view = -1;	/* the program's view of SIGSYS while the call's mask holds */
-	switch (nr) {
-	case SYS_rt_sigreturn: {
-		/* a handler of the program returning through libc's restorer:
-		 * recorded, then made from our range with the program's stack
-		 * (its frame is there) */
-		ucontext_t *outer = (ucontext_t *)(uintptr_t)g[REG_RSP];
-		uint64_t *om = (uint64_t *)(void *)&outer->uc_sigmask;
-		rn_sud.blk = (*om & RN_SIGSYS_BIT) != 0;
-		*om &= ~RN_SIGSYS_BIT;
-		rn_sud_record(nr, g, t0, t0, (long)outer->uc_mcontext.gregs[REG_RAX]);
-		g[REG_RIP] = (greg_t)(uintptr_t)rn_sud_sigreturn;
-		g[REG_RAX] = nr;
-		errno = saved;
-		return;
-	}
-	case SYS_clone: case SYS_clone3: case SYS_fork: case SYS_vfork:
-		rn_sud_clone(nr, g, t0);
-		errno = saved;
-		return;
-	case SYS_exit_group:
-		/* recorded by exit's wrapper or at_exit when they ran */
-		if (!(rn_g.arena.hdr && rn_g.arena.hdr->exited)) {
-			rn_note_exit((int)a1);
-			rn_sud_record(nr, g, t0, t0, 0);
-		}
-		rn_sud_issue(nr, a1);
-		__builtin_unreachable();
-	case SYS_exit:
-		rn_sud_record(nr, g, t0, t0, 0);
-		rn_sud_issue(nr, a1);
-		__builtin_unreachable();
-	case SYS_rt_sigaction:
-		if (a1 == SIGSYS) {
-			r = rn_sud_sigsys_action(g);
-			goto done;
-		}
-		r = rn_sud_sigaction((long)a1, a2, a3, a4);
-		goto done;
-	case SYS_rt_sigprocmask: {
-		int had = rn_sud.blk, set = -1;
-		uint64_t s2 = rn_sud_strip(a2, &m1, &set);
-		if (a1 != SIG_UNBLOCK)
-			a2 = s2;
-		r = rn_sud_issue(nr, a1, a2, a3, a4);
-		if (!r && set >= 0) {
-			if (a1 == SIG_BLOCK)
-				rn_sud.blk |= set;
-			else if (a1 == SIG_UNBLOCK)
-				rn_sud.blk &= !set;
-			else if (a1 == SIG_SETMASK)
-				rn_sud.blk = set;
-		}
-		/* the old mask as the program set it (the kernel wrote there) */
-		if (!r && a3 && had)
-			*(uint64_t *)(uintptr_t)a3 |= RN_SIGSYS_BIT;
-		/* the return from this handler puts back the mask its frame
-		 * holds: the program's new mask goes there */
-		if (!r && a2 && !rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m1, 8))
-			memcpy(&uc->uc_sigmask, &m1, 8);
-		goto done;
-	}
-	case SYS_sigaltstack: {
-		/* likewise the alternate stack */
-		stack_t cur;
-		r = rn_sud_issue(nr, a1, a2);
-		if (!r && a1 && !rn_sys2(SYS_sigaltstack, NULL, &cur))
-			uc->uc_stack = cur;
-		goto done;
-	}
-	case SYS_rt_sigsuspend:
-		a1 = rn_sud_strip(a1, &m1, &view);
-		break;
-	case SYS_ppoll:
-		a4 = rn_sud_strip(a4, &m1, &view);
-		break;
-	case SYS_epoll_pwait: case SYS_epoll_pwait2:
-		a5 = rn_sud_strip(a5, &m1, &view);
-		break;
-	case SYS_io_uring_enter:
-		a5 = rn_sud_strip_uring(a4, a5, a6, &m1, &view);
-		break;
-	case SYS_execve: case SYS_execveat:
-		/* the new image inherits the mask the program sees */
-		if (rn_sud.blk) {
-			/* a handler run in between unblocks it for its own
-			 * calls (rn_sud_sigentry) */
-			uint64_t sys = RN_SIGSYS_BIT;
-			rn_sud.execwin = 1;
-			rn_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &sys, NULL, 8);
-			r = rn_sud_issue(nr, a1, a2, a3, a4, a5);
-			rn_sud.execwin = 0;
-			rn_sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &sys, NULL, 8);
-			goto done;
-		}
-		break;
-	case SYS_pselect6: {
-		/* the sixth argument points at { const sigset_t *, size } */
-		uint64_t d[2];
-		if (a6 && rn_safe_read(d, (const void *)(uintptr_t)a6, sizeof d) == sizeof d &&
-		    d[0]) {
-			uint64_t p = rn_sud_strip(d[0], &m1, &view);
-			if (p != d[0]) {
-				static __thread uint64_t pair[2];
-				pair[0] = p;
-				pair[1] = d[1];
-				a6 = (uint64_t)(uintptr_t)pair;
-			}
-		}
-		break;
-	}
-	case SYS_prctl:
-		if (a1 == PR_SET_SYSCALL_USER_DISPATCH)
-			rn_sud_yield();	/* the program's dispatch from now on */
-		break;
-	default:
-		break;
-	}
-	if (view >= 0) {
-		int sv = rn_sud.blk, so = rn_sud.outer;
-		rn_sud.blk = view;
-		rn_sud.outer = sv + 1;
-		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
-		rn_sud.blk = sv;
-		rn_sud.outer = so;
-	} else {
-		r = rn_sud_issue(nr, (long)a1, (long)a2, (long)a3, (long)a4, (long)a5, (long)a6);
-	}
-done:;
+	if (!rn_sud_own(&c, uc, &r))
+		r = rn_sud_make(&c);
 	uint64_t t1 = rn_now();
 	g[REG_RAX] = r;
-	rn_sud_record(nr, g, t0, t1, r);
+	rn_sud_record(c.nr, g, t0, t1, r);
 	errno = saved;
 }

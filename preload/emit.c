@@ -6,6 +6,9 @@
  * Runs inside the traced program. Never takes a lock, never allocates;
  * its only system calls are the ring claim and the block-mode sleep, none
  * once sandboxed. A record and its continuations are published together.
+ * A write a signal handler longjmps out of is finished by the jump
+ * (rn_longjmp_check): every write that can be redone says how (struct
+ * rn_wip, in the thread state) for as long as it is under way.
  */
 #include "shim_priv.h"
 
@@ -51,6 +54,20 @@ static uint64_t rn_need(const struct rn_fn_info *fi, unsigned flags, uint32_t *b
 	return 1 + rn_rec_nconts(*bound);
 }
 
+/* Fills w with one call's write, then makes it count. tail0: where it
+ * begins, or RN_WIP_UNBEGUN until the writer knows (the ring's tail is
+ * read once busy keeps handlers off the ring). */
+#define RN_WIP_UNBEGUN UINT64_MAX
+static inline __attribute__((always_inline)) void
+rn_wip_begin(struct rn_wip *w, unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
+	     const uint64_t *a, unsigned flags, uint32_t stk, uint64_t tail0)
+{
+	*w = (struct rn_wip){ a, t0, t1, tail0, ret, idx, flags, stk, err, 0 };
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	w->on = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
 /* Writes one record and its items at p's tail, which has room for it;
  * publishes nothing. Returns the slots written. */
 static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, uint32_t stk,
@@ -80,40 +97,74 @@ static uint32_t rn_write_rec(struct rn_prod *p, unsigned idx, uint32_t bound, ui
 	return 1 + rn_rec_nconts(ext);
 }
 
+/* Writes w into the ring and publishes it, or counts it lost when the
+ * ring stays full. Runs with busy set; redone by a longjmp (rn_wip). */
+static inline __attribute__((always_inline)) void
+rn_ring_write(struct rn_tls *t, unsigned idx, uint32_t stk, uint64_t t0, uint64_t t1, int64_t ret,
+	      int err, const uint64_t *a, unsigned flags)
+{
+	uint32_t bound;
+	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
+	if (rn_unlikely(stk))
+		need = 1 + rn_rec_nconts(bound + stk);
+	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
+		t->prod.ring->lost++;
+		return;
+	}
+	rn_prod_publish(&t->prod, rn_write_rec(&t->prod, idx, bound, stk, t0, t1, ret, err, a, flags));
+}
+
 static uint64_t rn_stash_records(const struct rn_rec *slots, uint32_t from, uint32_t to)
 {
 	uint64_t n = 0;
-	for (uint32_t i = from; i < to; i += 1 + rn_rec_nconts(slots[i].ext_len))
+	for (uint32_t i = from; i != to; i += 1 + rn_rec_nconts(slots[i & (RN_STASH_SLOTS - 1)].ext_len))
 		n++;
 	return n;
 }
 
+/* A hand-over a longjmp cut short: published when the tail moved (then
+ * the tail the exporter reads is made sure of), else to be done again. */
+static void rn_flush_recover(struct rn_tls *t)
+{
+	if (rn_likely(!t->flush_on))
+		return;
+	if (t->prod.tail != t->flush_tail0) {
+		rn_store_release(&t->prod.ring->tail, t->prod.tail);
+		t->stash_done = t->flush_to;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->flush_on = 0;
+}
+
 /* Moves the records signal handlers stashed into the ring. Runs with
- * busy set; a handler may stash more meanwhile, which the final
- * compare-and-swap notices (it is atomic against our own handlers). */
+ * busy set; a handler may stash more meanwhile (after stash_n, never
+ * over what is being handed over), which the next look sees. */
 static void rn_stash_flush(struct rn_tls *t)
 {
-	uint32_t done = 0;
+	rn_flush_recover(t);
 	for (;;) {
-		uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
-		if (n > done) {
-			uint32_t k = n - done;
-			if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
-				for (uint32_t i = 0; i < k; i++)
-					*rn_prod_slot(&t->prod, i) = t->stash[done + i];
-				rn_prod_publish(&t->prod, k);
-			} else if (t->prod.ring) {
-				t->prod.ring->lost += rn_stash_records(t->stash, done, n);
-			} else if (rn_g.arena.hdr) {
-				rn_fetch_add(&rn_g.arena.hdr->lost_noring,
-					     rn_stash_records(t->stash, done, n));
-			}
-			done = n;
-		}
-		uint32_t expect = done;
-		if (__atomic_compare_exchange_n(&t->stash_n, &expect, 0, 0, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
+		uint32_t done = t->stash_done, n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
+		if (n == done)
 			return;
+		uint32_t k = n - done;
+		if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
+			for (uint32_t i = 0; i < k; i++)
+				*rn_prod_slot(&t->prod, i) = t->stash[(done + i) & (RN_STASH_SLOTS - 1)];
+			t->flush_tail0 = t->prod.tail;
+			t->flush_to = n;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			t->flush_on = 1;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			rn_prod_publish(&t->prod, k);
+		} else if (t->prod.ring) {
+			t->prod.ring->lost += rn_stash_records(t->stash, done, n);
+		} else if (rn_g.arena.hdr) {
+			rn_fetch_add(&rn_g.arena.hdr->lost_noring, rn_stash_records(t->stash, done, n));
+		}
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->stash_done = n;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->flush_on = 0;
 	}
 }
 
@@ -123,14 +174,15 @@ static void rn_stash_flush(struct rn_tls *t)
 static void rn_write_end(struct rn_tls *t)
 {
 	for (;;) {
-		if (rn_unlikely(__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+		if (rn_unlikely(__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED) != t->stash_done ||
+				t->flush_on))
 			rn_stash_flush(t);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		t->busy = 0;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (rn_likely(!__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED)))
+		if (rn_likely(__atomic_load_n(&t->stash_n, __ATOMIC_RELAXED) == t->stash_done))
 			return;
-		t->busy = RN_BUSY_WRITE;
+		t->busy = RN_BUSY_FLUSH;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	}
 }
@@ -157,7 +209,7 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 	/* made while we unwound (stack.c): a signal handler's (libunwind's
 	 * own calls never reach a wrapper), stashed like one made while we
 	 * write; the writer hands it over after its own record */
-	if (t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND)
+	if (t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND && t->busy != RN_BUSY_FLUSH)
 		return;		/* a vfork child on its parent's thread: untraced */
 	if (rn_stash_put(t, idx, t0, t1, ret, err, a, flags)) {
 		if (t->prod.ring)
@@ -174,10 +226,25 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		      const uint64_t *a, unsigned flags)
 {
+	/* the caller notes in defer_sp where a jump leaves that call (its
+	 * records are then handed over by rn_longjmp_check) */
 	/* no room (many signals inside one blocked call): into the ring
 	 * now, out of order, rather than lost */
 	if (rn_stash_put(&rn_t, idx, t0, t1, ret, err, a, flags))
 		rn_emit_slow(idx, t0, t1, ret, err, a, flags);
+}
+
+/* Writes w into the stash at w->tail0 (stash_n, which no one moves
+ * while stash_busy) and makes it the writer's to hand over. */
+static void rn_stash_write(struct rn_tls *t, const struct rn_wip *w)
+{
+	uint32_t bound;
+	rn_need(&rn_fns[w->idx], w->flags, &bound);
+	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, w->tail0, 0 };
+	uint32_t used = rn_write_rec(&sp, w->idx, bound, 0, w->t0, w->t1, w->ret, w->err, w->a,
+				     w->flags);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->stash_n, (uint32_t)w->tail0 + used, __ATOMIC_RELAXED);
 }
 
 /* Writes one record into the thread's stash: 0, or -1 when it has no
@@ -188,16 +255,17 @@ static int rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1
 	uint32_t bound;
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
-	if (t->stash_busy || n + need > RN_STASH_SLOTS)
+	if (t->stash_busy || n - t->stash_done + need > RN_STASH_SLOTS)
 		return -1;
 	t->stash_sp = rn_sp();
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
-	uint32_t used = rn_write_rec(&sp, idx, bound, 0, t0, t1, ret, err, a, flags);
+	rn_wip_begin(&t->stash_wip, idx, t0, t1, ret, err, a, flags, 0, n);
+	rn_stash_write(t, &t->stash_wip);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
 	t->stash_busy = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->stash_wip.on = 0;
 	return 0;
 }
 
@@ -209,13 +277,24 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		rn_emit_nested(idx, t0, t1, ret, err, a, flags);
 		return;
 	}
+	/* said before busy is set (and before -k's unwind), so that no
+	 * instruction of the write is without it; a handler's write in
+	 * between took it over: again */
+	rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, 0, RN_WIP_UNBEGUN);
 	/* -k: the calling stack, unwound before the write begins */
 	uint32_t stk = 0;
-	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL)))
+	if (rn_unlikely(rn_g.stack_depth) && !(flags & (RN_REC_AFTER_NORET | RN_REC_SIGNAL))) {
 		stk = rn_stack_take((flags & RN_REC_TRAPPED) != 0);
+		if (stk == RN_STACK_OURS)	/* not the program's: no record */
+			t->wip.on = 0;
+	}
 	t->busy_sp = rn_sp();
 	t->busy = RN_BUSY_WRITE;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (rn_unlikely(!t->wip.on && stk != RN_STACK_OURS))
+		rn_wip_begin(&t->wip, idx, t0, t1, ret, err, a, flags, stk, RN_WIP_UNBEGUN);
+	else if (rn_unlikely(stk))
+		t->wip.stk = stk;
 	if (rn_unlikely(stk == RN_STACK_OURS))
 		goto out;
 	if (!t->prod.ring) {
@@ -230,61 +309,88 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	}
 	if (rn_unlikely(stk))	/* objects a frame lies in, before the frame */
 		rn_modules_flush(t);
-	uint32_t bound;
-	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
-	if (rn_unlikely(stk))
-		need = 1 + rn_rec_nconts(bound + stk);
-	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
-		t->prod.ring->lost++;
-		goto out;
-	}
-	rn_prod_publish(&t->prod,
-			rn_write_rec(&t->prod, idx, bound, stk, t0, t1, ret, err, a, flags));
+	t->wip.tail0 = t->prod.tail;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	rn_ring_write(t, idx, stk, t0, t1, ret, err, a, flags);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->busy = RN_BUSY_FLUSH;
 	goto out;
 lost_noring:
 	if (rn_g.arena.hdr)
 		rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 out:
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->wip.on = 0;
 	rn_write_end(t);
 }
 
 /* A signal handler that interrupted a ring write (or a stash write) and
  * now longjmps to a frame above where that write began abandons it: the
- * writer will never clear busy, and the thread would never be traced
- * again. Nothing half written is visible (the tail is published only
- * after the whole record, stash_n only after the stash record), so we
- * count the abandoned record as lost to signal nesting, hand over what
- * handlers stashed, and clear the flags. A longjmp that stays inside the
- * handler (a target below the write) changes nothing.
+ * writer will never finish it nor clear busy, and the thread would never
+ * be traced again. The jump finishes it instead, before it happens (the
+ * writer's frame is still there): a write that says how (rn_wip) is
+ * redone unless its tail already moved, a hand-over is completed, and
+ * what handlers stashed is handed over. Only a fast-path write (rn_emit,
+ * whose record lives in registers) or a note cut short is counted as
+ * lost to signal nesting. Records deferred to the call a handler came
+ * in (rn_emit_deferred) are handed over when the jump leaves that
+ * handler: the call they wait for never ends. A longjmp that stays
+ * inside the handler (a target below the write) changes nothing.
  * env is glibc's x86-64 jmp_buf: the stack pointer is word 6, mangled
  * with the pointer guard (%fs:0x30) as PTR_MANGLE does. */
 void rn_longjmp_check(const void *env)
 {
 	struct rn_tls *t = &rn_t;
-	if (rn_likely(!t->stash_busy && t->busy != RN_BUSY_WRITE && t->busy != RN_BUSY_UNWIND))
+	if (rn_likely(!t->stash_busy && !t->busy && t->stash_n == t->stash_done))
 		return;
 	uintptr_t guard, sp = ((const uintptr_t *)env)[6];
 	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
 	sp = ((sp >> 0x11) | (sp << (64 - 0x11))) ^ guard;
 	if (t->stash_busy && sp > t->stash_sp) {
+		const struct rn_wip *w = &t->stash_wip;
+		if (!w->on) {
+			if (t->prod.ring)	/* cut short before it said how */
+				t->prod.ring->nested++;
+		} else if (t->stash_n == (uint32_t)w->tail0) {
+			rn_stash_write(t, w);
+		}
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		t->stash_busy = 0;
-		if (t->prod.ring)
-			t->prod.ring->nested++;
+		t->stash_wip.on = 0;
 	}
 	if (t->busy == RN_BUSY_UNWIND && sp > t->busy_sp) {
-		/* out of an unwind (stack.c): the call's record is never
-		 * written (counted, as a write abandoned is); what the handler
-		 * stashed meanwhile is handed over */
+		/* out of an unwind (stack.c): the call's record is written
+		 * without its stack, as a write cut short is below (counted
+		 * when it had not said how); what the handler stashed
+		 * meanwhile is handed over */
 		rn_stack_abandon();
-		if (t->prod.ring)
-			t->prod.ring->nested++;
+		t->wip.stk = 0;
 		t->busy = RN_BUSY_WRITE;
-		rn_write_end(t);
 	}
 	if (t->busy == RN_BUSY_WRITE && sp > t->busy_sp) {
-		if (t->prod.ring)
-			t->prod.ring->nested++;
+		const struct rn_wip *w = &t->wip;
+		if (!w->on || !t->prod.ring) {
+			if (t->prod.ring)	/* a fast-path write, a note */
+				t->prod.ring->nested++;
+		} else if (w->tail0 != RN_WIP_UNBEGUN && t->prod.tail != w->tail0) {
+			rn_store_release(&t->prod.ring->tail, t->prod.tail);
+		} else {
+			rn_ring_write(t, w->idx, w->stk, w->t0, w->t1, w->ret, w->err, w->a, w->flags);
+		}
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->busy = RN_BUSY_FLUSH;
+	}
+	if (t->busy == RN_BUSY_FLUSH && sp > t->busy_sp)
+		t->wip.on = 0;
+	if (t->busy == RN_BUSY_FLUSH && sp > t->busy_sp) {
 		rn_write_end(t);
+	} else if (!t->busy && t->stash_n != t->stash_done && sp > t->defer_sp) {
+		t->busy_sp = rn_sp();
+		t->busy = RN_BUSY_FLUSH;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		rn_write_end(t);
+		if (t->prod.ring)	/* the call the records waited for */
+			rn_prod_leave(t->prod.ring);
 	}
 }
 

@@ -23,7 +23,22 @@
 #define RN_EXPORT __attribute__((visibility("default")))
 #define RN_HIDDEN __attribute__((visibility("hidden")))
 
-#define RN_STASH_SLOTS 16u
+#define RN_STASH_SLOTS 16u	/* a power of two */
+
+/* A record write under way, as a longjmp out of a signal handler that
+ * interrupted it redoes it (emit.c, rn_longjmp_check): the writer fills it
+ * once busy (or stash_busy) keeps handlers off, then sets 'on'. The items
+ * come from a[] and the program memory it points to, still there when the
+ * check runs (before the jump). tail0: the tail the write began at; it is
+ * published once the tail moved. */
+struct rn_wip {
+	const uint64_t *a;
+	uint64_t t0, t1, tail0;
+	int64_t ret;
+	uint32_t idx, flags, stk;
+	int err;
+	uint32_t on;
+};
 
 /* Stack budget: a wrapper adds at most this many bytes of stack to what the
  * libc function it wraps uses, on every path (captures, slow path, exec and
@@ -50,10 +65,13 @@ struct rn_tls {
 				 * untraced and could leave no note: the
 				 * enum rn_note_why; the parent says it */
 	/* records of calls made by signal handlers that interrupted a ring
-	 * write, waiting for the interrupted writer to move them in */
-	uint32_t stash_n;	/* slots used */
+	 * write, waiting for the interrupted writer to move them in: a ring
+	 * of its own, handlers writing at stash_n, the writer handing over
+	 * from stash_done (free-running, masked on use) */
+	uint32_t stash_n;	/* slots written */
 	uint32_t stash_busy;	/* a handler is writing into the stash */
 	struct rn_rec stash[RN_STASH_SLOTS];
+	uint32_t stash_done;	/* slots handed over to the ring */
 	uint64_t exec_t0;
 	/* this thread's stack, where known ([lo, hi) readable when the
 	 * stack pointer is inside it); 0, 0 when unknown */
@@ -62,6 +80,16 @@ struct rn_tls {
 	 * (stash_busy) began: a longjmp to a frame above it abandons it */
 	uintptr_t busy_sp;
 	uintptr_t stash_sp;
+	/* what a longjmp out of a handler needs to finish the writes it
+	 * would abandon (emit.c, rn_longjmp_check): the slow-path ring write
+	 * and the stash write under way, a hand-over under way, and where
+	 * the last record deferred to the call it came in was stashed */
+	struct rn_wip wip;	/* the slow-path ring write */
+	struct rn_wip stash_wip;	/* the stash write */
+	uint64_t flush_tail0;	/* flush_on: the tail before the hand-over */
+	uint32_t flush_to;	/* flush_on: stash_done once it is published */
+	uint32_t flush_on;
+	uintptr_t defer_sp;
 	void *robust_head;	/* glibc's robust list head of this thread, taken
 				 * before a raw fork for the child to reset */
 	uint32_t inject_count[8];	/* calls each injection rule matched
@@ -72,6 +100,8 @@ struct rn_tls {
 #define RN_BUSY_VFORK 2		/* vfork child borrowing this thread: untraced */
 #define RN_BUSY_SHARED 3	/* thread state shared with a CLONE_VM child
 				 * running beside it: untraced from then on */
+#define RN_BUSY_FLUSH 5		/* this thread's record is written (or lost):
+				 * handing over what handlers stashed */
 
 extern __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
 
@@ -250,9 +280,9 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	t->busy = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a signal handler stashed a record while we wrote: hand it over */
-	if (rn_unlikely(t->stash_n)) {
+	if (rn_unlikely(t->stash_n != t->stash_done)) {
 		t->busy_sp = rn_sp();
-		t->busy = RN_BUSY_WRITE;
+		t->busy = RN_BUSY_FLUSH;
 		rn_write_done();
 	}
 }

@@ -77,10 +77,15 @@ void rn_sig_note(int sig, const void *si)
 	uint64_t now = rn_now();
 	uint64_t a[RN_MAX_ARGS] = { (uint64_t)sig, (uint64_t)(uintptr_t)si };
 	struct rn_tls *t = &rn_t;
-	/* inside a wrapped call: after that call's record, not before it */
-	if (!t->busy && t->prod.ring && rn_load_relaxed(&t->prod.ring->cur_fn))
+	/* inside a wrapped call: after that call's record, not before it.
+	 * A longjmp to above our caller's stack pointer (the handler's own
+	 * frames are all below it) leaves the handler and that call, which
+	 * then never writes the record: the jump hands it over
+	 * (rn_longjmp_check). x86-64 frame: saved rbp, return address. */
+	if (!t->busy && t->prod.ring && rn_load_relaxed(&t->prod.ring->cur_fn)) {
+		t->defer_sp = (uintptr_t)__builtin_frame_address(0) + 16;
 		rn_emit_deferred(RN_IDX_sigaction, now, now, 0, 0, a, RN_REC_SIGNAL);
-	else
+	} else
 		rn_emit_slow(RN_IDX_sigaction, now, now, 0, 0, a, RN_REC_SIGNAL);
 	errno = saved;
 }

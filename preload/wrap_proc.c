@@ -325,36 +325,24 @@ RN_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		va_end(f_);                                                         \
 	} while (0)
 
-RN_EXPORT int execl(const char *path, const char *arg, ...)
-{
-	unsigned n;
-	RN_COUNT_ARGS(arg, n);
-	char *argv[n + 1];
-	RN_FILL_ARGS(arg, argv, n, (void)0);
-	rn_execve_t real = rn_real_get(RN_IDX_execve);
-	RN_EXEC_BODY(execl, path, argv, environ, real(path, argv, env_));
-}
+/* One execl-family wrapper: 'first' names the path or file argument,
+ * 'real_idx' the libc call it becomes, 'take_envp' reads what follows the
+ * list (execle's envp; otherwise nothing). */
+#define RN_EXECL_WRAPPER(func, first, real_idx, take_envp)                          \
+	RN_EXPORT int func(const char *first, const char *arg, ...)                \
+	{                                                                           \
+		unsigned n;                                                         \
+		RN_COUNT_ARGS(arg, n);                                              \
+		char *argv[n + 1];                                                  \
+		char *const *envp = environ;                                        \
+		RN_FILL_ARGS(arg, argv, n, take_envp);                              \
+		rn_execve_t real = rn_real_get(real_idx);                           \
+		RN_EXEC_BODY(func, first, argv, envp, real(first, argv, env_));     \
+	}
 
-RN_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	unsigned n;
-	RN_COUNT_ARGS(arg, n);
-	char *argv[n + 1];
-	RN_FILL_ARGS(arg, argv, n, (void)0);
-	rn_execve_t real = rn_real_get(RN_IDX_execvpe);
-	RN_EXEC_BODY(execlp, file, argv, environ, real(file, argv, env_));
-}
-
-RN_EXPORT int execle(const char *path, const char *arg, ...)
-{
-	unsigned n;
-	RN_COUNT_ARGS(arg, n);
-	char *argv[n + 1];
-	char *const *envp;
-	RN_FILL_ARGS(arg, argv, n, envp = va_arg(f_, char *const *));
-	rn_execve_t real = rn_real_get(RN_IDX_execve);
-	RN_EXEC_BODY(execle, path, argv, envp, real(path, argv, env_));
-}
+RN_EXECL_WRAPPER(execl, path, RN_IDX_execve, (void)0)
+RN_EXECL_WRAPPER(execlp, file, RN_IDX_execvpe, (void)0)
+RN_EXECL_WRAPPER(execle, path, RN_IDX_execve, envp = va_arg(f_, char *const *))
 
 /* ------------------------------------------------------- system, popen */
 

@@ -132,6 +132,36 @@ Test(transparent, a_thread_gets_its_own_signal)
 		  "%s", o.tr);
 }
 
+/* A 20 us interval timer whose handler siglongjmps out of whatever the
+ * program was in (progs/sigjump.c): thousands of signals land inside the
+ * shim's own record writes, its stack unwinds (-k) and its stash
+ * hand-over, and the jump never returns there. Nothing may be lost to it:
+ * every jump has its signal line, every call after the jumps its line,
+ * and no loss is reported. */
+Test(transparent, a_timer_handler_that_siglongjmps_out_loses_nothing)
+{
+	static const char *const modes[] = { "", "-k" };
+	struct out u = sh(RN_PROGS_DIR "/sigjump count");
+	for (unsigned m = 0; m < sizeof modes / sizeof *modes; m++) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd,
+			 RN_EXPORTER " -o /dev/fd/3 --on-full=block %s -e trace=access,close -- "
+			 RN_PROGS_DIR "/sigjump count", modes[m]);
+		struct out t = sh(cmd);
+		cr_assert_eq(t.status, u.status, "%s: %s", modes[m], t.se);
+		cr_assert_str_eq(t.so, u.so);
+		cr_assert_null(strstr(t.se, "lost"), "%s: %s", modes[m], t.se);
+		const char *j = strstr(t.se, "jumps ");
+		int jumps = -1;
+		cr_assert(j && sscanf(j, "jumps %d", &jumps) == 1, "%s", t.se);
+		fprintf(stderr, "sigjump %s: %d jumps\n", modes[m], jumps);
+		cr_assert_gt(jumps, 0);
+		cr_assert_eq(count_of(t.tr, "--- SIGALRM {si_signo=SIGALRM"), (unsigned)jumps,
+			     "%s: signal lines and jumps differ: %s", modes[m], t.se);
+		cr_assert_eq(count_of(t.tr, "close(30"), 100, "%s: %s", modes[m], t.se);
+	}
+}
+
 Test(transparent, ignored_signals_are_not_delivered_and_not_shown)
 {
 	struct out o = same("ignored", NULL);
