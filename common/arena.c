@@ -117,15 +117,15 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	 * Shrinking the file gives back what a failed attempt allocated. */
 	void *m = (void *)-1;
 	size_t size;
-	uint32_t ring0_reserved = 0;
 	int tries = 0;
 	for (;;) {
 		size = rn_arena_size(nrings, cap, &rings_off, &data_off);
+		/* the header, the control blocks and the start of ring 0: the
+		 * rest of a ring is reserved as its producer reaches it */
+		uint64_t first = cap < RN_RING_RESERVE_FIRST ? cap : RN_RING_RESERVE_FIRST;
 		long rc = rn_sys2(SYS_ftruncate, fd, size);
 		if (rc == 0) {
-			rc = rn_sys4(SYS_fallocate, fd, 0, 0,
-				     (long)(data_off + (uint64_t)cap * RN_REC_SIZE));
-			ring0_reserved = rc == 0;
+			rc = rn_sys4(SYS_fallocate, fd, 0, 0, (long)(data_off + first * RN_REC_SIZE));
 			if (rc == -EOPNOTSUPP)
 				rc = 0;	/* a file system that cannot: as before */
 		}
@@ -174,9 +174,27 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 			return -e;
 		}
 	}
-	rn_arena_ring(h, 0)->reserved = ring0_reserved;
 	out->hdr = h;
 	out->size = size;
+	return 0;
+}
+
+int rn_arena_reserve_slots(struct rn_rec *slots, uint64_t from, uint64_t to)
+{
+	long len = (long)((to - from) * RN_REC_SIZE);
+	long rc;
+	int tries = 0;
+	do
+		rc = rn_sys3(SYS_madvise, slots + from, len, MADV_POPULATE_WRITE);
+	while (rc == -EINTR && ++tries < RN_EINTR_TRIES);
+	if (rc == -EINVAL)
+		return 1;	/* before Linux 5.14: cannot reserve */
+	if (rc) {
+		/* EFAULT: populating would have raised SIGBUS (tmpfs full);
+		 * what was allocated of the range is given back */
+		rn_sys3(SYS_madvise, slots + from, len, MADV_REMOVE);
+		return rc == -ENOMEM ? -ENOMEM : -ENOSPC;
+	}
 	return 0;
 }
 
@@ -185,21 +203,11 @@ int rn_arena_reserve_ring(struct rn_arena_hdr *h, uint32_t i)
 	struct rn_ring *r = rn_arena_ring(h, i);
 	if (rn_load_acquire(&r->reserved))
 		return 0;	/* an earlier owner did: the file keeps its pages */
-	void *slots = rn_arena_slots(h, i);
-	long len = (long)h->ring_cap * RN_REC_SIZE;
-	long rc;
-	int tries = 0;
-	do
-		rc = rn_sys3(SYS_madvise, slots, len, MADV_POPULATE_WRITE);
-	while (rc == -EINTR && ++tries < RN_EINTR_TRIES);
-	if (rc == -EINVAL)
-		return 0;	/* before Linux 5.14: cannot reserve */
-	if (rc) {
-		/* EFAULT: populating would have raised SIGBUS (tmpfs full) */
-		rn_sys3(SYS_madvise, slots, len, MADV_REMOVE);
-		return rc == -ENOMEM ? -ENOMEM : -ENOSPC;
-	}
-	rn_store_release(&r->reserved, 1);
+	int rc = rn_arena_reserve_slots(rn_arena_slots(h, i), 0, h->ring_cap);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		rn_store_release(&r->reserved, 1);
 	return 0;
 }
 
