@@ -22,6 +22,7 @@
 
 #include "../common/rawsys.h"
 #include "../common/settings.h"
+#include "resolve.h"
 #include "stack.h"
 
 __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
@@ -51,6 +52,25 @@ void *rn_resolve(unsigned idx)
 	void *p = dlsym(RTLD_NEXT, rn_fns[idx].func);
 	__atomic_store_n(&rn_real[idx], p, __ATOMIC_RELAXED);
 	return p;
+}
+
+/* Every real entry point, in the constructor: no wrapper looks one up
+ * later (dlsym is not async-signal-safe, and may allocate). Read from the
+ * hash tables of the objects after ours (resolve.c); dlsym for the names
+ * that cannot settle. */
+static void rn_resolve_all(void)
+{
+	static void *found[RN_NFUNCS];
+	rn_lookup_next((const void *)rn_resolve_all, &rn_fns[0].func, sizeof rn_fns[0],
+		       RN_NFUNCS, found);
+	for (unsigned i = 0; i < RN_NFUNCS; i++) {
+		if (rn_real[i])
+			continue;
+		if (found[i])
+			__atomic_store_n(&rn_real[i], found[i], __ATOMIC_RELAXED);
+		else
+			rn_resolve(i);
+	}
 }
 
 /* ---------------------------------------------------------------- clock */
@@ -332,9 +352,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	if (sb && sb[0] == '1') {
 		rn_g.sandboxed = 1;
 		/* resolved now, in memory: no wrapper looks one up later */
-		for (unsigned i = 0; i < RN_NFUNCS; i++)
-			if (!rn_real[i])
-				rn_resolve(i);
+		rn_resolve_all();
 		return;
 	}
 	const char *dbg = getenv("RENACER_DEBUG");
@@ -361,9 +379,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	memcpy(rn_g.session_dir, dir, dl + 1);
 
-	for (unsigned i = 0; i < RN_NFUNCS; i++)
-		if (!rn_real[i])
-			rn_resolve(i);
+	rn_resolve_all();
 
 	rn_g.params.nrings = set.rings;
 	rn_g.params.ring_cap = set.ring_size;
