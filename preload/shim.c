@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 
 #include "../common/rawsys.h"
 #include "../common/settings.h"
@@ -75,13 +78,20 @@ static void rn_resolve_all(void)
 
 /* ---------------------------------------------------------------- clock */
 
+/* Whether the TSC is invariant. glibc's loader already ran cpuid at start
+ * and keeps the answer (glibc 2.33+): each cpuid is a trap to the
+ * hypervisor in a virtual machine, microseconds per process start. */
 static int rn_tsc_invariant(void)
 {
+#if __has_include(<sys/platform/x86.h>)
+	return CPU_FEATURE_PRESENT(INVARIANT_TSC) ? 1 : 0;
+#else
 	unsigned a, b, c, d;
 	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
 		return 0;
 	__get_cpuid(0x80000007, &a, &b, &c, &d);
 	return (d >> 8) & 1;
+#endif
 }
 
 uint64_t rn_clock_ns(clockid_t id)
