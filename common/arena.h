@@ -15,7 +15,11 @@
  * never a SIGBUS on a store. A ring nobody claimed costs address space
  * only, and a short-lived process allocates a few pages, not a whole
  * ring: allocating, zeroing and freeing 1 MiB was most of what tracing
- * added to each process (docs/PERFORMANCE.md). The creator
+ * added to each process (docs/PERFORMANCE.md). That is when free space is
+ * ample (a ring at most 1/1024 of it); on a small file system (a
+ * container's 64 MiB /dev/shm) ring 0 is reserved whole at creation and
+ * every other ring whole at its claim, so that a ring that works keeps
+ * working while others fill the space (rn_arena_map.ample). The creator
  * writes magic last (release); the exporter treats everything in it as
  * untrusted.
  */
@@ -158,6 +162,8 @@ struct rn_arena_map {
 	size_t size;
 	char path[RN_ARENA_PATH_MAX];
 	size_t name_end;	/* offset of the suffix in path */
+	uint32_t ample;		/* free space was ample at creation: rings are
+				 * reserved as they fill, else whole at claim */
 };
 
 static inline size_t rn_arena_size(uint32_t nrings, uint32_t cap, uint64_t *rings_off,
@@ -195,7 +201,7 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
 /* rn_arena_create: create, size and map a new arena file in dir, with every
  * ring FREE and state PENDING; magic is not yet set (rn_arena_publish).
  * Reserves the header, the control blocks and the first
- * RN_RING_RESERVE_FIRST records of ring 0. Never grows a file past
+ * RN_RING_RESERVE_FIRST records of ring 0 (all of it unless out->ample). Never grows a file past
  * RLIMIT_FSIZE (that would send SIGXFSZ): when p->ring_cap does not fit
  * the limit, the free space (ENOSPC) or the address space (ENOMEM), the
  * rings are halved down to RN_RING_CAP_MIN, then (past RLIMIT_FSIZE) their

@@ -8,8 +8,8 @@
  * Runs inside the traced program, from the constructor only (and the unit
  * test): no malloc, no system call, no errno change. It must never return
  * a definition dlsym would not: whatever it cannot settle the way the
- * loader does (no GNU hash table, an IFUNC, a unique symbol, too many
- * objects) it leaves NULL for dlsym.
+ * loader does (no GNU hash table, an IFUNC, a unique symbol, a name past
+ * the first RN_NEXT_MAX objects) it leaves NULL for dlsym.
  */
 #include "resolve.h"
 
@@ -18,7 +18,8 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#define RN_NEXT_MAX 32	/* objects after ours looked at; more: dlsym */
+#define RN_NEXT_MAX 32	/* objects after ours looked at: a name none of
+			 * them defines is left to dlsym */
 
 struct rn_obj {
 	ElfW(Addr) base;
@@ -69,10 +70,8 @@ static int rn_collect(struct dl_phdr_info *info, size_t size, void *arg)
 	}
 	if (s->vdso && rn_contains(info, s->vdso))
 		return 0;
-	if (s->n == RN_NEXT_MAX) {
-		s->bad = 1;
-		return 1;
-	}
+	if (s->n == RN_NEXT_MAX)
+		return 1;	/* a name none of these defines is dlsym's to find */
 	struct rn_obj *o = &s->o[s->n];
 	memset(o, 0, sizeof *o);
 	o->base = info->dlpi_addr;

@@ -25,12 +25,17 @@
  * -ENOSPC / -ENOMEM. A fresh ring gets its first RN_RING_RESERVE_FIRST
  * records (the rest as the producer reaches it: rn_room_slow); a ring an
  * earlier owner left part-used is reserved whole (rare: thread churn). */
+static uint32_t rn_res_ample;	/* the last arena made found space ample */
+
 static int64_t rn_reserve_first(struct rn_arena_hdr *h, uint32_t i)
 {
 	struct rn_ring *r = rn_arena_ring(h, i);
 	if (rn_load_acquire(&r->reserved))
 		return INT64_MAX;
-	if (r->tail != 0 || h->ring_cap <= RN_RING_RESERVE_FIRST) {
+	/* short of space: whole, so that the ring keeps working while
+	 * others fill the file system (arena.h) */
+	if (!__atomic_load_n(&rn_res_ample, __ATOMIC_RELAXED) || r->tail != 0 ||
+	    h->ring_cap <= RN_RING_RESERVE_FIRST) {
 		int e = rn_arena_reserve_ring(h, i);
 		return e ? e : INT64_MAX;
 	}
@@ -319,6 +324,8 @@ int rn_new_arena(struct rn_arena_map *m, uint32_t nrings)
 	p.nrings = nrings;
 	for (int tries = 0; tries < 4; tries++) {
 		int rc = rn_arena_create(rn_g.session_dir, &p, rn_make_id(), m);
+		if (rc == 0)
+			__atomic_store_n(&rn_res_ample, m->ample, __ATOMIC_RELAXED);
 		if (rc != -EEXIST)
 			return rc;
 	}
