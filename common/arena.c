@@ -64,14 +64,22 @@ static uint64_t rn_fsize_limit(void)
  * (records, a power of two, at least RN_RING_CAP_MIN) that obeys it, or
  * 'cap' when the free space is unknown or ample. */
 #define RN_SHARE_OF_FREE 64u
-static uint32_t rn_cap_for_free(const char *dir, uint32_t cap)
+/* Free space is ample when a ring is at most 1/RN_AMPLE_OF_FREE of it: a
+ * ring's memory is then reserved as it fills (arena.h); below that every
+ * claimed ring is reserved whole, so that a ring that works keeps working
+ * when others fill the file system. *ample is 0 when the space is unknown. */
+#define RN_AMPLE_OF_FREE 1024u
+static uint32_t rn_cap_for_free(const char *dir, uint32_t cap, uint32_t *ample)
 {
 	struct statfs sf;
+	*ample = 0;
 	if (rn_sys2(SYS_statfs, dir, &sf))
 		return cap;
-	uint64_t share = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize / RN_SHARE_OF_FREE;
+	uint64_t free = (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize;
+	uint64_t share = free / RN_SHARE_OF_FREE;
 	while (cap > RN_RING_CAP_MIN && (uint64_t)cap * RN_REC_SIZE > share)
 		cap >>= 1;
+	*ample = (uint64_t)cap * RN_REC_SIZE <= free / RN_AMPLE_OF_FREE;
 	return cap;
 }
 
@@ -84,7 +92,8 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 {
 	uint64_t rings_off, data_off;
 	uint64_t limit = rn_fsize_limit();
-	uint32_t cap = rn_cap_for_free(dir, p->ring_cap);
+	uint32_t ample;
+	uint32_t cap = rn_cap_for_free(dir, p->ring_cap, &ample);
 	size_t dlen = strlen(dir);
 	char hex[17];
 
@@ -117,15 +126,19 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 	 * Shrinking the file gives back what a failed attempt allocated. */
 	void *m = (void *)-1;
 	size_t size;
-	uint32_t ring0_reserved = 0;
+	uint32_t ring0_whole = 0;
 	int tries = 0;
 	for (;;) {
 		size = rn_arena_size(nrings, cap, &rings_off, &data_off);
+		/* the header, the control blocks and the start of ring 0, the
+		 * rest reserved as its producer reaches it; all of ring 0 when
+		 * space is short */
+		uint64_t first = ample && cap > RN_RING_RESERVE_FIRST ? RN_RING_RESERVE_FIRST : cap;
 		long rc = rn_sys2(SYS_ftruncate, fd, size);
+		ring0_whole = 0;
 		if (rc == 0) {
-			rc = rn_sys4(SYS_fallocate, fd, 0, 0,
-				     (long)(data_off + (uint64_t)cap * RN_REC_SIZE));
-			ring0_reserved = rc == 0;
+			rc = rn_sys4(SYS_fallocate, fd, 0, 0, (long)(data_off + first * RN_REC_SIZE));
+			ring0_whole = rc == 0 && first == cap;
 			if (rc == -EOPNOTSUPP)
 				rc = 0;	/* a file system that cannot: as before */
 		}
@@ -174,9 +187,29 @@ int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t i
 			return -e;
 		}
 	}
-	rn_arena_ring(h, 0)->reserved = ring0_reserved;
+	rn_arena_ring(h, 0)->reserved = ring0_whole;
 	out->hdr = h;
 	out->size = size;
+	out->ample = ample;
+	return 0;
+}
+
+int rn_arena_reserve_slots(struct rn_rec *slots, uint64_t from, uint64_t to)
+{
+	long len = (long)((to - from) * RN_REC_SIZE);
+	long rc;
+	int tries = 0;
+	do
+		rc = rn_sys3(SYS_madvise, slots + from, len, MADV_POPULATE_WRITE);
+	while (rc == -EINTR && ++tries < RN_EINTR_TRIES);
+	if (rc == -EINVAL)
+		return 1;	/* before Linux 5.14: cannot reserve */
+	if (rc) {
+		/* EFAULT: populating would have raised SIGBUS (tmpfs full);
+		 * what was allocated of the range is given back */
+		rn_sys3(SYS_madvise, slots + from, len, MADV_REMOVE);
+		return rc == -ENOMEM ? -ENOMEM : -ENOSPC;
+	}
 	return 0;
 }
 
@@ -185,21 +218,11 @@ int rn_arena_reserve_ring(struct rn_arena_hdr *h, uint32_t i)
 	struct rn_ring *r = rn_arena_ring(h, i);
 	if (rn_load_acquire(&r->reserved))
 		return 0;	/* an earlier owner did: the file keeps its pages */
-	void *slots = rn_arena_slots(h, i);
-	long len = (long)h->ring_cap * RN_REC_SIZE;
-	long rc;
-	int tries = 0;
-	do
-		rc = rn_sys3(SYS_madvise, slots, len, MADV_POPULATE_WRITE);
-	while (rc == -EINTR && ++tries < RN_EINTR_TRIES);
-	if (rc == -EINVAL)
-		return 0;	/* before Linux 5.14: cannot reserve */
-	if (rc) {
-		/* EFAULT: populating would have raised SIGBUS (tmpfs full) */
-		rn_sys3(SYS_madvise, slots, len, MADV_REMOVE);
-		return rc == -ENOMEM ? -ENOMEM : -ENOSPC;
-	}
-	rn_store_release(&r->reserved, 1);
+	int rc = rn_arena_reserve_slots(rn_arena_slots(h, i), 0, h->ring_cap);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		rn_store_release(&r->reserved, 1);
 	return 0;
 }
 

@@ -7,10 +7,19 @@
  * The file is created 0600 with O_EXCL|O_NOFOLLOW in the session directory
  * under a temporary name, sized once and never resized, and renamed to
  * <id>.arena once its header is complete. Memory is reserved before it is
- * used: the header, the control blocks and ring 0 when the file is made,
- * every other ring when a thread claims it (rn_arena_reserve_ring), so a
- * full tmpfs is an error code at creation or claim, never a SIGBUS on a
- * store; a ring nobody claimed costs address space only. The creator
+ * used: the header and the control blocks when the file is made, the first
+ * RN_RING_RESERVE_FIRST records of a ring when a thread claims it, and
+ * twice what it has each time its producer reaches the end of that
+ * (rn_arena_reserve_slots, on the producer's slow path), so a full tmpfs
+ * is an error code (a claim that fails, records dropped and counted),
+ * never a SIGBUS on a store. A ring nobody claimed costs address space
+ * only, and a short-lived process allocates a few pages, not a whole
+ * ring: allocating, zeroing and freeing 1 MiB was most of what tracing
+ * added to each process (docs/PERFORMANCE.md). That is when free space is
+ * ample (a ring at most 1/1024 of it); on a small file system (a
+ * container's 64 MiB /dev/shm) ring 0 is reserved whole at creation and
+ * every other ring whole at its claim, so that a ring that works keeps
+ * working while others fill the space (rn_arena_map.ample). The creator
  * writes magic last (release); the exporter treats everything in it as
  * untrusted.
  */
@@ -41,6 +50,7 @@
 #define RN_RING_CAP_DEFAULT 16384u	/* records: 1 MiB per ring */
 #define RN_RING_CAP_MIN 1024u
 #define RN_RING_CAP_MAX (1u << 22)
+#define RN_RING_RESERVE_FIRST 256u	/* records (16 KiB) reserved at a claim */
 
 enum rn_clock_kind { RN_CLOCK_TSC = 1, RN_CLOCK_MONO = 2 };
 enum rn_arena_state { RN_ARENA_PENDING = 1, RN_ARENA_LIVE = 2 };
@@ -152,6 +162,8 @@ struct rn_arena_map {
 	size_t size;
 	char path[RN_ARENA_PATH_MAX];
 	size_t name_end;	/* offset of the suffix in path */
+	uint32_t ample;		/* free space was ample at creation: rings are
+				 * reserved as they fill, else whole at claim */
 };
 
 static inline size_t rn_arena_size(uint32_t nrings, uint32_t cap, uint64_t *rings_off,
@@ -188,7 +200,8 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
 
 /* rn_arena_create: create, size and map a new arena file in dir, with every
  * ring FREE and state PENDING; magic is not yet set (rn_arena_publish).
- * Reserves the header, control blocks and ring 0. Never grows a file past
+ * Reserves the header, the control blocks and the first
+ * RN_RING_RESERVE_FIRST records of ring 0 (all of it unless out->ample). Never grows a file past
  * RLIMIT_FSIZE (that would send SIGXFSZ): when p->ring_cap does not fit
  * the limit, the free space (ENOSPC) or the address space (ENOMEM), the
  * rings are halved down to RN_RING_CAP_MIN, then (past RLIMIT_FSIZE) their
@@ -199,10 +212,15 @@ static inline struct rn_rec *rn_arena_slots(const struct rn_arena_hdr *h, uint32
 int rn_arena_create(const char *dir, const struct rn_arena_params *p, uint64_t id,
 		    struct rn_arena_map *out);
 
-/* rn_arena_reserve_ring: allocate ring i's slots in the file before its
- * first use (MADV_POPULATE_WRITE: no descriptor needed). Returns 0, or
- * -ENOSPC / -ENOMEM when the memory is not there (what was allocated is
- * given back); 0 without reserving on kernels before 5.14. */
+/* rn_arena_reserve_slots: allocate the file's memory under slots
+ * [from, to) of one ring before they are used (MADV_POPULATE_WRITE: no
+ * descriptor needed). Returns 0, 1 when this kernel cannot (before 5.14:
+ * nothing to be done), or -ENOSPC / -ENOMEM when the memory is not there
+ * (what was allocated of the range is given back). */
+int rn_arena_reserve_slots(struct rn_rec *slots, uint64_t from, uint64_t to);
+
+/* rn_arena_reserve_ring: the same for all of ring i, which is then marked
+ * reserved (a later owner needs no system call). 0 or -errno. */
 int rn_arena_reserve_ring(struct rn_arena_hdr *h, uint32_t i);
 
 /* A process or thread that cannot be traced runs untraced and leaves an

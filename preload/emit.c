@@ -17,11 +17,12 @@
 
 /* Waits for room when --on-full=block and the exporter is alive; returns 1
  * when there is room. */
-static int rn_wait_room(struct rn_prod *p, uint64_t n)
+static int rn_wait_room(struct rn_tls *t, uint64_t n)
 {
 	struct rn_arena_hdr *h = rn_g.arena.hdr;
-	/* sandboxed: waiting needs a sleep and a clock; drop and count */
-	if (h->on_full != RN_ON_FULL_BLOCK || rn_g.sandboxed)
+	/* sandboxed: waiting needs a sleep and a clock; drop and count. No
+	 * memory for the ring (res_skip): no exporter can make room */
+	if (h->on_full != RN_ON_FULL_BLOCK || rn_g.sandboxed || t->res_skip)
 		return 0;
 	for (;;) {
 		/* An exporter that has not looked at this arena yet gets a
@@ -35,8 +36,10 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 			return 0;
 		struct timespec ts = { 0, 50000 };
 		rn_sys2(SYS_nanosleep, &ts, 0);
-		if (rn_prod_room(p, n))
+		if (rn_room(t, n))
 			return 1;
+		if (t->res_skip)
+			return 0;
 	}
 }
 
@@ -107,7 +110,7 @@ rn_ring_write(struct rn_tls *t, unsigned idx, uint32_t stk, uint64_t t0, uint64_
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	if (rn_unlikely(stk))
 		need = 1 + rn_rec_nconts(bound + stk);
-	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
+	if (!rn_room(t, need) && !rn_wait_room(t, need)) {
 		t->prod.ring->lost++;
 		return;
 	}
@@ -147,7 +150,7 @@ static void rn_stash_flush(struct rn_tls *t)
 		if (n == done)
 			return;
 		uint32_t k = n - done;
-		if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
+		if (t->prod.ring && (rn_room(t, k) || rn_wait_room(t, k))) {
 			for (uint32_t i = 0; i < k; i++)
 				*rn_prod_slot(&t->prod, i) = t->stash[(done + i) & (RN_STASH_SLOTS - 1)];
 			t->flush_tail0 = t->prod.tail;
@@ -409,7 +412,7 @@ void rn_emit_note(int32_t pid, uint32_t why)
 			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 		goto out;
 	}
-	if (!rn_prod_room(&t->prod, 1) && !rn_wait_room(&t->prod, 1)) {
+	if (!rn_room(t, 1) && !rn_wait_room(t, 1)) {
 		t->prod.ring->lost++;
 		goto out;
 	}

@@ -21,11 +21,115 @@
 
 /* ---------------------------------------------------------------- rings */
 
+/* The first tail whose slot is not reserved after a claim of ring i, or
+ * -ENOSPC / -ENOMEM. A fresh ring gets its first RN_RING_RESERVE_FIRST
+ * records (the rest as the producer reaches it: rn_room_slow); a ring an
+ * earlier owner left part-used is reserved whole (rare: thread churn). */
+static uint32_t rn_res_ample;	/* the last arena made found space ample */
+
+static int64_t rn_reserve_first(struct rn_arena_hdr *h, uint32_t i)
+{
+	struct rn_ring *r = rn_arena_ring(h, i);
+	if (rn_load_acquire(&r->reserved))
+		return INT64_MAX;
+	/* short of space: whole, so that the ring keeps working while
+	 * others fill the file system (arena.h) */
+	if (!__atomic_load_n(&rn_res_ample, __ATOMIC_RELAXED) || r->tail != 0 ||
+	    h->ring_cap <= RN_RING_RESERVE_FIRST) {
+		int e = rn_arena_reserve_ring(h, i);
+		return e ? e : INT64_MAX;
+	}
+	int e = rn_arena_reserve_slots(rn_arena_slots(h, i), 0, RN_RING_RESERVE_FIRST);
+	return e < 0 ? e : e > 0 ? INT64_MAX : RN_RING_RESERVE_FIRST;
+}
+
+/* Keeps the producer's cached head at or below res_end - capacity, so
+ * that the fast room test fails where the reserved memory ends. */
+static void rn_room_limit(struct rn_tls *t)
+{
+	if (t->res_end == UINT64_MAX)
+		return;
+	uint64_t lim = t->res_end - (t->prod.mask + 1);
+	if ((int64_t)(lim - t->prod.head_cache) < 0)
+		t->prod.head_cache = lim;
+}
+
+/* More of this thread's ring, enough for tail 'need': twice what is
+ * reserved, up to the whole ring. Returns 1 when reserved. Sandboxed, no
+ * system call: the ring was reserved whole before the filter came
+ * (rn_rings_reserve_all) or its records are dropped. */
+#define RN_RESERVE_RETRY 1024u	/* slow-path entries between failed tries */
+static int rn_reserve_more(struct rn_tls *t, uint64_t need)
+{
+	struct rn_ring *r = t->prod.ring;
+	uint64_t cap = t->prod.mask + 1;
+	if (t->res_skip) {
+		t->res_skip--;
+		return 0;
+	}
+	if (rn_load_acquire(&r->reserved)) {
+		t->res_end = UINT64_MAX;
+		return 1;
+	}
+	if (rn_g.sandboxed)
+		return 0;
+	uint64_t to = t->res_end;
+	while (to < need && to < cap)
+		to *= 2;
+	if (to > cap)
+		to = cap;
+	int e = rn_arena_reserve_slots(t->prod.slots, t->res_end, to);
+	if (e < 0) {
+		t->res_skip = RN_RESERVE_RETRY;
+		return 0;
+	}
+	if (e > 0 || to == cap) {
+		rn_store_release(&r->reserved, 1);
+		t->res_end = UINT64_MAX;
+	} else {
+		t->res_end = to;
+	}
+	return 1;
+}
+
+int rn_room_slow(struct rn_tls *t, uint64_t n)
+{
+	struct rn_prod *p = &t->prod;
+	if (p->tail + n > t->res_end && !rn_reserve_more(t, p->tail + n))
+		return 0;
+	t->res_skip = 0;
+	/* acquire: the consumer finished reading the slots it released */
+	uint64_t head = rn_load_acquire(&p->ring->head);
+	p->head_cache = head;
+	rn_room_limit(t);
+	return p->tail + n - head <= p->mask + 1;
+}
+
+/* Before a seccomp filter may forbid our system calls: every ring a
+ * thread of ours holds is reserved whole now, so that its producer never
+ * needs one (rn_reserve_more). A failure leaves that ring dropping its
+ * records at the end of what it has. */
+void rn_rings_reserve_all(void)
+{
+	struct rn_arena_hdr *hs[1 + RN_EXT_ARENAS];
+	uint32_t n = 0;
+	if (rn_g.arena.hdr)
+		hs[n++] = rn_g.arena.hdr;
+	uint32_t k = rn_load_acquire(&rn_g.next_ext);
+	for (uint32_t j = 0; j < k && j < RN_EXT_ARENAS; j++)
+		if ((hs[n] = rn_load_acquire(&rn_g.ext_hdr[j])))
+			n++;
+	for (uint32_t a = 0; a < n; a++)
+		for (uint32_t i = 0; i < hs[a]->nrings; i++)
+			if (rn_load_relaxed(&rn_arena_ring(hs[a], i)->state) == RN_RING_ACTIVE)
+				rn_arena_reserve_ring(hs[a], i);
+}
+
 /* Takes a FREE ring of arena h for this thread and holds its owner mutex
  * until the thread dies. Rings whose memory an earlier owner reserved are
- * tried first (no system call); another is reserved before it is used.
- * Returns 0, -EAGAIN when every ring is taken, or -ENOSPC / -ENOMEM when
- * the free ones cannot get their memory. */
+ * tried first (no system call); another gets the start of its memory
+ * before it is used. Returns 0, -EAGAIN when every ring is taken, or
+ * -ENOSPC / -ENOMEM when the free ones cannot get their memory. */
 static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 {
 	int rc = -EAGAIN;
@@ -37,13 +141,13 @@ static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 			    (pass == 0 && !rn_load_relaxed(&r->reserved)) ||
 			    !rn_cas(&r->state, &expect, RN_RING_CLAIMING))
 				continue;
-			int e = rn_arena_reserve_ring(h, i);
-			if (e) {
+			int64_t res = rn_reserve_first(h, i);
+			if (res < 0) {
 				rn_store_release(&r->state, RN_RING_FREE);
-				rc = e;
+				rc = (int)res;
 				break;	/* the others would fail alike */
 			}
-			e = pthread_mutex_lock(&r->owner);
+			int e = pthread_mutex_lock(&r->owner);
 			if (e == EOWNERDEAD)
 				e = pthread_mutex_consistent(&r->owner);
 			if (e) {
@@ -61,6 +165,9 @@ static int rn_claim_in(struct rn_tls *t, struct rn_arena_hdr *h)
 				.head_cache = rn_load_acquire(&r->head),
 			};
 			t->ring_idx = i;
+			t->res_end = res == INT64_MAX ? UINT64_MAX : (uint64_t)res;
+			t->res_skip = 0;
+			rn_room_limit(t);
 			/* release: owner lock and tid are visible before ACTIVE */
 			rn_store_release(&r->state, RN_RING_ACTIVE);
 			return 0;
@@ -217,6 +324,8 @@ int rn_new_arena(struct rn_arena_map *m, uint32_t nrings)
 	p.nrings = nrings;
 	for (int tries = 0; tries < 4; tries++) {
 		int rc = rn_arena_create(rn_g.session_dir, &p, rn_make_id(), m);
+		if (rc == 0)
+			__atomic_store_n(&rn_res_ample, m->ample, __ATOMIC_RELAXED);
 		if (rc != -EEXIST)
 			return rc;
 	}

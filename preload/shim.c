@@ -19,9 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 
 #include "../common/rawsys.h"
 #include "../common/settings.h"
+#include "resolve.h"
 #include "stack.h"
 
 __thread struct rn_tls rn_t __attribute__((tls_model("initial-exec")));
@@ -53,15 +57,41 @@ void *rn_resolve(unsigned idx)
 	return p;
 }
 
+/* Every real entry point, in the constructor: no wrapper looks one up
+ * later (dlsym is not async-signal-safe, and may allocate). Read from the
+ * hash tables of the objects after ours (resolve.c); dlsym for the names
+ * that cannot settle. */
+static void rn_resolve_all(void)
+{
+	static void *found[RN_NFUNCS];
+	rn_lookup_next((const void *)rn_resolve_all, &rn_fns[0].func, sizeof rn_fns[0],
+		       RN_NFUNCS, found);
+	for (unsigned i = 0; i < RN_NFUNCS; i++) {
+		if (rn_real[i])
+			continue;
+		if (found[i])
+			__atomic_store_n(&rn_real[i], found[i], __ATOMIC_RELAXED);
+		else
+			rn_resolve(i);
+	}
+}
+
 /* ---------------------------------------------------------------- clock */
 
+/* Whether the TSC is invariant. glibc's loader already ran cpuid at start
+ * and keeps the answer (glibc 2.33+): each cpuid is a trap to the
+ * hypervisor in a virtual machine, microseconds per process start. */
 static int rn_tsc_invariant(void)
 {
+#if __has_include(<sys/platform/x86.h>)
+	return CPU_FEATURE_PRESENT(INVARIANT_TSC) ? 1 : 0;
+#else
 	unsigned a, b, c, d;
 	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
 		return 0;
 	__get_cpuid(0x80000007, &a, &b, &c, &d);
 	return (d >> 8) & 1;
+#endif
 }
 
 uint64_t rn_clock_ns(clockid_t id)
@@ -332,9 +362,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	if (sb && sb[0] == '1') {
 		rn_g.sandboxed = 1;
 		/* resolved now, in memory: no wrapper looks one up later */
-		for (unsigned i = 0; i < RN_NFUNCS; i++)
-			if (!rn_real[i])
-				rn_resolve(i);
+		rn_resolve_all();
 		return;
 	}
 	const char *dbg = getenv("RENACER_DEBUG");
@@ -361,9 +389,7 @@ static void rn_init(int argc, char **argv, char **envp)
 	}
 	memcpy(rn_g.session_dir, dir, dl + 1);
 
-	for (unsigned i = 0; i < RN_NFUNCS; i++)
-		if (!rn_real[i])
-			rn_resolve(i);
+	rn_resolve_all();
 
 	rn_g.params.nrings = set.rings;
 	rn_g.params.ring_cap = set.ring_size;

@@ -94,6 +94,14 @@ struct rn_tls {
 				 * before a raw fork for the child to reset */
 	uint32_t inject_count[8];	/* calls each injection rule matched
 					 * (RN_INJECT_MAX, common/inject.h) */
+	/* The ring's memory is reserved as the producer reaches it (arena.h):
+	 * res_end is the first tail not yet reserved (UINT64_MAX: all of it),
+	 * and prod.head_cache is kept at or below res_end - capacity, so the
+	 * fast path's room test fails there and rn_room_slow reserves more.
+	 * res_skip: slow-path entries left before a failed reservation is
+	 * tried again (a full tmpfs: records are dropped and counted). */
+	uint64_t res_end;
+	uint32_t res_skip;
 };
 
 #define RN_BUSY_WRITE 1		/* inside rn_emit: a nested call is dropped */
@@ -224,6 +232,18 @@ void rn_emit_nested(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err
 void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		      const uint64_t *a, unsigned flags);
 void rn_write_done(void);
+
+/* rn_room: can n slots be written at this thread's tail? rn_prod_room's
+ * test, and on its slow path (rings.c) the ring's memory reserved as far
+ * as the tail needs (arena.h). Every write to t->prod asks this one. */
+int rn_room_slow(struct rn_tls *t, uint64_t n);
+static inline __attribute__((always_inline)) int rn_room(struct rn_tls *t, uint64_t n)
+{
+	struct rn_prod *p = &t->prod;
+	if (rn_likely(p->tail + n - p->head_cache <= p->mask + 1))
+		return 1;
+	return rn_room_slow(t, n);
+}
 /* rn_emit_note: an RN_REC_DURABLE_NOTE record in this thread's ring: pid
  * runs untraced, for reason why (enum rn_note_why). Not once sandboxed. */
 void rn_emit_note(int32_t pid, uint32_t why);
@@ -258,7 +278,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	t->busy = RN_BUSY_WRITE;
 	/* a signal handler running after this point sees busy set */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (rn_likely(rn_prod_room(&t->prod, 1))) {
+	if (rn_likely(rn_room(t, 1))) {
 		struct rn_rec *s = rn_prod_slot(&t->prod, 0);
 		/* ask for the line a few calls ahead now, so its ownership
 		 * (the exporter read it a lap ago) is settled before we write */
@@ -397,6 +417,8 @@ void rn_exec_back(int handed);		/* the exec failed: undo rn_exec_enter */
 char *const *rn_env_fix(char *const *envp, void **scratch);
 void rn_env_done(void *scratch);
 void rn_env_prepare(void);	/* before a seccomp call: map the scratch areas */
+void rn_rings_reserve_all(void);	/* before a seccomp call: every held ring's
+					 * memory reserved whole (rings.c) */
 void rn_env_capture(char **envp);
 
 /* This thread's stack bounds for rn_addrlen_before (capture.c). */

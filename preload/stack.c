@@ -246,7 +246,7 @@ void rn_modules_flush(struct rn_tls *t)
 		uint32_t plen = (uint32_t)strnlen(m->path, RN_MOD_PATH_MAX);
 		uint32_t len = 4 + 1 + m->build_id_len + plen;
 		uint64_t need = 1 + rn_rec_nconts(len);
-		if (!rn_prod_room(&t->prod, need)) {
+		if (!rn_room(t, need)) {
 			t->prod.ring->lost++;
 			u->mod_from++;
 			continue;

@@ -113,6 +113,7 @@ static int rn_sandbox_enter(void)
 	/* the last system call of ours: exec's scratch areas, for later */
 	if (!__atomic_load_n(&rn_g.sandboxed, __ATOMIC_RELAXED) && rn_g.arena.hdr) {
 		rn_env_prepare();
+		rn_rings_reserve_all();
 		rn_sud_sandboxed();	/* --complete: this thread stops trapping */
 	}
 	return __atomic_exchange_n(&rn_g.sandboxed, 1, __ATOMIC_SEQ_CST);
