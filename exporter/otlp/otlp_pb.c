@@ -480,6 +480,22 @@ static size_t rn_status_size(const struct rn_span *sp, const char **msg, size_t 
 	       (sp->status ? 1 + rn_vlen((uint64_t)sp->status) : 0);
 }
 
+/* The spans of a batch were built on the drain thread, long enough ago
+ * to have left this core's caches, and the pool hands them out in no
+ * order a hardware prefetcher can follow: reading each one's fields was
+ * half of this file's samples under perf (cache misses). The array of
+ * span pointers is known up front, so ask for the spans RN_PB_AHEAD
+ * places ahead: their head and first attributes, what the sizing pass
+ * reads first. */
+#define RN_PB_AHEAD 4
+#define RN_PB_LINES 5
+
+static void rn_pb_prefetch(const struct rn_span *sp)
+{
+	for (unsigned l = 0; l < RN_PB_LINES; l++)
+		__builtin_prefetch((const char *)sp + 64 * l, 0, 3);
+}
+
 int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 		      const uint8_t **out, size_t *len)
 {
@@ -503,6 +519,8 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	size_t nf = 0, spans_len = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
+		if (i + RN_PB_AHEAD < b->n)
+			rn_pb_prefetch(b->spans[i + RN_PB_AHEAD]);
 		struct rn_pb_piece *pc = &e->fields.v[nf];
 		if (rn_pb_head_field(e, b, sp, ts_len, &pc[0]))
 			return -ENOMEM;
