@@ -111,10 +111,16 @@ struct rn_pool_stats {
 };
 
 /* Spans are acquired by the drain thread and released, a batch at a time,
- * by the sender thread: every operation takes the pool's lock. */
+ * by the sender thread. Release takes the pool's lock; acquire takes it
+ * only when its own list (mine) is empty, and then moves the whole free
+ * list to it: a lock (and the lock's cache line crossing cores) per batch,
+ * not per span. Only one thread at a time may acquire. */
 struct rn_span_pool {
 	pthread_mutex_t mu;
 	struct rn_span *free;
+	struct rn_span *mine;	/* the acquiring thread's: no lock */
+	uint64_t mine_acquired;	/* spans taken from mine: written by the
+				 * acquiring thread only, read atomically */
 	struct rn_span_chunk *chunks;
 	uint32_t grow;		/* spans in the next chunk */
 	int disabled;		/* malloc and free every span */
