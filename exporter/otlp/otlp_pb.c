@@ -496,31 +496,22 @@ static void rn_pb_prefetch(const struct rn_span *sp)
 		__builtin_prefetch((const char *)sp + 64 * l, 0, 3);
 }
 
-int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
-		      const uint8_t **out, size_t *len)
+/* Each span's pieces (head and attributes, into e->fields) and message
+ * size (e->sizes); the bytes of all spans' ScopeSpans.spans fields in
+ * *spans_len. Returns 0 or -ENOMEM. */
+static int rn_pb_size_spans(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
+			    size_t *spans_len)
 {
-	size_t nfield = 0;
 	size_t ts_len = b->trace_state ? strlen(b->trace_state) : 0;
-	for (size_t i = 0; i < b->n; i++)
-		nfield += 1u + b->spans[i]->nattrs;
-	if (RN_RESERVE(e->fields, nfield + 1) || RN_RESERVE(e->sizes, b->n + 1))
+	size_t nf = 0, total = 0;
+	if (RN_RESERVE(e->sizes, b->n + 1))
 		return -ENOMEM;
-	e->scratch.len = 0;
-	if (!++e->gen)
-		e->gen = 1;
-	/* heads hold the trace id and state: another trace, other heads */
-	if (memcmp(e->head_trace, b->trace_id, 16) || e->head_state != b->trace_state) {
-		memset(e->heads, 0, RN_HEAD_SLOTS * sizeof *e->heads);
-		memcpy(e->head_trace, b->trace_id, 16);
-		e->head_state = b->trace_state;
-	}
-
-	/* each span's pieces, then its size */
-	size_t nf = 0, spans_len = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rn_span *sp = b->spans[i];
 		if (i + RN_PB_AHEAD < b->n)
 			rn_pb_prefetch(b->spans[i + RN_PB_AHEAD]);
+		if (RN_RESERVE(e->fields, nf + 1u + sp->nattrs))
+			return -ENOMEM;
 		struct rn_pb_piece *pc = &e->fields.v[nf];
 		if (rn_pb_head_field(e, b, sp, ts_len, &pc[0]))
 			return -ENOMEM;
@@ -541,8 +532,88 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 			sz += 1 + rn_vlen(st) + st;
 		}
 		e->sizes.v[i] = (uint32_t)sz;
-		spans_len += 1 + rn_vlen(sz) + sz;
+		total += 1 + rn_vlen(sz) + sz;
 	}
+	*spans_len = total;
+	return 0;
+}
+
+/* Writes span sp (its size sizes[i], its pieces from e->fields at *nf,
+ * which moves past them) at w; returns the end. */
+static uint8_t *rn_pb_write_span(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
+				 const struct rn_span *sp, uint32_t size, size_t *nf, uint8_t *w)
+{
+	*w++ = RN_T_SS_SPAN;
+	w = rn_put_varint(w, size);
+	/* the head, its id and times, its attributes (pieces), link, status */
+	for (unsigned k = 0; k < 1u + sp->nattrs; k++, (*nf)++) {
+		const struct rn_pb_piece *pc = &e->fields.v[*nf];
+		*w++ = pc->tag;
+		memcpy(w, pc->p ? pc->p : e->scratch.p + pc->off, pc->len);
+		w += pc->len;
+		if (k == 0) {
+			*w++ = RN_T_SPAN_ID;
+			*w++ = 8;
+			memcpy(w, sp->span_id, 8);
+			w += 8;
+			if (sp->start_ns) {
+				*w++ = RN_T_START;
+				w = rn_put_le(w, sp->start_ns, 8);
+			}
+			if (sp->end_ns) {
+				*w++ = RN_T_END;
+				w = rn_put_le(w, sp->end_ns, 8);
+			}
+		}
+	}
+	if (sp->has_link) {
+		*w++ = RN_T_LINK;
+		w = rn_put_varint(w, rn_link_size(sp));
+		*w++ = RN_T_LINK_TRACE;
+		*w++ = 16;
+		memcpy(w, b->trace_id, 16);
+		w += 16;
+		*w++ = RN_T_LINK_SPAN;
+		*w++ = 8;
+		memcpy(w, sp->link_id, 8);
+		w += 8;
+		if (sp->flags & 0x1ffu) {
+			*w++ = RN_T_LINK_FLAGS;
+			w = rn_put_le(w, sp->flags & 0x1ffu, 4);
+		}
+	}
+	if (sp->status != RN_STATUS_UNSET) {
+		const char *msg;
+		size_t mlen, st = rn_status_size(sp, &msg, &mlen);
+		*w++ = RN_T_STATUS;
+		w = rn_put_varint(w, st);
+		if (mlen) {
+			*w++ = RN_T_ST_MSG;
+			w = rn_put_varint(w, mlen);
+			memcpy(w, msg, mlen);
+			w += mlen;
+		}
+		*w++ = RN_T_ST_CODE;
+		w = rn_put_varint(w, (uint64_t)sp->status);
+	}
+	return w;
+}
+
+int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
+		      const uint8_t **out, size_t *len)
+{
+	e->scratch.len = 0;
+	if (!++e->gen)
+		e->gen = 1;
+	/* heads hold the trace id and state: another trace, other heads */
+	if (memcmp(e->head_trace, b->trace_id, 16) || e->head_state != b->trace_state) {
+		memset(e->heads, 0, RN_HEAD_SLOTS * sizeof *e->heads);
+		memcpy(e->head_trace, b->trace_id, 16);
+		e->head_state = b->trace_state;
+	}
+	size_t spans_len;
+	if (rn_pb_size_spans(e, b, &spans_len))
+		return -ENOMEM;
 
 	/* the resource and scope: protobuf-c, once a batch (after the
 	 * pieces: their packing reuses the arrays the resource's tree is in) */
@@ -582,63 +653,9 @@ int rn_otlp_pb_encode(struct rn_otlp_pb *e, const struct rn_otlp_batch *b,
 	*w++ = RN_T_SS_SCOPE;
 	w = rn_put_varint(w, scope_len);
 	w += protobuf_c_message_pack(&scope.base, w);
-	nf = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct rn_span *sp = b->spans[i];
-		*w++ = RN_T_SS_SPAN;
-		w = rn_put_varint(w, e->sizes.v[i]);
-		/* the head, its id and times, its attributes (pieces), link, status */
-		for (unsigned k = 0; k < 1u + sp->nattrs; k++, nf++) {
-			const struct rn_pb_piece *pc = &e->fields.v[nf];
-			*w++ = pc->tag;
-			memcpy(w, pc->p ? pc->p : e->scratch.p + pc->off, pc->len);
-			w += pc->len;
-			if (k == 0) {
-				*w++ = RN_T_SPAN_ID;
-				*w++ = 8;
-				memcpy(w, sp->span_id, 8);
-				w += 8;
-				if (sp->start_ns) {
-					*w++ = RN_T_START;
-					w = rn_put_le(w, sp->start_ns, 8);
-				}
-				if (sp->end_ns) {
-					*w++ = RN_T_END;
-					w = rn_put_le(w, sp->end_ns, 8);
-				}
-			}
-		}
-		if (sp->has_link) {
-			*w++ = RN_T_LINK;
-			w = rn_put_varint(w, rn_link_size(sp));
-			*w++ = RN_T_LINK_TRACE;
-			*w++ = 16;
-			memcpy(w, b->trace_id, 16);
-			w += 16;
-			*w++ = RN_T_LINK_SPAN;
-			*w++ = 8;
-			memcpy(w, sp->link_id, 8);
-			w += 8;
-			if (sp->flags & 0x1ffu) {
-				*w++ = RN_T_LINK_FLAGS;
-				w = rn_put_le(w, sp->flags & 0x1ffu, 4);
-			}
-		}
-		if (sp->status != RN_STATUS_UNSET) {
-			const char *msg;
-			size_t mlen, st = rn_status_size(sp, &msg, &mlen);
-			*w++ = RN_T_STATUS;
-			w = rn_put_varint(w, st);
-			if (mlen) {
-				*w++ = RN_T_ST_MSG;
-				w = rn_put_varint(w, mlen);
-				memcpy(w, msg, mlen);
-				w += mlen;
-			}
-			*w++ = RN_T_ST_CODE;
-			w = rn_put_varint(w, (uint64_t)sp->status);
-		}
-	}
+	size_t nf = 0;
+	for (size_t i = 0; i < b->n; i++)
+		w = rn_pb_write_span(e, b, b->spans[i], e->sizes.v[i], &nf, w);
 	e->out.len = (size_t)(w - e->out.p);
 	if (e->out.len != total)
 		abort();	/* a size above is wrong: never go on past an overflow */
