@@ -98,6 +98,10 @@ static const char *rn_transport(const struct rn_event *ev, const int *unix_peer)
 int rn_otlp_call_span(struct rn_span *sp, const struct rn_event *ev)
 {
 	const struct rn_fn_info *fi = &rn_fns[ev->fn];
+	/* the stack fields (read last, by rn_otlp_stack_attrs) sit on a line
+	 * of the event no other sink reads: a cache miss worth 2% of the
+	 * exporter's samples under perf, unless asked for now */
+	__builtin_prefetch(&ev->frames);
 	const char *sys = rn_fmt_sysname(ev);
 	int rc = 0;
 
