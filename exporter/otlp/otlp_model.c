@@ -1,5 +1,7 @@
 /* otlp_model.c: spans from calls and process images, ids, and the parent
- * links across fork, spawn and exec (see otlp_model.h).
+ * links across fork, spawn and exec (see otlp_model.h). A call span's
+ * name, status and attributes come from otlp_call.c; its id, parent and
+ * trace from here.
  *
  * Runs on the drain thread only. It must never block, never wait for an
  * event that may not come (a fork call filtered out or lost leaves the
