@@ -10,8 +10,9 @@
  *   otlp_gzip_1, _6    zlib gzip of that body at level 1 (Z_BEST_SPEED, what
  *                      otlp_http.c used) and 6 (zlib's default), per span
  *   otlp_comp_gzip,    the same body through otlp_compress.c, what
- *   otlp_comp_zstd     otlp_http.c sends: gzip by libdeflate at level 1, and
- *                      zstd at level 1 (--otlp-compression zstd), per span
+ *   otlp_comp_zstd     otlp_http.c sends: gzip at level 1 by ISA-L (else
+ *                      libdeflate), and zstd at level 1
+ *                      (--otlp-compression zstd), per span
  *   otlp_export        one whole batch per operation group: spans built,
  *                      encoded, gzipped, POSTed to the loopback receiver
  *                      and its answer read (otlp_http.c); per span, wall
@@ -359,7 +360,7 @@ int main(int argc, char **argv)
 		rn_otlp_comp_free(g.c);
 		rn_otlp_buf_free(&g.out);
 	}
-	printf("# wire bytes per span (otlp_compress.c): none %.1f, gzip (libdeflate 1) %.1f (%.1f%%), "
+	printf("# wire bytes per span (otlp_compress.c): none %.1f, gzip (level 1) %.1f (%.1f%%), "
 	       "zstd (level 1) %.1f (%.1f%%)\n", (double)len / (double)c.n,
 	       (double)zlen[0] / (double)c.n, 100.0 * (double)zlen[0] / (double)len,
 	       (double)zlen[1] / (double)c.n, 100.0 * (double)zlen[1] / (double)len);

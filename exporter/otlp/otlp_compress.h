@@ -1,6 +1,6 @@
-/* otlp_compress.h: the request body's Content-Encoding: gzip (libdeflate)
- * or zstd (libzstd), one whole body at a time into a buffer kept from
- * request to request.
+/* otlp_compress.h: the request body's Content-Encoding: gzip (ISA-L's
+ * igzip, else libdeflate) or zstd (libzstd), one whole body at a time into
+ * a buffer kept from request to request.
  *
  * Runs on the thread that owns the compressor (the sender). It never
  * prints and never keeps a pointer into the body past the call.

@@ -8,6 +8,8 @@
  * a valid attribute list. This file must never trust a byte of it: every
  * string is copied made valid, every length bounded by r's own buffer, and
  * it never prints (a resource attribute may carry a secret).
+ * rn_otlp_resource_build, the exporter's own resource for spans of no
+ * known program, is here too.
  */
 #include "otlp_model.h"
 
@@ -242,4 +244,51 @@ void rn_otlp_resource_for(struct rn_otlp_resource *r, const struct rn_proc *p, i
 	rn_res_const(r, "telemetry.sdk.name", "renacer");
 	rn_res_const(r, "telemetry.sdk.language", "c");
 	rn_res_const(r, "telemetry.sdk.version", RENACER_VERSION);
+}
+
+/* ------------------------------------------------- the exporter's own */
+
+static const char *rn_res_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b && b[1] ? b + 1 : path;
+}
+
+void rn_otlp_resource_build(struct rn_otlp_resource *r, const struct rn_otlp_opts *x,
+			    const char *exe)
+{
+	const char *service = x ? x->service_name : NULL;
+	memset(r, 0, sizeof *r);
+	for (unsigned i = 0; x && !service && i < x->nrattrs; i++)
+		if (!strcmp(x->rattrs[i].key, "service.name"))
+			service = x->rattrs[i].value;
+	if (!service) {
+		snprintf(r->service, sizeof r->service, "unknown_service:%s",
+			 exe && *exe ? rn_res_base(exe) : "renacer");
+		service = r->service;
+	}
+	struct rn_attr *a = r->attrs;
+#define RN_RATTR(k, v) (*a++ = (struct rn_attr){ .key = (k), .type = RN_AV_STR, \
+			 .s = { (v), 0, (uint32_t)strlen(v) } })
+	RN_RATTR("service.name", service);
+	for (unsigned i = 0; x && i < x->nrattrs; i++) {
+		const char *k = x->rattrs[i].key;
+		if (!strcmp(k, "service.name") || !strcmp(k, "host.name") ||
+		    !strncmp(k, "telemetry.sdk.", 14))
+			continue;
+		RN_RATTR(k, x->rattrs[i].value);
+	}
+	const char *host = NULL;
+	for (unsigned i = 0; x && i < x->nrattrs; i++)
+		if (!strcmp(x->rattrs[i].key, "host.name"))
+			host = x->rattrs[i].value;
+	if (!host && gethostname(r->host, sizeof r->host - 1) == 0)
+		host = r->host;
+	if (host)
+		RN_RATTR("host.name", host);
+	RN_RATTR("telemetry.sdk.name", "renacer");
+	RN_RATTR("telemetry.sdk.language", "c");
+	RN_RATTR("telemetry.sdk.version", RENACER_VERSION);
+#undef RN_RATTR
+	r->nattrs = (unsigned)(a - r->attrs);
 }

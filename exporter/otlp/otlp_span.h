@@ -32,36 +32,44 @@ struct rn_sref {
 	uint32_t len;
 };
 
+/* 32 bytes: a span's attributes are most of the bytes the encoder reads
+ * from memory another thread wrote (otlp_pb.c), so a value is either its
+ * integer or its string, never both. */
 struct rn_attr {
 	const char *key;	/* constant: never copied */
 	uint8_t type;		/* enum rn_attr_type */
 	uint32_t count;		/* RN_AV_STRARR: NUL-separated strings in s */
-	int64_t i;		/* RN_AV_INT, RN_AV_BOOL */
-	struct rn_sref s;	/* RN_AV_STR, RN_AV_STRARR */
+	union {
+		int64_t i;		/* RN_AV_INT, RN_AV_BOOL */
+		struct rn_sref s;	/* RN_AV_STR, RN_AV_STRARR */
+	};
 };
 
 enum rn_span_kind { RN_KIND_INTERNAL = 1 };
 enum rn_status { RN_STATUS_UNSET = 0, RN_STATUS_OK = 1, RN_STATUS_ERROR = 2 };
 
+/* The fields the sender thread reads of every span (the queue walk, the
+ * encoder's head and times, the pool's release) come first, so a span
+ * built on the drain thread costs it as few cache misses as can be. */
 struct rn_span {
 	struct rn_span *next;	/* queue, batch and free-list link */
 	uint8_t span_id[8];
 	uint8_t parent_id[8];	/* valid when has_parent */
-	uint8_t link_id[8];	/* valid when has_link: the image exec replaced */
-	uint8_t has_parent, has_link, kind, status;
-	uint32_t flags;		/* SpanFlags: trace flags, parent remote bits */
 	uint64_t start_ns, end_ns;	/* unix ns */
-	struct rn_sref name;
-	struct rn_sref status_msg;	/* with RN_STATUS_ERROR */
+	uint32_t flags;		/* SpanFlags: trace flags, parent remote bits */
+	uint8_t has_parent, has_link, kind, status;
 	uint16_t nattrs;
 	uint8_t pooled;		/* from a pool chunk (not malloc'd alone) */
-	struct rn_attr attrs[RN_SPAN_ATTRS];
-	char *text;		/* owned strings; kept when the span is reused */
 	uint32_t text_len, text_cap;
 	uint32_t allocs;	/* text buffer (re)allocations, for the pool's count */
+	uint64_t upto;		/* the sink's: events given when it was queued */
 	const struct rn_otlp_group *group;	/* its resource and trace
 						 * (otlp_model.h); set by the model */
-	uint64_t upto;		/* the sink's: events given when it was queued */
+	char *text;		/* owned strings; kept when the span is reused */
+	struct rn_sref name;
+	struct rn_sref status_msg;	/* with RN_STATUS_ERROR */
+	uint8_t link_id[8];	/* valid when has_link: the image exec replaced */
+	struct rn_attr attrs[RN_SPAN_ATTRS];
 };
 
 /* rn_span_reset: empty the span for reuse, keeping its buffers. */
@@ -103,10 +111,16 @@ struct rn_pool_stats {
 };
 
 /* Spans are acquired by the drain thread and released, a batch at a time,
- * by the sender thread: every operation takes the pool's lock. */
+ * by the sender thread. Release takes the pool's lock; acquire takes it
+ * only when its own list (mine) is empty, and then moves the whole free
+ * list to it: a lock (and the lock's cache line crossing cores) per batch,
+ * not per span. Only one thread at a time may acquire. */
 struct rn_span_pool {
 	pthread_mutex_t mu;
 	struct rn_span *free;
+	struct rn_span *mine;	/* the acquiring thread's: no lock */
+	uint64_t mine_acquired;	/* spans taken from mine: written by the
+				 * acquiring thread only, read atomically */
 	struct rn_span_chunk *chunks;
 	uint32_t grow;		/* spans in the next chunk */
 	int disabled;		/* malloc and free every span */

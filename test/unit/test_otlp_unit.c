@@ -1,7 +1,8 @@
 /* test_otlp_unit.c: the OTLP pieces on their own: the span pool stays
  * balanced over millions of spans and reuses its buffers; the model links
  * fork children, spawn children and exec'd images whichever side arrives
- * first; the protobuf and JSON encodings decode back to what went in; the
+ * first; the protobuf and JSON encodings decode back to what went in, and
+ * gzip bodies inflate back to what went in; the
  * environment parsers accept what the specifications say and nothing
  * else. Also prints the pool's allocations against --span-pool-disable and
  * encoding throughput. */
@@ -11,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <zlib.h>
+
+#include "../../exporter/otlp/otlp_compress.h"
 #include "../../exporter/otlp/otlp_encode.h"
 #include "../../exporter/otlp/otlp_http.h"
 #include "../../exporter/otlp/otlp_model.h"
@@ -389,6 +393,59 @@ Test(otlp_encode, protobuf_and_json_decode_to_the_same)
 	for (int i = 0; i < 3; i++)
 		rn_span_release(&p, v[i]);
 	rn_span_pool_destroy(&p);
+}
+
+/* What a receiver does with a gzip body: zlib's inflate, gzip wrapper. */
+static size_t gunzip(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	int rc = inflate(&z, Z_FINISH);
+	size_t got = z.total_out;
+	inflateEnd(&z);
+	cr_assert_eq(rc, Z_STREAM_END, "gzip body does not inflate (%d)", rc);
+	cr_assert_eq(z.avail_in, 0, "bytes after the gzip member");
+	return got;
+}
+
+/* gzip bodies (ISA-L's igzip where built with it, libdeflate else, and
+ * libdeflate again for a body igzip could not fit) inflate back to the
+ * body, whatever it holds: spans' protobuf, incompressible bytes, one
+ * byte, nothing. */
+Test(otlp_compress, gzip_inflates_back_whatever_the_body)
+{
+	enum { BIG = 300000 };
+	uint8_t *body = malloc(BIG), *back = malloc(BIG + 1);
+	struct rn_otlp_comp *c;
+	cr_assert_eq(rn_otlp_comp_new(&c, RN_OTLP_COMP_GZIP), 0);
+	struct rn_otlp_buf out = { 0 };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int kind = 0; kind < 4; kind++) {
+		size_t n = kind == 0 ? BIG : kind == 1 ? BIG : kind == 2 ? 1 : 0;
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* 0: repeating like span batches; 1: random */
+			body[i] = kind == 1 ? (uint8_t)x : (uint8_t)("renacer.syscall.name"[i % 20] ^ (i % 211 == 0));
+		}
+		cr_assert_eq(rn_otlp_comp_run(c, body, n, &out), 0, "body %d", kind);
+		cr_assert_geq(out.len, 18, "a gzip member at least");
+		size_t got = gunzip(out.p, out.len, back, BIG + 1);
+		cr_assert_eq(got, n, "body %d: %zu bytes back of %zu", kind, got, n);
+		cr_assert(n == 0 || !memcmp(back, body, n), "body %d differs", kind);
+		if (kind == 0)
+			cr_assert_lt(out.len, n / 10, "repeating bytes compress (%zu of %zu)", out.len, n);
+	}
+	rn_otlp_buf_free(&out);
+	rn_otlp_comp_free(c);
+	free(body);
+	free(back);
 }
 
 Test(otlp_encode, throughput)
