@@ -335,41 +335,32 @@ static const char *rn_note_field(const char *p, uint32_t *out)
 	return p + 1;
 }
 
+/* What each "not traced" reason says (enum rn_note_why); those that
+ * name an errno are written out below. */
+static const char *const rn_why_text[] = {
+	[RN_NOTE_RING] = "no space for ring memory",	/* (ENOSPC) */
+	[RN_NOTE_NORING] = "every ring is taken",
+	[RN_NOTE_STATIC] = "statically linked",
+	[RN_NOTE_ELF32] = "32-bit program",
+	[RN_NOTE_NOLIB] = "the library cannot be reached (chroot, or a user who may not read it)",
+	[RN_NOTE_SANDBOX] = "sandboxed (seccomp): renacer makes no system call there",
+};
+
 /* Tells the sinks that pid (thread tid, 0: all of it) runs untraced, for
  * reason why (enum rn_note_why) and errno err, and counts it. Returns 0,
  * or -EINVAL for a reason we do not know (nothing said). */
 int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t why, uint32_t err)
 {
 	char text[160];
-	switch (why) {
-	case RN_NOTE_ARENA:
+	if (why == RN_NOTE_ARENA)
 		snprintf(text, sizeof text, "cannot create arena: %s%s", strerror((int)err),
 			 err == EFBIG ? " (RLIMIT_FSIZE, ulimit -f)" : "");
-		break;
-	case RN_NOTE_RING:
-		if (err == ENOSPC)
-			snprintf(text, sizeof text, "no space for ring memory");
-		else
-			snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
-		break;
-	case RN_NOTE_NORING:
-		snprintf(text, sizeof text, "every ring is taken");
-		break;
-	case RN_NOTE_STATIC:
-		snprintf(text, sizeof text, "statically linked");
-		break;
-	case RN_NOTE_ELF32:
-		snprintf(text, sizeof text, "32-bit program");
-		break;
-	case RN_NOTE_NOLIB:
-		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
-		break;
-	case RN_NOTE_SANDBOX:
-		snprintf(text, sizeof text, "sandboxed (seccomp): renacer makes no system call there");
-		break;
-	default:
+	else if (why == RN_NOTE_RING && err != ENOSPC)
+		snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
+	else if (why < sizeof rn_why_text / sizeof *rn_why_text && rn_why_text[why])
+		snprintf(text, sizeof text, "%s", rn_why_text[why]);
+	else
 		return -EINVAL;
-	}
 	struct rn_untraced u = { pid, tid, text };
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].untraced)
