@@ -8,7 +8,6 @@
  * processes beyond the shared memory they gave us.
  */
 #include "session_priv.h"
-#include "decode/decode_fmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -448,6 +447,7 @@ void rn_scan_dir(struct rn_session *s)
 		close(fd);
 		return;
 	}
+	s->scan_start_ns = rn_mono_ns();	/* what was published before, it sees */
 	rewinddir(d);
 	struct dirent *e;
 	while ((e = readdir(d)))
@@ -465,6 +465,11 @@ void rn_maybe_scan(struct rn_session *s)
 {
 	struct stat st;
 	uint64_t now = rn_mono_ns();
+	if (s->spawn_scan) {	/* spawns.c: whether a child will ever come */
+		s->spawn_scan = 0;
+		rn_scan_dir(s);
+		return;
+	}
 	if (fstat(s->dirfd, &st) == 0) {
 		uint64_t mt = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 		if (mt != s->dir_mtime_ns || rn_real_ns() - mt < RN_MTIME_FRESH_NS) {
@@ -477,31 +482,6 @@ void rn_maybe_scan(struct rn_session *s)
 		rn_scan_dir(s);
 }
 
-
-/* A new image whose parent is in system() or popen(), whose clone3 no
- * wrapper sees: that call's line shows this pid, as strace's clone3 line
- * does (decode/fmt_ret.c). A popen that returned before its child's image
- * started shows "?". */
-static void rn_spawn_seen(struct rn_session *s, const struct rn_ar *a)
-{
-	if (a->proc.prev_arena_id || a->proc.ppid <= 0)
-		return;
-	for (struct rn_ar *x = s->arenas; x; x = x->next) {
-		const struct rn_ar *m = x->main ? x->main : x;
-		if (x == a || x->state != RN_AR_LIVE || m->proc.pid != a->proc.ppid || m->gone)
-			continue;
-		for (uint32_t i = 0; i < x->nrings; i++) {
-			struct rn_thr *t = &x->thr[i];
-			uint16_t fn;
-			uint64_t ticks;
-			/* (an image that started before the call is another's) */
-			if (!t->spawn_pid && rn_ring_inflight(t->cons.ring, &fn, &ticks) &&
-			    rn_fmt_row_spawns(&rn_fns[fn]) && rn_fns[fn].ret != RN_RET_ERRNUM &&
-			    a->proc.t_start_ns >= rn_clock_unix(&s->clock, x->clock, ticks))
-				t->spawn_pid = a->proc.pid;
-		}
-	}
-}
 
 /* A waiting arena becomes live once its creator published it and, for a
  * fork child, once the child adopted it. Returns 1 when it should go. */
@@ -583,7 +563,7 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	a->started = 1;
 	s->stats.procs++;
 	s->nprocs_seen++;
-	rn_spawn_seen(s, a);
+	rn_spawn_started(s, a);	/* spawns.c: a system/popen child? */
 	rn_dispatch_proc(s, a, 0);
 	return 0;
 }

@@ -180,10 +180,7 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
 	rn_reorder_split(t, rec, ev);
-	if (t->spawn_pid && rn_fmt_row_spawns(&rn_fns[ev->fn])) {
-		ev->spawn_pid = t->spawn_pid;	/* arenas.c: rn_spawn_seen */
-		t->spawn_pid = 0;
-	}
+	rn_spawn_give(s, a, t, rec, ev);	/* system, popen: the child's pid */
 	const struct rn_ar *m = a->main ? a->main : a;
 	ev->proc = &m->proc;
 	ev->tid = rn_thread_tid(s, a, t);
