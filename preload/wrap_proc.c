@@ -255,10 +255,8 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 	int want_ = rn_want(RN_IDX_##func);                                         \
 	uint64_t a_[RN_MAX_ARGS] = { (uint64_t)(intptr_t)(first), (uintptr_t)(argv), (uintptr_t)env_ }; \
 	uint64_t t0_ = 0;                                                           \
-	if (want_) {                                                                \
-		t0_ = rn_now();                                                     \
-		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
-	}                                                                           \
+	if (want_)                                                                  \
+		t0_ = rn_emit_now(RN_IDX_##func, a_, RN_REC_NORET);                 \
 	int h_ = rn_exec_enter();                                                   \
 	rn_env_note(sc_, 0);                                                        \
 	int r_ = RN_SUD_CALL(RN_IDX_##func, CALL);                                  \
@@ -394,7 +392,7 @@ RN_EXPORT void exit(int status)
 		rn_note_exit(status);                                               \
 		if (rn_want(RN_IDX_##func)) {                                       \
 			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(status) };              \
-			rn_emit_noret(RN_IDX_##func, rn_now(), a_);                 \
+			rn_emit_now(RN_IDX_##func, a_, RN_REC_NORET);              \
 		}                                                                   \
 		real(status);                                                       \
 		__builtin_unreachable();                                            \
