@@ -110,12 +110,15 @@ void rn_flush_events(struct rn_session *s)
 				rn_mark(p->t, s->given, p->head);
 			continue;
 		}
-		if (order)	/* -tt never goes backwards (reorder.c) */
-			rn_reorder_monotone(s, ev);
 		if (s->nuw)	/* a long call other lines now come after */
 			rn_reorder_before(s, ev, s->keys[e].t);
 		if (s->endq_next < s->nendq)	/* processes that ended before it */
 			rn_reorder_ends_until(s, s->keys[e].t);
+		/* -tt never goes backwards (reorder.c): after the lines that
+		 * go out before it, whose noise is hidden against the line
+		 * before them, not against this one */
+		if (order)
+			rn_reorder_monotone(s, ev);
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (!p->replay || s->sinks[i].durable)
 				s->sinks[i].event(&s->sinks[i], ev);
