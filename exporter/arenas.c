@@ -112,12 +112,7 @@ void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit)
 		rn_queue_pend(s, a, &a->exec_thr, &a->exec_pend);
 		return;
 	}
-	uint8_t *ext = rn_scratch(s, p->ext_len);
-	if (!ext) {
-		rn_flush_events(s);
-		ext = rn_scratch(s, p->ext_len);
-	}
-	memcpy(ext, p->ext, p->ext_len);
+	uint8_t *ext = rn_scratch_pend(s, p);
 	p->rec.t_exit = t_exit > p->rec.t_enter ? t_exit : p->rec.t_enter;
 	p->rec.ret = 0;
 	p->rec.err = 0;

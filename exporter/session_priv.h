@@ -54,6 +54,9 @@ void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head);
 void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end);
 void rn_flush_events(struct rn_session *s);
 uint8_t *rn_scratch(struct rn_session *s, size_t n);
+/* held record p's bytes, copied into the pass's scratch (the pass is sent
+ * first when the scratch is full) */
+uint8_t *rn_scratch_pend(struct rn_session *s, const struct rn_pend *p);
 /* -e signal=: whether a signal delivered to a handler is shown */
 static inline int rn_signal_shown(const struct rn_session *s, uint64_t sig)
 {
