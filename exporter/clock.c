@@ -61,8 +61,19 @@ void rn_clock_refresh(struct rn_clock *c)
 	rn_pair(&c->tsc_ref, &c->mono_ref);
 	if (c->tsc_ref > c->tsc0 && c->mono_ref > c->mono0)
 		c->ns_per_tick = (double)(c->mono_ref - c->mono0) / (double)(c->tsc_ref - c->tsc0);
-	uint64_t m = rn_mono_ns();
-	c->real_minus_mono = (int64_t)(rn_real_ns() - m);
+	/* bracketed as the pair is: one preemption between two unbracketed
+	 * reads would move every time this pass converts by its length
+	 * (milliseconds under load), and lines of two passes out of order */
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = rn_mono_ns();
+		uint64_t r = rn_real_ns();
+		uint64_t b = rn_mono_ns();
+		if (b - a < best) {
+			best = b - a;
+			c->real_minus_mono = (int64_t)(r - (a + (b - a) / 2));
+		}
+	}
 }
 
 uint64_t rn_clock_unix(const struct rn_clock *c, uint32_t kind, uint64_t ticks)
