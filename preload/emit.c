@@ -337,13 +337,8 @@ uint64_t rn_emit_now(unsigned idx, const uint64_t *a, unsigned flags)
 	struct rn_tls *t = &rn_t;
 	struct rn_ring *r = t->busy ? NULL : t->prod.ring;
 	uint64_t t0 = rn_now();
-	if (r) {
+	if (r)
 		rn_prod_enter(r, idx, t0);
-		/* its time read again once published: an exporter that looked
-		 * before and saw no call here let its window pass only times
-		 * before its look, and this one is later than that */
-		t0 = rn_now();
-	}
 	rn_emit_slow(idx, t0, (flags & RN_REC_NORET) ? 0 : t0, 0, 0, a, flags);
 	if (r && r == t->prod.ring)
 		rn_prod_leave(r);
