@@ -39,11 +39,14 @@ RN_EXPORT pid_t fork(void)
 		return 0;	/* child: rn_atfork_child adopted its arena */
 	uint64_t t1 = rn_now();
 	int e = errno;
-	rn_fork_parent_done(r);
+	/* the record first: the call stays published until it is written,
+	 * and what follows (a munmap, the signal it may bring) must not
+	 * come between its return time and its record */
 	if (rn_want(RN_IDX_fork)) {
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX_fork, 1, t0, t1, r, r < 0 ? e : 0, a);
 	}
+	rn_fork_parent_done(r);
 	errno = e;
 	return r;
 }
@@ -66,11 +69,14 @@ RN_EXPORT pid_t _Fork(void)
 	}
 	uint64_t t1 = rn_now();
 	int e = errno;
-	rn_fork_parent_done(r);
+	/* the record first: the call stays published until it is written,
+	 * and what follows (a munmap, the signal it may bring) must not
+	 * come between its return time and its record */
 	if (rn_want(RN_IDX__Fork)) {
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX__Fork, 1, t0, t1, r, r < 0 ? e : 0, a);
 	}
+	rn_fork_parent_done(r);
 	errno = e;
 	return r;
 }
