@@ -8,7 +8,6 @@
  * processes beyond the shared memory they gave us.
  */
 #include "session_priv.h"
-#include "decode/decode_fmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,12 +112,7 @@ void rn_exec_shown(struct rn_session *s, struct rn_ar *a, uint64_t t_exit)
 		rn_queue_pend(s, a, &a->exec_thr, &a->exec_pend);
 		return;
 	}
-	uint8_t *ext = rn_scratch(s, p->ext_len);
-	if (!ext) {
-		rn_flush_events(s);
-		ext = rn_scratch(s, p->ext_len);
-	}
-	memcpy(ext, p->ext, p->ext_len);
+	uint8_t *ext = rn_scratch_pend(s, p);
 	p->rec.t_exit = t_exit > p->rec.t_enter ? t_exit : p->rec.t_enter;
 	p->rec.ret = 0;
 	p->rec.err = 0;
@@ -335,41 +329,32 @@ static const char *rn_note_field(const char *p, uint32_t *out)
 	return p + 1;
 }
 
+/* What each "not traced" reason says (enum rn_note_why); those that
+ * name an errno are written out below. */
+static const char *const rn_why_text[] = {
+	[RN_NOTE_RING] = "no space for ring memory",	/* (ENOSPC) */
+	[RN_NOTE_NORING] = "every ring is taken",
+	[RN_NOTE_STATIC] = "statically linked",
+	[RN_NOTE_ELF32] = "32-bit program",
+	[RN_NOTE_NOLIB] = "the library cannot be reached (chroot, or a user who may not read it)",
+	[RN_NOTE_SANDBOX] = "sandboxed (seccomp): renacer makes no system call there",
+};
+
 /* Tells the sinks that pid (thread tid, 0: all of it) runs untraced, for
  * reason why (enum rn_note_why) and errno err, and counts it. Returns 0,
  * or -EINVAL for a reason we do not know (nothing said). */
 int rn_session_untraced(struct rn_session *s, int32_t pid, int32_t tid, uint32_t why, uint32_t err)
 {
 	char text[160];
-	switch (why) {
-	case RN_NOTE_ARENA:
+	if (why == RN_NOTE_ARENA)
 		snprintf(text, sizeof text, "cannot create arena: %s%s", strerror((int)err),
 			 err == EFBIG ? " (RLIMIT_FSIZE, ulimit -f)" : "");
-		break;
-	case RN_NOTE_RING:
-		if (err == ENOSPC)
-			snprintf(text, sizeof text, "no space for ring memory");
-		else
-			snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
-		break;
-	case RN_NOTE_NORING:
-		snprintf(text, sizeof text, "every ring is taken");
-		break;
-	case RN_NOTE_STATIC:
-		snprintf(text, sizeof text, "statically linked");
-		break;
-	case RN_NOTE_ELF32:
-		snprintf(text, sizeof text, "32-bit program");
-		break;
-	case RN_NOTE_NOLIB:
-		snprintf(text, sizeof text, "the library cannot be reached (chroot, or a user who may not read it)");
-		break;
-	case RN_NOTE_SANDBOX:
-		snprintf(text, sizeof text, "sandboxed (seccomp): renacer makes no system call there");
-		break;
-	default:
+	else if (why == RN_NOTE_RING && err != ENOSPC)
+		snprintf(text, sizeof text, "no ring: %s", strerror((int)err));
+	else if (why < sizeof rn_why_text / sizeof *rn_why_text && rn_why_text[why])
+		snprintf(text, sizeof text, "%s", rn_why_text[why]);
+	else
 		return -EINVAL;
-	}
 	struct rn_untraced u = { pid, tid, text };
 	for (unsigned i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].untraced)
@@ -457,6 +442,7 @@ void rn_scan_dir(struct rn_session *s)
 		close(fd);
 		return;
 	}
+	s->scan_start_ns = rn_mono_ns();	/* what was published before, it sees */
 	rewinddir(d);
 	struct dirent *e;
 	while ((e = readdir(d)))
@@ -474,6 +460,11 @@ void rn_maybe_scan(struct rn_session *s)
 {
 	struct stat st;
 	uint64_t now = rn_mono_ns();
+	if (s->spawn_scan) {	/* spawns.c: whether a child will ever come */
+		s->spawn_scan = 0;
+		rn_scan_dir(s);
+		return;
+	}
 	if (fstat(s->dirfd, &st) == 0) {
 		uint64_t mt = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 		if (mt != s->dir_mtime_ns || rn_real_ns() - mt < RN_MTIME_FRESH_NS) {
@@ -486,31 +477,6 @@ void rn_maybe_scan(struct rn_session *s)
 		rn_scan_dir(s);
 }
 
-
-/* A new image whose parent is in system() or popen(), whose clone3 no
- * wrapper sees: that call's line shows this pid, as strace's clone3 line
- * does (decode/fmt_ret.c). A popen that returned before its child's image
- * started shows "?". */
-static void rn_spawn_seen(struct rn_session *s, const struct rn_ar *a)
-{
-	if (a->proc.prev_arena_id || a->proc.ppid <= 0)
-		return;
-	for (struct rn_ar *x = s->arenas; x; x = x->next) {
-		const struct rn_ar *m = x->main ? x->main : x;
-		if (x == a || x->state != RN_AR_LIVE || m->proc.pid != a->proc.ppid || m->gone)
-			continue;
-		for (uint32_t i = 0; i < x->nrings; i++) {
-			struct rn_thr *t = &x->thr[i];
-			uint16_t fn;
-			uint64_t ticks;
-			/* (an image that started before the call is another's) */
-			if (!t->spawn_pid && rn_ring_inflight(t->cons.ring, &fn, &ticks) &&
-			    rn_fmt_row_spawns(&rn_fns[fn]) && rn_fns[fn].ret != RN_RET_ERRNUM &&
-			    a->proc.t_start_ns >= rn_clock_unix(&s->clock, x->clock, ticks))
-				t->spawn_pid = a->proc.pid;
-		}
-	}
-}
 
 /* A waiting arena becomes live once its creator published it and, for a
  * fork child, once the child adopted it. Returns 1 when it should go. */
@@ -592,7 +558,7 @@ static int rn_ar_try_start(struct rn_session *s, struct rn_ar *a, uint64_t now)
 	a->started = 1;
 	s->stats.procs++;
 	s->nprocs_seen++;
-	rn_spawn_seen(s, a);
+	rn_spawn_started(s, a);	/* spawns.c: a system/popen child? */
 	rn_dispatch_proc(s, a, 0);
 	return 0;
 }

@@ -22,21 +22,34 @@ uint64_t rn_real_ns(void)
 	return rn_ns(CLOCK_REALTIME);
 }
 
-/* One (tsc, mono) pair, bracketed tightly: the tsc read halfway between
- * two monotonic reads that are close together. */
-static void rn_pair(uint64_t *tsc, uint64_t *mono)
+static uint64_t rn_rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+/* One reading of 'inner' and the monotonic time it was taken at,
+ * bracketed tightly: read halfway between two monotonic reads that are
+ * close together (the closest of five tries: one preemption between two
+ * unbracketed reads would be milliseconds off under load). */
+static void rn_bracketed(uint64_t (*inner)(void), uint64_t *val, uint64_t *mono)
 {
 	uint64_t best = UINT64_MAX;
 	for (int i = 0; i < 5; i++) {
 		uint64_t a = rn_mono_ns();
-		uint64_t t = __builtin_ia32_rdtsc();
+		uint64_t v = inner();
 		uint64_t b = rn_mono_ns();
 		if (b - a < best) {
 			best = b - a;
-			*tsc = t;
+			*val = v;
 			*mono = a + (b - a) / 2;
 		}
 	}
+}
+
+/* One (tsc, mono) pair. */
+static void rn_pair(uint64_t *tsc, uint64_t *mono)
+{
+	rn_bracketed(rn_rdtsc, tsc, mono);
 }
 
 void rn_clock_init(struct rn_clock *c)
@@ -61,8 +74,12 @@ void rn_clock_refresh(struct rn_clock *c)
 	rn_pair(&c->tsc_ref, &c->mono_ref);
 	if (c->tsc_ref > c->tsc0 && c->mono_ref > c->mono0)
 		c->ns_per_tick = (double)(c->mono_ref - c->mono0) / (double)(c->tsc_ref - c->tsc0);
-	uint64_t m = rn_mono_ns();
-	c->real_minus_mono = (int64_t)(rn_real_ns() - m);
+	/* bracketed as the pair is: a preemption between two plain reads
+	 * moved every time this pass converts by its length, and lines of
+	 * two passes came out of order */
+	uint64_t real = 0, mono = 0;
+	rn_bracketed(rn_real_ns, &real, &mono);
+	c->real_minus_mono = (int64_t)(real - mono);
 }
 
 uint64_t rn_clock_unix(const struct rn_clock *c, uint32_t kind, uint64_t ticks)

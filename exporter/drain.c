@@ -110,12 +110,15 @@ void rn_flush_events(struct rn_session *s)
 				rn_mark(p->t, s->given, p->head);
 			continue;
 		}
-		if (order)	/* -tt never goes backwards (reorder.c) */
-			rn_reorder_monotone(s, ev);
 		if (s->nuw)	/* a long call other lines now come after */
 			rn_reorder_before(s, ev, s->keys[e].t);
 		if (s->endq_next < s->nendq)	/* processes that ended before it */
 			rn_reorder_ends_until(s, s->keys[e].t);
+		/* -tt never goes backwards (reorder.c): after the lines that
+		 * go out before it, whose noise is hidden against the line
+		 * before them, not against this one */
+		if (order)
+			rn_reorder_monotone(s, ev);
 		for (unsigned i = 0; i < s->nsinks; i++)
 			if (!p->replay || s->sinks[i].durable)
 				s->sinks[i].event(&s->sinks[i], ev);
@@ -152,6 +155,17 @@ uint8_t *rn_scratch(struct rn_session *s, size_t n)
 	return p;
 }
 
+uint8_t *rn_scratch_pend(struct rn_session *s, const struct rn_pend *p)
+{
+	uint8_t *ext = rn_scratch(s, p->ext_len);
+	if (!ext) {	/* the pass's scratch is full: send what it holds */
+		rn_flush_events(s);
+		ext = rn_scratch(s, p->ext_len);
+	}
+	memcpy(ext, p->ext, p->ext_len);
+	return ext;
+}
+
 /* A 64-bit identity of the record at ring position seq of ring 'ring' in
  * arena 'id' (splitmix64 steps over the three). */
 static uint64_t rn_rec_identity(uint64_t id, uint32_t ring, uint64_t seq)
@@ -180,10 +194,7 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	if (rn_decode(rec, ext, ext_len, ev))
 		return -1;
 	rn_reorder_split(t, rec, ev);
-	if (t->spawn_pid && rn_fmt_row_spawns(&rn_fns[ev->fn])) {
-		ev->spawn_pid = t->spawn_pid;	/* arenas.c: rn_spawn_seen */
-		t->spawn_pid = 0;
-	}
+	rn_spawn_give(s, a, t, rec, ev);	/* system, popen: the child's pid */
 	const struct rn_ar *m = a->main ? a->main : a;
 	ev->proc = &m->proc;
 	ev->tid = rn_thread_tid(s, a, t);
@@ -218,12 +229,7 @@ void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 	struct rn_pend *p = *pp;
 	if (!p)
 		return;
-	uint8_t *ext = rn_scratch(s, p->ext_len);
-	if (!ext) {
-		rn_flush_events(s);
-		ext = rn_scratch(s, p->ext_len);
-	}
-	memcpy(ext, p->ext, p->ext_len);
+	uint8_t *ext = rn_scratch_pend(s, p);
 	uint64_t last = t->last_exit_ns;
 	t->seq = p->seq;
 	if (rn_queue(s, a, t, &p->rec, ext, p->ext_len, RN_EV_UNFINISHED) == 0) {
@@ -322,12 +328,7 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 				p->rec.t_exit = rec.t_exit;
 				p->rec.ret = rec.ret;
 				p->rec.err = rec.err;
-				uint8_t *pe = rn_scratch(s, p->ext_len);
-				if (!pe) {
-					rn_flush_events(s);
-					pe = rn_scratch(s, p->ext_len);
-				}
-				memcpy(pe, p->ext, p->ext_len);
+				uint8_t *pe = rn_scratch_pend(s, p);
 				t->seq = p->seq;	/* one call: the first half's identity */
 				bad = rn_queue(s, a, t, &p->rec, pe, p->ext_len, 0);
 				free(p);

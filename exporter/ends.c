@@ -121,7 +121,7 @@ static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 	t->claiming_since = 0;
 	t->unf_state = RN_UNF_NONE;
 	t->shown = 0;
-	t->spawn_pid = 0;
+	t->sp_held = 0;
 	t->free_at_end = 1;
 	return 0;
 }

@@ -55,11 +55,15 @@ static uint64_t rn_pend_ns(const struct rn_session *s, const struct rn_ar *a,
 
 /* Takes the ring's tail afresh (what is in the ring is what the drain of
  * this pass may read) and looks at the records that came since the last
- * look for an exec or exit record, which is held once drained: the start
- * of the first one not drained yet, or UINT64_MAX. Reads record headers
- * only, each once; checks every length. */
-static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
+ * look for an exec or exit record, which is held once drained, and for a
+ * system() or popen() record, which waits in the ring for its child
+ * (spawns.c): the earliest start the two hold back, or UINT64_MAX. The
+ * look stops at a spawn record that waits (it is looked at again next
+ * pass). Reads record headers only, each once; checks every length. */
+static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
+			     uint64_t now)
 {
+	uint64_t spawn = UINT64_MAX;
 	struct rn_cons *c = &t->cons;
 	if (t->noret && t->noret_seq < c->head)
 		t->noret = 0;	/* drained: held now, counted as such */
@@ -75,6 +79,15 @@ static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_th
 			uint64_t t_enter = r->t_enter;
 			if (ext_len > RN_EXT_MAX)
 				break;	/* corrupt: the drain says so */
+			uint16_t fn = r->fn;
+			if (rn_spawn_wants_child(fn)) {
+				struct rn_rec rec;
+				memcpy(&rec, r, sizeof rec);
+				rec.fn = fn;	/* as checked */
+				spawn = rn_spawn_hold(s, a, t, c->head + i, &rec, now);
+				if (spawn != UINT64_MAX)
+					break;
+			}
 			if ((flags & RN_REC_NORET) && !t->noret) {
 				t->noret = 1;
 				t->noret_seq = c->head + i;
@@ -85,7 +98,8 @@ static uint64_t rn_ring_peek(struct rn_session *s, struct rn_ar *a, struct rn_th
 		t->peeked = c->head + (i < avail ? i : avail);
 	}
 	/* converted with this pass's reference, as the drain will */
-	return t->noret ? rn_clock_unix(&s->clock, a->clock, t->noret_ticks) : UINT64_MAX;
+	return rn_min(spawn, t->noret ? rn_clock_unix(&s->clock, a->clock, t->noret_ticks)
+				      : UINT64_MAX);
 }
 
 /* Records the producer of r dropped so far (full, or a signal handler
@@ -107,8 +121,9 @@ static void rn_unf_wait(struct rn_session *s, const struct rn_ar *a, struct rn_t
 		s->uw[s->nuw++] = (struct rn_unfwait){ t, &m->proc, tid };
 }
 
-/* The earliest start the rings of one arena may still give us. */
-static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t now_ns)
+/* The earliest start the rings of one arena may still give us (now_ns:
+ * the pass's reference, unix ns; now: mono ns). */
+static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t now_ns, uint64_t now)
 {
 	uint64_t wm = rn_pend_ns(s, a, a->exec_pend);
 	for (uint32_t i = 0; i < a->nrings; i++) {
@@ -128,7 +143,7 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 		uint16_t fn;
 		uint64_t ticks;
 		int inflight = rn_ring_inflight(r, &fn, &ticks);
-		wm = rn_min(wm, rn_ring_peek(s, a, t));
+		wm = rn_min(wm, rn_ring_peek(s, a, t, now));
 		if (!inflight) {
 			/* it came back: its entry is still shown if a line
 			 * goes out after it before its record does (the
@@ -203,7 +218,7 @@ void rn_reorder_mark(struct rn_session *s)
 		}
 		if (a->state != RN_AR_LIVE)
 			continue;
-		wm = rn_min(wm, rn_arena_mark(s, a, now_ns));
+		wm = rn_min(wm, rn_arena_mark(s, a, now_ns, now));
 	}
 	for (unsigned h = 0; h < s->nheld; h++)
 		wm = rn_min(wm, s->held[h].ev.t_enter_ns);

@@ -65,8 +65,14 @@ struct rn_thr {
 	uint64_t unf_ns;	/* the same, unix ns */
 	uint16_t unf_fn;
 	uint8_t unf_state;	/* RN_UNF_NONE / SEEN */
-	int32_t spawn_pid;	/* a child that started while this thread was in
-				 * system() or popen(): that call's clone3 pid */
+	/* spawns.c: the first system()/popen() record of the ring not
+	 * drained yet, held in it until its child is known */
+	uint64_t sp_seq;	/* its ring position */
+	uint64_t sp_ticks;	/* its entry (arena clock): its identity */
+	uint64_t sp_since;	/* mono ns it was first looked at */
+	int32_t sp_pid;		/* its child: > 0, -1 never known, 0 looking */
+	uint16_t sp_fn;
+	uint8_t sp_held;	/* one is tracked */
 	/* the call whose entry half is out: its record is its second half */
 	uint8_t shown;
 	uint16_t shown_fn;
@@ -129,6 +135,16 @@ struct rn_ar {
 				 * this end to the files; its end goes to the
 				 * durable sinks only */
 };
+
+/* A process image that started with no image before it and no fork
+ * parent: the child of a spawn (system, popen) its parent's record names
+ * (spawns.c). */
+struct rn_spawned {
+	int32_t pid, ppid;	/* as we see them */
+	uint64_t t0_ns;		/* its start, unix ns */
+	int claimed;		/* a call's record names it */
+};
+#define RN_SPAWNED_MAX 64	/* oldest overwritten */
 
 /* A pid whose image exec'd: the new image's arena is expected. */
 struct rn_execwait {
@@ -256,6 +272,12 @@ struct rn_session {
 	uint64_t signal_set;
 	uint64_t reorder_forced;	/* records taken past the watermark: ring
 					 * half full */
+	/* spawns.c: the children spawns made, and the directory scans that
+	 * tell when one will never be seen */
+	struct rn_spawned spawned[RN_SPAWNED_MAX];
+	unsigned nspawned;	/* entries ever added */
+	uint64_t scan_start_ns;	/* mono ns the last directory scan began */
+	int spawn_scan;		/* a held spawn wants a scan next pass */
 };
 
 /* How a session is read and where its events go; what the pointers

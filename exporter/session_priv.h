@@ -1,7 +1,7 @@
 /* session_priv.h: what the files of the exporter's session (session.c,
- * drain.c, arenas.c, ends.c, pidmap.c) share with one another and with
- * nobody else. The public API is session.h; only those five files include
- * this one, and it must never grow anything another part of the exporter
+ * drain.c, arenas.c, ends.c, pidmap.c, reorder.c, spawns.c) share with one
+ * another and with nobody else. The public API is session.h; only those
+ * files include this one, and it must never grow anything another part of the exporter
  * needs: that goes into session.h.
  */
 #ifndef RN_SESSION_PRIV_H
@@ -54,6 +54,9 @@ void rn_mark(struct rn_thr *t, uint64_t given, uint64_t head);
 void rn_dispatch_proc(struct rn_session *s, struct rn_ar *a, int end);
 void rn_flush_events(struct rn_session *s);
 uint8_t *rn_scratch(struct rn_session *s, size_t n);
+/* held record p's bytes, copied into the pass's scratch (the pass is sent
+ * first when the scratch is full) */
+uint8_t *rn_scratch_pend(struct rn_session *s, const struct rn_pend *p);
 /* -e signal=: whether a signal delivered to a handler is shown */
 static inline int rn_signal_shown(const struct rn_session *s, uint64_t sig)
 {
@@ -99,6 +102,20 @@ void rn_reorder_monotone(struct rn_session *s, struct rn_event *ev);
 int rn_reorder_status_ok(const struct rn_session *s, const struct rn_event *ev);
 void rn_reorder_ends_begin(struct rn_session *s);
 void rn_reorder_ends_until(struct rn_session *s, uint64_t key);
+
+/* spawns.c: system() and popen() shown with their child's pid (the
+ * clone3 they make): a new image with no parent arena is noted as it
+ * starts; the call's record waits in its ring (the watermark below it)
+ * until its child is known, or known never to be */
+void rn_spawn_started(struct rn_session *s, const struct rn_ar *a);
+int rn_spawn_wants_child(uint16_t fn);
+/* the watermark a spawn record r at ring position seq of t holds (unix
+ * ns; UINT64_MAX: none, its child is known or never will be) */
+uint64_t rn_spawn_hold(struct rn_session *s, struct rn_ar *a, struct rn_thr *t, uint64_t seq,
+		       const struct rn_rec *r, uint64_t now_mono);
+/* ev of record rec, queued: its child's pid */
+void rn_spawn_give(struct rn_session *s, const struct rn_ar *a, struct rn_thr *t,
+		   const struct rn_rec *rec, struct rn_event *ev);
 
 /* ends.c: thread and process ends, exec tracking */
 void rn_exec_succeeded(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);

@@ -434,7 +434,22 @@ void rn_vfork_noted(long child)
 		rn_emit_note((int32_t)child, why);
 }
 
-void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a)
+uint64_t rn_emit_now(unsigned idx, const uint64_t *a, unsigned flags)
 {
-	rn_emit_slow(idx, t0, 0, 0, 0, a, RN_REC_NORET);
+	/* Published (rn_prod_enter) from its time on until its record is in
+	 * the ring, as rn_emit's calls are: the slow write (argv, the whole
+	 * environment) takes a while, and an exporter that looked meanwhile
+	 * and saw this thread in no call would let its order window pass the
+	 * record's time (an execve shown after later lines of others). Not
+	 * from a handler inside a write, nor from a vfork child: the ring's
+	 * call word is its writer's, its parent's. */
+	struct rn_tls *t = &rn_t;
+	struct rn_ring *r = t->busy ? NULL : t->prod.ring;
+	uint64_t t0 = rn_now();
+	if (r)
+		rn_prod_enter(r, idx, t0);
+	rn_emit_slow(idx, t0, (flags & RN_REC_NORET) ? 0 : t0, 0, 0, a, flags);
+	if (r && r == t->prod.ring)
+		rn_prod_leave(r);
+	return t0;
 }

@@ -152,7 +152,7 @@ static void rn_on_exit(int status, void *arg)
 	rn_note_exit(status);
 	if (rn_want(RN_IDX_exit) && !rn_t.busy) {
 		uint64_t a[RN_MAX_ARGS] = { (uint64_t)(int64_t)status };
-		rn_emit_noret(RN_IDX_exit, rn_now(), a);
+		rn_emit_now(RN_IDX_exit, a, RN_REC_NORET);
 	}
 	errno = saved;
 }
@@ -450,9 +450,8 @@ static void rn_init(int argc, char **argv, char **envp)
 	 * untraced (a vfork or posix_spawn child, a static parent); the
 	 * exporter drops this when the old image already recorded it. */
 	if (rn_filter_has(&want, RN_IDX_execve)) {
-		uint64_t now = rn_now();
 		uint64_t a[RN_MAX_ARGS] = { (uintptr_t)h->exe, (uintptr_t)argv, (uintptr_t)envp };
-		rn_emit_slow(RN_IDX_execve, now, now, 0, 0, a, RN_REC_EXEC_START);
+		rn_emit_now(RN_IDX_execve, a, RN_REC_EXEC_START);
 	}
 	/* -k: after the exec record, whose stack would be ours */
 	if (set.stack_depth && rn_stack_init(set.stack_depth))

@@ -317,9 +317,11 @@ void rn_inject_exit(unsigned code);
 void rn_emit_flags(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 		   const uint64_t *a, unsigned flags);
 
-/* rn_emit_noret: the record of a call that will not return on success
- * (exec, exit), written before it is made. */
-void rn_emit_noret(unsigned idx, uint64_t t0, const uint64_t *a);
+/* rn_emit_now: the record of a call made now, written before it is
+ * made: RN_REC_NORET in flags for one that does not return on success
+ * (exec, exit), RN_REC_EXEC_START for an image's own account of its
+ * exec. Returns its time (clock ticks). */
+uint64_t rn_emit_now(unsigned idx, const uint64_t *a, unsigned flags);
 
 /* --complete (complete.c): the selector byte syscall user dispatch reads,
  * 0 (ALLOW) unless this thread has dispatch on and runs program code. */

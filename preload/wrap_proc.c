@@ -39,11 +39,14 @@ RN_EXPORT pid_t fork(void)
 		return 0;	/* child: rn_atfork_child adopted its arena */
 	uint64_t t1 = rn_now();
 	int e = errno;
-	rn_fork_parent_done(r);
+	/* the record first: the call stays published until it is written,
+	 * and what follows (a munmap, the signal it may bring) must not
+	 * come between its return time and its record */
 	if (rn_want(RN_IDX_fork)) {
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX_fork, 1, t0, t1, r, r < 0 ? e : 0, a);
 	}
+	rn_fork_parent_done(r);
 	errno = e;
 	return r;
 }
@@ -66,11 +69,14 @@ RN_EXPORT pid_t _Fork(void)
 	}
 	uint64_t t1 = rn_now();
 	int e = errno;
-	rn_fork_parent_done(r);
+	/* the record first: the call stays published until it is written,
+	 * and what follows (a munmap, the signal it may bring) must not
+	 * come between its return time and its record */
 	if (rn_want(RN_IDX__Fork)) {
 		uint64_t a[RN_MAX_ARGS] = { 0 };
 		rn_emit(RN_IDX__Fork, 1, t0, t1, r, r < 0 ? e : 0, a);
 	}
+	rn_fork_parent_done(r);
 	errno = e;
 	return r;
 }
@@ -255,10 +261,8 @@ RN_SPAWN_WRAPPER(posix_spawnp)
 	int want_ = rn_want(RN_IDX_##func);                                         \
 	uint64_t a_[RN_MAX_ARGS] = { (uint64_t)(intptr_t)(first), (uintptr_t)(argv), (uintptr_t)env_ }; \
 	uint64_t t0_ = 0;                                                           \
-	if (want_) {                                                                \
-		t0_ = rn_now();                                                     \
-		rn_emit_noret(RN_IDX_##func, t0_, a_);                              \
-	}                                                                           \
+	if (want_)                                                                  \
+		t0_ = rn_emit_now(RN_IDX_##func, a_, RN_REC_NORET);                 \
 	int h_ = rn_exec_enter();                                                   \
 	rn_env_note(sc_, 0);                                                        \
 	int r_ = RN_SUD_CALL(RN_IDX_##func, CALL);                                  \
@@ -382,7 +386,7 @@ RN_EXPORT void exit(int status)
 		rn_note_exit(status);                                               \
 		if (rn_want(RN_IDX_##func)) {                                       \
 			uint64_t a_[RN_MAX_ARGS] = { RN_PRE(status) };              \
-			rn_emit_noret(RN_IDX_##func, rn_now(), a_);                 \
+			rn_emit_now(RN_IDX_##func, a_, RN_REC_NORET);              \
 		}                                                                   \
 		real(status);                                                       \
 		__builtin_unreachable();                                            \

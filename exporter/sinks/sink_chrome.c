@@ -24,6 +24,7 @@
 #include "../decode/decode_fmt.h"
 #include "../decode/escape.h"
 #include "../decode/textbuf.h"
+#include "sink_bufs.h"
 
 #define ARG_CAP (4 * RN_EXT_MAX + 4096)
 #define LINE_CAP (2 * ARG_CAP + 8192)
@@ -277,24 +278,14 @@ static int chrome_finish(struct rn_sink *s, const struct rn_stats *stats)
 static void chrome_destroy(struct rn_sink *s)
 {
 	struct chrome_st *st = s->st;
-	if (!st)
-		return;
-	free(st->arg);
-	free(st->line);
-	free(st);
+	rn_sink_bufs_free(st, st ? st->arg : NULL, st ? st->line : NULL);
 	s->st = NULL;
 }
 
 int rn_sink_chrome_new(struct rn_sink *s, FILE *out)
 {
 	struct chrome_st *st = calloc(1, sizeof *st);
-	if (!st)
-		return -ENOMEM;
-	st->arg = malloc(ARG_CAP);
-	st->line = malloc(LINE_CAP);
-	if (!st->arg || !st->line) {
-		free(st->arg);
-		free(st->line);
+	if (!st || rn_sink_bufs_new(&st->arg, ARG_CAP, &st->line, LINE_CAP)) {
 		free(st);
 		return -ENOMEM;
 	}

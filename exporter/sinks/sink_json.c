@@ -16,6 +16,7 @@
 #include "../decode/decode_fmt.h"
 #include "../decode/siginfo.h"
 #include "../decode/textbuf.h"
+#include "sink_bufs.h"
 #include "../stack/stack.h"
 
 /* One argument's text is at most about 4 * RN_EXT_MAX (strace escaping);
@@ -355,26 +356,14 @@ static int json_finish(struct rn_sink *s, const struct rn_stats *stats)
 static void json_destroy(struct rn_sink *s)
 {
 	struct json_st *st = s->st;
-
-	if (!st)
-		return;
-	free(st->arg);
-	free(st->line);
-	free(st);
+	rn_sink_bufs_free(st, st ? st->arg : NULL, st ? st->line : NULL);
 	s->st = NULL;
 }
 
 int rn_sink_json_new(struct rn_sink *s, FILE *out)
 {
 	struct json_st *st = calloc(1, sizeof *st);
-
-	if (!st)
-		return -ENOMEM;
-	st->arg = malloc(ARG_CAP);
-	st->line = malloc(LINE_CAP);
-	if (!st->arg || !st->line) {
-		free(st->arg);
-		free(st->line);
+	if (!st || rn_sink_bufs_new(&st->arg, ARG_CAP, &st->line, LINE_CAP)) {
 		free(st);
 		return -ENOMEM;
 	}
