@@ -253,6 +253,52 @@ static int rn_is_exit(uint16_t fn)
 	return fn == RN_IDX_exit || fn == RN_IDX__exit || fn == RN_IDX__Exit;
 }
 
+/* ------------------------------------------------------ raw counting */
+
+/* Rows whose plain record a sink may count without a decoded event:
+ * everything but the calls that make, name or replace processes (their
+ * events teach the pid map, spawn results and exec tracking: pidmap.c,
+ * arenas.c) and syscall(2), whose name is in its first argument. */
+static int rn_raw_row(uint16_t fn)
+{
+	static uint8_t ok[RN_NFUNCS];	/* 0 unknown, 1 no, 2 yes */
+	if (rn_unlikely(!ok[fn])) {
+		const struct rn_fn_info *fi = &rn_fns[fn];
+		int no = fi->nr < 0 || (fi->ntypes && fi->types[0] == RN_ARG_SYSNO) ||
+			 (rn_fn_classes(fn) & RN_CLASS_PROCESS) || (fi->cls & RN_CLASS_PROCESS) ||
+			 rn_fmt_row_spawns(fi) || fi->ret == RN_RET_NORET;
+		ok[fn] = no ? 1 : 2;
+	}
+	return ok[fn] == 2;
+}
+
+int rn_drain_raw_ok(struct rn_session *s)
+{
+	if (s->fdt || s->status_mask || s->has_durable || s->closing)
+		return 0;
+	int any = 0;
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		struct rn_sink *k = &s->sinks[i];
+		if (k->call)
+			any = 1;
+		else if (!k->idle || !k->idle(k))
+			return 0;
+	}
+	return any;
+}
+
+/* Gives one plain call to the sinks' call(). */
+static void rn_raw_call(struct rn_session *s, const struct rn_ar *a, const struct rn_rec *rec)
+{
+	uint64_t d = rec->t_exit > rec->t_enter
+			     ? rn_clock_span(&s->clock, a->clock, rec->t_exit - rec->t_enter)
+			     : 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].call)
+			s->sinks[i].call(&s->sinks[i], rec->fn, rec->err, rec->ret, d);
+	s->stats.events++;
+}
+
 /* ---------------------------------------------------------------- rings */
 
 /* Reads every complete record of one ring (all of it when 'all'). Returns
@@ -265,7 +311,7 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		goto corrupt;
 	if (avail * 4 > (uint64_t)a->cap)
 		s->pressed = 1;	/* a quarter full: no rest before the next pass */
-	uint64_t i = 0;
+	uint64_t i = 0, raw_last = 0;
 	size_t n = 0;
 	while (i < avail) {
 		struct rn_rec rec;
@@ -291,6 +337,15 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
+		} else if (s->raw && !rec.flags && !rec.ext_len && rn_raw_row(rec.fn)) {
+			/* counted as it lies, no event made (rn_drain_raw_ok);
+			 * what the reorder window tracks of a call still holds */
+			struct rn_event split;
+			rn_reorder_split(t, &rec, &split);
+			if (t->seq >= t->replay_end)	/* the files have it */
+				rn_raw_call(s, a, &rec);
+			if (rec.t_exit > raw_last)
+				raw_last = rec.t_exit;
 		} else if (rec.flags & RN_REC_DURABLE_NOTE) {
 			/* a child this process started runs untraced (a note
 			 * no file could carry); after a restart, the files
@@ -347,6 +402,14 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		n++;
 	}
 	rn_cons_consume(c, i);
+	if (raw_last) {	/* as rn_queue keeps them, once per ring */
+		uint64_t ns = rn_clock_unix(&s->clock, a->clock, raw_last);
+		struct rn_ar *mm = a->main ? a->main : a;
+		if (ns > t->last_exit_ns)
+			t->last_exit_ns = ns;
+		if (ns > mm->last_ns)
+			mm->last_ns = ns;
+	}
 	return n;
 corrupt:
 	if (a->state != RN_AR_CORRUPT)

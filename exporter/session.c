@@ -436,6 +436,7 @@ size_t rn_session_pass(struct rn_session *s)
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
 	int can_hold = rn_pass_can_hold(s);
+	s->raw = rn_drain_raw_ok(s);
 	rn_reorder_mark(s);	/* before anything is drained this pass */
 	rn_start_waiting(s, now);
 	size_t n = rn_pass_drain(s, now, can_hold);

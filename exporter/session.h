@@ -220,6 +220,8 @@ struct rn_session {
 	int root_status_known;
 	int root_done;		/* the launcher said the program is gone */
 	int pressed;		/* the last pass found a ring a quarter full */
+	int raw;		/* this pass: plain calls go to the sinks' call()
+				 * without decoding (drain.c, rn_drain_raw_ok) */
 	int has_durable;	/* a sink has a durable callback */
 	int hurry;		/* ask those sinks to hurry (a ring fills behind them) */
 	uint64_t given;		/* events given to the sinks, replays included */

@@ -64,6 +64,10 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 			  struct rn_pend **pp);
 size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);
+/* rn_drain_raw_ok: 1 when this pass may count plain calls straight from
+ * their records (every sink that wants events has call(), nothing else
+ * looks at them: no -y/-P, -z/-Z, durable sink). Once per pass. */
+int rn_drain_raw_ok(struct rn_session *s);
 void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 			    struct rn_ring *r);
 
