@@ -4,13 +4,24 @@
  * interrupted a ring write (the stash), or longjmp'ed out of one.
  *
  * Runs inside the traced program. Never takes a lock, never allocates;
- * its only system calls are the ring claim and the block-mode sleep, none
+ * its only system calls are the ring claim, the block-mode sleep and the
+ * exporter's wake-up past a ring's high-water mark (rn_ring_wake), none
  * once sandboxed. A record and its continuations are published together.
  */
 #include "shim_priv.h"
 
+#include <linux/futex.h>
+#include <stdint.h>
+
 #include "../common/rawsys.h"
 #include "stack.h"
+
+void rn_ring_wake(struct rn_prod *p)
+{
+	rn_prod_ring_bell(p);
+	if (!rn_g.sandboxed)	/* shared futex: the exporter maps the file too */
+		rn_sys6(SYS_futex, (long)&p->ring->bell, FUTEX_WAKE, INT32_MAX, 0, 0, 0);
+}
 
 /* Waits for room when --on-full=block and the exporter is alive; returns 1
  * when there is room. */
@@ -32,7 +43,7 @@ static int rn_wait_room(struct rn_prod *p, uint64_t n)
 			return 0;
 		struct timespec ts = { 0, 50000 };
 		rn_sys2(SYS_nanosleep, &ts, 0);
-		if (rn_prod_room(p, n))
+		if (rn_room(p, n))
 			return 1;
 	}
 }
@@ -98,7 +109,7 @@ static void rn_stash_flush(struct rn_tls *t)
 		uint32_t n = __atomic_load_n(&t->stash_n, __ATOMIC_RELAXED);
 		if (n > done) {
 			uint32_t k = n - done;
-			if (t->prod.ring && (rn_prod_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
+			if (t->prod.ring && (rn_room(&t->prod, k) || rn_wait_room(&t->prod, k))) {
 				for (uint32_t i = 0; i < k; i++)
 					*rn_prod_slot(&t->prod, i) = t->stash[done + i];
 				rn_prod_publish(&t->prod, k);
@@ -193,7 +204,7 @@ static int rn_stash_put(struct rn_tls *t, unsigned idx, uint64_t t0, uint64_t t1
 	t->stash_sp = rn_sp();
 	t->stash_busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0 };
+	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, n, 0, 0 };
 	uint32_t used = rn_write_rec(&sp, idx, bound, 0, t0, t1, ret, err, a, flags);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->stash_n, n + used, __ATOMIC_RELAXED);
@@ -234,7 +245,7 @@ void rn_emit_slow(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int err,
 	uint64_t need = rn_need(&rn_fns[idx], flags, &bound);
 	if (rn_unlikely(stk))
 		need = 1 + rn_rec_nconts(bound + stk);
-	if (!rn_prod_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
+	if (!rn_room(&t->prod, need) && !rn_wait_room(&t->prod, need)) {
 		t->prod.ring->lost++;
 		goto out;
 	}
@@ -303,7 +314,7 @@ void rn_emit_note(int32_t pid, uint32_t why)
 			rn_fetch_add(&rn_g.arena.hdr->lost_noring, 1);
 		goto out;
 	}
-	if (!rn_prod_room(&t->prod, 1) && !rn_wait_room(&t->prod, 1)) {
+	if (!rn_room(&t->prod, 1) && !rn_wait_room(&t->prod, 1)) {
 		t->prod.ring->lost++;
 		goto out;
 	}

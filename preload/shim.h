@@ -202,6 +202,24 @@ void rn_emit_note(int32_t pid, uint32_t why);
 void rn_vfork_noted(long child);
 void rn_longjmp_check(const void *env);	/* before a longjmp: see emit.c */
 
+/* rn_ring_wake: ring the exporter's bell (ring.h): bump it, FUTEX_WAKE.
+ * Cold; at most once per exporter sleep. No system call once sandboxed
+ * (the exporter's timeout covers it). */
+void rn_ring_wake(struct rn_prod *p);
+
+/* rn_room: rn_prod_room that rings a sleeping exporter past the
+ * high-water mark. Below it (by the cached head) one compare, as before:
+ * the wake test folds away on that path. */
+static inline __attribute__((always_inline)) int rn_room(struct rn_prod *p, uint64_t n)
+{
+	int r = rn_prod_room_hw(p, n);
+	if (rn_unlikely(r & RN_ROOM_WAKE)) {
+		rn_ring_wake(p);
+		r &= 1;
+	}
+	return r;
+}
+
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */
 static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simple, uint64_t t0, uint64_t t1, int64_t ret,
@@ -228,7 +246,7 @@ static inline __attribute__((always_inline)) void rn_emit(unsigned idx, int simp
 	t->busy = RN_BUSY_WRITE;
 	/* a signal handler running after this point sees busy set */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (rn_likely(rn_prod_room(&t->prod, 1))) {
+	if (rn_likely(rn_room(&t->prod, 1))) {
 		struct rn_rec *s = rn_prod_slot(&t->prod, 0);
 		/* ask for the line a few calls ahead now, so its ownership
 		 * (the exporter read it a lap ago) is settled before we write */

@@ -27,7 +27,7 @@ static uint32_t len_of(uint64_t seq)
 static void *producer(void *arg)
 {
 	struct stress *st = arg;
-	struct rn_prod p = { &st->ring, st->slots, CAP - 1, 0, 0 };
+	struct rn_prod p = { &st->ring, st->slots, CAP - 1, 0, 0, 0 };
 	for (uint64_t seq = 0; seq < st->records; seq++) {
 		uint32_t n = len_of(seq);
 		while (!rn_prod_room(&p, n))

@@ -18,7 +18,7 @@ static void setup_at(uint64_t start)
 	memset(&ring, 0, sizeof ring);
 	memset(slots, 0, sizeof slots);
 	ring.head = ring.tail = start;
-	prod = (struct rn_prod){ &ring, slots, CAP - 1, start, start };
+	prod = (struct rn_prod){ &ring, slots, CAP - 1, start, start, 0 };
 	cons = (struct rn_cons){ &ring, slots, CAP - 1, start, start };
 }
 
