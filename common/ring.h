@@ -7,6 +7,24 @@
  * full or empty. The producer publishes its tail once per record (record and
  * continuations together); the consumer publishes its head once per batch.
  *
+ * Waking a sleeping consumer (the high-water doorbell): the consumer may
+ * sleep on the rings instead of polling them. Before it sleeps it reads
+ * each ring's 'bell', then stores its sleep number in 'sleep' (release:
+ * after that read), re-checks that no ring is past the high-water mark,
+ * and waits (FUTEX_WAIT, futex_waitv) while every bell still holds the
+ * value it read, with a timeout; awake, it stores 0 in 'sleep'. A producer
+ * looks at 'sleep' only when its ring is past the high-water mark
+ * (rn_prod_room_hw: the cached head says so, then a fresh one), and rings
+ * at most once per sleep number: it bumps its own 'bell' (release: after
+ * its read of 'sleep') and makes one FUTEX_WAKE on it (the shim does: the
+ * system call is not in here). A ring that crosses the mark just as the
+ * consumer decides to sleep either is seen by the consumer's re-check, or
+ * its producer's next call sees the sleep number; a bell rung before the
+ * wait began changed its value, so the wait returns at once. The
+ * producer never writes the consumer's line nor the consumer the
+ * producer's. The timeout bounds what a producer that cannot ring (a
+ * sandboxed one, or one writing no more calls) costs: latency, no record.
+ *
  * Nothing here may block, allocate or make a system call: the producer side
  * runs inside every wrapped libc call.
  */
@@ -40,8 +58,13 @@ struct rn_ring {
 	uint32_t cur_fn;	/* 1 + index into rn_fns; 0: in no wrapped call */
 	uint32_t reserved;	/* 1: the slots' memory is allocated in the
 				 * file (rn_arena_reserve_ring); shim only */
+	uint32_t bell;		/* bumped when the producer wakes a sleeping
+				 * consumer: the futex word it waits on */
 	/* written by the consumer only */
 	_Alignas(64) uint64_t head;	/* next slot the consumer reads */
+	uint32_t sleep;		/* nonzero (its sleep number) while the
+				 * consumer sleeps and wants a bell past the
+				 * high-water mark; 0 while it drains */
 	/* ownership: the producer thread holds 'owner' from claim to death;
 	 * the kernel marks it owner-dead when that thread exits or execs */
 	_Alignas(64) pthread_mutex_t owner;
@@ -60,7 +83,19 @@ struct rn_prod {
 	uint64_t mask;		/* capacity - 1 */
 	uint64_t tail;		/* private copy of ring->tail */
 	uint64_t head_cache;	/* last head seen */
+	uint32_t woke;		/* the consumer's sleep number last rung for */
 };
+
+/* The high-water mark: slots in use past which a producer rings a
+ * sleeping consumer, and below which all of them must be before the
+ * consumer may sleep. A quarter: what is left holds the calls of the
+ * consumer's wake-up and scheduling delay. */
+static inline uint64_t rn_ring_high_water(uint64_t cap)
+{
+	return cap / 4;
+}
+
+#define RN_ROOM_WAKE 2	/* rn_prod_room_hw: ring the consumer's bell */
 
 /* rn_prod_enter: publish the call the producer is entering (one line it
  * owns and writes anyway; on x86 two plain stores, kept in order). */
@@ -87,6 +122,39 @@ static inline int rn_prod_room(struct rn_prod *p, uint64_t n)
 	/* acquire: the consumer finished reading the slots it released */
 	p->head_cache = rn_load_acquire(&p->ring->head);
 	return p->tail + n - p->head_cache <= p->mask + 1;
+}
+
+/* rn_prod_room_hw: rn_prod_room for a producer that rings its consumer:
+ * 0 (no room) or 1 (room), with RN_ROOM_WAKE set when the ring is past
+ * the high-water mark and the consumer sleeps with a number not rung for
+ * yet (the caller bumps 'bell' and wakes it: rn_prod_ring_bell). Below
+ * the mark by the cached head this is one compare, as rn_prod_room. */
+static inline int rn_prod_room_hw(struct rn_prod *p, uint64_t n)
+{
+	uint64_t hw = rn_ring_high_water(p->mask + 1);
+	if (rn_likely(p->tail + n - p->head_cache <= hw))
+		return 1;
+	/* acquire: the consumer finished reading the slots it released */
+	p->head_cache = rn_load_acquire(&p->ring->head);
+	uint64_t used = p->tail + n - p->head_cache;
+	if (used <= hw)
+		return 1;
+	int room = used <= p->mask + 1;
+	/* acquire: our bell store (rn_prod_ring_bell) comes after this read */
+	uint32_t z = rn_load_acquire(&p->ring->sleep);
+	if (rn_unlikely(z != 0 && z != p->woke)) {
+		p->woke = z;
+		return room | RN_ROOM_WAKE;
+	}
+	return room;
+}
+
+/* rn_prod_ring_bell: the store half of a ring (the FUTEX_WAKE on
+ * &ring->bell follows, made by the caller). */
+static inline void rn_prod_ring_bell(struct rn_prod *p)
+{
+	/* release: ordered after the read of 'sleep' that decided it */
+	rn_store_release(&p->ring->bell, p->ring->bell + 1);
 }
 
 static inline struct rn_rec *rn_prod_slot(const struct rn_prod *p, uint64_t i)

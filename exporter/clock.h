@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "../common/arena.h"
+
 struct rn_clock {
 	uint64_t tsc0, mono0;		/* first reference, for the rate */
 	uint64_t tsc_ref, mono_ref;	/* latest reference */
@@ -30,5 +32,12 @@ void rn_clock_refresh(struct rn_clock *c);
 
 /* rn_clock_unix: ticks of an arena's clock (enum rn_clock_kind) -> unix ns. */
 uint64_t rn_clock_unix(const struct rn_clock *c, uint32_t kind, uint64_t ticks);
+
+/* rn_clock_span: a duration of 'ticks' of an arena's clock, in ns (within
+ * a nanosecond of the difference of the two ends' rn_clock_unix). */
+static inline uint64_t rn_clock_span(const struct rn_clock *c, uint32_t kind, uint64_t ticks)
+{
+	return kind == RN_CLOCK_TSC ? (uint64_t)((double)ticks * c->ns_per_tick) : ticks;
+}
 
 #endif

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commit.h"
@@ -259,6 +261,52 @@ static int rn_is_exit(uint16_t fn)
 	return fn == RN_IDX_exit || fn == RN_IDX__exit || fn == RN_IDX__Exit;
 }
 
+/* ------------------------------------------------------ raw counting */
+
+/* Rows whose plain record a sink may count without a decoded event:
+ * everything but the calls that make, name or replace processes (their
+ * events teach the pid map, spawn results and exec tracking: pidmap.c,
+ * arenas.c) and syscall(2), whose name is in its first argument. */
+static int rn_raw_row(uint16_t fn)
+{
+	static uint8_t ok[RN_NFUNCS];	/* 0 unknown, 1 no, 2 yes */
+	if (rn_unlikely(!ok[fn])) {
+		const struct rn_fn_info *fi = &rn_fns[fn];
+		int no = fi->nr < 0 || (fi->ntypes && fi->types[0] == RN_ARG_SYSNO) ||
+			 (rn_fn_classes(fn) & RN_CLASS_PROCESS) || (fi->cls & RN_CLASS_PROCESS) ||
+			 rn_fmt_row_spawns(fi) || fi->ret == RN_RET_NORET;
+		ok[fn] = no ? 1 : 2;
+	}
+	return ok[fn] == 2;
+}
+
+int rn_drain_raw_ok(struct rn_session *s)
+{
+	if (s->fdt || s->status_mask || s->has_durable || s->closing)
+		return 0;
+	int any = 0;
+	for (unsigned i = 0; i < s->nsinks; i++) {
+		struct rn_sink *k = &s->sinks[i];
+		if (k->call)
+			any = 1;
+		else if (!k->idle || !k->idle(k))
+			return 0;
+	}
+	return any;
+}
+
+/* Gives one plain call to the sinks' call(). */
+static void rn_raw_call(struct rn_session *s, const struct rn_ar *a, const struct rn_rec *rec)
+{
+	uint64_t d = rec->t_exit > rec->t_enter
+			     ? rn_clock_span(&s->clock, a->clock, rec->t_exit - rec->t_enter)
+			     : 0;
+	for (unsigned i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].call)
+			s->sinks[i].call(&s->sinks[i], rec->fn, rec->err, rec->ret, d);
+	s->stats.events++;
+}
+
 /* ---------------------------------------------------------------- rings */
 
 /* Reads every complete record of one ring (all of it when 'all'). Returns
@@ -269,9 +317,11 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 	uint64_t avail = rn_cons_avail(c);
 	if (avail == UINT64_MAX)
 		goto corrupt;
-	if (avail * 4 > (uint64_t)a->cap)
+	if (avail > rn_ring_high_water(a->cap))
 		s->pressed = 1;	/* a quarter full: no rest before the next pass */
-	uint64_t i = 0;
+	if ((double)avail / a->cap > s->fill_max)	/* for rn_drain_sleep */
+		s->fill_max = (double)avail / a->cap;
+	uint64_t i = 0, raw_last = 0;
 	size_t n = 0;
 	while (i < avail) {
 		struct rn_rec rec;
@@ -297,6 +347,15 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		t->seq = c->head + i;
 		if (rec.fn >= RN_NFUNCS) {
 			bad = 1;
+		} else if (s->raw && !rec.flags && !rec.ext_len && rn_raw_row(rec.fn)) {
+			/* counted as it lies, no event made (rn_drain_raw_ok);
+			 * what the reorder window tracks of a call still holds */
+			struct rn_event split;
+			rn_reorder_split(t, &rec, &split);
+			if (t->seq >= t->replay_end)	/* the files have it */
+				rn_raw_call(s, a, &rec);
+			if (rec.t_exit > raw_last)
+				raw_last = rec.t_exit;
 		} else if (rec.flags & RN_REC_DURABLE_NOTE) {
 			/* a child this process started runs untraced (a note
 			 * no file could carry); after a restart, the files
@@ -348,6 +407,14 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		n++;
 	}
 	rn_cons_consume(c, i);
+	if (raw_last) {	/* as rn_queue keeps them, once per ring */
+		uint64_t ns = rn_clock_unix(&s->clock, a->clock, raw_last);
+		struct rn_ar *mm = a->main ? a->main : a;
+		if (ns > t->last_exit_ns)
+			t->last_exit_ns = ns;
+		if (ns > mm->last_ns)
+			mm->last_ns = ns;
+	}
 	return n;
 corrupt:
 	if (a->state != RN_AR_CORRUPT)
@@ -378,4 +445,106 @@ void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 		p->lost += nr - a->lost_noring_seen;
 		a->lost_noring_seen = nr;
 	}
+}
+
+/* ------------------------------------------------------------ sleeping */
+
+/* The longest sleep on the bells: what a producer that cannot ring (a
+ * sandboxed one) or an arena made meanwhile waits at most, and how often
+ * ends, the launcher and the control socket are looked at while the
+ * rings are quiet. */
+#define RN_BELL_SLEEP_MAX_NS 10000000ull
+#define RN_BELL_SLEEP_MIN_NS 1000000ull
+
+/* How long the rings may be left alone: at the fill rate of the last
+ * pass, the busiest one reaches half its capacity (a producer that
+ * rings does so at a quarter; one that cannot must not fill up). */
+static uint64_t rn_sleep_ns(const struct rn_session *s)
+{
+	uint64_t d = RN_BELL_SLEEP_MAX_NS;
+	if (s->fill_max > 0 && s->pass_ns > s->prev_pass_ns && s->prev_pass_ns) {
+		double t = (double)(s->pass_ns - s->prev_pass_ns) * 0.5 / s->fill_max;
+		if (t < (double)d)
+			d = (uint64_t)t;
+	}
+	return d < RN_BELL_SLEEP_MIN_NS ? RN_BELL_SLEEP_MIN_NS : d;
+}
+
+/* Stores 'z' in the sleep word of every ring of the live arenas. */
+static void rn_sleep_mark(struct rn_session *s, uint32_t z)
+{
+	for (struct rn_ar *a = s->arenas; a; a = a->next)
+		if (a->state == RN_AR_LIVE)
+			for (uint32_t i = 0; i < a->nrings; i++)
+				rn_store_release(&a->thr[i].cons.ring->sleep, z);
+}
+
+static int rn_no_waitv;	/* the kernel has no futex_waitv */
+
+int rn_drain_sleep(struct rn_session *s, int extra_fd)
+{
+	struct futex_waitv w[FUTEX_WAITV_MAX];
+	unsigned n = 0, nlive = 0;
+	if (rn_no_waitv)
+		return 0;
+	for (struct rn_ar *a = s->arenas; a; a = a->next) {
+		if (a->state == RN_AR_WAITING)
+			return 0;	/* starts at the next pass: poll */
+		if (a->state != RN_AR_LIVE)
+			continue;
+		nlive++;
+		if (n + a->nrings > FUTEX_WAITV_MAX)
+			return 0;
+		/* every ring, free ones too: a thread may claim one meanwhile */
+		for (uint32_t i = 0; i < a->nrings; i++) {
+			uint32_t *bell = &a->thr[i].cons.ring->bell;
+			/* acquire: read before our sleep number is stored (ring.h) */
+			w[n++] = (struct futex_waitv){ .val = rn_load_acquire(bell),
+						       .uaddr = (uintptr_t)bell,
+						       .flags = FUTEX_32 };
+		}
+	}
+	/* none to wait on, or a process or thread just came whose next
+	 * arena (a new process, an extension for more threads) could not
+	 * ring us: poll until the set holds still */
+	int same = nlive == s->nlive_slept;
+	s->nlive_slept = nlive;
+	if (!n || !same)
+		return 0;
+	if (!++s->sleep_no)
+		s->sleep_no = 1;
+	rn_sleep_mark(s, s->sleep_no);
+	/* our sleep stores before the loads of the tails below: a producer
+	 * past the mark either is seen here or sees the sleep number */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int past = 0;
+	for (struct rn_ar *a = s->arenas; a && !past; a = a->next)
+		if (a->state == RN_AR_LIVE)
+			for (uint32_t i = 0; i < a->nrings && !past; i++) {
+				const struct rn_cons *c = &a->thr[i].cons;
+				uint64_t used = rn_load_acquire(&c->ring->tail) - c->head;
+				past = used > rn_ring_high_water(a->cap) && used <= a->cap;
+			}
+	/* past the mark already: records the pass left (a sink holds, the
+	 * reorder window waits) would ring nobody; poll as before */
+	struct pollfd p = { extra_fd, POLLIN, 0 };
+	int rc = 0;
+	if (past) {
+		rn_sleep_mark(s, 0);
+		return 0;
+	}
+	if (extra_fd < 0 || poll(&p, 1, 0) == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t at = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + rn_sleep_ns(s);
+		ts.tv_sec = (time_t)(at / 1000000000ull);
+		ts.tv_nsec = (long)(at % 1000000000ull);
+		rc = (int)syscall(SYS_futex_waitv, w, n, 0, &ts, CLOCK_MONOTONIC);
+	}
+	rn_sleep_mark(s, 0);
+	if (rc < 0 && errno == ENOSYS) {
+		rn_no_waitv = 1;	/* before Linux 5.16: poll from now on */
+		return 0;
+	}
+	return 1;
 }

@@ -189,7 +189,8 @@ void rn_reorder_mark(struct rn_session *s)
 		s->halves |= s->sinks[i].wants_split && !s->status_mask && !s->whole;
 	if (!s->uw)
 		s->uw = calloc(RN_UNFWAIT_MAX, sizeof *s->uw);
-	if (s->closing || !s->uw) {
+	/* closing, or a pass whose sinks only count (s->raw): no order */
+	if (s->closing || s->raw || !s->uw) {
 		s->wm = UINT64_MAX;
 		return;
 	}

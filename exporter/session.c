@@ -423,6 +423,9 @@ static void rn_pass_execwait(struct rn_session *s, uint64_t now)
 size_t rn_session_pass(struct rn_session *s)
 {
 	s->pressed = 0;
+	s->fill_max = 0;
+	s->prev_pass_ns = s->pass_ns;
+	s->pass_ns = rn_mono_ns();
 	rn_clock_refresh(&s->clock);
 	rn_accept_pids(s);
 	rn_maybe_scan(s);
@@ -436,6 +439,7 @@ size_t rn_session_pass(struct rn_session *s)
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
 	int can_hold = rn_pass_can_hold(s);
+	s->raw = rn_drain_raw_ok(s);
 	rn_reorder_mark(s);	/* before anything is drained this pass */
 	rn_start_waiting(s, now);
 	size_t n = rn_pass_drain(s, now, can_hold);
@@ -472,7 +476,10 @@ int rn_session_idle(const struct rn_session *s)
 
 void rn_session_wait(struct rn_session *s, int timeout_ms, int extra_fd)
 {
-	(void)s;
+	/* rings whose producers ring past the high-water mark need no
+	 * polling while they are quiet */
+	if (rn_drain_sleep(s, extra_fd))
+		return;
 	struct pollfd p = { extra_fd, POLLIN, 0 };
 	poll(&p, 1, timeout_ms);
 }

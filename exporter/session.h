@@ -236,6 +236,15 @@ struct rn_session {
 	int root_status_known;
 	int root_done;		/* the launcher said the program is gone */
 	int pressed;		/* the last pass found a ring a quarter full */
+	int raw;		/* this pass: plain calls go to the sinks' call()
+				 * without decoding (drain.c, rn_drain_raw_ok) */
+	/* sleeping on the rings' bells (drain.c, rn_drain_sleep) */
+	uint32_t sleep_no;	/* the last sleep number stored in the rings */
+	unsigned nlive_slept;	/* live arenas at the last sleep */
+	uint64_t pass_ns;	/* start of this pass and of the one before */
+	uint64_t prev_pass_ns;
+	double fill_max;	/* this pass: the largest share of a ring's
+				 * capacity that came in since the last */
 	int has_durable;	/* a sink has a durable callback */
 	int hurry;		/* ask those sinks to hurry (a ring fills behind them) */
 	uint64_t given;		/* events given to the sinks, replays included */

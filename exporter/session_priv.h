@@ -67,6 +67,17 @@ int rn_queue(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 void rn_queue_pend(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 			  struct rn_pend **pp);
 size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t);
+/* rn_drain_raw_ok: 1 when this pass may count plain calls straight from
+ * their records (every sink that wants events has call(), nothing else
+ * looks at them: no -y/-P, -z/-Z, durable sink). Once per pass. */
+int rn_drain_raw_ok(struct rn_session *s);
+/* rn_drain_sleep: sleep until a ring's producer rings its bell past the
+ * high-water mark (ring.h), extra_fd is readable, or a timeout that the
+ * rings' last fill rate allows (at most RN_BELL_SLEEP_MAX_MS). Returns 0
+ * without sleeping when the rings cannot all be waited on (none, more
+ * than futex_waitv takes, an arena just appeared or not started yet,
+ * no futex_waitv): the caller polls. */
+int rn_drain_sleep(struct rn_session *s, int extra_fd);
 void rn_account_lost(struct rn_session *s, struct rn_ar *a, struct rn_thr *t,
 			    struct rn_ring *r);
 

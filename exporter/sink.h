@@ -40,6 +40,16 @@ struct rn_sink {
 	int wants_split;	/* also the RN_SPLIT_ENTRY halves of calls
 				 * other lines interrupted (text) */
 	int (*event)(struct rn_sink *s, const struct rn_event *ev);
+	/* optional: count one plain call straight from its record, with no
+	 * decoded event: table index, errno, return value, duration in ns.
+	 * The drain calls it instead of event() for records with no items,
+	 * no flag and a row that names no process (drain.c, rn_raw_row),
+	 * and only in a pass where every other sink is idle or has it too:
+	 * a sink with it must need nothing else of such a call. */
+	int (*call)(struct rn_sink *s, uint16_t fn, uint16_t err, int64_t ret, uint64_t dur_ns);
+	/* optional: 1 while the sink wants no event at all (the live tail
+	 * with nobody subscribed); asked once per pass */
+	int (*idle)(struct rn_sink *s);
 	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
 	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);
 	/* optional: 0 while the sink cannot take more events (its queue is

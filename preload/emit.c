@@ -4,7 +4,8 @@
  * interrupted a ring write (the stash), or longjmp'ed out of one.
  *
  * Runs inside the traced program. Never takes a lock, never allocates;
- * its only system calls are the ring claim and the block-mode sleep, none
+ * its only system calls are the ring claim, the block-mode sleep and the
+ * exporter's wake-up past a ring's high-water mark (rn_ring_wake), none
  * once sandboxed. A record and its continuations are published together.
  * A write a signal handler longjmps out of is finished by the jump
  * (rn_longjmp_check): every write that can be redone says how (struct
@@ -12,8 +13,18 @@
  */
 #include "shim_priv.h"
 
+#include <linux/futex.h>
+#include <stdint.h>
+
 #include "../common/rawsys.h"
 #include "stack.h"
+
+void rn_ring_wake(struct rn_prod *p)
+{
+	rn_prod_ring_bell(p);
+	if (!rn_g.sandboxed)	/* shared futex: the exporter maps the file too */
+		rn_sys6(SYS_futex, (long)&p->ring->bell, FUTEX_WAKE, INT32_MAX, 0, 0, 0);
+}
 
 /* Waits for room when --on-full=block and the exporter is alive; returns 1
  * when there is room. */
@@ -243,7 +254,7 @@ static void rn_stash_write(struct rn_tls *t, const struct rn_wip *w)
 {
 	uint32_t bound;
 	rn_need(&rn_fns[w->idx], w->flags, &bound);
-	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, w->tail0, 0 };
+	struct rn_prod sp = { NULL, t->stash, RN_STASH_SLOTS - 1, w->tail0, 0, 0 };
 	uint32_t used = rn_write_rec(&sp, w->idx, bound, 0, w->t0, w->t1, w->ret, w->err, w->a,
 				     w->flags);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -43,15 +43,11 @@ static int64_t rn_reserve_first(struct rn_arena_hdr *h, uint32_t i)
 	return e < 0 ? e : e > 0 ? INT64_MAX : RN_RING_RESERVE_FIRST;
 }
 
-/* Keeps the producer's cached head at or below res_end - capacity, so
- * that the fast room test fails where the reserved memory ends. */
+/* Sets room_end (shim.h): where the fast room test next fails. */
 static void rn_room_limit(struct rn_tls *t)
 {
-	if (t->res_end == UINT64_MAX)
-		return;
-	uint64_t lim = t->res_end - (t->prod.mask + 1);
-	if ((int64_t)(lim - t->prod.head_cache) < 0)
-		t->prod.head_cache = lim;
+	uint64_t hw = t->prod.head_cache + rn_ring_high_water(t->prod.mask + 1);
+	t->room_end = hw < t->res_end ? hw : t->res_end;
 }
 
 /* More of this thread's ring, enough for tail 'need': twice what is
@@ -98,11 +94,13 @@ int rn_room_slow(struct rn_tls *t, uint64_t n)
 	if (p->tail + n > t->res_end && !rn_reserve_more(t, p->tail + n))
 		return 0;
 	t->res_skip = 0;
-	/* acquire: the consumer finished reading the slots it released */
-	uint64_t head = rn_load_acquire(&p->ring->head);
-	p->head_cache = head;
+	int r = rn_prod_room_hw(p, n);
+	if (rn_unlikely(r & RN_ROOM_WAKE)) {
+		rn_ring_wake(p);
+		r &= 1;
+	}
 	rn_room_limit(t);
-	return p->tail + n - head <= p->mask + 1;
+	return r;
 }
 
 /* Before a seccomp filter may forbid our system calls: every ring a

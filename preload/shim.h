@@ -95,12 +95,15 @@ struct rn_tls {
 	uint32_t inject_count[8];	/* calls each injection rule matched
 					 * (RN_INJECT_MAX, common/inject.h) */
 	/* The ring's memory is reserved as the producer reaches it (arena.h):
-	 * res_end is the first tail not yet reserved (UINT64_MAX: all of it),
-	 * and prod.head_cache is kept at or below res_end - capacity, so the
-	 * fast path's room test fails there and rn_room_slow reserves more.
+	 * res_end is the first tail not yet reserved (UINT64_MAX: all of it).
+	 * room_end is the tail the fast path may write up to without a look:
+	 * the lesser of res_end and the cached head plus the high-water mark
+	 * (ring.h), so that rn_room_slow runs where memory must be reserved
+	 * or a sleeping exporter may need its bell.
 	 * res_skip: slow-path entries left before a failed reservation is
 	 * tried again (a full tmpfs: records are dropped and counted). */
 	uint64_t res_end;
+	uint64_t room_end;
 	uint32_t res_skip;
 };
 
@@ -233,14 +236,15 @@ void rn_emit_deferred(unsigned idx, uint64_t t0, uint64_t t1, int64_t ret, int e
 		      const uint64_t *a, unsigned flags);
 void rn_write_done(void);
 
-/* rn_room: can n slots be written at this thread's tail? rn_prod_room's
- * test, and on its slow path (rings.c) the ring's memory reserved as far
- * as the tail needs (arena.h). Every write to t->prod asks this one. */
+/* rn_room: can n slots be written at this thread's tail? One compare
+ * against room_end on the fast path. Past it, rn_room_slow (rings.c)
+ * reserves more of the ring's memory (arena.h), re-reads the consumer's
+ * head, and rings a sleeping exporter's bell once the ring is past its
+ * high-water mark (common/ring.h). Every write to t->prod asks this one. */
 int rn_room_slow(struct rn_tls *t, uint64_t n);
 static inline __attribute__((always_inline)) int rn_room(struct rn_tls *t, uint64_t n)
 {
-	struct rn_prod *p = &t->prod;
-	if (rn_likely(p->tail + n - p->head_cache <= p->mask + 1))
+	if (rn_likely(t->prod.tail + n <= t->room_end))
 		return 1;
 	return rn_room_slow(t, n);
 }
@@ -251,6 +255,12 @@ void rn_emit_note(int32_t pid, uint32_t why);
  * state borrowed) exec'd: its note, if it left one for us to write. */
 void rn_vfork_noted(long child);
 void rn_longjmp_check(const void *env);	/* before a longjmp: see emit.c */
+
+/* rn_ring_wake: ring the exporter's bell (ring.h): bump it, FUTEX_WAKE.
+ * Cold; at most once per exporter sleep. No system call once sandboxed
+ * (the exporter's timeout covers it). */
+void rn_ring_wake(struct rn_prod *p);
+
 
 /* rn_emit: write the record of one finished call. 'simple' is a
  * compile-time constant: no captured argument and at most four. */

@@ -55,7 +55,7 @@ static long push_pop_1t(void *arg)
 {
 	struct ring_mem *m = arg;
 	ring_reset(m);
-	struct rn_prod p = { &m->ring, m->slots, CAP - 1, 0, 0 };
+	struct rn_prod p = { &m->ring, m->slots, CAP - 1, 0, 0, 0 };
 	struct rn_cons c = { &m->ring, m->slots, CAP - 1, 0, 0 };
 	uint64_t sum = 0;
 	for (long i = 0; i < records; i += 256) {
@@ -80,7 +80,7 @@ static long push_pop_1t(void *arg)
 static void *producer(void *arg)
 {
 	struct ring_mem *m = arg;
-	struct rn_prod p = { &m->ring, m->slots, CAP - 1, 0, 0 };
+	struct rn_prod p = { &m->ring, m->slots, CAP - 1, 0, 0, 0 };
 	for (long i = 0; i < records; i++) {
 		while (!rn_prod_room(&p, 1))
 			sched_yield();

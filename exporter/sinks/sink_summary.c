@@ -161,37 +161,66 @@ static void ent_add(struct sum_ent *e, uint64_t d, int failed)
 	e->hist[bucket_of(d)]++;
 }
 
+/* Counts one call of table index fn (failed: by errno, or by an error
+ * number returned) in its row; the total is made from the rows at the
+ * end (total_of_rows), so a call costs one row's update. */
+static void sum_count(struct sum_ent *e, uint16_t fn, uint16_t err, int64_t ret, uint64_t d)
+{
+	int failed = err != 0;
+	if (fn < RN_NFUNCS && rn_fns[fn].ret == RN_RET_ERRNUM && ret > 0)
+		failed = 1;
+	ent_add(e, d, failed);
+}
+
+/* The row of a table index that always names the same syscall (any but
+ * syscall()'s, whose name comes from its number), found once. */
+static struct sum_ent *row_of_fn(struct sum_st *st, uint16_t fn, const char *name)
+{
+	if (st->by_fn[fn])
+		return &st->ent[st->by_fn[fn] - 1];
+	struct sum_ent *e = lookup(st, name);
+	if (e)
+		st->by_fn[fn] = (uint16_t)(e - st->ent + 1);
+	return e;
+}
+
 static int sum_event(struct rn_sink *s, const struct rn_event *ev)
 {
 	struct sum_st *st = s->st;
 	if (ev->flags & RN_EV_SIGNAL)
 		return 0;	/* not a call */
-	/* A table row always names the same syscall, except syscall() whose
-	 * name comes from its number: remember the row per table index. */
 	struct sum_ent *e;
 	if (st->by_site) {
 		/* the program's line that made the call (exporter/stack/) */
 		char key[sizeof st->ent[0].name];
 		const struct rn_frame *f = rn_stack_site(ev);
 		e = lookup(st, f ? rn_site_key(f, key, sizeof key) : "(no stack)");
-	} else if (ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall && st->by_fn[ev->fn]) {
-		e = &st->ent[st->by_fn[ev->fn] - 1];
+	} else if (ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall) {
+		e = row_of_fn(st, ev->fn, rn_fmt_sysname(ev));
 	} else {
 		e = lookup(st, rn_fmt_sysname(ev));
-		if (e && ev->fn < RN_NFUNCS && ev->fn != RN_IDX_syscall)
-			st->by_fn[ev->fn] = (uint16_t)(e - st->ent + 1);
 	}
 	uint64_t d = 0;
-	int failed = ev->err != 0;
 
 	if (!e)
 		return -ENOMEM;
 	if (!(ev->flags & RN_EV_UNFINISHED) && ev->t_exit_ns > ev->t_enter_ns)
 		d = ev->t_exit_ns - ev->t_enter_ns;
-	if (ev->fn < RN_NFUNCS && rn_fns[ev->fn].ret == RN_RET_ERRNUM && ev->ret > 0)
-		failed = 1;
-	ent_add(e, d, failed);
-	ent_add(&st->total, d, failed);
+	sum_count(e, ev->fn, ev->err, ev->ret, d);
+	return 0;
+}
+
+/* A plain call, straight from its record (sink.h): never syscall()'s
+ * row, never with --by-site (the sink has no call() then). */
+static int sum_call(struct rn_sink *s, uint16_t fn, uint16_t err, int64_t ret, uint64_t d)
+{
+	struct sum_st *st = s->st;
+	if (fn >= RN_NFUNCS)
+		return -EINVAL;
+	struct sum_ent *e = row_of_fn(st, fn, rn_fns[fn].sys);
+	if (!e)
+		return -ENOMEM;
+	sum_count(e, fn, err, ret, d);
 	return 0;
 }
 
@@ -426,10 +455,34 @@ static void json_summary(struct sum_st *st, const unsigned *order, const struct 
 	fprintf(st->out, "],\"complete\":%s}\n", st->complete ? "true" : "false");
 }
 
+/* The total row: every row merged (each call is in exactly one row). */
+static void total_of_rows(struct sum_st *st)
+{
+	struct sum_ent *t = &st->total;
+	t->calls = t->errors = t->total_ns = t->max_ns = t->min_ns = 0;
+	memset(t->hist, 0, NBUCKETS * sizeof *t->hist);
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct sum_ent *e = &st->ent[i];
+		if (!e->calls)
+			continue;
+		if (!t->calls || e->min_ns < t->min_ns)
+			t->min_ns = e->min_ns;
+		if (e->max_ns > t->max_ns)
+			t->max_ns = e->max_ns;
+		t->calls += e->calls;
+		t->errors += e->errors;
+		t->total_ns += e->total_ns;
+		for (unsigned b = 0; b < NBUCKETS; b++)
+			t->hist[b] += e->hist[b];
+	}
+}
+
 static int sum_finish(struct rn_sink *s, const struct rn_stats *stats)
 {
 	struct sum_st *st = s->st;
 	unsigned order[MAX_NAMES];
+
+	total_of_rows(st);
 
 	/* insertion sort: stable, no callback context needed, n is small */
 	for (unsigned i = 0; i < st->n; i++) {
@@ -532,6 +585,8 @@ int rn_sink_summary_new(struct rn_sink *s, FILE *out, const struct rn_summary_op
 	s->name = "summary";
 	s->st = st;
 	s->event = sum_event;
+	if (!st->by_site)	/* a site needs the decoded stack */
+		s->call = sum_call;
 	s->proc_start = sum_proc;
 	s->proc_end = sum_proc;
 	s->untraced = sum_untraced;

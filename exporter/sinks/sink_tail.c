@@ -154,6 +154,18 @@ static int tail_flush(struct rn_sink *s)
 	return 0;
 }
 
+/* Idle while nobody subscribes: the drain may skip making events then
+ * (sink.h). Reads new subscriptions first, once per pass. */
+static int tail_idle(struct rn_sink *s)
+{
+	struct tail_st *st = s->st;
+	tail_subs(st);
+	for (unsigned i = 0; i < RN_TAIL_NFMT; i++)
+		if (st->fmt[i].subs)
+			return 0;
+	return 1;
+}
+
 static size_t tail_status(struct rn_sink *s, char *buf, size_t cap)
 {
 	struct tail_st *st = s->st;
@@ -204,7 +216,7 @@ int rn_sink_tail_new(struct rn_sink *s, const char *dir, const struct rn_text_op
 		return -ENOMEM;
 	*s = (struct rn_sink){ .name = "tail", .st = st, .event = tail_event,
 			       .proc_end = tail_proc_end, .untraced = tail_untraced,
-			       .flush = tail_flush, .status = tail_status,
+			       .flush = tail_flush, .status = tail_status, .idle = tail_idle,
 			       .finish = tail_finish, .destroy = tail_destroy };
 	int rc = -ENOMEM;
 	for (unsigned i = 0; i < RN_TAIL_NFMT; i++) {

@@ -58,6 +58,23 @@ Test(shim, more_threads_than_rings_lose_nothing)
 	cr_assert_eq(count_of(o.se, "lost"), 0, "%s", o.se);
 }
 
+Test(shim, busy_threads_past_the_cores_lose_nothing_by_default)
+{
+	/* four threads making calls flat out on two cores (the exporter's
+	 * CPU comes out of theirs), with the default --on-full: the summary
+	 * reports every call and no loss (-o /dev/stdout truncates what the
+	 * program printed: the rows count its calls) */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct out o = sh(ncpu > 2 ? "taskset -c 0,1 " RN " -c --format json -o /dev/stdout -- " RN_PROGS_DIR
+				     "/burst threads 200000 4"
+				   : RN " -c --format json -o /dev/stdout -- " RN_PROGS_DIR
+					"/burst threads 200000 4");
+	cr_assert_eq(o.status, 0, "%s", o.se);
+	cr_assert(strstr(o.so, "\"lost\":0,"), "%s", o.so);
+	cr_assert(strstr(o.so, "{\"syscall\":\"read\",\"calls\":800000,"), "%s", o.so);
+	cr_assert(strstr(o.so, "{\"syscall\":\"write\",\"calls\":800000,"), "%s", o.so);
+}
+
 Test(shim, death_by_signal_is_reported)
 {
 	struct out o = sh(RN TXT " -e trace=none -- sh -c \"kill -KILL \\$\\$\"");
