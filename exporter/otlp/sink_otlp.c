@@ -52,9 +52,14 @@
  * larger batches are split. */
 #define RN_OTLP_BODY_MAX (4u << 20)
 
-/* While the receiver is down: the first probe after this, doubling. */
 #define RN_QUEUE_SLACK 32768u	/* spans taken past the queue size without
 				 * waiting: what one drain pass may bring */
+/* How long into a drain pass the drain may wait for room in the queue
+ * (otlp_enqueue says why): half of RENACER_BLOCK_WAIT_MS's default
+ * 2000 ms, so a program blocked on a full ring does not take the waiting
+ * drain for a dead exporter. */
+#define RN_ROOM_WAIT_MS 1000u
+/* While the receiver is down: the first probe after this, doubling. */
 #define RN_PROBE_FIRST_MS 250
 #define RN_PROBE_MAX_MS 2000
 
@@ -73,6 +78,8 @@ struct otlp_st {
 	size_t inflight;
 	uint64_t inflight_from;	/* events durable before the batch in flight */
 	uint64_t given;		/* events given (the drain's thread only) */
+	uint64_t pass_ns;	/* when ready() was last asked: the drain
+				 * pass's start (the drain's thread only) */
 	int hurry;		/* a ring fills: take a batch without waiting */
 	int stop;		/* export what is left, then end */
 	volatile int abort;	/* end now, even mid-request */
@@ -157,12 +164,19 @@ static struct timespec abs_mono(uint64_t ns)
 /* ------------------------------------------------------------ the queue */
 
 /* The model's emit: the span joins the queue. ready() closes the drain at
- * the queue size, but a pass already read may bring more: those are taken
- * without waiting up to RN_QUEUE_SLACK spans past it, since a wait here
- * stops the drain thread, its heartbeat with it, and --on-full=block
- * programs would take the exporter for dead and drop. Past the slack
- * (a ring larger than the slack, read in one go): wait for the sender for
- * at most one export timeout, then drop the span and count it. */
+ * the queue size, but a pass already read may bring more (a whole ring).
+ * Those wait for room while the pass is younger than RN_ROOM_WAIT_MS: a
+ * sender that keeps up takes a batch within milliseconds, and spans kept
+ * past the queue size are memory (each is a pool span of about 800 bytes
+ * with its text: a ring's worth past a full queue took the exporter's
+ * peak RSS from 16 to 48 MB). Past that time the sender is stuck (a
+ * receiver that does not answer, a long resend from the spool): a longer
+ * wait would stop the drain thread, its heartbeat with it, and
+ * --on-full=block programs would take the exporter for dead and drop, so
+ * spans are taken without waiting up to RN_QUEUE_SLACK past the queue
+ * size. Past the slack (a ring larger than the slack, read in one go):
+ * wait for the sender for at most one export timeout, then drop the span
+ * and count it. */
 static void otlp_enqueue(void *ctx, struct rn_span *sp)
 {
 	struct otlp_st *st = ctx;
@@ -177,6 +191,13 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 		return;
 	}
 	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
+	uint64_t young = st->pass_ns + RN_ROOM_WAIT_MS * 1000000ull;
+	if (st->qlen >= st->x->tune.queue && !st->sender_done && mono_ns() < young) {
+		struct timespec ts = abs_mono(young);
+		while (st->qlen >= st->x->tune.queue && !st->sender_done)
+			if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
+				break;
+	}
 	if (st->qlen >= limit && !st->sender_done) {
 		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
 		struct timespec ts = abs_mono(until);
@@ -793,6 +814,7 @@ static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 static int otlp_ready(struct rn_sink *s)
 {
 	struct otlp_st *st = s->st;
+	st->pass_ns = mono_ns();	/* the session asks at each pass's start */
 	return atomic_load_explicit(&st->qlen, memory_order_relaxed) < st->x->tune.queue;
 }
 
