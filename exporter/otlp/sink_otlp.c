@@ -46,17 +46,20 @@
 
 #define RN_QUEUE_SLACK 32768u	/* spans taken past the queue size without
 				 * waiting: what one drain pass may bring */
-/* How long into a drain pass the drain may wait for room in the queue
- * (otlp_enqueue says why): half of RENACER_BLOCK_WAIT_MS's default
+/* How long the drain may wait for room in the queue in one pass, in all
+ * (otlp_enqueue says why): an eighth of RENACER_BLOCK_WAIT_MS's default
  * 2000 ms, so a program blocked on a full ring does not take the waiting
- * drain for a dead exporter. */
-#define RN_ROOM_WAIT_MS 1000u
+ * drain for a dead exporter even on a loaded machine, where the pass's
+ * own work is slow too (at 1000 ms, a run at load 17 on 2 cores lost
+ * records that way); a sender that keeps up needs about 40 ms for a
+ * ring's worth. */
+#define RN_ROOM_WAIT_MS 250u
 
 /* ------------------------------------------------------------ the queue */
 
 /* The model's emit: the span joins the queue. ready() closes the drain at
  * the queue size, but a pass already read may bring more (a whole ring).
- * Those wait for room while the pass is younger than RN_ROOM_WAIT_MS: a
+ * Those wait for room, RN_ROOM_WAIT_MS at most in all in one pass: a
  * sender that keeps up takes a batch within milliseconds, and spans kept
  * past the queue size are memory (each is a pool span of about 800 bytes
  * with its text: a ring's worth past a full queue took the exporter's
@@ -82,12 +85,14 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 		return;
 	}
 	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
-	uint64_t young = st->pass_ns + RN_ROOM_WAIT_MS * 1000000ull;
-	if (st->qlen >= st->x->tune.queue && !st->sender_done && mono_ns() < young) {
-		struct timespec ts = abs_mono(young);
+	if (st->qlen >= st->x->tune.queue && !st->sender_done && st->wait_left_ns) {
+		uint64_t t0 = mono_ns(), t1;
+		struct timespec ts = abs_mono(t0 + st->wait_left_ns);
 		while (st->qlen >= st->x->tune.queue && !st->sender_done)
 			if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
 				break;
+		t1 = mono_ns();
+		st->wait_left_ns = t1 - t0 < st->wait_left_ns ? st->wait_left_ns - (t1 - t0) : 0;
 	}
 	if (st->qlen >= limit && !st->sender_done) {
 		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
@@ -190,7 +195,8 @@ static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 static int otlp_ready(struct rn_sink *s)
 {
 	struct otlp_st *st = s->st;
-	st->pass_ns = mono_ns();	/* the session asks at each pass's start */
+	/* the session asks at each pass's start: a new pass, a new budget */
+	st->wait_left_ns = RN_ROOM_WAIT_MS * 1000000ull;
 	return atomic_load_explicit(&st->qlen, memory_order_relaxed) < st->x->tune.queue;
 }
 
