@@ -213,6 +213,18 @@ static int rn_is_token(const char *s)
 	return 1;
 }
 
+int rn_otlp_headers_valid(const struct rn_otlp_kv *h, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!rn_is_token(h[i].key))
+			return 0;
+		for (const char *c = h[i].value; *c; c++)
+			if (*c == '\r' || *c == '\n')
+				return 0;
+	}
+	return 1;
+}
+
 static void rn_read_headers(struct rn_otlp_opts *x)
 {
 	const char *name, *v = rn_env2("OTEL_EXPORTER_OTLP_TRACES_HEADERS",
@@ -225,17 +237,11 @@ static void rn_read_headers(struct rn_otlp_opts *x)
 		rn_env_warn(name, "(hidden)", "expected at most 32 key=value pairs separated by commas");
 		return;
 	}
-	x->nheaders = (unsigned)n;
-	for (unsigned i = 0; i < x->nheaders; i++) {
-		int ok = rn_is_token(x->headers[i].key);
-		for (const char *c = x->headers[i].value; ok && *c; c++)
-			ok = *c != '\r' && *c != '\n' && *c != '\0';
-		if (!ok) {
-			rn_env_warn(name, "(hidden)", "not a valid header name or value");
-			x->nheaders = 0;
-			return;
-		}
+	if (!rn_otlp_headers_valid(x->headers, (unsigned)n)) {
+		rn_env_warn(name, "(hidden)", "not a valid header name or value");
+		return;
 	}
+	x->nheaders = (unsigned)n;
 }
 
 static void rn_read_endpoint(struct rn_otlp_opts *x)

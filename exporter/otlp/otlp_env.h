@@ -187,4 +187,9 @@ int rn_otlp_parse_traceparent(const char *s, uint8_t trace_id[16], uint8_t span_
 int rn_otlp_parse_kvlist(const char *s, struct rn_otlp_kv *out, unsigned max, char *buf,
 			 size_t cap);
 
+/* rn_otlp_headers_valid: 1 when each of the n headers has a token for a
+ * name (RFC 9110) and no CR or LF in its value, else 0. Used for the
+ * traces' and the metrics' header variables alike. */
+int rn_otlp_headers_valid(const struct rn_otlp_kv *h, unsigned n);
+
 #endif

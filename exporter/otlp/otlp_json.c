@@ -4,54 +4,16 @@
  * As the OTLP specification says: lowerCamelCase keys, trace and span ids
  * as lowercase hex (not base64), 64-bit integers as decimal strings, enums
  * as integers, unset fields left out. Every string goes through
- * rn_json_escape. It must never write a cut or unbalanced object: on
+ * rn_json_escape (the writer in otlp_jw.c). It must never write a cut or unbalanced object: on
  * ENOMEM the buffer is put back as it was.
  */
 #include "otlp_encode.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../decode/decode_fmt.h"
-
-struct rn_jw {
-	struct rn_otlp_buf *b;
-	int err;
-};
-
-static void rn_jw_put(struct rn_jw *w, const char *s, size_t n)
-{
-	if (w->err || rn_otlp_buf_reserve(w->b, n)) {
-		w->err = -ENOMEM;
-		return;
-	}
-	memcpy(w->b->p + w->b->len, s, n);
-	w->b->len += n;
-}
-
-static void rn_jw_lit(struct rn_jw *w, const char *s)
-{
-	rn_jw_put(w, s, strlen(s));
-}
-
-static void rn_jw_str(struct rn_jw *w, const char *s, size_t n)
-{
-	/* escaping turns a byte into at most 6 */
-	if (w->err || rn_otlp_buf_reserve(w->b, 6 * n + 3)) {
-		w->err = -ENOMEM;
-		return;
-	}
-	w->b->p[w->b->len++] = '"';
-	w->b->len += rn_json_escape((char *)w->b->p + w->b->len, 6 * n + 1, (const uint8_t *)s, n);
-	w->b->p[w->b->len++] = '"';
-}
-
-static void rn_jw_cstr(struct rn_jw *w, const char *s)
-{
-	rn_jw_str(w, s, strlen(s));
-}
+#include "otlp_jw.h"
 
 static void rn_jw_hex(struct rn_jw *w, const uint8_t *id, size_t n)
 {
@@ -194,11 +156,5 @@ int rn_otlp_json_encode(struct rn_otlp_buf *out, const struct rn_otlp_batch *b, 
 		rn_jw_span(&w, b, b->spans[i]);
 	}
 	rn_jw_lit(&w, "]}]}]}");
-	if (newline)
-		rn_jw_lit(&w, "\n");
-	if (w.err) {
-		out->len = start;
-		return w.err;
-	}
-	return 0;
+	return rn_jw_done(&w, start, newline);
 }

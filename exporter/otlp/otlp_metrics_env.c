@@ -16,7 +16,6 @@
  */
 #include "otlp_env.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,17 +64,6 @@ static void rn_mwarn(const char *name, const char *v, const char *why)
 		rn_env_warn(name, v, why);
 }
 
-/* An HTTP header name: a token (RFC 9110). */
-static int rn_mtoken(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-			return 0;
-	return 1;
-}
-
 static void rn_metrics_transport_env(struct rn_otlp_opts *x)
 {
 	const char *v, *name;
@@ -110,13 +98,7 @@ static void rn_metrics_transport_env(struct rn_otlp_opts *x)
 	if ((v = rn_menv2("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", &name))) {
 		int n = rn_otlp_parse_kvlist(v, x->m_headers, RN_OTLP_HEADERS_MAX, x->m_header_buf,
 					     sizeof x->m_header_buf);
-		int ok = n >= 0;
-		for (int i = 0; ok && i < n; i++) {
-			ok = rn_mtoken(x->m_headers[i].key);
-			for (const char *c = x->m_headers[i].value; ok && *c; c++)
-				ok = *c != '\r' && *c != '\n';
-		}
-		if (ok)
+		if (n >= 0 && rn_otlp_headers_valid(x->m_headers, (unsigned)n))
 			x->m_nheaders = (unsigned)n;
 		else
 			rn_mwarn(name, "(hidden)", "expected at most 32 valid key=value headers separated by commas");

@@ -9,103 +9,56 @@
  */
 #include "otlp_metrics.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "../decode/decode_fmt.h"
 #include "../decode/names.h"
+#include "otlp_jw.h"
 
-struct rn_mjw {
-	struct rn_otlp_buf *b;
-	int err;
-};
-
-static void rn_put(struct rn_mjw *w, const char *s, size_t n)
+static void rn_kv_s(struct rn_jw *w, const char *key, const char *v)
 {
-	if (w->err || rn_otlp_buf_reserve(w->b, n)) {
-		w->err = -ENOMEM;
-		return;
-	}
-	memcpy(w->b->p + w->b->len, s, n);
-	w->b->len += n;
+	rn_jw_lit(w, "{\"key\":");
+	rn_jw_cstr(w, key);
+	rn_jw_lit(w, ",\"value\":{\"stringValue\":");
+	rn_jw_cstr(w, v);
+	rn_jw_lit(w, "}}");
 }
 
-static void rn_lit(struct rn_mjw *w, const char *s)
+static void rn_resource(struct rn_jw *w, const struct rn_otlp_resource *r)
 {
-	rn_put(w, s, strlen(s));
-}
-
-static void rn_fmt(struct rn_mjw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void rn_fmt(struct rn_mjw *w, const char *fmt, ...)
-{
-	char buf[64];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		rn_put(w, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void rn_str(struct rn_mjw *w, const char *s)
-{
-	size_t n = strlen(s);
-	if (w->err || rn_otlp_buf_reserve(w->b, 6 * n + 3)) {
-		w->err = -ENOMEM;
-		return;
-	}
-	w->b->p[w->b->len++] = '"';
-	w->b->len += rn_json_escape((char *)w->b->p + w->b->len, 6 * n + 1, (const uint8_t *)s, n);
-	w->b->p[w->b->len++] = '"';
-}
-
-static void rn_kv_s(struct rn_mjw *w, const char *key, const char *v)
-{
-	rn_lit(w, "{\"key\":");
-	rn_str(w, key);
-	rn_lit(w, ",\"value\":{\"stringValue\":");
-	rn_str(w, v);
-	rn_lit(w, "}}");
-}
-
-static void rn_resource(struct rn_mjw *w, const struct rn_otlp_resource *r)
-{
-	rn_lit(w, "\"resource\":{\"attributes\":[");
+	rn_jw_lit(w, "\"resource\":{\"attributes\":[");
 	for (unsigned i = 0; i < r->nattrs; i++) {
 		const struct rn_attr *a = &r->attrs[i];
 		if (i)
-			rn_lit(w, ",");
+			rn_jw_lit(w, ",");
 		if (a->type == RN_AV_STR) {
 			rn_kv_s(w, a->key, a->s.p ? a->s.p : "");
 			continue;
 		}
-		rn_lit(w, "{\"key\":");
-		rn_str(w, a->key);
+		rn_jw_lit(w, "{\"key\":");
+		rn_jw_cstr(w, a->key);
 		if (a->type == RN_AV_BOOL)
-			rn_lit(w, a->i ? ",\"value\":{\"boolValue\":true}}" : ",\"value\":{\"boolValue\":false}}");
+			rn_jw_lit(w, a->i ? ",\"value\":{\"boolValue\":true}}" : ",\"value\":{\"boolValue\":false}}");
 		else
-			rn_fmt(w, ",\"value\":{\"intValue\":\"%" PRId64 "\"}}", a->i);
+			rn_jw_fmt(w, ",\"value\":{\"intValue\":\"%" PRId64 "\"}}", a->i);
 	}
-	rn_lit(w, "]}");
+	rn_jw_lit(w, "]}");
 }
 
-static void rn_point_head(struct rn_mjw *w, const char *syscall, const char *etype, uint64_t start,
+static void rn_point_head(struct rn_jw *w, const char *syscall, const char *etype, uint64_t start,
 			  uint64_t now)
 {
-	rn_lit(w, "{\"attributes\":[");
+	rn_jw_lit(w, "{\"attributes\":[");
 	rn_kv_s(w, RN_MET_ATTR_SYSCALL, syscall);
 	if (etype) {
-		rn_lit(w, ",");
+		rn_jw_lit(w, ",");
 		rn_kv_s(w, "error.type", etype);
 	}
-	rn_fmt(w, "],\"startTimeUnixNano\":\"%" PRIu64 "\"", start);
-	rn_fmt(w, ",\"timeUnixNano\":\"%" PRIu64 "\"", now);
+	rn_jw_fmt(w, "],\"startTimeUnixNano\":\"%" PRIu64 "\"", start);
+	rn_jw_fmt(w, ",\"timeUnixNano\":\"%" PRIu64 "\"", now);
 }
 
-static void rn_proc(struct rn_mjw *w, const struct rn_met_snap *sn, const struct rn_met_proc *p)
+static void rn_proc(struct rn_jw *w, const struct rn_met_snap *sn, const struct rn_met_proc *p)
 {
 	struct rn_otlp_resource r;
 	rn_otlp_resource_for(&r, &p->p, sn->m->x ? sn->m->x->capture_argv : 0);
@@ -116,82 +69,76 @@ static void rn_proc(struct rn_mjw *w, const struct rn_met_snap *sn, const struct
 	for (const struct rn_met_series *s = p->series; s; s = s->next)
 		nerr += s->nerrs;
 
-	rn_lit(w, "{");
+	rn_jw_lit(w, "{");
 	rn_resource(w, &r);
-	rn_lit(w, ",\"scopeMetrics\":[{\"scope\":{\"name\":\"renacer\",\"version\":");
-	rn_str(w, RENACER_VERSION);
-	rn_lit(w, "},\"metrics\":[");
+	rn_jw_lit(w, ",\"scopeMetrics\":[{\"scope\":{\"name\":\"renacer\",\"version\":");
+	rn_jw_cstr(w, RENACER_VERSION);
+	rn_jw_lit(w, "},\"metrics\":[");
 
-	rn_lit(w, "{\"name\":\"" RN_MET_CALLS "\",\"description\":\"System calls made, by syscall\","
+	rn_jw_lit(w, "{\"name\":\"" RN_MET_CALLS "\",\"description\":\"System calls made, by syscall\","
 		  "\"unit\":\"{call}\",\"sum\":{\"dataPoints\":[");
 	for (const struct rn_met_series *s = p->series; s; s = s->next) {
 		rn_point_head(w, rn_fns[s->fn].sys, NULL, start, now);
-		rn_fmt(w, ",\"asInt\":\"%" PRIu64 "\"}", s->calls);
+		rn_jw_fmt(w, ",\"asInt\":\"%" PRIu64 "\"}", s->calls);
 		if (s->next)
-			rn_lit(w, ",");
+			rn_jw_lit(w, ",");
 	}
-	rn_lit(w, "],\"aggregationTemporality\":2,\"isMonotonic\":true}},");
+	rn_jw_lit(w, "],\"aggregationTemporality\":2,\"isMonotonic\":true}},");
 
 	if (nerr) {
-		rn_lit(w, "{\"name\":\"" RN_MET_ERRORS "\",\"description\":\"Failed system calls, by "
+		rn_jw_lit(w, "{\"name\":\"" RN_MET_ERRORS "\",\"description\":\"Failed system calls, by "
 			  "syscall and error.type\",\"unit\":\"{call}\",\"sum\":{\"dataPoints\":[");
 		size_t k = 0;
 		for (const struct rn_met_series *s = p->series; s; s = s->next)
 			for (uint32_t i = 0; i < s->nerrs; i++) {
 				const char *et = rn_errno_name(s->errs[i].err);
 				rn_point_head(w, rn_fns[s->fn].sys, et ? et : "_OTHER", start, now);
-				rn_fmt(w, ",\"asInt\":\"%" PRIu64 "\"}", s->errs[i].n);
+				rn_jw_fmt(w, ",\"asInt\":\"%" PRIu64 "\"}", s->errs[i].n);
 				if (++k < nerr)
-					rn_lit(w, ",");
+					rn_jw_lit(w, ",");
 			}
-		rn_lit(w, "],\"aggregationTemporality\":2,\"isMonotonic\":true}},");
+		rn_jw_lit(w, "],\"aggregationTemporality\":2,\"isMonotonic\":true}},");
 	}
 
-	rn_lit(w, "{\"name\":\"" RN_MET_DURATION "\",\"description\":\"Time in system calls, by "
+	rn_jw_lit(w, "{\"name\":\"" RN_MET_DURATION "\",\"description\":\"Time in system calls, by "
 		  "syscall\",\"unit\":\"s\",\"exponentialHistogram\":{\"dataPoints\":[");
 	for (const struct rn_met_series *s = p->series; s; s = s->next) {
 		rn_point_head(w, rn_fns[s->fn].sys, NULL, start, now);
-		rn_fmt(w, ",\"count\":\"%" PRIu64 "\"", s->calls);
-		rn_fmt(w, ",\"sum\":%.9g", (double)s->sum_ns * 1e-9);
-		rn_fmt(w, ",\"scale\":%d", RN_MET_SCALE);
-		rn_fmt(w, ",\"zeroCount\":\"%" PRIu64 "\"", s->zero);
+		rn_jw_fmt(w, ",\"count\":\"%" PRIu64 "\"", s->calls);
+		rn_jw_fmt(w, ",\"sum\":%.9g", (double)s->sum_ns * 1e-9);
+		rn_jw_fmt(w, ",\"scale\":%d", RN_MET_SCALE);
+		rn_jw_fmt(w, ",\"zeroCount\":\"%" PRIu64 "\"", s->zero);
 		uint32_t lo = 0, hi = s->nb;
 		while (lo < hi && !s->b[lo])
 			lo++;
 		while (hi > lo && !s->b[hi - 1])
 			hi--;
-		rn_fmt(w, ",\"positive\":{\"offset\":%" PRId32 ",\"bucketCounts\":[", s->off + (int32_t)lo);
+		rn_jw_fmt(w, ",\"positive\":{\"offset\":%" PRId32 ",\"bucketCounts\":[", s->off + (int32_t)lo);
 		for (uint32_t i = lo; i < hi; i++)
-			rn_fmt(w, i > lo ? ",\"%" PRIu64 "\"" : "\"%" PRIu64 "\"", s->b[i]);
-		rn_lit(w, "]}");
-		rn_fmt(w, ",\"min\":%.9g", (double)s->min_ns * 1e-9);
-		rn_fmt(w, ",\"max\":%.9g}", (double)s->max_ns * 1e-9);
+			rn_jw_fmt(w, i > lo ? ",\"%" PRIu64 "\"" : "\"%" PRIu64 "\"", s->b[i]);
+		rn_jw_lit(w, "]}");
+		rn_jw_fmt(w, ",\"min\":%.9g", (double)s->min_ns * 1e-9);
+		rn_jw_fmt(w, ",\"max\":%.9g}", (double)s->max_ns * 1e-9);
 		if (s->next)
-			rn_lit(w, ",");
+			rn_jw_lit(w, ",");
 	}
-	rn_lit(w, "],\"aggregationTemporality\":2}}]}]}");
+	rn_jw_lit(w, "],\"aggregationTemporality\":2}}]}]}");
 }
 
 int rn_metrics_encode_json(const struct rn_met_snap *sn, struct rn_otlp_buf *out, int newline)
 {
-	struct rn_mjw w = { out, 0 };
+	struct rn_jw w = { out, 0 };
 	size_t start = out->len;
 	int first = 1;
-	rn_lit(&w, "{\"resourceMetrics\":[");
+	rn_jw_lit(&w, "{\"resourceMetrics\":[");
 	for (const struct rn_met_proc *p = sn->m->procs; p; p = p->next) {
 		if (!p->series)
 			continue;
 		if (!first)
-			rn_lit(&w, ",");
+			rn_jw_lit(&w, ",");
 		first = 0;
 		rn_proc(&w, sn, p);
 	}
-	rn_lit(&w, "]}");
-	if (newline)
-		rn_lit(&w, "\n");
-	if (w.err) {
-		out->len = start;
-		return w.err;
-	}
-	return 0;
+	rn_jw_lit(&w, "]}");
+	return rn_jw_done(&w, start, newline);
 }
