@@ -24,6 +24,23 @@ extern char **environ;
 
 /* ----------------------------------------------------------------- fork */
 
+/* The parent's side of a fork, once the child runs: the record first
+ * (the call stays published until it is written, and what follows, a
+ * munmap and the signal it may bring, must not come between its return
+ * time and its record), then the child's arena let go. */
+static pid_t rn_fork_parent(unsigned idx, uint64_t t0, pid_t r)
+{
+	uint64_t t1 = rn_now();
+	int e = errno;
+	if (rn_want(idx)) {
+		uint64_t a[RN_MAX_ARGS] = { 0 };
+		rn_emit(idx, 1, t0, t1, r, r < 0 ? e : 0, a);
+	}
+	rn_fork_parent_done(r);
+	errno = e;
+	return r;
+}
+
 RN_EXPORT pid_t fork(void)
 {
 	pid_t (*real)(void) = rn_real_get(RN_IDX_fork);
@@ -37,18 +54,7 @@ RN_EXPORT pid_t fork(void)
 	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0)
 		return 0;	/* child: rn_atfork_child adopted its arena */
-	uint64_t t1 = rn_now();
-	int e = errno;
-	/* the record first: the call stays published until it is written,
-	 * and what follows (a munmap, the signal it may bring) must not
-	 * come between its return time and its record */
-	if (rn_want(RN_IDX_fork)) {
-		uint64_t a[RN_MAX_ARGS] = { 0 };
-		rn_emit(RN_IDX_fork, 1, t0, t1, r, r < 0 ? e : 0, a);
-	}
-	rn_fork_parent_done(r);
-	errno = e;
-	return r;
+	return rn_fork_parent(RN_IDX_fork, t0, r);
 }
 
 /* _Fork is fork without the atfork handlers (glibc's fork calls it
@@ -67,18 +73,7 @@ RN_EXPORT pid_t _Fork(void)
 		rn_fork_child();
 		return 0;
 	}
-	uint64_t t1 = rn_now();
-	int e = errno;
-	/* the record first: the call stays published until it is written,
-	 * and what follows (a munmap, the signal it may bring) must not
-	 * come between its return time and its record */
-	if (rn_want(RN_IDX__Fork)) {
-		uint64_t a[RN_MAX_ARGS] = { 0 };
-		rn_emit(RN_IDX__Fork, 1, t0, t1, r, r < 0 ? e : 0, a);
-	}
-	rn_fork_parent_done(r);
-	errno = e;
-	return r;
+	return rn_fork_parent(RN_IDX__Fork, t0, r);
 }
 
 /* ---------------------------------------------------------------- clone */
