@@ -32,6 +32,7 @@ struct text_st {
 	int quiet_exits;	/* -qq */
 	int one_task;		/* -ff: no prefix whatever ids come */
 	uint64_t prev_ns;	/* -r: the time of the line before, 0: none */
+	uint64_t last_ns;	/* the latest time a line showed */
 	int32_t first_id;	/* first thread or process seen */
 	int have_first;
 	int multi;		/* a second one was seen: prefix every line */
@@ -48,10 +49,20 @@ static void note_id(struct text_st *st, int32_t id)
 	}
 }
 
-/* Writes the pid prefix and timestamp; returns the columns used. */
-static int leader(struct text_st *st, int32_t id, uint64_t t_ns)
+/* Writes the pid prefix and timestamp; returns the columns used.
+ * late: a line the order window may let through after lines later than
+ * its own time (a resumed or unfinished half, a signal, an end:
+ * docs/ARCHITECTURE.md, "Order across rings"), shown, as strace shows a
+ * resumed half when it sees the return, no earlier than the line before
+ * it; -T and the other sinks keep its true times. */
+static int leader(struct text_st *st, int32_t id, uint64_t t_ns, int late)
 {
 	int col = 0, n;
+
+	if (late && t_ns < st->last_ns)
+		t_ns = st->last_ns;
+	if (t_ns > st->last_ns)
+		st->last_ns = t_ns;
 
 	if (st->multi) {
 		n = fprintf(st->out, "[pid %5d] ", id);
@@ -104,20 +115,20 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 		char name[32];
 		rn_fmt_signame(name, sizeof name, rn_event_signo(ev));
 		rn_fmt_siginfo(st->args, RN_TEXT_ARGS, ev);
-		leader(st, id, ev->t_enter_ns);
+		leader(st, id, ev->t_enter_ns, 1);
 		fprintf(st->out, "--- %s %s ---\n", name, st->args);
 		return ferror(st->out) ? -EIO : 0;
 	}
 	if (ev->flags & RN_EV_BLOCKED) {
 		/* still blocked when its thread died: strace's form; the
 		 * arguments were never recorded */
-		leader(st, id, ev->t_enter_ns);
+		leader(st, id, ev->t_enter_ns, 1);
 		fprintf(st->out, "%s(... <unfinished ...>\n", rn_fmt_sysname(ev));
 		return ferror(st->out) ? -EIO : 0;
 	}
 	if (ev->split == RN_SPLIT_ENTRY) {
 		/* other lines come before it returns: strace's first half */
-		leader(st, id, ev->t_enter_ns);
+		leader(st, id, ev->t_enter_ns, 1);
 		fprintf(st->out, "%s(<unfinished ...>\n", rn_fmt_sysname(ev));
 		return ferror(st->out) ? -EIO : 0;
 	}
@@ -129,11 +140,11 @@ static int text_event(struct rn_sink *s, const struct rn_event *ev)
 	if (ev->split == RN_SPLIT_RESUMED) {
 		/* the second half, at its return; the arguments all here,
 		 * since the first half had none */
-		col = (size_t)leader(st, id, ev->t_exit_ns);
+		col = (size_t)leader(st, id, ev->t_exit_ns, 1);
 		int n = fprintf(st->out, "<... %s resumed>", name);
 		col += n > 0 ? (size_t)n : 0;
 	} else {
-		col = (size_t)leader(st, id, ev->t_enter_ns);
+		col = (size_t)leader(st, id, ev->t_enter_ns, 0);
 		fputs(name, st->out);
 		fputc('(', st->out);
 		col += strlen(name) + 1;
@@ -182,7 +193,7 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 
 	if (p->term_signal) {
 		const char *name = rn_signal_name(p->term_signal);
-		leader(st, p->pid, p->t_end_ns);
+		leader(st, p->pid, p->t_end_ns, 1);
 		if (name)
 			fprintf(st->out, "+++ killed by %s +++\n", name);
 		else
@@ -191,7 +202,7 @@ static int text_proc_end(struct rn_sink *s, const struct rn_proc *p)
 	}
 	if (!p->has_exit || st->quiet_exits)
 		return 0;
-	leader(st, p->pid, p->t_end_ns);
+	leader(st, p->pid, p->t_end_ns, 1);
 	fprintf(st->out, "+++ exited with %d +++\n", p->exit_code);
 	return ferror(st->out) ? -EIO : 0;
 }

@@ -706,6 +706,96 @@ Test(text, pid_prefix_timestamps_durations_exit_and_loss)
 	free(c.buf);
 }
 
+/* A line the order window lets through after later ones (a resumed or
+ * unfinished half, a signal, an end: reorder.c) never shows a time
+ * earlier than the line before it, as strace shows a resumed half when it
+ * sees the return; -T keeps the call's true duration. */
+Test(text, late_lines_never_go_back)
+{
+	struct cap_out c;
+	struct rn_sink s;
+	struct rn_text_opts o;
+	struct rn_proc pa = { .pid = 500 }, pb = { .pid = 600 };
+	const uint64_t t0 = 1700000000500000000ull, ms = 1000000ull;
+
+	memset(&o, 0, sizeof o);
+	o.tstamp = RN_TS_TTT;
+	o.durations = 1;
+	out_open(&c);
+	cr_assert_eq(rn_sink_text_new(&s, c.f, &o), 0);
+
+	struct rn_event a = ev_new(RN_IDX_close);
+	a.proc = &pa;
+	a.tid = 500;
+	a.arg[0] = 3;
+	a.t_enter_ns = t0;
+	a.t_exit_ns = t0 + 10000;
+	cr_assert_eq(s.event(&s, &a), 0);
+
+	/* the return came before a's entry, its record after a's line */
+	struct rn_event b = ev_new(RN_IDX_read);
+	b.proc = &pb;
+	b.tid = 600;
+	b.split = RN_SPLIT_RESUMED;
+	b.ret = 0;
+	b.t_enter_ns = t0 - 30 * ms;
+	b.t_exit_ns = t0 - 2 * ms;
+	cr_assert_eq(s.event(&s, &b), 0);
+
+	struct rn_event e = ev_new(RN_IDX_wait4);
+	e.proc = &pb;
+	e.tid = 600;
+	e.split = RN_SPLIT_ENTRY;
+	e.flags = RN_EV_UNFINISHED;
+	e.t_enter_ns = e.t_exit_ns = t0 - 40 * ms;
+	cr_assert_eq(s.event(&s, &e), 0);
+
+	struct rn_event g;
+	memset(&g, 0, sizeof g);
+	g.proc = &pb;
+	g.tid = 600;
+	g.flags = RN_EV_SIGNAL;
+	g.arg[0] = SIGCHLD;
+	g.t_enter_ns = g.t_exit_ns = t0 - 1 * ms;
+	cr_assert_eq(s.event(&s, &g), 0);
+
+	pb.has_exit = 1;
+	pb.t_end_ns = t0 - ms / 2;
+	cr_assert_eq(s.proc_end(&s, &pb), 0);
+
+	struct rn_event f = ev_new(RN_IDX_close);
+	f.proc = &pa;
+	f.tid = 500;
+	f.arg[0] = 4;
+	f.t_enter_ns = t0 + 1 * ms;
+	f.t_exit_ns = t0 + 1 * ms + 5000;
+	cr_assert_eq(s.event(&s, &f), 0);
+
+	const char *out = out_text(&c);
+	fprintf(stderr, "%s", out);
+	double last = 0;
+	unsigned lines = 0;
+	for (const char *l = out; *l; lines++) {
+		const char *ts = strncmp(l, "[pid", 4) ? l : strstr(l, "] ");
+		cr_assert_not_null(ts, "no prefix: %s", l);
+		double t = strtod(ts == l ? l : ts + 2, NULL);
+		cr_assert_geq(t, last, "went back: %s", l);
+		last = t;
+		const char *nl = strchr(l, '\n');
+		cr_assert_not_null(nl);
+		l = nl + 1;
+	}
+	cr_assert_eq(lines, 6);
+	/* shown at the time of the line before, each at its true duration */
+	cr_assert_not_null(strstr(out, "[pid   600] 1700000000.500000 <... read resumed>"), "%s", out);
+	cr_assert_not_null(strstr(out, "<0.028000>\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "[pid   600] 1700000000.500000 +++ exited with 0 +++\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "[pid   500] 1700000000.501000 close(4)"), "%s", out);
+	s.destroy(&s);
+	fclose(c.f);
+	free(c.buf);
+}
+
 Test(text, ttt_and_t)
 {
 	struct cap_out c;
