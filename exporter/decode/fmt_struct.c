@@ -374,6 +374,31 @@ static uint64_t sa_restorer_bit(void)
 	return 0;
 }
 
+/* A signal mask as strace prints it: signal names without SIG, and
+ * when two thirds of the kernel's 64 or more are set, "~[...]" with the
+ * ones that are not (strace's sprintsigmask_n). */
+static void put_sigmask(struct rn_tb *b, const sigset_t *m)
+{
+	int set = 0;
+	for (int s = 1; s < 65; s++)
+		set += sigismember(m, s) == 1;
+	int inv = set >= 64 * 2 / 3;
+	rn_tb_str(b, inv ? "~[" : "[");
+	int first = 1;
+	for (int s = 1; s < 65; s++) {
+		if ((sigismember(m, s) == 1) == inv)
+			continue;
+		char name[32];
+		struct rn_tb nb;
+		rn_tb_init(&nb, name, sizeof name);
+		rn_put_sig(&nb, (uint64_t)s);
+		const char *n = !strncmp(name, "SIG", 3) ? name + 3 : name;
+		rn_tb_fmt(b, "%s%s", first ? "" : " ", n);
+		first = 0;
+	}
+	rn_tb_str(b, "]");
+}
+
 /* a struct sigaction; glibc: the program's act, to which glibc adds
  * SA_RESTORER (and its own restorer, whose address only it knows) */
 static void put_sigaction(const struct cap_ctx *c, int glibc)
@@ -392,21 +417,9 @@ static void put_sigaction(const struct cap_ctx *c, int glibc)
 		rn_tb_str(c->b, "SIG_IGN");
 	else
 		rn_tb_fmt(c->b, "%#llx", (unsigned long long)h);
-	/* the mask as strace prints it: signal names without SIG */
-	rn_tb_str(c->b, ", sa_mask=[");
-	int first = 1;
-	for (int s = 1; s < 65; s++) {
-		if (!sigismember(&sa.sa_mask, s))
-			continue;
-		char name[32];
-		struct rn_tb nb;
-		rn_tb_init(&nb, name, sizeof name);
-		rn_put_sig(&nb, (uint64_t)s);
-		const char *n = !strncmp(name, "SIG", 3) ? name + 3 : name;
-		rn_tb_fmt(c->b, "%s%s", first ? "" : " ", n);
-		first = 0;
-	}
-	rn_tb_str(c->b, "], sa_flags=");
+	rn_tb_str(c->b, ", sa_mask=");
+	put_sigmask(c->b, &sa.sa_mask);
+	rn_tb_str(c->b, ", sa_flags=");
 	uint64_t restorer = sa_restorer_bit();
 	uint64_t flags = (uint32_t)sa.sa_flags | (glibc ? restorer : 0);
 	rn_put_flags(c->b, flags, RN_XLAT(sa_flags), "0");

@@ -1,7 +1,8 @@
 /* parity_structs.c: the structures strace abbreviates unless -v, one set
  * per argument for test_parity: "statx" (a file, and a device with every
  * field asked for), "uname", "sigaction" (a handler set with a mask and
- * flags, then read back). */
+ * flags, then read back; then one whose mask holds every signal but
+ * two, which strace prints as the complement "~[...]"). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -38,6 +39,11 @@ int main(int argc, char **argv)
 		sigaddset(&sa.sa_mask, SIGUSR2);
 		sa.sa_flags = SA_RESTART;
 		if (sigaction(SIGUSR1, &sa, &old) || sigaction(SIGUSR1, NULL, &old))
+			return 1;
+		sigfillset(&sa.sa_mask);
+		sigdelset(&sa.sa_mask, SIGTERM);
+		sigdelset(&sa.sa_mask, SIGUSR2);
+		if (sigaction(SIGUSR1, &sa, NULL))
 			return 1;
 	} else {
 		return 2;
