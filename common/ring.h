@@ -53,7 +53,10 @@ struct rn_ring {
 	/* the call the owner is in, published at entry (format 2): cur_t
 	 * first, then cur_fn; cur_fn is cleared once the call's record is
 	 * published. A reader checks cur_fn, reads cur_t, checks cur_fn
-	 * again, and only then reads the tail. */
+	 * again, and only then reads the tail. RN_CUR_PENDING: in a call
+	 * whose entry time is being read (stored before the clock is read,
+	 * so that a thread preempted between its clock read and cur_t is
+	 * never taken for one in no call: the reader holds its window). */
 	uint64_t cur_t;		/* clock ticks at entry, valid while cur_fn */
 	uint32_t cur_fn;	/* 1 + index into rn_fns; 0: in no wrapped call */
 	uint32_t reserved;	/* 1: the slots' memory is allocated in the
@@ -96,6 +99,15 @@ static inline uint64_t rn_ring_high_water(uint64_t cap)
 }
 
 #define RN_ROOM_WAKE 2	/* rn_prod_room_hw: ring the consumer's bell */
+
+#define RN_CUR_PENDING 0xffffffffu	/* cur_fn: entering, time being read */
+
+/* rn_prod_pending: the producer is entering a call and about to read its
+ * entry time (one store, on the line rn_prod_enter writes next). */
+static inline void rn_prod_pending(struct rn_ring *r)
+{
+	rn_store_relaxed(&r->cur_fn, RN_CUR_PENDING);
+}
 
 /* rn_prod_enter: publish the call the producer is entering (one line it
  * owns and writes anyway; on x86 two plain stores, kept in order). */

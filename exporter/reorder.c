@@ -142,8 +142,23 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 		 * the two is seen */
 		uint16_t fn;
 		uint64_t ticks;
+		uint32_t cf = rn_load_acquire(&r->cur_fn);
 		int inflight = rn_ring_inflight(r, &fn, &ticks);
 		wm = rn_min(wm, rn_ring_peek(s, a, t, now));
+		if (!inflight && (cf == RN_CUR_PENDING || rn_load_relaxed(&r->cur_fn) == RN_CUR_PENDING)) {
+			/* entering a call, its time not read yet: that time is
+			 * past the watermark of the last pass that saw it in no
+			 * call, so the window stays where it was (ring.h). Not
+			 * for longer than a call in flight holds it: a handler
+			 * that longjmp'ed out of those few instructions leaves
+			 * the word so until the thread's next call */
+			if (!t->pending_since)
+				t->pending_since = now ? now : 1;
+			if (rn_since(now, t->pending_since) < RN_UNF_AFTER_NS)
+				wm = rn_min(wm, s->wm);
+			continue;
+		}
+		t->pending_since = 0;
 		if (!inflight) {
 			/* it came back: its entry is still shown if a line
 			 * goes out after it before its record does (the

@@ -62,6 +62,8 @@ struct rn_thr {
 	 * record still waiting, shown as "<unfinished ...>" once another
 	 * line comes after its entry */
 	uint64_t unf_ticks;	/* its entry, arena clock */
+	uint64_t pending_since;	/* mono ns a pass first saw it entering a call
+				 * (RN_CUR_PENDING, ring.h), 0: not */
 	uint64_t unf_ns;	/* the same, unix ns */
 	uint16_t unf_fn;
 	uint8_t unf_state;	/* RN_UNF_NONE / SEEN */

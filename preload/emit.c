@@ -456,6 +456,8 @@ uint64_t rn_emit_now(unsigned idx, const uint64_t *a, unsigned flags)
 	 * call word is its writer's, its parent's. */
 	struct rn_tls *t = &rn_t;
 	struct rn_ring *r = t->busy ? NULL : t->prod.ring;
+	if (r)
+		rn_prod_pending(r);
 	uint64_t t0 = rn_now();
 	if (r)
 		rn_prod_enter(r, idx, t0);

@@ -107,8 +107,7 @@ static inline __attribute__((always_inline)) void rn_addrlen_pre(unsigned idx, u
  * configured (an unlikely branch), a selected call is not made: r_ is
  * the rule's error or value, and the record says INJECTED. */
 #define RN_RECORD(func, ret, rtype, callexpr, simple)                               \
-	uint64_t t0_ = rn_now();                                                    \
-	rn_enter(RN_IDX_##func, t0_);                                               \
+	uint64_t t0_ = rn_enter_now(RN_IDX_##func);                                 \
 	unsigned inj_ = 0;                                                          \
 	int64_t injv_ = 0;                                                          \
 	rtype r_;                                                                   \

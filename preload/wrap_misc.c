@@ -16,8 +16,7 @@ RN_EXPORT void sync(void)
 		return;
 	}
 	uint64_t a_[RN_MAX_ARGS] = { 0 };
-	uint64_t t0 = rn_now();
-	rn_enter(RN_IDX_sync, t0);
+	uint64_t t0 = rn_enter_now(RN_IDX_sync);
 	(void)RN_SUD_CALL(RN_IDX_sync, (real(), 0));
 	uint64_t t1 = rn_now();
 	int e = errno;

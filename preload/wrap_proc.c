@@ -47,10 +47,8 @@ RN_EXPORT pid_t fork(void)
 	if (!rn_g.arena.hdr)
 		return real();
 	rn_fork_prepare();
-	uint64_t t0 = rn_now();
 	/* in a call the exporter waits for: the child's lines come after it */
-	if (rn_want(RN_IDX_fork))
-		rn_enter(RN_IDX_fork, t0);
+	uint64_t t0 = rn_want(RN_IDX_fork) ? rn_enter_now(RN_IDX_fork) : rn_now();
 	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0)
 		return 0;	/* child: rn_atfork_child adopted its arena */
@@ -65,9 +63,7 @@ RN_EXPORT pid_t _Fork(void)
 	if (!rn_g.arena.hdr)
 		return real();
 	rn_fork_prepare();
-	uint64_t t0 = rn_now();
-	if (rn_want(RN_IDX__Fork))
-		rn_enter(RN_IDX__Fork, t0);
+	uint64_t t0 = rn_want(RN_IDX__Fork) ? rn_enter_now(RN_IDX__Fork) : rn_now();
 	pid_t r = RN_SUD_ALLOWED(real());
 	if (r == 0) {
 		rn_fork_child();
