@@ -287,7 +287,6 @@ static size_t rn_pass_drain(struct rn_session *s, uint64_t now, size_t take)
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
 	}
-	s->take = SIZE_MAX;	/* ends and execs read whole rings (sink slack) */
 	return n;
 }
 
@@ -453,8 +452,9 @@ size_t rn_session_pass(struct rn_session *s)
 	rn_reorder_mark(s);	/* before anything is drained this pass */
 	rn_start_waiting(s, now);
 	size_t n = rn_pass_drain(s, now, take);
-	if (check)
+	if (check)	/* the room left bounds what ended threads left too */
 		rn_pass_ends(s, now);
+	s->take = SIZE_MAX;	/* outside a pass's bound: whole rings */
 	rn_pass_show(s);
 	/* the output is complete up to here: say so before the rings hear
 	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
