@@ -324,6 +324,9 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 	uint64_t i = 0, raw_last = 0;
 	size_t n = 0;
 	while (i < avail) {
+		/* a sink's room is used up (rn_pass_room): the rest wait */
+		if (n == s->take)
+			break;
 		struct rn_rec rec;
 		memcpy(&rec, rn_cons_slot(c, i), sizeof rec);	/* one read of shared bytes */
 		/* later than the watermark: it waits in its ring (reorder.c) */
@@ -407,6 +410,8 @@ size_t rn_drain_ring(struct rn_session *s, struct rn_ar *a, struct rn_thr *t)
 		n++;
 	}
 	rn_cons_consume(c, i);
+	if (s->take != SIZE_MAX)
+		s->take -= n;
 	if (raw_last) {	/* as rn_queue keeps them, once per ring */
 		uint64_t ns = rn_clock_unix(&s->clock, a->clock, raw_last);
 		struct rn_ar *mm = a->main ? a->main : a;

@@ -63,8 +63,9 @@ int rn_ring_inflight(const struct rn_ring *r, uint16_t *fn, uint64_t *ticks)
 
 /* The thread of ring i has ended: read what it left, show the call it was
  * still in and its held exec/exit, and give the ring back. Returns 1 when
- * records later than the window's watermark are left: the end waits for
- * them (reorder.c), a later pass ends it. */
+ * records later than the window's watermark, or past the room a sink has
+ * left this pass (rn_pass_room), are left: the end waits for them, a
+ * later pass ends it. */
 static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 {
 	struct rn_ring *r = rn_arena_ring(a->hdr, i);
@@ -78,11 +79,15 @@ static int rn_thread_ended(struct rn_session *s, struct rn_ar *a, uint32_t i)
 		if (a->state == RN_AR_LIVE && left && left != UINT64_MAX) {
 			if (rn_since(now, t->end_wait_ns) < RN_END_WAIT_NS)
 				return 1;
-			/* whatever holds the window waits for this end: read on */
+			/* whatever holds the window (or a sink's full queue)
+			 * waits for this end: read on */
 			uint64_t wm = s->wm;
+			size_t take = s->take;
 			s->wm = UINT64_MAX;
+			s->take = SIZE_MAX;
 			rn_drain_ring(s, a, t);
 			s->wm = wm;
+			s->take = take;
 		}
 	}
 	t->end_wait_ns = 0;

@@ -238,26 +238,35 @@ static void rn_commit_pass(struct rn_session *s)
 }
 
 /* A sink with a full queue holds the records in the rings; while one
- * could, a pass reads at most RN_PASS_HOLD_MAX records (the rest wait
- * in the rings), so it never brings a queue far past its size. Sets
- * s->holding; returns 1 when some sink can hold at all. */
-static int rn_pass_can_hold(struct rn_session *s)
+ * could, a pass reads at most the room its sinks have left, and never
+ * more than RN_PASS_HOLD_MAX records (the rest wait in the rings), so it
+ * never brings a queue past its size and no sink waits inside a pass
+ * (the heartbeat is beaten between passes). Sets s->holding; returns
+ * the records the pass may read, SIZE_MAX when no sink can hold. */
+static size_t rn_pass_room(struct rn_session *s)
 {
-	int hold = 0, can_hold = 0;
+	size_t take = SIZE_MAX;
 	for (unsigned i = 0; i < s->nsinks; i++) {
-		can_hold |= s->sinks[i].ready != NULL;
-		if (s->sinks[i].ready && !s->sinks[i].ready(&s->sinks[i]))
-			hold = 1;
+		if (!s->sinks[i].ready)
+			continue;
+		int room = s->sinks[i].ready(&s->sinks[i]);
+		if (take > RN_PASS_HOLD_MAX)
+			take = RN_PASS_HOLD_MAX;
+		if (room <= 0)
+			take = 0;
+		else if ((size_t)room < take)
+			take = (size_t)room;
 	}
-	s->holding = hold;
-	return can_hold;
+	s->holding = !take;
+	return take;
 }
 
 /* Beats every live arena's heartbeat and, unless a sink holds, drains its
- * rings. Returns the number of records read. */
-static size_t rn_pass_drain(struct rn_session *s, uint64_t now, int can_hold)
+ * rings, 'take' records at most. Returns the number of records read. */
+static size_t rn_pass_drain(struct rn_session *s, uint64_t now, size_t take)
 {
 	size_t n = 0;
+	s->take = take;
 	int hold = s->holding;
 	for (struct rn_ar *a = s->arenas; a; a = a->next) {
 		if (a->state != RN_AR_LIVE)
@@ -273,7 +282,7 @@ static size_t rn_pass_drain(struct rn_session *s, uint64_t now, int can_hold)
 				continue;
 			if (!a->thr[i].tid)
 				a->thr[i].tid = a->thr[i].cons.ring->tid;
-			if (can_hold && n >= RN_PASS_HOLD_MAX)
+			if (!s->take)
 				break;
 			n += rn_drain_ring(s, a, &a->thr[i]);
 		}
@@ -438,13 +447,14 @@ size_t rn_session_pass(struct rn_session *s)
 	/* Drain everything first, then look for ends, then hand the whole
 	 * pass to the sinks in time order, and only then announce the
 	 * processes that ended: their last calls come before their end. */
-	int can_hold = rn_pass_can_hold(s);
+	size_t take = rn_pass_room(s);
 	s->raw = rn_drain_raw_ok(s);
 	rn_reorder_mark(s);	/* before anything is drained this pass */
 	rn_start_waiting(s, now);
-	size_t n = rn_pass_drain(s, now, can_hold);
-	if (check)
+	size_t n = rn_pass_drain(s, now, take);
+	if (check)	/* the room left bounds what ended threads left too */
 		rn_pass_ends(s, now);
+	s->take = SIZE_MAX;	/* outside a pass's bound: whole rings */
 	rn_pass_show(s);
 	/* the output is complete up to here: say so before the rings hear
 	 * it (docs/ARCHITECTURE.md, "Exactly once across a restart") */
@@ -498,6 +508,7 @@ int rn_session_open(struct rn_session *s, const char *dir, const struct rn_sessi
 	s->status_mask = cfg->status_mask;
 	s->fdt = cfg->fdt;
 	s->whole = cfg->whole;
+	s->take = SIZE_MAX;	/* no pass under way: read whole rings */
 	s->signal_filter = cfg->signal_filter;
 	s->signal_set = cfg->signal_set;
 	s->uid = getuid();

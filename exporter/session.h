@@ -229,6 +229,8 @@ struct rn_session {
 	unsigned nheld;
 	int closing;		/* rn_session_close: hold nothing */
 	int holding;		/* this pass: a sink holds the drain */
+	size_t take;		/* records rn_pass_drain may still read (a
+				 * sink's room); SIZE_MAX: no bound */
 	unsigned nexecwait;
 	uint64_t last_scan_ns;
 	uint64_t last_live_ns;

@@ -52,9 +52,11 @@ struct rn_sink {
 	int (*idle)(struct rn_sink *s);
 	int (*proc_start)(struct rn_sink *s, const struct rn_proc *p);
 	int (*proc_end)(struct rn_sink *s, const struct rn_proc *p);
-	/* optional: 0 while the sink cannot take more events (its queue is
-	 * full); the drain then leaves records in the rings, which are the
-	 * buffer, until it returns 1 again */
+	/* optional: how many more events the sink can take now (the room
+	 * left in its queue), 0 while it can take none. Asked at each
+	 * pass's start; the pass then reads at most that many records, and
+	 * the rest wait in the rings, which are the buffer: the sink never
+	 * has to wait inside event() (that would stop the heartbeat) */
 	int (*ready)(struct rn_sink *s);
 	/* optional: make what the sink was given durable (written out); the
 	 * drain calls it before telling the rings the records are consumed,

@@ -43,8 +43,6 @@ struct otlp_st {
 	size_t inflight;
 	uint64_t inflight_from;	/* events durable before the batch in flight */
 	uint64_t given;		/* events given (the drain's thread only) */
-	uint64_t wait_left_ns;	/* what this drain pass may still wait for
-				 * room (the drain's thread only) */
 	int hurry;		/* a ring fills: take a batch without waiting */
 	int stop;		/* export what is left, then end */
 	volatile int abort;	/* end now, even mid-request */

@@ -4,8 +4,9 @@
  * rules: when a batch is full, when the delay since the last export has
  * passed, and at the end. Exports are never concurrent.
  *
- * Backpressure: while the queue is full, ready() says no and the drain
- * leaves records in the rings, which are the real buffer. finish() waits
+ * Backpressure: ready() says how much room the queue has left; a drain
+ * pass reads no more records than that, and while the queue is full it
+ * reads none: records wait in the rings, which are the real buffer. finish() waits
  * until every span was acknowledged or the export timeout passed, then
  * says on stderr what could not be delivered. This file must never drop a
  * span without counting it, and never block the drain longer than one
@@ -45,32 +46,23 @@
 #include "otlp_sink_priv.h"
 
 #define RN_QUEUE_SLACK 32768u	/* spans taken past the queue size without
-				 * waiting: what one drain pass may bring */
-/* How long the drain may wait for room in the queue in one pass, in all
- * (otlp_enqueue says why): an eighth of RENACER_BLOCK_WAIT_MS's default
- * 2000 ms, so a program blocked on a full ring does not take the waiting
- * drain for a dead exporter even on a loaded machine, where the pass's
- * own work is slow too (at 1000 ms, a run at load 17 on 2 cores lost
- * records that way); a sender that keeps up needs about 40 ms for a
- * ring's worth. */
-#define RN_ROOM_WAIT_MS 250u
+				 * waiting: what reads of whole rings (a
+				 * process's end, an exec) may bring */
 
 /* ------------------------------------------------------------ the queue */
 
-/* The model's emit: the span joins the queue. ready() closes the drain at
- * the queue size, but a pass already read may bring more (a whole ring).
- * Those wait for room, RN_ROOM_WAIT_MS at most in all in one pass: a
- * sender that keeps up takes a batch within milliseconds, and spans kept
- * past the queue size are memory (each is a pool span of about 800 bytes
- * with its text: a ring's worth past a full queue took the exporter's
- * peak RSS from 16 to 48 MB). Past that time the sender is stuck (a
- * receiver that does not answer, a long resend from the spool): a longer
- * wait would stop the drain thread, its heartbeat with it, and
- * --on-full=block programs would take the exporter for dead and drop, so
- * spans are taken without waiting up to RN_QUEUE_SLACK past the queue
- * size. Past the slack (a ring larger than the slack, read in one go):
- * wait for the sender for at most one export timeout, then drop the span
- * and count it. */
+/* The model's emit: the span joins the queue. ready() tells the drain
+ * the room left, and a pass reads no more records than that, so the
+ * queue stays within its size without waiting here (spans past it are
+ * memory, about 800 bytes each with their text: a ring's worth past a
+ * full queue took the exporter's peak RSS from 16 to 48 MB; and a wait
+ * here stops the drain thread and its heartbeat with it, so that
+ * --on-full=block programs take the exporter for dead and drop). Reads
+ * of whole rings outside a pass's bound (a process's end, an exec) and
+ * process spans may bring more: those are taken without waiting up to
+ * RN_QUEUE_SLACK past the queue size. Past the slack (a ring larger than
+ * the slack, read in one go): wait for the sender for at most one export
+ * timeout, then drop the span and count it. */
 static void otlp_enqueue(void *ctx, struct rn_span *sp)
 {
 	struct otlp_st *st = ctx;
@@ -85,15 +77,6 @@ static void otlp_enqueue(void *ctx, struct rn_span *sp)
 		return;
 	}
 	size_t limit = st->x->tune.queue + RN_QUEUE_SLACK;
-	if (st->qlen >= st->x->tune.queue && !st->sender_done && st->wait_left_ns) {
-		uint64_t t0 = mono_ns(), t1;
-		struct timespec ts = abs_mono(t0 + st->wait_left_ns);
-		while (st->qlen >= st->x->tune.queue && !st->sender_done)
-			if (pthread_cond_timedwait(&st->cv_room, &st->mu, &ts) == ETIMEDOUT)
-				break;
-		t1 = mono_ns();
-		st->wait_left_ns = t1 - t0 < st->wait_left_ns ? st->wait_left_ns - (t1 - t0) : 0;
-	}
 	if (st->qlen >= limit && !st->sender_done) {
 		uint64_t until = mono_ns() + (uint64_t)st->x->export_timeout_ms * 1000000ull;
 		struct timespec ts = abs_mono(until);
@@ -195,9 +178,10 @@ static int otlp_proc_end(struct rn_sink *s, const struct rn_proc *p)
 static int otlp_ready(struct rn_sink *s)
 {
 	struct otlp_st *st = s->st;
-	/* the session asks at each pass's start: a new pass, a new budget */
-	st->wait_left_ns = RN_ROOM_WAIT_MS * 1000000ull;
-	return atomic_load_explicit(&st->qlen, memory_order_relaxed) < st->x->tune.queue;
+	size_t q = atomic_load_explicit(&st->qlen, memory_order_relaxed);
+	/* the room left: at most that many records are read this pass */
+	size_t room = q < st->x->tune.queue ? st->x->tune.queue - q : 0;
+	return room < INT_MAX ? (int)room : INT_MAX;
 }
 
 static int otlp_finish(struct rn_sink *s, const struct rn_stats *stats)

@@ -610,3 +610,23 @@ Test(otlp, default_run_writes_the_file_and_says_where)
 	run_prog(&r, tmpdir, NULL, argv3, 30);
 	cr_assert_null(strstr(r.err, "OTLP"), "%s", r.err);
 }
+
+/* A sender stuck on a receiver that says "retry after 1 s" fills the
+ * queue; a program blocked on its full ring under --on-full=block waits
+ * for as long as the exporter's heartbeat is fresh. The drain must not
+ * wait for the sender inside a pass (the heartbeat would go stale and
+ * the program drop): it reads only what the queue has room for, and
+ * every call is delivered once the receiver takes them. */
+Test(otlp, stuck_sender_does_not_stop_the_heartbeat)
+{
+	struct rx_action s[] = { { .status = 429, .retry_after = 1 }, { .status = 429, .retry_after = 1 } };
+	struct rx *rx = rx_start(s, 2);
+	struct rn_run r;
+	char *env[] = { "RENACER_RING_SIZE=1024", "RENACER_BLOCK_WAIT_MS=200", NULL };
+	char *extra[] = { "--on-full=block", "--otlp-queue-size", "64", "--otlp-batch-size", "64", NULL };
+	run_loop(&r, rx, env, "20000", "0", extra);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.err, "lost"), "%s", r.err);
+	cr_assert_eq(calls_in(rx, "access"), 20000, "%s", r.err);
+	rx_stop(rx);
+}
