@@ -131,8 +131,10 @@ static uint64_t rn_arena_mark(struct rn_session *s, struct rn_ar *a, uint64_t no
 		struct rn_ring *r = t->cons.ring;
 		wm = rn_min(wm, rn_pend_ns(s, a, t->pend_exec));
 		wm = rn_min(wm, rn_pend_ns(s, a, t->pend_exit));
-		if (rn_load_relaxed(&r->state) == RN_RING_FREE)
+		if (rn_load_relaxed(&r->state) == RN_RING_FREE) {
+			t->pending_since = 0;	/* its next owner starts afresh */
 			continue;
+		}
 		/* Records already in the ring are known: they hold nothing back,
 		 * except an exec or exit, which is held until its outcome is
 		 * known. What is not known is the record of the call its owner
